@@ -1,0 +1,85 @@
+#pragma once
+/// \file error.hpp
+/// The one exception hierarchy of khuyenhoc. Every error carries where it happened:
+/// a file, line and column for text inputs, or a row id and column name for data.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace khuyenhoc {
+
+/// Where an error happened. Every field is optional; empty/zero means unknown.
+struct location {
+  std::string file;     ///< file name, or "<string>" for in-memory text
+  std::size_t line = 0;    ///< 1-based line
+  std::size_t column = 0;  ///< 1-based column (in characters)
+  std::string row_id;   ///< nominee id (data errors)
+  std::string field;    ///< column or key name
+
+  /// "file:line:column" (with what is known), then `column "field"`, then `row "id"`.
+  [[nodiscard]] std::string str() const {
+    std::string out;
+    if (!file.empty()) out += file;
+    if (line != 0) {
+      if (!out.empty()) out += ':';
+      out += std::to_string(line);
+      if (column != 0) out += ':' + std::to_string(column);
+    }
+    if (!row_id.empty()) {
+      if (!out.empty()) out += ": ";
+      out += "row \"" + row_id + "\"";
+    }
+    if (!field.empty()) {
+      if (!out.empty()) out += ": ";
+      out += "column \"" + field + "\"";
+    }
+    return out;
+  }
+};
+
+/// Base of every khuyenhoc exception. `what()` is "location: message".
+class error : public std::runtime_error {
+ public:
+  explicit error(const std::string& message, location where = {})
+      : std::runtime_error(compose(message, where)), message_(message), where_(std::move(where)) {}
+
+  /// The message without the location prefix.
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+  /// Where it happened.
+  [[nodiscard]] const location& where() const noexcept { return where_; }
+
+ private:
+  static std::string compose(const std::string& message, const location& where) {
+    std::string loc = where.str();
+    return loc.empty() ? message : loc + ": " + message;
+  }
+  std::string message_;
+  location where_;
+};
+
+/// Malformed text: CSV, YAML, a rule expression, a time expression.
+class parse_error : public error {
+ public:
+  using error::error;
+};
+
+/// A name or type that does not fit the pool's schema (unknown column, wrong type).
+class schema_error : public error {
+ public:
+  using error::error;
+};
+
+/// An invalid specification: criteria set, rule set, selection policy.
+class spec_error : public error {
+ public:
+  using error::error;
+};
+
+/// Invalid data values: duplicate or empty ids, a value of the wrong kind in a row.
+class data_error : public error {
+ public:
+  using error::error;
+};
+
+}  // namespace khuyenhoc

@@ -1,0 +1,13 @@
+#pragma once
+// Shared declarations of the binding layer: one register_<area> per file, called by module.cpp.
+
+#include <pybind11/pybind11.h>
+
+namespace khuyenhoc::python {
+
+namespace py = pybind11;
+
+void register_errors(py::module_& m);
+void register_pool(py::module_& m);
+
+}  // namespace khuyenhoc::python

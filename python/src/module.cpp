@@ -1,0 +1,11 @@
+// khuyenhoc._core: the compiled half of the Python package. Each area registers itself.
+#include <khuyenhoc/version.hpp>
+
+#include "bindings.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "khuyenhoc's C++ engine (use the khuyenhoc package, not this module directly)";
+  m.attr("__version__") = khuyenhoc::version_string;
+  khuyenhoc::python::register_errors(m);
+  khuyenhoc::python::register_pool(m);
+}
