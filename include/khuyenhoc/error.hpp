@@ -11,11 +11,11 @@ namespace khuyenhoc {
 
 /// Where an error happened. Every field is optional; empty/zero means unknown.
 struct location {
-  std::string file;     ///< file name, or "<string>" for in-memory text
+  std::string file{};      ///< file name, or "<string>" for in-memory text
   std::size_t line = 0;    ///< 1-based line
   std::size_t column = 0;  ///< 1-based column (in characters)
-  std::string row_id;   ///< nominee id (data errors)
-  std::string field;    ///< column or key name
+  std::string row_id{};    ///< nominee id (data errors)
+  std::string field{};     ///< column or key name
 
   /// "file:line:column" (with what is known), then `column "field"`, then `row "id"`.
   [[nodiscard]] std::string str() const {

@@ -1,0 +1,73 @@
+#pragma once
+/// \file csv.hpp
+/// Reading and writing pools as CSV (RFC 4180), as Vietnamese offices export them: UTF-8 with or
+/// without BOM, comma or semicolon separated (with semicolons, a decimal comma "9,1"), NFC or NFD
+/// diacritics (normalised to NFC), dates as dd/mm/yyyy or yyyy-mm-dd, list cells split on '|'
+/// (or ';'). Every row of the file becomes a row of the pool; nothing is dropped or coerced
+/// silently: a value that does not fit its column's type is an error naming file, line, column
+/// and value.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "khuyenhoc/pool.hpp"
+
+namespace khuyenhoc {
+
+/// Options for read_csv. Defaults read what Vietnamese spreadsheets export.
+struct csv_options {
+  /// Name of the id column (unique, non-empty values; read as text).
+  std::string id_column = "id";
+  /// Field separator; 0 detects ',' or ';' from the header line.
+  char separator = 0;
+  /// Decimal mark; 0 means ',' when the separator is ';', else '.'.
+  char decimal = 0;
+  /// Explicit types by column name; columns not named here are inferred.
+  std::vector<std::pair<std::string, column_type>> schema{};
+  /// Cells (after trimming nothing) that mean "missing".
+  std::vector<std::string> na_values = {"", "NA", "N/A", "NaN", "null", "NULL"};
+  /// Characters separating items in list cells (category_list columns).
+  std::string list_separators = "|;";
+  /// Inference: a text column with at most this share of distinct values becomes a category.
+  double category_max_ratio = 0.5;
+  /// Threads converting columns (0: hardware concurrency). Results do not depend on it.
+  unsigned threads = 0;
+  /// Called with (bytes done, bytes total) while reading, for progress displays; may be empty.
+  std::function<void(std::size_t, std::size_t)> progress{};
+};
+
+/// Reads a CSV file into a pool.
+/// \throws parse_error (malformed CSV, invalid UTF-8, wrong field count: file:line[:column]),
+///         data_error (a value not of its column's type; duplicate or empty ids),
+///         schema_error (unknown id column, duplicate header names), error (file unreadable).
+/// Complexity: O(file size); columns are converted in parallel.
+[[nodiscard]] pool read_csv(const std::string& path, const csv_options& options = {});
+
+/// Reads CSV text already in memory; `name` is used in error locations.
+[[nodiscard]] pool read_csv_text(std::string_view text, const csv_options& options = {},
+                                 std::string_view name = "<string>");
+
+/// Options for write_csv.
+struct csv_write_options {
+  char separator = ',';
+  /// Decimal mark for numbers (use ',' with separator ';' for Vietnamese spreadsheets).
+  char decimal = '.';
+  /// Dates as "iso" (yyyy-mm-dd) or "vn" (dd/mm/yyyy).
+  bool vietnamese_dates = false;
+  /// Write a UTF-8 byte-order mark (Excel opens such files as UTF-8).
+  bool bom = false;
+};
+
+/// Writes the pool as CSV text: a header, then one line per row, quoting as RFC 4180 needs.
+[[nodiscard]] std::string write_csv_text(const pool& p, const csv_write_options& options = {});
+
+/// Writes the pool to a CSV file. \throws error when the file cannot be written.
+void write_csv(const pool& p, const std::string& path, const csv_write_options& options = {});
+
+/// Quotes one CSV field if it needs it (separator, quote, CR or LF inside).
+[[nodiscard]] std::string csv_quote(std::string_view field, char separator = ',');
+
+}  // namespace khuyenhoc

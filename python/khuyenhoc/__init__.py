@@ -1,0 +1,45 @@
+"""khuyenhoc: criteria scoring, eligibility rules, ranking and selection, and plan checking for
+Vietnamese study-promotion (khuyến học, khuyến tài) work, on a C++ engine.
+
+>>> import khuyenhoc as kh
+>>> pool = kh.generate_pool(1000, seed=1)
+>>> len(pool)
+1000
+"""
+
+from __future__ import annotations
+
+from . import _core
+from ._core import (
+    DataError,
+    Error,
+    ParseError,
+    Pool,
+    SchemaError,
+    SpecError,
+    generate_pool,
+    read_csv,
+)
+from ._pool import column_array, from_dict, from_pandas, to_pandas
+
+__version__: str = _core.__version__
+
+# Convenience methods of Pool written in Python (pandas / numpy conversions).
+Pool.to_pandas = to_pandas  # type: ignore[attr-defined]
+Pool.from_pandas = staticmethod(from_pandas)  # type: ignore[attr-defined]
+Pool.from_dict = staticmethod(from_dict)  # type: ignore[attr-defined]
+Pool.__getitem__ = column_array  # type: ignore[attr-defined]
+
+__all__ = [
+    "__version__",
+    "Error",
+    "ParseError",
+    "SchemaError",
+    "SpecError",
+    "DataError",
+    "Pool",
+    "read_csv",
+    "generate_pool",
+]
+
+# --- other areas append their imports and __all__ entries below, one marked block each ---

@@ -1,0 +1,280 @@
+// khuyenhoc.Pool, read_csv, generate_pool. Numeric columns cross the boundary without copies in
+// both directions where numpy's layout allows: numpy views keep the C++ buffer alive through a
+// capsule, and C++ columns built from float64 arrays borrow the array, holding a reference to it.
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <khuyenhoc/csv.hpp>
+#include <khuyenhoc/generate.hpp>
+#include <khuyenhoc/pool.hpp>
+
+#include "bindings.hpp"
+
+namespace khuyenhoc::python {
+
+namespace {
+
+// A numpy array viewing `size` items at `data`, keeping `owner` alive.
+template <class T>
+py::array view(const T* data, std::size_t size, const std::shared_ptr<const void>& owner,
+               py::dtype dtype = py::dtype::of<T>()) {
+  auto* keep = new std::shared_ptr<const void>(owner);
+  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  py::array out(dtype, {static_cast<py::ssize_t>(size)}, {static_cast<py::ssize_t>(sizeof(T))},
+                data, base);
+  // Pools are immutable: the views are read-only.
+  out.attr("setflags")(py::arg("write") = false);
+  return out;
+}
+
+py::array validity(const column& c) {
+  // The validity buffer is owned by the column; keep the column's storage alive via a copy.
+  auto holder = std::make_shared<column>(c);
+  const auto v = holder->validity();
+  return view(v.data(), v.size(), std::static_pointer_cast<const void>(holder), py::dtype("bool"));
+}
+
+// Raw storage of a column as numpy views (no copies).
+py::object values(const column& c) {
+  auto holder = std::static_pointer_cast<const void>(std::make_shared<column>(c));
+  const column& h = *static_cast<const column*>(holder.get());
+  switch (c.type()) {
+    case column_type::number:
+      return view(h.numbers().data(), h.size(), holder);
+    case column_type::integer:
+      return view(h.integers().data(), h.size(), holder);
+    case column_type::boolean:
+      return view(h.booleans().data(), h.size(), holder, py::dtype("bool"));
+    case column_type::date:
+      return view(h.dates().data(), h.size(), holder);
+    case column_type::category:
+      return view(h.codes().data(), h.size(), holder);
+    case column_type::category_list:
+      return py::make_tuple(view(h.list_offsets().data(), h.size() + 1, holder),
+                            view(h.codes().data(), h.codes().size(), holder));
+    case column_type::text: {
+      py::list out(h.size());
+      for (std::size_t r = 0; r < h.size(); ++r) {
+        if (h.is_valid(r)) {
+          const auto s = h.text_at(r);
+          out[r] = py::str(s.data(), s.size());
+        } else {
+          out[r] = py::none();
+        }
+      }
+      return std::move(out);
+    }
+  }
+  return py::none();
+}
+
+std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
+                                     const std::string& name) {
+  if (obj.is_none()) return {};
+  auto arr = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(
+      py::array::ensure(obj).attr("astype")("uint8"));
+  if (!arr || static_cast<std::size_t>(arr.size()) != n) {
+    throw data_error("validity mask must have one item per row", location{.field = name});
+  }
+  return {arr.data(), arr.data() + n};
+}
+
+// Builds a column from one (name, type, data, extra) spec made by khuyenhoc's Python side.
+column column_from_spec(const py::tuple& spec) {
+  const auto name = spec[0].cast<std::string>();
+  const auto type = parse_column_type(spec[1].cast<std::string>());
+  const py::object data = spec[2];
+  const py::object extra = spec.size() > 3 ? py::object(spec[3]) : py::object(py::none());
+  switch (type) {
+    case column_type::number: {
+      auto arr = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(data);
+      if (!arr) throw data_error("cannot read the values as float64", location{.field = name});
+      // Borrow the array (no copy): the shared_ptr holds a reference, released under the GIL.
+      auto* ref = new py::object(arr);
+      std::shared_ptr<const void> owner(ref, [](const py::object* p) {
+        py::gil_scoped_acquire gil;
+        delete p;
+      });
+      return column::number(
+          name, buffer<double>(arr.data(), static_cast<std::size_t>(arr.size()), std::move(owner)));
+    }
+    case column_type::integer: {
+      auto arr = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(data);
+      if (!arr) throw data_error("cannot read the values as int64", location{.field = name});
+      auto* ref = new py::object(arr);
+      std::shared_ptr<const void> owner(ref, [](const py::object* p) {
+        py::gil_scoped_acquire gil;
+        delete p;
+      });
+      const auto n = static_cast<std::size_t>(arr.size());
+      return column::integer(name, buffer<std::int64_t>(arr.data(), n, std::move(owner)),
+                             valid_from(extra, n, name));
+    }
+    case column_type::boolean: {
+      auto arr = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(
+          py::array::ensure(data).attr("astype")("uint8"));
+      const auto n = static_cast<std::size_t>(arr.size());
+      return column::boolean(name, {arr.data(), arr.data() + n}, valid_from(extra, n, name));
+    }
+    case column_type::date: {
+      auto arr = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(data);
+      const auto n = static_cast<std::size_t>(arr.size());
+      std::vector<day_number> days(n);
+      for (std::size_t i = 0; i < n; ++i) days[i] = static_cast<day_number>(arr.data()[i]);
+      return column::date(name, std::move(days), valid_from(extra, n, name));
+    }
+    case column_type::category: {
+      auto arr = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(data);
+      const auto n = static_cast<std::size_t>(arr.size());
+      return column::category(name, {arr.data(), arr.data() + n},
+                              extra.cast<std::vector<std::string>>());
+    }
+    case column_type::text: {
+      const auto items = data.cast<py::sequence>();
+      std::vector<std::string> values(items.size());
+      std::vector<std::uint8_t> valid(items.size(), 1);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const py::object v = items[i];
+        if (v.is_none()) {
+          valid[i] = 0;
+        } else {
+          values[i] = py::str(v).cast<std::string>();
+        }
+      }
+      return column::text(name, values, std::move(valid));
+    }
+    case column_type::category_list: {
+      const auto rows = data.cast<py::sequence>();
+      std::vector<std::uint32_t> offsets{0};
+      std::vector<std::int32_t> codes;
+      std::vector<std::string> dictionary;
+      std::unordered_map<std::string, std::int32_t> index;
+      std::vector<std::uint8_t> valid(rows.size(), 1);
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const py::object row = rows[i];
+        if (row.is_none()) {
+          valid[i] = 0;
+        } else {
+          for (const auto item : row.cast<py::iterable>()) {
+            auto s = py::str(item).cast<std::string>();
+            auto [it, inserted] =
+                index.try_emplace(s, static_cast<std::int32_t>(dictionary.size()));
+            if (inserted) dictionary.push_back(std::move(s));
+            codes.push_back(it->second);
+          }
+        }
+        offsets.push_back(static_cast<std::uint32_t>(codes.size()));
+      }
+      return column::category_list(name, std::move(offsets), std::move(codes),
+                                   std::move(dictionary), std::move(valid));
+    }
+  }
+  throw spec_error("unknown column type", location{.field = name});
+}
+
+}  // namespace
+
+void register_pool(py::module_& m) {
+  py::class_<pool>(m, "Pool", R"doc(
+An immutable columnar table of nominees: typed columns (number, integer, boolean, date, category,
+text, list) each with a missing-value mask, and an id column with unique, non-empty values.
+Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc")
+      .def("__len__", &pool::size)
+      .def_property_readonly("columns", &pool::column_names, "Column names, in order.")
+      .def_property_readonly("id_column", &pool::id_name, "Name of the id column.")
+      .def_property_readonly(
+          "schema",
+          [](const pool& p) {
+            py::dict out;
+            for (const auto& c : p.columns())
+              out[py::str(c.name())] = std::string(to_string(c.type()));
+            return out;
+          },
+          "Column name -> type name (number, integer, boolean, date, category, text, list).")
+      .def(
+          "column_type",
+          [](const pool& p, const std::string& name) {
+            return std::string(to_string(p[name].type()));
+          },
+          py::arg("name"))
+      .def("row_of", &pool::row_of, py::arg("id"), "Row position of a nominee id, or None.")
+      .def(
+          "take",
+          [](const pool& p, const std::vector<std::uint32_t>& rows) { return p.take(rows); },
+          py::arg("rows"), "The given rows, in that order, as a new pool.")
+      .def(
+          "to_csv",
+          [](const pool& p, const std::string& path, char sep, char decimal, bool vietnamese_dates,
+             bool bom) {
+            py::gil_scoped_release release;  // reads only the immutable pool
+            write_csv(p, path,
+                      {.separator = sep,
+                       .decimal = decimal,
+                       .vietnamese_dates = vietnamese_dates,
+                       .bom = bom});
+          },
+          py::arg("path"), py::kw_only(), py::arg("sep") = ',', py::arg("decimal") = '.',
+          py::arg("vietnamese_dates") = false, py::arg("bom") = false,
+          "Writes the pool as CSV (RFC 4180).")
+      .def("_values", [](const pool& p, const std::string& name) { return values(p[name]); })
+      .def("_valid", [](const pool& p, const std::string& name) { return validity(p[name]); })
+      .def("_dictionary",
+           [](const pool& p, const std::string& name) { return p[name].dictionary(); })
+      .def("__repr__",
+           [](const pool& p) {
+             return "<khuyenhoc.Pool: " + std::to_string(p.size()) + " nominees x " +
+                    std::to_string(p.column_count()) + " columns, id \"" + p.id_name() + "\">";
+           })
+      .def_static(
+          "_from_columns",
+          [](const py::list& specs, const std::string& id) {
+            std::vector<column> cols;
+            cols.reserve(specs.size());
+            for (const auto spec : specs) cols.push_back(column_from_spec(spec.cast<py::tuple>()));
+            return pool(std::move(cols), id);
+          },
+          py::arg("specs"), py::arg("id"));
+
+  m.def(
+      "read_csv",
+      [](const std::string& path, const std::string& id, const py::object& schema,
+         const py::object& sep, const py::object& decimal, const py::object& na_values,
+         unsigned threads) {
+        csv_options opt;
+        opt.id_column = id;
+        if (!schema.is_none()) {
+          for (const auto& [k, v] : schema.cast<py::dict>()) {
+            opt.schema.emplace_back(k.cast<std::string>(),
+                                    parse_column_type(v.cast<std::string>()));
+          }
+        }
+        if (!sep.is_none()) opt.separator = sep.cast<char>();
+        if (!decimal.is_none()) opt.decimal = decimal.cast<char>();
+        if (!na_values.is_none()) opt.na_values = na_values.cast<std::vector<std::string>>();
+        opt.threads = threads;
+        py::gil_scoped_release release;  // all arguments converted; the reader touches no Python
+        return read_csv(path, opt);
+      },
+      py::arg("path"), py::kw_only(), py::arg("id") = "id", py::arg("schema") = py::none(),
+      py::arg("sep") = py::none(), py::arg("decimal") = py::none(),
+      py::arg("na_values") = py::none(), py::arg("threads") = 0U,
+      R"doc(Reads a CSV file into a Pool.
+
+UTF-8 with or without BOM; ',' or ';' separated (detected); with ';', decimal commas ("9,1");
+NFC or NFD text (normalised to NFC); dates dd/mm/yyyy or yyyy-mm-dd; list cells split on '|'
+(or ';' for columns the schema declares as "list"). `schema` maps column names to types
+(number, integer, boolean, date, category, text, list); other columns are inferred.
+Raises khuyenhoc.Error subclasses whose message names file, line, column and value.)doc");
+
+  m.def(
+      "generate_pool",
+      [](std::size_t size, std::uint64_t seed, int districts) {
+        py::gil_scoped_release release;  // pure C++ work
+        return generate_pool(size, {.seed = seed, .districts = districts});
+      },
+      py::arg("size"), py::kw_only(), py::arg("seed") = 0, py::arg("districts") = 0,
+      "A synthetic province-wide pool, deterministic by seed (columns: see docs/pool.md).");
+}
+
+}  // namespace khuyenhoc::python

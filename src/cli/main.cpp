@@ -1,0 +1,29 @@
+// The khuyenhoc command-line tool.
+#include <iostream>
+
+#include "commands.hpp"
+#include "khuyenhoc/error.hpp"
+#include "khuyenhoc/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "khuyenhoc: criteria scoring, eligibility rules, ranking and selection, and plan "
+      "checking for khuyến học, khuyến tài work"};
+  app.set_version_flag("--version", std::string("khuyenhoc ") + khuyenhoc::version_string);
+  app.require_subcommand(1);
+  khuyenhoc::cli::add_generate(app);
+  khuyenhoc::cli::add_summary(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : khuyenhoc::cli::exit_bad_input;
+  } catch (const khuyenhoc::error& e) {
+    std::cerr << "khuyenhoc: error: " << e.what() << '\n';
+    return khuyenhoc::cli::exit_bad_input;
+  } catch (const std::exception& e) {
+    std::cerr << "khuyenhoc: internal error: " << e.what() << '\n';
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,134 @@
+#include "khuyenhoc/pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace khuyenhoc;
+
+namespace {
+
+pool small_pool() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<column> cols;
+  cols.push_back(column::text("id", {"A", "B", "C"}));
+  cols.push_back(column::number("điểm", buffer<double>(std::vector<double>{9.0, nan, 7.5})));
+  cols.push_back(column::integer(
+      "grade", buffer<std::int64_t>(std::vector<std::int64_t>{12, 11, 0}), {1, 1, 0}));
+  cols.push_back(column::category("district", {0, 1, -1}, {"Hồng Bàng", "Lê Chân"}));
+  cols.push_back(
+      column::category_list("prizes", {0, 2, 2, 3}, {0, 1, 0}, {"Quốc gia", "Tỉnh"}, {1, 1, 1}));
+  cols.push_back(column::boolean("orphan", {0, 1, 0}));
+  cols.push_back(column::date("dob", {0, 365, 0}, {1, 1, 0}));
+  return pool(std::move(cols), "id");
+}
+
+}  // namespace
+
+TEST(pool, basic_access) {
+  const auto p = small_pool();
+  EXPECT_EQ(p.size(), 3U);
+  EXPECT_EQ(p.column_count(), 7U);
+  EXPECT_EQ(p.id(1), "B");
+  EXPECT_EQ(p.row_of("C"), 2U);
+  EXPECT_FALSE(p.row_of("Z").has_value());
+  EXPECT_EQ(p["điểm"].null_count(), 1U);
+  EXPECT_FALSE(p["điểm"].is_valid(1));
+  EXPECT_EQ(p["grade"].null_count(), 1U);
+  EXPECT_EQ(p["district"].category_at(1), "Lê Chân");
+  EXPECT_FALSE(p["district"].is_valid(2));
+  EXPECT_EQ(p["prizes"].list_at(0).size(), 2U);
+  EXPECT_TRUE(p["prizes"].list_at(1).empty());
+  EXPECT_EQ(p["prizes"].format(0), "Quốc gia|Tỉnh");
+  EXPECT_EQ(p["dob"].format(1), "1971-01-01");
+  EXPECT_EQ(p["orphan"].format(1), "true");
+  EXPECT_EQ(p["điểm"].format(0), "9");
+  EXPECT_EQ(p["district"].code_of("Lê Chân"), 1);
+  EXPECT_EQ(p["district"].code_of("Kiến An"), -1);
+}
+
+TEST(pool, unknown_column_suggests_closest) {
+  const auto p = small_pool();
+  try {
+    (void)p["diem"];
+    FAIL();
+  } catch (const schema_error& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean \"điểm\""), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)p["grade"].numbers(), schema_error);
+}
+
+TEST(pool, duplicate_and_empty_ids_are_listed) {
+  std::vector<column> cols{column::text("id", {"A", "B", "A", "", "B"})};
+  try {
+    pool p(std::move(cols), "id");
+    FAIL();
+  } catch (const data_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("2 duplicate id(s)"), std::string::npos) << what;
+    EXPECT_NE(what.find("\"A\" (row 1 and row 3)"), std::string::npos) << what;
+    EXPECT_NE(what.find("\"B\" (row 2 and row 5)"), std::string::npos) << what;
+    EXPECT_NE(what.find("1 empty id(s): row 4"), std::string::npos) << what;
+  }
+}
+
+TEST(pool, schema_errors) {
+  EXPECT_THROW(pool({column::text("id", {"A"}), column::text("x", {"1", "2"})}, "id"),
+               schema_error);
+  EXPECT_THROW(pool({column::text("id", {"A"}), column::text("id", {"B"})}, "id"), schema_error);
+  EXPECT_THROW(pool({column::text("ma", {"A"})}, "id"), schema_error);
+  EXPECT_THROW(column::category("c", {0, 2}, {"x", "y"}), data_error);
+  EXPECT_THROW(column::category("c", {0}, {"x", "x"}), data_error);
+  EXPECT_THROW(column::category_list("c", {0, 3}, {0, 0}, {"x"}), data_error);
+}
+
+TEST(pool, integer_ids_become_text) {
+  pool p({column::integer("id", buffer<std::int64_t>(std::vector<std::int64_t>{10, 20}))}, "id");
+  EXPECT_EQ(p.id_column().type(), column_type::text);
+  EXPECT_EQ(p.row_of("20"), 1U);
+}
+
+TEST(pool, take_and_with_column) {
+  const auto p = small_pool();
+  const std::vector<std::uint32_t> rows{2, 0};
+  const auto q = p.take(rows);
+  EXPECT_EQ(q.size(), 2U);
+  EXPECT_EQ(q.id(0), "C");
+  EXPECT_EQ(q["prizes"].format(0), "Quốc gia");
+  EXPECT_EQ(q["district"].format(1), "Hồng Bàng");
+  EXPECT_DOUBLE_EQ(q["điểm"].numbers()[0], 7.5);
+  EXPECT_FALSE(q["grade"].is_valid(0));
+  const auto r = p.with_column(column::boolean("selected", {1, 0, 1}));
+  EXPECT_EQ(r.column_count(), 8U);
+  EXPECT_EQ(p.column_count(), 7U);  // immutable
+  EXPECT_THROW((void)p.with_column(column::text("id", {"x", "y", "z"})), schema_error);
+  const std::vector<std::uint32_t> bad{5};
+  EXPECT_THROW((void)p.take(bad), data_error);
+}
+
+TEST(pool, borrowed_buffer_keeps_owner_alive) {
+  auto storage = std::make_shared<std::vector<double>>(std::vector<double>{1.5, 2.5});
+  std::weak_ptr<std::vector<double>> weak = storage;
+  {
+    auto c = column::number("x", buffer<double>(storage->data(), storage->size(), storage));
+    storage.reset();
+    EXPECT_FALSE(weak.expired());
+    EXPECT_DOUBLE_EQ(c.numbers()[1], 2.5);
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(pool, column_type_names_round_trip) {
+  for (auto t : {column_type::number, column_type::integer, column_type::boolean, column_type::date,
+                 column_type::category, column_type::text, column_type::category_list}) {
+    EXPECT_EQ(parse_column_type(to_string(t)), t);
+  }
+  EXPECT_THROW((void)parse_column_type("decimal"), spec_error);
+}
+
+TEST(pool, edit_distance_counts_code_points) {
+  EXPECT_EQ(edit_distance("điểm", "diem"), 2U);
+  EXPECT_EQ(edit_distance("", "abc"), 3U);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3U);
+}
