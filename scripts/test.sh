@@ -20,3 +20,19 @@ echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan
+
+echo "== Fuzzers (libFuzzer + ASan + UBSan, 30 s each) =="
+# Each tests/fuzz/<name>_fuzz.cpp runs from its seed corpus tests/fuzz/corpus/<name>/; new inputs
+# go to a scratch directory so the checked-in corpus stays small. A crash fails the script.
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+fuzz_work=$(mktemp -d)
+for fuzzer in build/fuzz/tests/fuzz/*_fuzz; do
+  name=$(basename "$fuzzer" _fuzz)
+  mkdir -p "$fuzz_work/$name"
+  echo "-- $name"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$fuzzer" -max_total_time=30 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$fuzz_work/$name-" "$fuzz_work/$name" "tests/fuzz/corpus/$name"
+done
+rm -rf "$fuzz_work"

@@ -21,6 +21,7 @@ from ._core import (
     read_csv,
 )
 from ._pool import column_array, from_dict, from_pandas, to_pandas
+from ._selection import Selection, select
 
 __version__: str = _core.__version__
 
@@ -40,6 +41,38 @@ __all__ = [
     "Pool",
     "read_csv",
     "generate_pool",
+    "Selection",
+    "select",
 ]
 
 # --- other areas append their imports and __all__ entries below, one marked block each ---
+
+# --- calendar and time expressions (calendar.hpp, time_expr.hpp) ---
+from ._core import (  # noqa: E402
+    Calendar,
+    Holiday,
+    TimeExpr,
+    holidays,
+    lunar_leap_month,
+    lunar_month_length,
+    lunar_to_solar,
+    parse_time,
+    solar_to_lunar,
+)
+
+__all__ += [
+    "Calendar",
+    "Holiday",
+    "TimeExpr",
+    "holidays",
+    "lunar_leap_month",
+    "lunar_month_length",
+    "lunar_to_solar",
+    "parse_time",
+    "solar_to_lunar",
+]
+# --- end calendar and time expressions ---
+
+
+
+

@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = khuyenhoc::version_string;
   khuyenhoc::python::register_errors(m);
   khuyenhoc::python::register_pool(m);
+  khuyenhoc::python::register_calendar(m);
 }

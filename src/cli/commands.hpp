@@ -3,6 +3,9 @@
 // the library's public API (no logic lives only in the CLI).
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
+#include <functional>
+#include <string>
 
 namespace khuyenhoc::cli {
 
@@ -10,6 +13,9 @@ namespace khuyenhoc::cli {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_findings = 1;
 inline constexpr int exit_bad_input = 2;
+
+/// A progress callback that prints "what: NN%" on one stderr line.
+std::function<void(std::size_t, std::size_t)> progress_printer(std::string what);
 
 void add_generate(CLI::App& app);
 void add_summary(CLI::App& app);
