@@ -73,6 +73,11 @@ __all__ += [
 ]
 # --- end calendar and time expressions ---
 
+# --- ranking and apportionment (ranking.hpp, apportion.hpp) ---
+from ._core import apportion, order, rank, top_k_per_group  # noqa: E402
+
+__all__ += ["apportion", "order", "rank", "top_k_per_group"]
+# --- end ranking and apportionment ---
 
 
 

@@ -146,6 +146,38 @@ class TimeExpr:
 def parse_time(text: str, year: int | None = None) -> TimeExpr: ...
 # --- end calendar and time expressions ---
 
+# --- ranking and apportionment (ranking.hpp, apportion.hpp) ---
+import typing as _typing
+
+def rank(
+    values: npt.ArrayLike,
+    method: _typing.Literal["average", "min", "max", "first", "dense"] = "average",
+    ascending: bool = True,
+    na_option: _typing.Literal["keep", "top", "bottom"] = "bottom",
+    *,
+    groups: npt.ArrayLike | None = None,
+) -> npt.NDArray[np.float64]: ...
+def apportion(
+    weights: npt.ArrayLike,
+    seats: int,
+    method: _typing.Literal["largest_remainder", "dhondt", "sainte_lague"] = "largest_remainder",
+    minimum: int | npt.ArrayLike = 0,
+    maximum: int | npt.ArrayLike | None = None,
+) -> npt.NDArray[np.int64]: ...
+def order(
+    *keys: npt.ArrayLike,
+    descending: bool | list[bool] = False,
+    na_option: _typing.Literal["top", "bottom"] = "bottom",
+) -> npt.NDArray[np.int64]: ...
+def top_k_per_group(
+    *keys: npt.ArrayLike,
+    groups: npt.ArrayLike,
+    k: int | npt.ArrayLike,
+    descending: bool | list[bool] = False,
+    na_option: _typing.Literal["top", "bottom"] = "bottom",
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
+# --- end ranking and apportionment ---
 
 
 
