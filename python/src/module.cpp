@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = khuyenhoc::version_string;
   khuyenhoc::python::register_errors(m);
   khuyenhoc::python::register_pool(m);
+  khuyenhoc::python::register_selection(m);
   khuyenhoc::python::register_ranking(m);
   khuyenhoc::python::register_calendar(m);
 }

@@ -63,7 +63,7 @@ py::object values(const column& c) {
           out[r] = py::none();
         }
       }
-      return std::move(out);
+      return py::object(std::move(out));
     }
   }
   return py::none();

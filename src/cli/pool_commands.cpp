@@ -26,6 +26,14 @@ std::vector<std::string> split_list(const std::string& s) {
 
 }  // namespace
 
+std::function<void(std::size_t, std::size_t)> progress_printer(std::string what) {
+  return [what = std::move(what)](std::size_t done, std::size_t total) {
+    const int pct = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) /
+                                                        static_cast<double>(total));
+    std::cerr << "\r" << what << ": " << pct << "%" << (done >= total ? "\n" : "") << std::flush;
+  };
+}
+
 void add_generate(CLI::App& app) {
   struct args_t {
     std::size_t size = 200000;
@@ -59,6 +67,7 @@ void add_summary(CLI::App& app) {
     std::string id = "id";
     std::string by = "district";
     std::string columns = "school,gpa,exam_score,mode:conduct,prizes,documents,orphan";
+    bool progress = false;
   };
   auto args = std::make_shared<args_t>();
   auto* cmd = app.add_subcommand("summary", "Load a pool CSV and print a summary per group");
@@ -69,10 +78,12 @@ void add_summary(CLI::App& app) {
                   "Comma-separated measures: a column name (default statistic for its type) or "
                   "stat:column with stat one of mean, share, distinct, mode, nonempty, missing")
       ->capture_default_str();
+  cmd->add_flag("--progress", args->progress, "Show reading progress on stderr");
   cmd->callback([args] {
     const auto t0 = std::chrono::steady_clock::now();
     csv_options opt;
     opt.id_column = args->id;
+    if (args->progress) opt.progress = progress_printer("reading " + args->pool);
     const auto p = read_csv(args->pool, opt);
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
     std::vector<summary_measure> measures;

@@ -1,0 +1,647 @@
+#include "khuyenhoc/selection.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <unordered_map>
+
+#include "khuyenhoc/detail/unicode.hpp"
+
+namespace khuyenhoc {
+
+namespace {
+
+// Differences of sums of fractional points carry rounding noise (68 - 67.8333… =
+// 0.1666666666666572); gaps are reported to 1e-9.
+double clean(double v) { return std::round(v * 1e9) / 1e9; }
+
+std::string number(double v) {
+  if (std::isnan(v)) return "–";
+  char buf[64];
+  // Round to 6 decimals for messages, then print the shortest form of that.
+  const double r = std::round(v * 1e6) / 1e6;
+  auto res = std::to_chars(buf, buf + sizeof buf, r == 0.0 ? 0.0 : r);
+  return {buf, res.ptr};
+}
+
+void append_u64_be(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((v >> shift) & 0xFF));
+  }
+}
+
+// An order-preserving byte key for a numeric value; missing values sort last in both
+// directions.
+std::string value_key(double v, bool valid, sort_direction dir) {
+  std::string out;
+  out.reserve(9);
+  if (!valid || std::isnan(v)) {
+    out.push_back('\x01');
+    return out;
+  }
+  out.push_back('\x00');
+  std::uint64_t k = detail::encode_double(v == 0.0 ? 0.0 : v);
+  if (dir == sort_direction::descending) k = ~k;
+  append_u64_be(out, k);
+  return out;
+}
+
+// An order-preserving byte key for a collation key (no NUL bytes inside); missing last.
+std::string bytes_key(std::string_view collation, bool valid, sort_direction dir) {
+  std::string out;
+  if (!valid) {
+    out.push_back('\x01');
+    return out;
+  }
+  out.reserve(collation.size() + 2);
+  out.push_back('\x00');
+  if (dir == sort_direction::ascending) {
+    out.append(collation);
+  } else {
+    // Terminate before inverting so that a prefix sorts after its extensions.
+    for (char c : collation) out.push_back(static_cast<char>(~static_cast<unsigned char>(c)));
+    out.push_back('\xFF');
+  }
+  return out;
+}
+
+// "Nguyễn Văn An" → "An Nguyễn Văn": Vietnamese lists sort by given name, then family name.
+std::string given_name_first(std::string_view full) {
+  while (!full.empty() && full.back() == ' ') full.remove_suffix(1);
+  while (!full.empty() && full.front() == ' ') full.remove_prefix(1);
+  const auto sp = full.rfind(' ');
+  if (sp == std::string_view::npos) return std::string(full);
+  return std::string(full.substr(sp + 1)) + " " + std::string(full.substr(0, sp));
+}
+
+std::string cell_text(const column& c, std::size_t r) {
+  if (c.type() == column_type::category) return std::string(c.category_at(r));
+  if (c.type() == column_type::text) return std::string(c.text_at(r));
+  return c.format(r);
+}
+
+}  // namespace
+
+tie_policy parse_tie_policy(std::string_view name) {
+  if (name == "include") return tie_policy::include;
+  if (name == "exclude") return tie_policy::exclude;
+  if (name == "break" || name == "break_ties") return tie_policy::break_ties;
+  throw spec_error("unknown tie policy \"" + std::string(name) +
+                   "\" (expected include, exclude or break)");
+}
+
+order_key parse_order_key(std::string_view spec) {
+  order_key k;
+  while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
+  while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
+  if (spec == "lottery") {
+    k.how = order_key::kind::lottery;
+    return k;
+  }
+  const auto space = spec.rfind(' ');
+  if (space != std::string_view::npos) {
+    const auto dir = spec.substr(space + 1);
+    if (dir == "desc" || dir == "descending") {
+      k.direction = sort_direction::descending;
+      spec = spec.substr(0, space);
+    } else if (dir == "asc" || dir == "ascending") {
+      spec = spec.substr(0, space);
+    }
+  }
+  if (spec.starts_with("name:")) {
+    k.how = order_key::kind::vietnamese_name;
+    spec.remove_prefix(5);
+  } else if (spec.starts_with("text:")) {
+    k.how = order_key::kind::text;
+    spec.remove_prefix(5);
+  }
+  if (spec.empty()) throw spec_error("an order key needs a column name");
+  k.column = std::string(spec);
+  return k;
+}
+
+std::string_view to_string(selection_status s) noexcept {
+  switch (s) {
+    case selection_status::selected: return "selected";
+    case selection_status::ineligible: return "ineligible";
+    case selection_status::no_score: return "no_score";
+    case selection_status::below_minimum: return "below_minimum";
+    case selection_status::outside_quota: return "outside_quota";
+    case selection_status::tied_out: return "tied_out";
+  }
+  return "unknown";
+}
+
+std::size_t selection::selected_count() const noexcept {
+  return static_cast<std::size_t>(std::count(selected.begin(), selected.end(), 1));
+}
+
+selection_input make_selection_input(const pool& p, std::span<const double> score,
+                                     std::span<const std::uint8_t> eligible,
+                                     const std::vector<std::string>& ineligible_reason,
+                                     const selection_policy& policy,
+                                     const std::vector<std::string>& score_note) {
+  const std::size_t n = p.size();
+  if (score.size() != n) {
+    throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
+                     std::to_string(n));
+  }
+  if (!eligible.empty() && eligible.size() != n) {
+    throw spec_error("eligibility has " + std::to_string(eligible.size()) +
+                     " rows, the pool has " + std::to_string(n));
+  }
+  if (!ineligible_reason.empty() && ineligible_reason.size() != n) {
+    throw spec_error("ineligibility reasons have " + std::to_string(ineligible_reason.size()) +
+                     " rows, the pool has " + std::to_string(n));
+  }
+  selection_input in;
+  in.ids.reserve(n);
+  for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
+  in.groups.assign(n, std::string());
+  if (!policy.group_column.empty()) {
+    const column& g = p[policy.group_column];
+    if (g.type() != column_type::category && g.type() != column_type::text) {
+      throw schema_error("the group column must be a category or text column",
+                         location{.field = policy.group_column});
+    }
+    for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
+  }
+  in.score.assign(score.begin(), score.end());
+  in.eligible.assign(n, 1);
+  if (!eligible.empty()) {
+    for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
+  }
+  in.ineligible_reason.assign(n, std::string());
+  if (!ineligible_reason.empty()) {
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!in.eligible[r]) in.ineligible_reason[r] = ineligible_reason[r];
+    }
+  }
+  if (!score_note.empty()) {
+    if (score_note.size() != n) {
+      throw spec_error("score notes have " + std::to_string(score_note.size()) +
+                       " rows, the pool has " + std::to_string(n));
+    }
+    in.score_note = score_note;
+  }
+  for (const auto& k : policy.tie_breakers) {
+    std::vector<std::string> col(n);
+    if (k.how == order_key::kind::lottery) {
+      for (std::size_t r = 0; r < n; ++r) {
+        col[r].clear();
+        append_u64_be(col[r], lottery_key(policy.lottery_seed, id_hash(p.id(r))));
+      }
+      in.keys.push_back(std::move(col));
+      continue;
+    }
+    const column& c = p[k.column];
+    for (std::size_t r = 0; r < n; ++r) {
+      const bool valid = c.is_valid(r);
+      switch (k.how) {
+        case order_key::kind::value:
+          switch (c.type()) {
+            case column_type::number: col[r] = value_key(c.numbers()[r], valid, k.direction); break;
+            case column_type::integer:
+              col[r] = value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+              break;
+            case column_type::date:
+              col[r] = value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+              break;
+            case column_type::boolean:
+              col[r] = value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+              break;
+            default:
+              throw schema_error("a value order key needs a number, integer, date or boolean "
+                                 "column; use text: or name: for words",
+                                 location{.field = k.column});
+          }
+          break;
+        case order_key::kind::vietnamese_name:
+        case order_key::kind::text: {
+          if (c.type() != column_type::category && c.type() != column_type::text) {
+            throw schema_error("a name or text order key needs a category or text column",
+                               location{.field = k.column});
+          }
+          const std::string value = cell_text(c, r);
+          const std::string collation = detail::vietnamese_sort_key(
+              k.how == order_key::kind::vietnamese_name ? given_name_first(value) : value);
+          col[r] = bytes_key(collation, valid, k.direction);
+          break;
+        }
+        case order_key::kind::lottery: break;
+      }
+    }
+    in.keys.push_back(std::move(col));
+  }
+  return in;
+}
+
+selection_input concat(const std::vector<selection_input>& parts) {
+  selection_input out;
+  if (parts.empty()) return out;
+  out.keys.resize(parts.front().keys.size());
+  for (const auto& p : parts) {
+    if (p.keys.size() != out.keys.size()) {
+      throw spec_error("shards were prepared with different numbers of order keys");
+    }
+    out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
+    out.groups.insert(out.groups.end(), p.groups.begin(), p.groups.end());
+    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
+    out.eligible.insert(out.eligible.end(), p.eligible.begin(), p.eligible.end());
+    out.ineligible_reason.insert(out.ineligible_reason.end(), p.ineligible_reason.begin(),
+                                 p.ineligible_reason.end());
+    if (p.score_note.empty()) {
+      out.score_note.resize(out.ids.size());
+    } else {
+      out.score_note.resize(out.ids.size() - p.ids.size());
+      out.score_note.insert(out.score_note.end(), p.score_note.begin(), p.score_note.end());
+    }
+    for (std::size_t k = 0; k < p.keys.size(); ++k) {
+      out.keys[k].insert(out.keys[k].end(), p.keys[k].begin(), p.keys[k].end());
+    }
+  }
+  return out;
+}
+
+selection select(const selection_input& in, const selection_policy& policy) {
+  const std::size_t n = in.size();
+  if (in.groups.size() != n || in.score.size() != n || in.eligible.size() != n ||
+      in.ineligible_reason.size() != n || (!in.score_note.empty() && in.score_note.size() != n)) {
+    throw spec_error("selection input columns differ in length");
+  }
+  for (const auto& k : in.keys) {
+    if (k.size() != n) throw spec_error("selection input order keys differ in length");
+  }
+  if (in.keys.size() != policy.tie_breakers.size()) {
+    throw spec_error("the selection input has " + std::to_string(in.keys.size()) +
+                     " order keys, the policy " + std::to_string(policy.tie_breakers.size()));
+  }
+  if (policy.seats < 0) throw spec_error("seats must not be negative");
+
+  // Groups, numbered in Vietnamese alphabetical order: independent of row order.
+  std::vector<std::string> names;
+  {
+    std::unordered_map<std::string_view, int> seen;
+    for (const auto& g : in.groups) {
+      if (seen.emplace(g, 0).second) names.push_back(g);
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return detail::compare_vietnamese(a, b) < 0;
+    });
+  }
+  const std::size_t ng = names.size();
+  std::unordered_map<std::string_view, std::int32_t> code_of;
+  for (std::size_t g = 0; g < ng; ++g) code_of.emplace(names[g], static_cast<std::int32_t>(g));
+  std::vector<std::int32_t> gcode(n);
+  for (std::size_t r = 0; r < n; ++r) gcode[r] = code_of.at(in.groups[r]);
+
+  // The total order: score descending, the tie-breakers, then the id (bytes).
+  sort_keys keys(n);
+  keys.add(std::span<const double>(in.score), sort_direction::descending, na_option::bottom);
+  std::vector<std::string_view> views(n);
+  for (const auto& col : in.keys) {
+    for (std::size_t r = 0; r < n; ++r) views[r] = col[r];
+    keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
+  }
+  for (std::size_t r = 0; r < n; ++r) views[r] = in.ids[r];
+  keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
+  const std::vector<std::uint32_t> ord = n == 0 ? std::vector<std::uint32_t>{} : order(keys);
+
+  selection out;
+  out.ids = in.ids;
+  out.groups = in.groups;
+  out.score = in.score;
+  out.rank.assign(n, 0);
+  out.group_rank.assign(n, 0);
+  out.selected.assign(n, 0);
+  out.level.assign(n, -1);
+  out.status.assign(n, selection_status::outside_quota);
+  out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+  out.reason.assign(n, std::string());
+  out.lottery_seed = policy.lottery_seed;
+
+  std::vector<std::uint8_t> ranked(n, 0);
+  std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
+  for (std::size_t r = 0; r < n; ++r) {
+    ++nominees[static_cast<std::size_t>(gcode[r])];
+    if (!in.eligible[r]) {
+      out.status[r] = selection_status::ineligible;
+    } else if (std::isnan(in.score[r])) {
+      out.status[r] = selection_status::no_score;
+    } else if (in.score[r] < policy.min_score) {
+      out.status[r] = selection_status::below_minimum;
+      out.gap[r] = clean(policy.min_score - in.score[r]);
+    } else {
+      ranked[r] = 1;
+      ++eligible_count[static_cast<std::size_t>(gcode[r])];
+    }
+  }
+  // Ranks among ranked rows, overall and within groups; and each group's rows in order.
+  std::vector<std::vector<std::uint32_t>> group_order(ng);
+  {
+    std::uint32_t next = 0;
+    std::vector<std::uint32_t> next_in_group(ng, 0);
+    for (const auto r : ord) {
+      if (!ranked[r]) continue;
+      out.rank[r] = ++next;
+      const auto g = static_cast<std::size_t>(gcode[r]);
+      out.group_rank[r] = ++next_in_group[g];
+      group_order[g].push_back(r);
+    }
+  }
+
+  std::vector<award_level> levels = policy.levels;
+  if (levels.empty()) levels.push_back({.name = "selected", .seats = policy.seats});
+  for (const auto& l : levels) {
+    if (l.seats < 0) throw spec_error("level \"" + l.name + "\" has negative seats");
+    out.levels.push_back(l.name);
+  }
+  if (policy.mode == quota_mode::fixed && levels.size() > 1) {
+    throw spec_error("fixed quotas per group apply to a single level; use apportion with levels");
+  }
+  for (const auto& [name, seats] : policy.fixed_quotas) {
+    if (seats < 0) throw spec_error("fixed quota of \"" + name + "\" is negative");
+    if (!code_of.contains(name) && policy.mode == quota_mode::fixed) {
+      throw spec_error("fixed quota for group \"" + name + "\", which has no nominees");
+    }
+  }
+
+  // Caps as a share of a base, over all levels together.
+  std::vector<std::int64_t> cap_left(ng, std::numeric_limits<std::int64_t>::max());
+  if (policy.cap_share) {
+    if (!(*policy.cap_share >= 0.0)) throw spec_error("cap share must be a number >= 0");
+    for (std::size_t g = 0; g < ng; ++g) {
+      const auto it = policy.cap_base.find(names[g]);
+      const double base = it != policy.cap_base.end() ? it->second
+                                                      : static_cast<double>(nominees[g]);
+      // A small epsilon so that 15% of 20 is 3, not 2 by rounding error.
+      cap_left[g] = static_cast<std::int64_t>(std::floor(*policy.cap_share * base + 1e-9));
+    }
+  }
+
+  // Apportionment weights (the same for every level).
+  std::vector<double> weights(ng, 0.0);
+  for (std::size_t g = 0; g < ng; ++g) {
+    if (!policy.group_weights.empty()) {
+      const auto it = policy.group_weights.find(names[g]);
+      weights[g] = it == policy.group_weights.end() ? 0.0 : it->second;
+    } else {
+      weights[g] = static_cast<double>(policy.weight_eligible_only ? eligible_count[g]
+                                                                   : nominees[g]);
+    }
+  }
+
+  std::vector<std::uint8_t> taken(n, 0);
+  std::vector<double> last_cutoff(ng, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t li = 0; li < levels.size(); ++li) {
+    const auto& lv = levels[li];
+    const double level_min = std::max(policy.min_score, lv.min_score);
+    std::vector<std::int64_t> quota(ng, 0);
+    if (policy.mode == quota_mode::apportion) {
+      std::vector<std::int64_t> lo(ng, policy.group_minimum), hi;
+      if (policy.group_maximum) hi.assign(ng, *policy.group_maximum);
+      quota = apportion(weights, lv.seats, policy.method, lo, hi);
+    } else if (policy.mode == quota_mode::fixed) {
+      for (std::size_t g = 0; g < ng; ++g) {
+        const auto it = policy.fixed_quotas.find(names[g]);
+        quota[g] = it == policy.fixed_quotas.end() ? 0 : it->second;
+      }
+    }
+    // The walk over candidates: one list for global mode, one per group otherwise.
+    auto fill = [&](const std::vector<std::uint32_t>& candidates_all, std::int64_t q,
+                    std::int64_t cap, std::vector<std::uint32_t>& chosen,
+                    std::vector<std::uint32_t>& tied_out) {
+      std::vector<std::uint32_t> cand;
+      for (auto r : candidates_all) {
+        if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
+      }
+      const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, std::min(q, cap)));
+      std::size_t k = std::min(limit, cand.size());
+      if (k < cand.size() && k > 0 && in.score[cand[k]] == in.score[cand[k - 1]]) {
+        const double tie = in.score[cand[k - 1]];
+        if (policy.ties == tie_policy::include) {
+          // Everyone tied with the last seat is selected, caps permitting.
+          while (k < cand.size() && in.score[cand[k]] == tie &&
+                 static_cast<std::int64_t>(k) < cap) {
+            ++k;
+          }
+        } else if (policy.ties == tie_policy::exclude) {
+          std::size_t b = k;
+          while (b > 0 && in.score[cand[b - 1]] == tie) --b;
+          for (std::size_t i = b; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+            tied_out.push_back(cand[i]);
+          }
+          k = b;
+        }
+      }
+      chosen.assign(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k));
+    };
+
+    std::vector<std::int64_t> chosen_per_group(ng, 0);
+    std::vector<double> cutoff(ng, std::numeric_limits<double>::quiet_NaN());
+    auto take = [&](const std::vector<std::uint32_t>& chosen) {
+      for (auto r : chosen) {
+        taken[r] = 1;
+        out.selected[r] = 1;
+        out.level[r] = static_cast<std::int32_t>(li);
+        out.status[r] = selection_status::selected;
+        const auto g = static_cast<std::size_t>(gcode[r]);
+        ++chosen_per_group[g];
+        cap_left[g] -= cap_left[g] == std::numeric_limits<std::int64_t>::max() ? 0 : 1;
+        cutoff[g] = std::isnan(cutoff[g]) ? in.score[r] : std::min(cutoff[g], in.score[r]);
+      }
+    };
+    auto mark_tied_out = [&](const std::vector<std::uint32_t>& rows) {
+      for (auto r : rows) {
+        if (!taken[r]) out.status[r] = selection_status::tied_out;
+      }
+    };
+    double global_cutoff = std::numeric_limits<double>::quiet_NaN();
+    if (policy.mode == quota_mode::global) {
+      std::vector<std::uint32_t> all;
+      for (const auto r : ord) {
+        if (ranked[r]) all.push_back(r);
+      }
+      // Caps still apply per group in global mode: drop rows of capped-out groups as we go.
+      std::vector<std::uint32_t> chosen, tied_out;
+      if (policy.cap_share) {
+        std::vector<std::int64_t> left = cap_left;
+        std::vector<std::uint32_t> capped;
+        for (auto r : all) {
+          auto& l = left[static_cast<std::size_t>(gcode[r])];
+          if (!taken[r] && in.score[r] >= level_min && l > 0) {
+            capped.push_back(r);
+            --l;
+          }
+        }
+        all.swap(capped);
+      }
+      fill(all, lv.seats, std::numeric_limits<std::int64_t>::max(), chosen, tied_out);
+      take(chosen);
+      mark_tied_out(tied_out);
+      for (auto r : chosen) global_cutoff = std::isnan(global_cutoff) ? in.score[r]
+                                                                      : std::min(global_cutoff, in.score[r]);
+      for (std::size_t g = 0; g < ng; ++g) quota[g] = chosen_per_group[g];
+    } else {
+      for (std::size_t g = 0; g < ng; ++g) {
+        std::vector<std::uint32_t> chosen, tied_out;
+        fill(group_order[g], quota[g], cap_left[g], chosen, tied_out);
+        take(chosen);
+        mark_tied_out(tied_out);
+      }
+    }
+    for (std::size_t g = 0; g < ng; ++g) {
+      group_outcome o;
+      o.group = names[g];
+      o.level = lv.name;
+      o.nominees = nominees[g];
+      o.eligible = eligible_count[g];
+      o.quota = quota[g];
+      o.selected = chosen_per_group[g];
+      o.cutoff = policy.mode == quota_mode::global ? global_cutoff : cutoff[g];
+      out.outcomes.push_back(o);
+      if (!std::isnan(o.cutoff)) last_cutoff[g] = o.cutoff;
+    }
+    if (policy.mode == quota_mode::global && !std::isnan(global_cutoff)) {
+      std::fill(last_cutoff.begin(), last_cutoff.end(), global_cutoff);
+    }
+  }
+
+  // Reasons, Vietnamese then English.
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto g = static_cast<std::size_t>(gcode[r]);
+    const std::string group_label = names[g].empty() ? "" : " " + names[g];
+    switch (out.status[r]) {
+      case selection_status::selected:
+        out.reason[r] = "Được chọn: " + levels[static_cast<std::size_t>(out.level[r])].name +
+                        " (hạng " + std::to_string(out.group_rank[r]) +
+                        (names[g].empty() ? "" : " trong " + names[g]) + ") / selected";
+        break;
+      case selection_status::ineligible:
+        out.reason[r] = "Không đủ điều kiện / not eligible" +
+                        (in.ineligible_reason[r].empty() ? "" : ": " + in.ineligible_reason[r]);
+        break;
+      case selection_status::no_score:
+        out.reason[r] = "Không có tổng điểm / no total score";
+        if (!in.score_note.empty() && !in.score_note[r].empty()) {
+          out.reason[r] += ": " + in.score_note[r];
+        }
+        break;
+      case selection_status::below_minimum:
+        out.reason[r] = "Tổng điểm " + number(in.score[r]) + " dưới mức tối thiểu " +
+                        number(policy.min_score) + " (thiếu " + number(out.gap[r]) +
+                        ") / below the minimum score by " + number(out.gap[r]);
+        break;
+      case selection_status::outside_quota:
+      case selection_status::tied_out: {
+        const double cut = last_cutoff[g];
+        if (std::isnan(cut)) {
+          out.reason[r] = "Ngoài chỉ tiêu: đơn vị" + group_label +
+                          " không có suất nào / outside the quota: no seats for the group";
+        } else {
+          out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
+          if (out.status[r] == selection_status::tied_out) {
+            out.reason[r] = "Bằng điểm chuẩn " + number(cut) + " của" + group_label +
+                            " nhưng bị loại do quy tắc bằng điểm 'exclude' / tied at the "
+                            "cut-off and excluded by the tie policy";
+          } else {
+            out.reason[r] = "Ngoài chỉ tiêu" + (names[g].empty() ? "" : " của " + names[g]) +
+                            ": điểm chuẩn " + number(cut) + ", thiếu " + number(out.gap[r]) +
+                            " / outside the quota: cut-off " + number(cut) + ", " +
+                            number(out.gap[r]) + " short";
+          }
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+pool to_pool(const selection& s, std::string_view group_column) {
+  const std::size_t n = s.size();
+  std::vector<column> cols;
+  cols.push_back(column::text("id", s.ids));
+  {
+    std::vector<std::int32_t> codes(n, -1);
+    std::vector<std::string> dict;
+    std::unordered_map<std::string_view, std::int32_t> idx;
+    for (std::size_t r = 0; r < n; ++r) {
+      if (s.groups[r].empty()) continue;
+      auto [it, inserted] = idx.emplace(s.groups[r], static_cast<std::int32_t>(dict.size()));
+      if (inserted) dict.push_back(s.groups[r]);
+      codes[r] = it->second;
+    }
+    cols.push_back(column::category(std::string(group_column), std::move(codes), std::move(dict)));
+  }
+  cols.push_back(column::number("score", buffer<double>(s.score)));
+  auto ranks = [&](const std::vector<std::uint32_t>& v, const std::string& name) {
+    std::vector<std::int64_t> values(n);
+    std::vector<std::uint8_t> valid(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      values[r] = v[r];
+      valid[r] = v[r] != 0;
+    }
+    return column::integer(name, buffer<std::int64_t>(std::move(values)), std::move(valid));
+  };
+  cols.push_back(ranks(s.rank, "rank"));
+  cols.push_back(ranks(s.group_rank, "group_rank"));
+  cols.push_back(column::boolean("selected", s.selected));
+  {
+    std::vector<std::int32_t> codes(s.level.begin(), s.level.end());
+    cols.push_back(column::category("level", std::move(codes), s.levels));
+  }
+  {
+    std::vector<std::string> dict;
+    for (auto st : {selection_status::selected, selection_status::ineligible,
+                    selection_status::no_score, selection_status::below_minimum,
+                    selection_status::outside_quota, selection_status::tied_out}) {
+      dict.emplace_back(to_string(st));
+    }
+    std::vector<std::int32_t> codes(n);
+    for (std::size_t r = 0; r < n; ++r) codes[r] = static_cast<std::int32_t>(s.status[r]);
+    cols.push_back(column::category("status", std::move(codes), std::move(dict)));
+  }
+  cols.push_back(column::number("gap", buffer<double>(s.gap)));
+  cols.push_back(column::text("reason", s.reason));
+  return pool(std::move(cols), "id");
+}
+
+std::string format_outcomes(const selection& s) {
+  std::vector<std::vector<std::string>> table;
+  table.push_back({"level", "group", "nominees", "eligible", "quota", "selected", "cut-off"});
+  for (const auto& o : s.outcomes) {
+    table.push_back({o.level, o.group.empty() ? "(all)" : o.group, std::to_string(o.nominees),
+                     std::to_string(o.eligible), std::to_string(o.quota),
+                     std::to_string(o.selected), number(o.cutoff)});
+  }
+  std::vector<std::size_t> width(table.front().size(), 0);
+  for (const auto& row : table) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      width[c] = std::max(width[c], detail::count_code_points(row[c]));
+    }
+  }
+  std::string out;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& row = table[i];
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const auto pad = std::string(width[c] - detail::count_code_points(row[c]), ' ');
+      if (c) out += "  ";
+      out += c < 2 ? row[c] + pad : pad + row[c];
+    }
+    out += '\n';
+    if (i == 0) {
+      std::size_t total = 0;
+      for (auto w : width) total += w + 2;
+      out += std::string(total - 2, '-') + '\n';
+    }
+  }
+  std::size_t selected = s.selected_count();
+  out += "selected " + std::to_string(selected) + " of " + std::to_string(s.size()) +
+         " nominees\n";
+  return out;
+}
+
+}  // namespace khuyenhoc

@@ -1,0 +1,250 @@
+#include "khuyenhoc/selection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "khuyenhoc/csv.hpp"
+#include "khuyenhoc/generate.hpp"
+
+using namespace khuyenhoc;
+
+namespace {
+
+const double missing = std::numeric_limits<double>::quiet_NaN();
+
+// A small pool: ids, a district, a full name, a gpa.
+pool tiny(const std::vector<std::string>& ids, const std::vector<std::string>& districts,
+          const std::vector<std::string>& names = {}) {
+  std::vector<column> cols;
+  cols.push_back(column::text("id", ids));
+  cols.push_back(column::text("district", districts));
+  cols.push_back(column::text("full_name", names.empty() ? ids : names));
+  return pool(std::move(cols), "id");
+}
+
+std::map<std::string, std::size_t> by_id(const selection& s) {
+  std::map<std::string, std::size_t> m;
+  for (std::size_t r = 0; r < s.size(); ++r) m[s.ids[r]] = r;
+  return m;
+}
+
+}  // namespace
+
+TEST(selection, global_top_k_and_tie_policies) {
+  const auto p = tiny({"a", "b", "c", "d", "e"}, {"X", "X", "Y", "Y", "Y"});
+  const std::vector<double> score{90, 85, 85, 80, 70};
+  selection_policy pol;
+  pol.seats = 2;
+  auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.selected, (std::vector<std::uint8_t>{1, 1, 0, 0, 0}));  // b before c by id
+  EXPECT_EQ(s.rank, (std::vector<std::uint32_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(s.status[2], selection_status::outside_quota);
+  EXPECT_DOUBLE_EQ(s.gap[2], 0.0);
+  EXPECT_DOUBLE_EQ(s.gap[3], 5.0);
+  EXPECT_NE(s.reason[3].find("điểm chuẩn 85, thiếu 5"), std::string::npos) << s.reason[3];
+
+  pol.ties = tie_policy::include;
+  s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.selected, (std::vector<std::uint8_t>{1, 1, 1, 0, 0}));
+  EXPECT_EQ(s.selected_count(), 3U);  // overshoot by one, reported in outcomes
+  std::int64_t total = 0;
+  for (const auto& o : s.outcomes) total += o.selected;
+  EXPECT_EQ(total, 3);
+
+  pol.ties = tie_policy::exclude;
+  s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.selected, (std::vector<std::uint8_t>{1, 0, 0, 0, 0}));
+  EXPECT_EQ(s.status[1], selection_status::tied_out);
+  EXPECT_EQ(s.status[2], selection_status::tied_out);
+}
+
+TEST(selection, eligibility_minimum_and_missing_scores) {
+  const auto p = tiny({"a", "b", "c", "d"}, {"X", "X", "X", "X"});
+  const std::vector<double> score{95, 90, missing, 50};
+  const std::vector<std::uint8_t> eligible{0, 1, 1, 1};
+  const std::vector<std::string> reasons{"Hạnh kiểm Khá, cần Tốt", "", "", ""};
+  selection_policy pol;
+  pol.seats = 10;
+  pol.min_score = 60;
+  const auto s = select(make_selection_input(p, score, eligible, reasons, pol), pol);
+  EXPECT_EQ(s.status[0], selection_status::ineligible);
+  EXPECT_NE(s.reason[0].find("Hạnh kiểm Khá, cần Tốt"), std::string::npos);
+  EXPECT_EQ(s.rank[0], 0U);
+  EXPECT_EQ(s.status[1], selection_status::selected);
+  EXPECT_EQ(s.rank[1], 1U);
+  EXPECT_EQ(s.status[2], selection_status::no_score);
+  EXPECT_EQ(s.status[3], selection_status::below_minimum);
+  EXPECT_DOUBLE_EQ(s.gap[3], 10.0);
+  EXPECT_NE(s.reason[3].find("thiếu 10"), std::string::npos) << s.reason[3];
+}
+
+TEST(selection, apportioned_quotas_per_group_with_cutoffs) {
+  // Group sizes 6, 3, 1 and 5 seats by largest remainder: quotas 3, 1.5→2?, computed by
+  // apportion(); check consistency with it rather than restating it.
+  std::vector<std::string> ids, groups;
+  std::vector<double> score;
+  for (int i = 0; i < 10; ++i) {
+    ids.push_back("n" + std::to_string(i));
+    groups.push_back(i < 6 ? "Lê Chân" : (i < 9 ? "Hồng Bàng" : "Đồ Sơn"));
+    score.push_back(100 - i);
+  }
+  const auto p = tiny(ids, groups);
+  selection_policy pol;
+  pol.group_column = "district";
+  pol.mode = quota_mode::apportion;
+  pol.seats = 5;
+  const auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  // Groups in Vietnamese order: Đồ Sơn, Hồng Bàng, Lê Chân.
+  ASSERT_EQ(s.outcomes.size(), 3U);
+  EXPECT_EQ(s.outcomes[0].group, "Đồ Sơn");
+  const std::vector<double> w{1, 3, 6};
+  const auto expected = apportion(w, 5, apportion_method::largest_remainder);
+  for (std::size_t g = 0; g < 3; ++g) {
+    EXPECT_EQ(s.outcomes[g].quota, expected[g]);
+    EXPECT_EQ(s.outcomes[g].selected, expected[g]);
+  }
+  EXPECT_EQ(s.selected_count(), 5U);
+  // Lê Chân's cut-off is its expected[2]-th best score.
+  EXPECT_DOUBLE_EQ(s.outcomes[2].cutoff, 100 - static_cast<double>(expected[2] - 1));
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    if (!s.selected[r]) {
+      EXPECT_EQ(s.status[r], selection_status::outside_quota);
+    }
+    EXPECT_GT(s.group_rank[r], 0U);
+  }
+}
+
+TEST(selection, fixed_quotas_caps_and_cascade) {
+  std::vector<std::string> ids, groups;
+  std::vector<double> score;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back("n" + std::to_string(100 + i));
+    groups.push_back(i % 2 ? "A" : "B");
+    score.push_back(50 + i);
+  }
+  const auto p = tiny(ids, groups);
+  selection_policy pol;
+  pol.group_column = "district";
+  pol.mode = quota_mode::fixed;
+  pol.fixed_quotas = {{"A", 4}, {"B", 1}};
+  auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.selected_count(), 5U);
+  pol.cap_share = 0.15;  // at most 15% of 10 nominees = 1 per group
+  s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.selected_count(), 2U);
+  pol.fixed_quotas = {{"C", 1}};
+  EXPECT_THROW((void)select(make_selection_input(p, score, {}, {}, pol), pol), spec_error);
+
+  selection_policy cascade;
+  cascade.group_column = "district";
+  cascade.mode = quota_mode::apportion;
+  cascade.levels = {{.name = "Giải Nhất", .seats = 2}, {.name = "Giải Nhì", .seats = 4}};
+  s = select(make_selection_input(p, score, {}, {}, cascade), cascade);
+  EXPECT_EQ(s.selected_count(), 6U);
+  auto ix = by_id(s);
+  EXPECT_EQ(s.level[ix["n119"]], 0);  // best of A
+  EXPECT_EQ(s.level[ix["n118"]], 0);  // best of B
+  EXPECT_EQ(s.level[ix["n117"]], 1);
+  EXPECT_EQ(s.level[ix["n100"]], -1);
+  EXPECT_EQ(s.outcomes.size(), 4U);  // 2 levels x 2 groups
+  EXPECT_NE(format_outcomes(s).find("Giải Nhì"), std::string::npos);
+}
+
+TEST(selection, tie_breakers_vietnamese_names_and_lottery) {
+  const auto p = tiny({"1", "2", "3"}, {"X", "X", "X"},
+                      {"Trần Văn Bình", "Nguyễn Thị Ánh", "Lê Văn An"});
+  const std::vector<double> score{80, 80, 80};
+  selection_policy pol;
+  pol.seats = 1;
+  pol.tie_breakers = {parse_order_key("name:full_name")};
+  auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  // Given name first: An < Ánh < Bình.
+  EXPECT_EQ(s.rank, (std::vector<std::uint32_t>{3, 2, 1}));
+  pol.tie_breakers = {parse_order_key("name:full_name desc")};
+  s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.rank, (std::vector<std::uint32_t>{1, 2, 3}));
+  pol.tie_breakers = {parse_order_key("lottery")};
+  pol.lottery_seed = 42;
+  s = select(make_selection_input(p, score, {}, {}, pol), pol);
+  EXPECT_EQ(s.lottery_seed, 42U);
+  EXPECT_EQ(s.selected_count(), 1U);
+  EXPECT_THROW((void)parse_tie_policy("random"), spec_error);
+  EXPECT_THROW((void)make_selection_input(p, score, {}, {},
+                                          selection_policy{.tie_breakers = {parse_order_key("full_name")}}),
+               schema_error);
+}
+
+TEST(selection, every_row_accounted_for_and_shards_merge_exactly) {
+  const auto p = generate_pool(20000, {.seed = 4});
+  const auto gpa = p["gpa"].numbers();
+  std::vector<double> score(gpa.begin(), gpa.end());  // includes missing values
+  std::vector<std::uint8_t> eligible(p.size());
+  std::vector<std::string> reasons(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) {
+    eligible[r] = p["conduct"].category_at(r) == "Tốt";
+    if (!eligible[r]) reasons[r] = "conduct";
+  }
+  selection_policy pol;
+  pol.group_column = "district";
+  pol.mode = quota_mode::apportion;
+  pol.seats = 300;
+  pol.min_score = 6.0;
+  pol.tie_breakers = {parse_order_key("exam_score desc"), parse_order_key("date_of_birth")};
+  pol.ties = tie_policy::include;
+  const auto whole = select(make_selection_input(p, score, eligible, reasons, pol), pol);
+  ASSERT_EQ(whole.size(), p.size());
+  const auto whole_csv = write_csv_text(to_pool(whole, "district"));
+
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 5; ++trial) {
+    // Shuffle rows and cut them into 1–4 shards; prepare each shard apart, then merge.
+    std::vector<std::uint32_t> perm(p.size());
+    std::iota(perm.begin(), perm.end(), 0U);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    const int shards = 1 + trial % 4;
+    std::vector<selection_input> parts;
+    for (int k = 0; k < shards; ++k) {
+      const auto b = perm.begin() + static_cast<std::ptrdiff_t>(perm.size() * k / shards);
+      const auto e = perm.begin() + static_cast<std::ptrdiff_t>(perm.size() * (k + 1) / shards);
+      std::vector<std::uint32_t> rows(b, e);
+      const auto part = p.take(rows);
+      std::vector<double> ps;
+      std::vector<std::uint8_t> pe;
+      std::vector<std::string> pr;
+      for (auto r : rows) {
+        ps.push_back(score[r]);
+        pe.push_back(eligible[r]);
+        pr.push_back(reasons[r]);
+      }
+      parts.push_back(make_selection_input(part, ps, pe, pr, pol));
+    }
+    const auto merged = select(concat(parts), pol);
+    ASSERT_EQ(merged.size(), whole.size());
+    const auto ix = by_id(merged);
+    for (std::size_t r = 0; r < whole.size(); ++r) {
+      const auto m = ix.at(whole.ids[r]);
+      ASSERT_EQ(merged.rank[m], whole.rank[r]);
+      ASSERT_EQ(merged.group_rank[m], whole.group_rank[r]);
+      ASSERT_EQ(merged.selected[m], whole.selected[r]);
+      ASSERT_EQ(merged.reason[m], whole.reason[r]);
+    }
+    ASSERT_EQ(merged.outcomes.size(), whole.outcomes.size());
+    for (std::size_t g = 0; g < whole.outcomes.size(); ++g) {
+      EXPECT_EQ(merged.outcomes[g].selected, whole.outcomes[g].selected);
+      EXPECT_EQ(merged.outcomes[g].cutoff, whole.outcomes[g].cutoff);
+    }
+  }
+  // Output rows = input rows, and each status is explained.
+  std::size_t counted = 0;
+  for (std::size_t r = 0; r < whole.size(); ++r) {
+    counted += 1;
+    EXPECT_FALSE(whole.reason[r].empty());
+  }
+  EXPECT_EQ(counted, p.size());
+  EXPECT_GE(whole.selected_count(), 300U);  // ties included may overshoot
+  EXPECT_FALSE(whole_csv.empty());
+}
