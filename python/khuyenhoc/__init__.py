@@ -80,4 +80,14 @@ __all__ += ["apportion", "order", "rank", "top_k_per_group"]
 # --- end ranking and apportionment ---
 
 
+# --- rules (rules.hpp) ---
+from ._core import CompiledRules, Rules, Verdicts, check_expression, evaluate  # noqa: E402
+from ._rules import rules_from_dict as _rules_from_dict  # noqa: E402
+from ._rules import verdicts_to_pandas as _verdicts_to_pandas  # noqa: E402
+
+Rules.from_dict = staticmethod(_rules_from_dict)  # type: ignore[attr-defined]
+Verdicts.to_pandas = _verdicts_to_pandas  # type: ignore[attr-defined]
+
+__all__ += ["CompiledRules", "Rules", "Verdicts", "check_expression", "evaluate"]
+# --- end rules ---
 

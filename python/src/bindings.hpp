@@ -12,5 +12,6 @@ void register_errors(py::module_& m);
 void register_pool(py::module_& m);
 void register_selection(py::module_& m);
 void register_ranking(py::module_& m);
+void register_rules(py::module_& m);
 
 }  // namespace khuyenhoc::python

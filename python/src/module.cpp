@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_selection(m);
   khuyenhoc::python::register_ranking(m);
   khuyenhoc::python::register_calendar(m);
+  khuyenhoc::python::register_rules(m);
 }

@@ -1,0 +1,332 @@
+// khuyenhoc.Rules, CompiledRules, Verdicts and khuyenhoc.evaluate. Arguments are converted with
+// the GIL held; compiling and evaluating then run without it. Results are numpy views of the C++
+// storage (kept alive by a capsule), not copies.
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <khuyenhoc/pool.hpp>
+#include <khuyenhoc/rules.hpp>
+
+#include "bindings.hpp"
+
+namespace khuyenhoc::python {
+
+namespace {
+
+// A read-only numpy view of `data` with `shape`/`strides`, keeping `owner` alive.
+py::array view(py::dtype dtype, std::vector<py::ssize_t> shape, std::vector<py::ssize_t> strides,
+               const void* data, std::shared_ptr<const void> owner) {
+  auto* keep = new std::shared_ptr<const void>(std::move(owner));
+  py::capsule base(keep, [](void* p) { delete static_cast<std::shared_ptr<const void>*>(p); });
+  py::array out(std::move(dtype), std::move(shape), std::move(strides), data, base);
+  out.attr("setflags")(py::arg("write") = false);
+  return out;
+}
+
+template <class T>
+py::array owned(std::vector<T>&& v, py::dtype dtype = py::dtype::of<T>()) {
+  auto holder = std::make_shared<std::vector<T>>(std::move(v));
+  const auto n = static_cast<py::ssize_t>(holder->size());
+  const void* data = holder->data();
+  return view(std::move(dtype), {n}, {static_cast<py::ssize_t>(sizeof(T))}, data,
+              std::static_pointer_cast<const void>(holder));
+}
+
+py::list diagnostics(const std::vector<diagnostic>& ws) {
+  py::list out;
+  for (const auto& w : ws) {
+    const std::string loc = w.where.str();
+    out.append(loc.empty() ? w.message : loc + ": " + w.message);
+  }
+  return out;
+}
+
+// The values of an expression as numpy: float64 (NaN missing), datetime64[D] (NaT), bool when
+// nothing is missing else object (True/False/None), object str/None for strings.
+py::array to_numpy(expression_values&& v) {
+  const std::size_t n = v.valid.size();
+  switch (v.type) {
+    case value_type::number:
+      return owned(std::move(v.numbers));
+    case value_type::date: {
+      std::vector<std::int64_t> days(n);
+      for (std::size_t i = 0; i < n; ++i)
+        days[i] = v.valid[i] != 0 ? static_cast<std::int64_t>(v.numbers[i])
+                                  : std::numeric_limits<std::int64_t>::min();  // NaT
+      return owned(std::move(days), py::dtype("datetime64[D]"));
+    }
+    case value_type::boolean: {
+      bool all_valid = true;
+      for (const auto x : v.valid) all_valid = all_valid && x != 0;
+      if (all_valid) return owned(std::move(v.booleans), py::dtype("bool"));
+      py::array_t<py::object> out(static_cast<py::ssize_t>(n));
+      py::object* p = out.mutable_data();
+      for (std::size_t i = 0; i < n; ++i)
+        p[i] = v.valid[i] == 0 ? py::object(py::none()) : py::object(py::bool_(v.booleans[i] != 0));
+      return out;
+    }
+    default: {
+      py::array_t<py::object> out(static_cast<py::ssize_t>(n));
+      py::object* p = out.mutable_data();
+      for (std::size_t i = 0; i < n; ++i)
+        p[i] = v.valid[i] == 0 ? py::object(py::none()) : py::object(py::str(v.strings[i]));
+      return out;
+    }
+  }
+}
+
+std::string_view policy_name(hit_policy p) {
+  switch (p) {
+    case hit_policy::first:
+      return "first";
+    case hit_policy::unique:
+      return "unique";
+    case hit_policy::collect:
+      return "collect";
+  }
+  return "?";
+}
+
+std::size_t row_index(const verdicts& v, const pool& p, const py::object& which) {
+  if (py::isinstance<py::str>(which)) {
+    const auto id = which.cast<std::string>();
+    const auto row = p.row_of(id);
+    if (!row) throw data_error("no nominee with this id", location{.row_id = id});
+    return *row;
+  }
+  const auto r = which.cast<std::int64_t>();
+  if (r < 0 || static_cast<std::size_t>(r) >= v.rows())
+    throw py::index_error("row " + std::to_string(r) + " out of range");
+  return static_cast<std::size_t>(r);
+}
+
+// Verdicts with the pool they were computed on (for ids).
+struct py_verdicts {
+  verdicts v;
+  pool nominees;
+};
+
+}  // namespace
+
+void register_rules(py::module_& m) {
+  py::class_<rule_set_spec>(m, "Rules", R"doc(
+A rule set as written: rules (id, description, when, reason, severity, applies_to) and
+decision tables. Build one with Rules.from_yaml(path), Rules.from_text(text) or
+Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
+.evaluate(pool). See docs/rules.md.)doc")
+      .def_static("from_yaml", &load_rule_set, py::arg("path"),
+                  "Reads a rule set from a YAML or JSON file.")
+      .def_static(
+          "from_text",
+          [](const std::string& text, const std::string& file) {
+            return parse_rule_set(text, file);
+          },
+          py::arg("text"), py::arg("file") = "<string>", "Reads a rule set from YAML/JSON text.")
+      .def_property_readonly("name", [](const rule_set_spec& s) { return s.name; })
+      .def_property_readonly("ids",
+                             [](const rule_set_spec& s) {
+                               std::vector<std::string> out;
+                               for (const auto& r : s.rules) out.push_back(r.id);
+                               return out;
+                             })
+      .def_property_readonly("table_ids",
+                             [](const rule_set_spec& s) {
+                               std::vector<std::string> out;
+                               for (const auto& t : s.tables) out.push_back(t.id);
+                               return out;
+                             })
+      .def(
+          "compile",
+          [](const rule_set_spec& s, const pool& p) {
+            // Compiling reads only the spec and the immutable pool: no Python objects.
+            py::gil_scoped_release release;
+            return rule_set::compile(s, p);
+          },
+          py::arg("pool"), "Compiles against the pool's schema (raises located errors).")
+      .def(
+          "evaluate",
+          [](const rule_set_spec& s, const pool& p, unsigned threads) {
+            py_verdicts out{{}, p};
+            {
+              // Safe without the GIL: the spec and pool are immutable C++ objects kept alive by
+              // the caller's references; borrowed numpy buffers are only read.
+              py::gil_scoped_release release;
+              out.v = rule_set::compile(s, p).evaluate(p, threads);
+            }
+            return out;
+          },
+          py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+          "Compiles and evaluates over every nominee; returns Verdicts.")
+      .def("__repr__", [](const rule_set_spec& s) {
+        return "<khuyenhoc.Rules \"" + s.name + "\": " + std::to_string(s.rules.size()) +
+               " rules, " + std::to_string(s.tables.size()) + " tables>";
+      });
+
+  py::class_<rule_set>(m, "CompiledRules",
+                       "A rule set compiled against a pool's schema; immutable, thread-safe.")
+      .def_property_readonly("warnings",
+                             [](const rule_set& r) { return diagnostics(r.warnings()); })
+      .def(
+          "evaluate",
+          [](const rule_set& r, const pool& p, unsigned threads) {
+            py_verdicts out{{}, p};
+            {
+              py::gil_scoped_release release;  // see Rules.evaluate
+              out.v = r.evaluate(p, threads);
+            }
+            return out;
+          },
+          py::arg("pool"), py::kw_only(), py::arg("threads") = 0);
+
+  py::class_<py_verdicts>(m, "Verdicts", R"doc(
+Per nominee × rule results: status (int8: 0 pass, 1 fail, 2 unknown, 3 not applicable),
+eligible, reasons, the funnel and decision-table outputs. Every input row appears.)doc")
+      .def("__len__", [](const py_verdicts& v) { return v.v.rows(); })
+      .def_property_readonly("rule_ids", [](const py_verdicts& v) { return v.v.rule_ids(); })
+      .def_property_readonly(
+          "status",
+          [](const py_verdicts& v) {
+            const auto s = v.v.status();
+            const auto r = static_cast<py::ssize_t>(v.v.rule_count());
+            return view(py::dtype::of<std::int8_t>(), {static_cast<py::ssize_t>(v.v.rows()), r},
+                        {r, 1}, s.data(), v.v.owner());
+          },
+          "rows × rules int8 matrix (a view, no copy).")
+      .def_property_readonly(
+          "eligible",
+          [](const py_verdicts& v) {
+            const auto e = v.v.eligible();
+            return view(py::dtype("bool"), {static_cast<py::ssize_t>(e.size())}, {1}, e.data(),
+                        v.v.owner());
+          },
+          "Boolean per nominee (a view, no copy).")
+      .def_property_readonly(
+          "funnel",
+          [](const py_verdicts& v) {
+            py::list out;
+            for (const auto& f : v.v.funnel()) {
+              py::dict d;
+              d["rule"] = f.rule_id;
+              d["severity"] = f.level == rule_severity::reject ? "reject" : "warn";
+              d["failed"] = f.failed;
+              d["unknown"] = f.unknown;
+              d["remaining"] = f.remaining;
+              out.append(d);
+            }
+            return out;
+          },
+          "One dict per rule, in order: rule, severity, failed, unknown, remaining.")
+      .def(
+          "reasons",
+          [](const py_verdicts& v, const py::object& which) {
+            return v.v.reasons(row_index(v.v, v.nominees, which));
+          },
+          py::arg("nominee"), "Reasons for one nominee (id or row position).")
+      .def(
+          "reasons_of",
+          [](const py_verdicts& v, const std::string& rule) {
+            const auto& ids = v.v.rule_ids();
+            const auto it = std::find(ids.begin(), ids.end(), rule);
+            if (it == ids.end()) throw spec_error("no rule with id \"" + rule + "\"");
+            std::vector<std::string> out;
+            {
+              py::gil_scoped_release release;  // reads immutable verdicts only
+              out = v.v.reasons_of_rule(static_cast<std::size_t>(it - ids.begin()));
+            }
+            return out;
+          },
+          py::arg("rule"), "The reason of one rule for every nominee (\"\" where it passed).")
+      .def_property_readonly(
+          "tables",
+          [](const py_verdicts& v) {
+            py::dict out;
+            for (const auto& t : v.v.tables()) {
+              py::dict d;
+              d["output"] = t.output;
+              d["hit_policy"] = std::string(policy_name(t.policy));
+              d["matched"] = owned(std::vector<std::int32_t>(t.matched));
+              if (t.policy == hit_policy::collect) {
+                py::list lists;
+                for (std::size_t r = 0; r + 1 < t.offsets.size(); ++r) {
+                  py::list items;
+                  for (auto k = t.offsets[r]; k < t.offsets[r + 1]; ++k) {
+                    const auto j = static_cast<std::size_t>(t.matches[k]);
+                    items.append(j);
+                  }
+                  lists.append(items);
+                }
+                d["matches"] = lists;
+              }
+              if (t.numeric) {
+                d["value"] = owned(std::vector<double>(t.numbers));
+              } else {
+                py::array_t<py::object> vals(static_cast<py::ssize_t>(t.codes.size()));
+                py::object* p = vals.mutable_data();
+                std::vector<py::object> labels;
+                for (const auto& l : t.labels) labels.push_back(py::str(l));
+                for (std::size_t r = 0; r < t.codes.size(); ++r)
+                  p[r] = t.codes[r] < 0 ? py::object(py::none())
+                                        : labels[static_cast<std::size_t>(t.codes[r])];
+                d["value"] = vals;
+              }
+              out[py::str(t.id)] = d;
+            }
+            return out;
+          },
+          "Decision table outputs: id -> {output, hit_policy, value, matched[, matches]}.")
+      .def_property_readonly("ids",
+                             [](const py_verdicts& v) {
+                               const auto& c = v.nominees.id_column();
+                               std::vector<std::string> out(v.v.rows());
+                               for (std::size_t r = 0; r < out.size(); ++r)
+                                 out[r] = std::string(c.text_at(r));
+                               return out;
+                             })
+      .def("__repr__", [](const py_verdicts& v) {
+        std::size_t n = 0;
+        for (const auto e : v.v.eligible()) n += e;
+        return "<khuyenhoc.Verdicts: " + std::to_string(v.v.rows()) + " nominees x " +
+               std::to_string(v.v.rule_count()) + " rules, " + std::to_string(n) + " eligible>";
+      });
+
+  m.def(
+      "evaluate",
+      [](const std::string& text, const pool& p, unsigned threads) {
+        expression_values values;
+        {
+          // The expression text is copied into C++ and the pool is immutable: safe without
+          // the GIL.
+          py::gil_scoped_release release;
+          values = expression::compile(text, p).evaluate(p, threads);
+        }
+        return to_numpy(std::move(values));
+      },
+      py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+      R"doc(Evaluates a rule-language expression over every nominee: float64 (NaN missing),
+datetime64[D] (NaT), bool (object with None when some are missing) or object str/None.)doc");
+
+  m.def(
+      "check_expression",
+      [](const std::string& text, const pool& p) {
+        expression e;
+        {
+          py::gil_scoped_release release;
+          e = expression::compile(text, p);
+        }
+        py::dict out;
+        out["type"] = std::string(to_string(e.type()));
+        out["columns"] = e.columns();
+        out["warnings"] = diagnostics(e.warnings());
+        return out;
+      },
+      py::arg("expression"), py::arg("pool"),
+      "Compiles an expression: its type, the columns it reads and warnings (raises on errors).");
+}
+
+}  // namespace khuyenhoc::python

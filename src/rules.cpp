@@ -1,0 +1,893 @@
+// Compiled expressions and rule sets: parallel chunked evaluation, verdicts, the funnel,
+// decision tables (with the compile-time overlap check of `unique` tables) and reasons.
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "khuyenhoc/detail/rules_program.hpp"
+#include "khuyenhoc/rules.hpp"
+
+namespace khuyenhoc {
+
+namespace detail::rules {
+
+std::shared_ptr<const program> compile_program(std::string_view text, const pool& schema,
+                                               const rules_options& options, const location& base);
+
+namespace {
+
+// Runs f(start, n, scratch&) over chunks of [0, rows) on `threads` workers. Each chunk writes
+// only its own rows of the outputs, so the result does not depend on the thread count.
+template <class F>
+void for_chunks(std::size_t rows, std::size_t chunk, unsigned threads, std::size_t nodes,
+                const F& f) {
+  chunk = std::max<std::size_t>(chunk, 1);
+  const std::size_t chunks = (rows + chunk - 1) / chunk;
+  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+  const auto workers = static_cast<unsigned>(std::min<std::size_t>(threads, chunks));
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&] {
+    try {
+      scratch s(std::max<std::size_t>(nodes, 1), chunk);
+      for (std::size_t k = next++; k < chunks; k = next++) {
+        const std::size_t start = k * chunk;
+        f(start, std::min(chunk, rows - start), s);
+      }
+    } catch (...) {
+      const std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = chunks;
+    }
+  };
+  if (workers <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(workers - 1);
+    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::string format_number(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<long long>(v));
+  }
+  char buf[32];
+  const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, p) : std::string("?");
+}
+
+std::string format_date(double days) {
+  std::int64_t y = 0, m = 0, d = 0;
+  civil_from_days(to_days(days), y, m, d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", static_cast<int>(d), static_cast<int>(m),
+                static_cast<int>(y));
+  return buf;
+}
+
+constexpr std::string_view missing_text = "(trống)";
+
+// The value of a program at one row, as text for reasons.
+std::string render_value(const program& p, const std::vector<const column*>& cols, std::size_t row,
+                         scratch& s) {
+  const node& root = p.nodes[static_cast<std::size_t>(p.root)];
+  const view v = eval(p, p.root, cols.data(), row, 1, s);
+  if (v.valid[0] == 0) return std::string(missing_text);
+  switch (p.type) {
+    case value_type::number:
+      return format_number(v.num[0]);
+    case value_type::date:
+      return format_date(v.num[0]);
+    case value_type::boolean:
+      return v.b[0] != 0 ? "có" : "không";
+    case value_type::string:
+      return std::string(string_at(root, cols.data(), row));
+    case value_type::list: {
+      const column& c = *cols[static_cast<std::size_t>(root.column)];
+      std::string out;
+      for (const auto code : c.list_at(row)) {
+        if (!out.empty()) out += ", ";
+        out += c.dictionary()[static_cast<std::size_t>(code)];
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+// The first column `p` reads that is missing at `row`.
+std::string missing_column(const program& p, const std::vector<const column*>& cols,
+                           std::size_t row) {
+  for (std::size_t k = 0; k < cols.size(); ++k)
+    if (!cols[k]->is_valid(row)) return p.columns[k].name;
+  return {};
+}
+
+}  // namespace
+
+// --------------------------------------------------------------------------- rule set data
+
+struct reason_template {
+  std::vector<std::string> text{};  // literal pieces; size = placeholders + 1
+  std::vector<std::shared_ptr<const program>> values{};
+};
+
+struct compiled_rule {
+  std::shared_ptr<const program> when{};
+  std::shared_ptr<const program> applies{};  // may be null
+  reason_template reason{};
+};
+
+struct compiled_table {
+  std::vector<std::shared_ptr<const program>> conditions{};
+  std::vector<double> numbers{};      // per row (numeric tables)
+  std::vector<std::int32_t> codes{};  // per row, into labels
+  double default_number = std::numeric_limits<double>::quiet_NaN();
+  std::int32_t default_code = -1;
+  std::vector<std::string> labels{};
+  bool numeric = false;
+};
+
+struct compiled_rule_set {
+  rule_set_spec spec{};
+  rules_options options{};
+  std::vector<compiled_rule> rules{};
+  std::vector<compiled_table> tables{};
+  std::vector<diagnostic> warnings{};
+  std::vector<std::string> ids{};
+  std::size_t max_nodes = 1;
+};
+
+struct verdict_data {
+  pool nominees{};
+  std::shared_ptr<const compiled_rule_set> set{};
+  std::vector<std::int8_t> status{};
+  std::vector<std::uint8_t> eligible{};
+  std::vector<funnel_step> funnel{};
+  std::vector<table_result> tables{};
+  std::unordered_map<const program*, std::vector<const column*>> bound{};
+
+  const std::vector<const column*>& cols(const program& p) const { return bound.at(&p); }
+
+  std::string unknown_reason(std::size_t r, std::size_t rule) const {
+    const auto& cr = set->rules[rule];
+    std::string col;
+    if (cr.applies) col = missing_column(*cr.applies, cols(*cr.applies), r);
+    if (col.empty()) col = missing_column(*cr.when, cols(*cr.when), r);
+    return (col.empty() ? std::string("cannot be decided (division by zero or an invalid value)")
+                        : "missing value for " + col) +
+           " (rule " + set->ids[rule] + ")";
+  }
+
+  std::string fail_reason(std::size_t r, std::size_t rule, scratch& s) const {
+    const auto& t = set->rules[rule].reason;
+    std::string out = t.text[0];
+    for (std::size_t k = 0; k < t.values.size(); ++k) {
+      out += render_value(*t.values[k], cols(*t.values[k]), r, s);
+      out += t.text[k + 1];
+    }
+    return out;
+  }
+
+  std::string reason(std::size_t r, std::size_t rule, scratch& s) const {
+    switch (static_cast<rule_status>(status[r * set->rules.size() + rule])) {
+      case rule_status::fail:
+        return fail_reason(r, rule, s);
+      case rule_status::unknown:
+        return unknown_reason(r, rule);
+      default:
+        return {};
+    }
+  }
+};
+
+}  // namespace detail::rules
+
+// ------------------------------------------------------------------------------- expression
+
+value_type expression::type() const noexcept {
+  return program_->type;
+}
+const std::vector<diagnostic>& expression::warnings() const noexcept {
+  return program_->warnings;
+}
+const std::string& expression::text() const noexcept {
+  return program_->text;
+}
+std::vector<std::string> expression::columns() const {
+  std::vector<std::string> out;
+  for (const auto& c : program_->columns) out.push_back(c.name);
+  return out;
+}
+
+expression expression::compile(std::string_view text, const pool& schema,
+                               const rules_options& options) {
+  expression e;
+  e.program_ = detail::rules::compile_program(text, schema, options, {});
+  return e;
+}
+
+expression_values expression::evaluate(const pool& p, unsigned threads) const {
+  const auto& prog = *program_;
+  if (prog.type == value_type::list)
+    throw schema_error(
+        "the expression is a list; use len(...), contains(...), count(...), "
+        "any(...) or all(...) to get a value per nominee");
+  const auto cols = detail::rules::bind(prog, p);
+  const std::size_t n = p.size();
+  expression_values out;
+  out.type = prog.type;
+  out.valid.assign(n, 0);
+  if (prog.type == value_type::boolean) out.booleans.assign(n, 0);
+  if (prog.type == value_type::number || prog.type == value_type::date) out.numbers.assign(n, 0.0);
+  if (prog.type == value_type::string) out.strings.assign(n, {});
+  rules_options defaults;
+  detail::rules::for_chunks(
+      n, defaults.chunk_size, threads, prog.nodes.size(),
+      [&](std::size_t start, std::size_t m, detail::rules::scratch& s) {
+        const auto v = detail::rules::eval(prog, prog.root, cols.data(), start, m, s);
+        std::copy_n(v.valid, m, out.valid.begin() + static_cast<std::ptrdiff_t>(start));
+        switch (prog.type) {
+          case value_type::boolean:
+            for (std::size_t r = 0; r < m; ++r)
+              out.booleans[start + r] = static_cast<std::uint8_t>(v.valid[r] & v.b[r]);
+            break;
+          case value_type::number:
+          case value_type::date:
+            for (std::size_t r = 0; r < m; ++r)
+              out.numbers[start + r] =
+                  v.valid[r] != 0 ? v.num[r] : std::numeric_limits<double>::quiet_NaN();
+            break;
+          case value_type::string: {
+            const auto& root = prog.nodes[static_cast<std::size_t>(prog.root)];
+            for (std::size_t r = 0; r < m; ++r)
+              if (v.valid[r] != 0)
+                out.strings[start + r] =
+                    std::string(detail::rules::string_at(root, cols.data(), start + r));
+            break;
+          }
+          case value_type::list:
+            break;
+        }
+      });
+  return out;
+}
+
+expression_values evaluate(std::string_view text, const pool& p, const rules_options& options) {
+  return expression::compile(text, p, options).evaluate(p, options.threads);
+}
+
+// --------------------------------------------------------------------------------- rule set
+
+namespace {
+
+using detail::rules::compile_program;
+using detail::rules::program;
+
+// Rethrows an expression error with the rule (or table) named in front of the message.
+template <class F>
+auto with_context(const std::string& context, F&& f) {
+  try {
+    return f();
+  } catch (const parse_error& e) {
+    throw parse_error(context + ": " + e.message(), e.where());
+  } catch (const schema_error& e) {
+    throw schema_error(context + ": " + e.message(), e.where());
+  }
+}
+
+detail::rules::reason_template compile_reason(const std::string& text, const pool& schema,
+                                              const rules_options& options, const location& where) {
+  detail::rules::reason_template out;
+  out.text.emplace_back();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      out.text.back() += c;
+      ++i;
+    } else if (c == '{') {
+      const auto close = text.find('}', i + 1);
+      if (close == std::string::npos)
+        throw spec_error("unclosed { in the reason (write {{ for a literal brace)", where);
+      location at = where;
+      if (at.column != 0) at.column += i + 1;
+      out.values.push_back(compile_program(text.substr(i + 1, close - i - 1), schema, options, at));
+      out.text.emplace_back();
+      i = close;
+    } else {
+      out.text.back() += c;
+    }
+  }
+  return out;
+}
+
+// ---- compile-time overlap of `unique` table rows (simple conditions only)
+
+struct interval {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false, hi_open = false;
+};
+
+struct constraint {
+  bool is_set = false;  // category table vs interval
+  interval range{};
+  std::vector<std::uint8_t> set{};
+};
+
+// Per-column constraints of a conjunction of simple comparisons, or nullopt when the
+// condition has another shape (then overlap is checked per row).
+std::optional<std::map<std::string, constraint>> simple_constraints(const program& p) {
+  std::map<std::string, constraint> out;
+  bool ok = true;
+  auto leaf_column = [&](std::int32_t i) -> const detail::rules::node* {
+    const auto& n = p.nodes[static_cast<std::size_t>(i)];
+    if (n.kind == detail::rules::op::col_number || n.kind == detail::rules::op::col_integer ||
+        n.kind == detail::rules::op::col_date)
+      return &n;
+    return nullptr;
+  };
+  auto constant = [&](std::int32_t i) -> std::optional<double> {
+    const auto& n = p.nodes[static_cast<std::size_t>(i)];
+    if (n.kind == detail::rules::op::constant && n.type != value_type::boolean) return n.number;
+    return std::nullopt;
+  };
+  auto narrow = [&](const detail::rules::node& col, double v, detail::rules::op k) {
+    auto& c = out[p.columns[static_cast<std::size_t>(col.column)].name];
+    auto& r = c.range;
+    switch (k) {
+      case detail::rules::op::gt:
+      case detail::rules::op::ge:
+        if (v > r.lo || (v == r.lo && k == detail::rules::op::gt)) {
+          r.lo = v;
+          r.lo_open = k == detail::rules::op::gt;
+        }
+        break;
+      case detail::rules::op::lt:
+      case detail::rules::op::le:
+        if (v < r.hi || (v == r.hi && k == detail::rules::op::lt)) {
+          r.hi = v;
+          r.hi_open = k == detail::rules::op::lt;
+        }
+        break;
+      default:
+        break;
+    }
+  };
+  std::function<void(std::int32_t)> walk = [&](std::int32_t i) {
+    if (!ok) return;
+    const auto& n = p.nodes[static_cast<std::size_t>(i)];
+    using detail::rules::op;
+    switch (n.kind) {
+      case op::and_:
+        walk(n.a);
+        walk(n.b);
+        return;
+      case op::lt:
+      case op::le:
+      case op::gt:
+      case op::ge:
+      case op::eq: {
+        static const std::map<op, op> flip = {{op::lt, op::gt},
+                                              {op::le, op::ge},
+                                              {op::gt, op::lt},
+                                              {op::ge, op::le},
+                                              {op::eq, op::eq}};
+        const detail::rules::node* c = leaf_column(n.a);
+        auto v = constant(n.b);
+        op k = n.kind;
+        if (c == nullptr) {
+          c = leaf_column(n.b);
+          v = constant(n.a);
+          k = flip.at(k);
+        }
+        if (c == nullptr || !v) {
+          ok = false;
+          return;
+        }
+        if (k == op::eq) {
+          narrow(*c, *v, op::ge);
+          narrow(*c, *v, op::le);
+        } else {
+          narrow(*c, *v, k);
+        }
+        return;
+      }
+      case op::between: {
+        const detail::rules::node* c = leaf_column(n.a);
+        const auto lo = constant(n.b), hi = constant(n.c);
+        if (c == nullptr || !lo || !hi) {
+          ok = false;
+          return;
+        }
+        narrow(*c, *lo, op::ge);
+        narrow(*c, *hi, op::le);
+        return;
+      }
+      case op::cat_table: {
+        const auto& col = p.nodes[static_cast<std::size_t>(n.a)];
+        auto& c = out[p.columns[static_cast<std::size_t>(col.column)].name];
+        if (!c.is_set) {
+          c.is_set = true;
+          c.set.assign(n.table.size(), 1);
+        }
+        for (std::size_t k = 0; k < n.table.size(); ++k) c.set[k] &= n.table[k];
+        return;
+      }
+      default:
+        ok = false;
+    }
+  };
+  walk(p.root);
+  if (!ok) return std::nullopt;
+  // Integer columns: tighten open bounds to whole numbers.
+  for (const auto& ref : p.columns) {
+    auto it = out.find(ref.name);
+    if (it == out.end() || it->second.is_set) continue;
+    if (ref.type == column_type::integer || ref.type == column_type::date) {
+      auto& r = it->second.range;
+      r.lo = r.lo_open ? std::floor(r.lo) + 1 : std::ceil(r.lo);
+      r.hi = r.hi_open ? std::ceil(r.hi) - 1 : std::floor(r.hi);
+      r.lo_open = r.hi_open = false;
+    }
+  }
+  return out;
+}
+
+// A value in both constraints, as text, or nullopt when they cannot both hold.
+std::optional<std::string> witness(const constraint& a, const constraint& b, const column_type type,
+                                   const std::vector<std::string>& dict) {
+  if (a.is_set != b.is_set) return std::nullopt;
+  if (a.is_set) {
+    for (std::size_t k = 0; k < a.set.size(); ++k)
+      if (a.set[k] != 0 && b.set[k] != 0) return "\"" + dict[k] + "\"";
+    return std::nullopt;
+  }
+  interval r;
+  r.lo = std::max(a.range.lo, b.range.lo);
+  r.lo_open = (a.range.lo == r.lo && a.range.lo_open) || (b.range.lo == r.lo && b.range.lo_open);
+  r.hi = std::min(a.range.hi, b.range.hi);
+  r.hi_open = (a.range.hi == r.hi && a.range.hi_open) || (b.range.hi == r.hi && b.range.hi_open);
+  if (r.lo > r.hi || (r.lo == r.hi && (r.lo_open || r.hi_open))) return std::nullopt;
+  double v = 0;
+  if (!r.lo_open && std::isfinite(r.lo))
+    v = r.lo;
+  else if (!r.hi_open && std::isfinite(r.hi))
+    v = r.hi;
+  else if (std::isfinite(r.lo) && std::isfinite(r.hi))
+    v = (r.lo + r.hi) / 2;
+  else if (std::isfinite(r.lo))
+    v = r.lo + 1;
+  else if (std::isfinite(r.hi))
+    v = r.hi - 1;
+  return type == column_type::date ? detail::rules::format_date(v)
+                                   : detail::rules::format_number(v);
+}
+
+void check_unique_overlap(const decision_table_spec& spec, const detail::rules::compiled_table& t,
+                          const pool& schema) {
+  std::vector<std::optional<std::map<std::string, constraint>>> cs;
+  for (const auto& p : t.conditions) cs.push_back(simple_constraints(*p));
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    for (std::size_t j = i + 1; j < cs.size(); ++j) {
+      if (!cs[i] || !cs[j]) continue;
+      std::string example;
+      bool overlap = true;
+      std::set<std::string> names;
+      for (const auto& [k, v] : *cs[i]) names.insert(k);
+      for (const auto& [k, v] : *cs[j]) names.insert(k);
+      for (const auto& name : names) {
+        const column& c = schema[name];
+        const std::vector<std::string> empty;
+        const auto& dict = c.type() == column_type::category ? c.dictionary() : empty;
+        const auto a = cs[i]->find(name), b = cs[j]->find(name);
+        constraint any;
+        if (c.type() == column_type::category) {
+          any.is_set = true;
+          any.set.assign(dict.size(), 1);
+        }
+        const auto w = witness(a != cs[i]->end() ? a->second : any,
+                               b != cs[j]->end() ? b->second : any, c.type(), dict);
+        if (!w) {
+          overlap = false;
+          break;
+        }
+        example += (example.empty() ? "" : " and ") + name + " = " + *w;
+      }
+      if (overlap)
+        throw spec_error("table \"" + spec.id + "\" (hit policy unique): rows " +
+                             std::to_string(i + 1) + " and " + std::to_string(j + 1) +
+                             " overlap, e.g. " + (example.empty() ? "always" : example) +
+                             "; make the conditions exclusive or use hit_policy: first",
+                         spec.rows[j].when_where);
+    }
+  }
+}
+
+}  // namespace
+
+rule_set rule_set::compile(const rule_set_spec& spec, const pool& schema,
+                           const rules_options& options) {
+  auto impl = std::make_shared<detail::rules::compiled_rule_set>();
+  impl->spec = spec;
+  impl->options = options;
+  std::size_t count = spec.rules.size();
+  for (const auto& t : spec.tables) count += t.rows.size();
+  if (count > options.max_rules)
+    throw spec_error("too many rules: " + std::to_string(count) + " (limit " +
+                         std::to_string(options.max_rules) + ", rules_options::max_rules)",
+                     location{.file = spec.file});
+  std::unordered_set<std::string> seen;
+  auto track = [&](const std::shared_ptr<const program>& p, const std::string& context) {
+    impl->max_nodes = std::max(impl->max_nodes, p->nodes.size());
+    for (const auto& w : p->warnings)
+      impl->warnings.push_back({context + ": " + w.message, w.where});
+  };
+  for (const auto& r : spec.rules) {
+    if (r.id.empty()) throw spec_error("a rule has no id", r.where);
+    if (!seen.insert(r.id).second) throw spec_error("duplicate id \"" + r.id + "\"", r.where);
+    const std::string ctx = "rule \"" + r.id + "\"";
+    detail::rules::compiled_rule cr;
+    with_context(ctx, [&] {
+      cr.when = compile_program(r.when, schema, options, r.when_where);
+      if (cr.when->type != value_type::boolean)
+        throw schema_error("`when` must be a condition (a boolean), but it is a " +
+                               std::string(to_string(cr.when->type)),
+                           r.when_where);
+      if (!r.applies_to.empty()) {
+        cr.applies = compile_program(r.applies_to, schema, options, r.applies_where);
+        if (cr.applies->type != value_type::boolean)
+          throw schema_error("`applies_to` must be a condition (a boolean)", r.applies_where);
+      }
+      cr.reason = compile_reason(
+          r.reason.empty() ? (r.description.empty() ? r.id : r.description) : r.reason, schema,
+          options, r.reason_where);
+      return 0;
+    });
+    track(cr.when, ctx);
+    if (cr.applies) track(cr.applies, ctx);
+    for (const auto& v : cr.reason.values) track(v, ctx);
+    impl->rules.push_back(std::move(cr));
+    impl->ids.push_back(r.id);
+  }
+  for (const auto& t : spec.tables) {
+    if (t.id.empty()) throw spec_error("a decision table has no id", t.where);
+    if (!seen.insert(t.id).second) throw spec_error("duplicate id \"" + t.id + "\"", t.where);
+    detail::rules::compiled_table ct;
+    ct.numeric = !t.rows.empty();
+    for (const auto& row : t.rows) ct.numeric = ct.numeric && row.output_is_number;
+    if (t.default_output) ct.numeric = ct.numeric && t.default_output->output_is_number;
+    auto label = [&](const table_row_spec& row) {
+      const auto it = std::find(ct.labels.begin(), ct.labels.end(), row.output);
+      if (it != ct.labels.end()) return static_cast<std::int32_t>(it - ct.labels.begin());
+      ct.labels.push_back(row.output);
+      return static_cast<std::int32_t>(ct.labels.size() - 1);
+    };
+    for (std::size_t k = 0; k < t.rows.size(); ++k) {
+      const auto& row = t.rows[k];
+      const std::string ctx = "table \"" + t.id + "\" row " + std::to_string(k + 1);
+      auto p = with_context(ctx, [&] {
+        auto q = compile_program(row.when, schema, options, row.when_where);
+        if (q->type != value_type::boolean)
+          throw schema_error("`when` must be a condition (a boolean)", row.when_where);
+        return q;
+      });
+      track(p, ctx);
+      ct.conditions.push_back(std::move(p));
+      ct.numbers.push_back(row.output_is_number ? row.number
+                                                : std::numeric_limits<double>::quiet_NaN());
+      ct.codes.push_back(ct.numeric ? -1 : label(row));
+    }
+    if (t.default_output) {
+      ct.default_number = t.default_output->output_is_number
+                              ? t.default_output->number
+                              : std::numeric_limits<double>::quiet_NaN();
+      ct.default_code = ct.numeric ? -1 : label(*t.default_output);
+    }
+    if (t.policy == hit_policy::unique) check_unique_overlap(t, ct, schema);
+    impl->tables.push_back(std::move(ct));
+  }
+  rule_set out;
+  out.impl_ = std::move(impl);
+  return out;
+}
+
+const std::vector<diagnostic>& rule_set::warnings() const noexcept {
+  return impl_->warnings;
+}
+const rule_set_spec& rule_set::spec() const noexcept {
+  return impl_->spec;
+}
+
+verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
+  const auto& set = *impl_;
+  auto data = std::make_shared<detail::rules::verdict_data>();
+  data->nominees = p;
+  data->set = impl_;
+  auto bind = [&](const std::shared_ptr<const program>& prog) {
+    if (prog && !data->bound.contains(prog.get()))
+      data->bound.emplace(prog.get(), detail::rules::bind(*prog, data->nominees));
+  };
+  for (const auto& r : set.rules) {
+    bind(r.when);
+    bind(r.applies);
+    for (const auto& v : r.reason.values) bind(v);
+  }
+  for (const auto& t : set.tables)
+    for (const auto& c : t.conditions) bind(c);
+
+  const std::size_t n = p.size();
+  const std::size_t nr = set.rules.size();
+  data->status.assign(n * nr, 0);
+  data->eligible.assign(n, 1);
+  const bool unknown_rejects = set.spec.on_unknown == unknown_policy::not_eligible;
+
+  // Tables: per-row outputs; collect also a row × table-row match matrix.
+  std::vector<std::vector<std::uint8_t>> collect_hits(set.tables.size());
+  for (std::size_t t = 0; t < set.tables.size(); ++t) {
+    const auto& ct = set.tables[t];
+    const auto& spec = set.spec.tables[t];
+    table_result tr;
+    tr.id = spec.id;
+    tr.output = spec.output;
+    tr.policy = spec.policy;
+    tr.numeric = ct.numeric;
+    tr.labels = ct.labels;
+    tr.matched.assign(n, -1);
+    if (ct.numeric)
+      tr.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
+    else
+      tr.codes.assign(n, -1);
+    if (spec.policy == hit_policy::collect) collect_hits[t].assign(n * ct.conditions.size(), 0);
+    data->tables.push_back(std::move(tr));
+  }
+
+  const std::size_t chunk = std::max<std::size_t>(set.options.chunk_size, 1);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  // Per-chunk partial counts of the funnel, summed in chunk order afterwards.
+  std::vector<std::size_t> funnel_failed(chunks * nr, 0), funnel_unknown(chunks * nr, 0),
+      funnel_leaves(chunks * (nr + 1), 0);
+  detail::rules::for_chunks(
+      n, chunk, threads != 0 ? threads : set.options.threads, set.max_nodes,
+      [&](std::size_t start, std::size_t m, detail::rules::scratch& s) {
+        // Statuses column by column into a chunk-local buffer (contiguous, vectorisable), then
+        // the funnel bookkeeping, then one transposed copy into the row-major matrix.
+        const std::size_t ci = start / chunk;
+        // Raw local pointers: the compiler must otherwise reload vector data after every byte
+        // store (char types alias everything), which defeats vectorisation.
+        std::vector<std::int8_t> col_buf(nr * m);
+        std::vector<std::uint8_t> alive_buf(m, 1);
+        std::int8_t* const col = col_buf.data();
+        std::uint8_t* const alive = alive_buf.data();  // 1 while no reject rule excluded the row
+        std::size_t* const leaves = funnel_leaves.data() + ci * (nr + 1);
+        for (std::size_t k = 0; k < nr; ++k) {
+          const auto& cr = set.rules[k];
+          std::int8_t* const st = col + k * m;
+          const auto vw = detail::rules::eval(*cr.when, cr.when->root, data->cols(*cr.when).data(),
+                                              start, m, s);
+          const std::uint8_t* const wv = vw.valid;
+          const std::uint8_t* const wb = vw.b;
+          for (std::size_t r = 0; r < m; ++r)
+            st[r] = static_cast<std::int8_t>(wv[r] == 0 ? 2 : (wb[r] == 0 ? 1 : 0));
+          if (cr.applies) {
+            // Evaluated after `when` (they share scratch slots); overrides where it does not hold.
+            const auto va = detail::rules::eval(*cr.applies, cr.applies->root,
+                                                data->cols(*cr.applies).data(), start, m, s);
+            const std::uint8_t* const av = va.valid;
+            const std::uint8_t* const ab = va.b;
+            for (std::size_t r = 0; r < m; ++r)
+              st[r] = static_cast<std::int8_t>(av[r] == 0 ? 2 : (ab[r] == 0 ? 3 : st[r]));
+          }
+          // Funnel: among rows still in the running, how many fail / are unknown, and who
+          // leaves here (one pass over bytes, vectorisable).
+          const auto rejects =
+              static_cast<std::uint8_t>(set.spec.rules[k].level == rule_severity::reject ? 1 : 0);
+          const auto unknown_out = static_cast<std::uint8_t>(unknown_rejects ? 1 : 0);
+          std::size_t failed = 0, unknown = 0, left = 0;
+          for (std::size_t r = 0; r < m; ++r) {
+            const auto f = static_cast<std::uint8_t>(st[r] == 1);
+            const auto u = static_cast<std::uint8_t>(st[r] == 2);
+            const auto in = alive[r];
+            const auto out = static_cast<std::uint8_t>(in & rejects & (f | (u & unknown_out)));
+            failed += static_cast<std::size_t>(in & f);
+            unknown += static_cast<std::size_t>(in & u);
+            left += out;
+            alive[r] = static_cast<std::uint8_t>(in & (out ^ 1U));
+          }
+          funnel_failed[ci * nr + k] = failed;
+          funnel_unknown[ci * nr + k] = unknown;
+          leaves[k] = left;
+        }
+        std::copy_n(alive, m, data->eligible.data() + start);
+        std::int8_t* const dst = data->status.data() + start * nr;
+        // Column-major chunk → row-major matrix: sequential reads, short-stride writes that stay
+        // in cache (rows × rules of a chunk is small).
+        for (std::size_t k = 0; k < nr; ++k) {
+          const std::int8_t* const from = col + k * m;
+          std::int8_t* const to = dst + k;
+          for (std::size_t r = 0; r < m; ++r) to[r * nr] = from[r];
+        }
+        // Decision tables.
+        std::vector<std::int32_t> state(m);
+        std::vector<std::uint8_t> blocked(m), count(m);
+        for (std::size_t t = 0; t < set.tables.size(); ++t) {
+          const auto& ct = set.tables[t];
+          auto& tr = data->tables[t];
+          const auto policy = set.spec.tables[t].policy;
+          std::fill(state.begin(), state.end(), -1);
+          std::fill(blocked.begin(), blocked.end(), 0);
+          std::fill(count.begin(), count.end(), 0);
+          for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
+            const auto& c = *ct.conditions[j];
+            const auto v = detail::rules::eval(c, c.root, data->cols(c).data(), start, m, s);
+            const auto jj = static_cast<std::int32_t>(j);
+            for (std::size_t r = 0; r < m; ++r) {
+              const bool known = v.valid[r] != 0, hit = known && v.b[r] != 0;
+              switch (policy) {
+                case hit_policy::first:
+                  if (state[r] == -1 && count[r] == 0) {
+                    if (hit) {
+                      state[r] = blocked[r] != 0 ? -2 : jj;
+                      count[r] = 1;
+                    } else if (!known) {
+                      blocked[r] = 1;
+                    }
+                  }
+                  break;
+                case hit_policy::unique:
+                  if (hit) {
+                    if (count[r] == 0) state[r] = jj;
+                    count[r] = static_cast<std::uint8_t>(std::min(count[r] + 1, 2));
+                  } else if (!known) {
+                    blocked[r] = 1;
+                  }
+                  break;
+                case hit_policy::collect:
+                  collect_hits[t][(start + r) * ct.conditions.size() + j] =
+                      static_cast<std::uint8_t>(hit);
+                  if (!known) blocked[r] = 1;
+                  break;
+              }
+            }
+          }
+          for (std::size_t r = 0; r < m; ++r) {
+            std::int32_t chosen = state[r];
+            if (policy == hit_policy::first) {
+              if (chosen == -1 && blocked[r] != 0) chosen = -2;
+            } else if (policy == hit_policy::unique) {
+              if (count[r] > 1)
+                chosen = -3;
+              else if (blocked[r] != 0)
+                chosen = -2;
+            } else {
+              chosen = -1;
+            }
+            tr.matched[start + r] = chosen;
+            if (policy == hit_policy::collect) {
+              if (ct.numeric) {
+                double sum = 0;
+                bool any = false;
+                for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
+                  if (collect_hits[t][(start + r) * ct.conditions.size() + j] != 0) {
+                    sum += ct.numbers[j];
+                    any = true;
+                  }
+                }
+                tr.numbers[start + r] = any ? sum : ct.default_number;
+              }
+              continue;
+            }
+            if (ct.numeric) {
+              tr.numbers[start + r] = chosen >= 0    ? ct.numbers[static_cast<std::size_t>(chosen)]
+                                      : chosen == -1 ? ct.default_number
+                                                     : std::numeric_limits<double>::quiet_NaN();
+            } else {
+              tr.codes[start + r] = chosen >= 0    ? ct.codes[static_cast<std::size_t>(chosen)]
+                                    : chosen == -1 ? ct.default_code
+                                                   : -1;
+            }
+          }
+        }
+      });
+
+  // Collect: the lists of matched table rows, in row order.
+  for (std::size_t t = 0; t < set.tables.size(); ++t) {
+    if (set.spec.tables[t].policy != hit_policy::collect) continue;
+    auto& tr = data->tables[t];
+    const std::size_t w = set.tables[t].conditions.size();
+    tr.offsets.assign(n + 1, 0);
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::size_t j = 0; j < w; ++j)
+        if (collect_hits[t][r * w + j] != 0) tr.matches.push_back(static_cast<std::int32_t>(j));
+      tr.offsets[r + 1] = static_cast<std::uint32_t>(tr.matches.size());
+    }
+  }
+
+  // The funnel: a nominee leaves at the first reject rule that fails (or is unknown, under
+  // the default policy).
+  std::vector<std::size_t> leaves(nr + 1, 0), failed(nr, 0), unknown(nr, 0);
+  for (std::size_t c = 0; c < chunks; ++c) {
+    for (std::size_t k = 0; k < nr; ++k) {
+      failed[k] += funnel_failed[c * nr + k];
+      unknown[k] += funnel_unknown[c * nr + k];
+    }
+    for (std::size_t k = 0; k <= nr; ++k) leaves[k] += funnel_leaves[c * (nr + 1) + k];
+  }
+  std::size_t remaining = n;
+  for (std::size_t k = 0; k < nr; ++k) {
+    remaining -= leaves[k];
+    data->funnel.push_back({set.ids[k], set.spec.rules[k].level, failed[k], unknown[k], remaining});
+  }
+
+  verdicts out;
+  out.rows_ = n;
+  out.rules_ = nr;
+  out.status_ = data->status;
+  out.eligible_ = data->eligible;
+  out.data_ = std::move(data);
+  return out;
+}
+
+const std::vector<std::string>& verdicts::rule_ids() const noexcept {
+  static const std::vector<std::string> none;
+  return data_ ? data_->set->ids : none;
+}
+const std::vector<funnel_step>& verdicts::funnel() const noexcept {
+  static const std::vector<funnel_step> none;
+  return data_ ? data_->funnel : none;
+}
+const std::vector<table_result>& verdicts::tables() const noexcept {
+  static const std::vector<table_result> none;
+  return data_ ? data_->tables : none;
+}
+std::shared_ptr<const void> verdicts::owner() const noexcept {
+  return data_;
+}
+
+std::vector<std::string> verdicts::reasons(std::size_t row) const {
+  if (row >= rows_) throw std::out_of_range("verdicts::reasons: row out of range");
+  std::vector<std::string> out;
+  detail::rules::scratch s(data_->set->max_nodes, 1);
+  for (std::size_t k = 0; k < rules_; ++k) {
+    auto text = data_->reason(row, k, s);
+    if (!text.empty()) out.push_back(std::move(text));
+  }
+  for (std::size_t t = 0; t < data_->tables.size(); ++t) {
+    const auto& tr = data_->tables[t];
+    if (tr.matched.empty()) continue;
+    if (tr.matched[row] == -3)
+      out.push_back("table " + tr.id + ": several rows match (hit policy unique)");
+    else if (tr.matched[row] == -2)
+      out.push_back("table " + tr.id + ": cannot be decided (missing value)");
+  }
+  return out;
+}
+
+std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule) const {
+  if (rule >= rules_) throw std::out_of_range("verdicts::reasons_of_rule: rule out of range");
+  std::vector<std::string> out(rows_);
+  detail::rules::scratch s(data_->set->max_nodes, 1);
+  for (std::size_t r = 0; r < rows_; ++r) out[r] = data_->reason(r, rule, s);
+  return out;
+}
+
+}  // namespace khuyenhoc

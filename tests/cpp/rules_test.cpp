@@ -1,0 +1,508 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <khuyenhoc/generate.hpp>
+#include <khuyenhoc/rules.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kh = khuyenhoc;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace {
+
+constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
+
+kh::day_number day(int y, int m, int d) {
+  return kh::to_day_number(boost::gregorian::date(static_cast<unsigned short>(y),
+                                                  static_cast<unsigned short>(m),
+                                                  static_cast<unsigned short>(d)));
+}
+
+kh::column list(const std::string& name,
+                const std::vector<std::optional<std::vector<std::string>>>& rows) {
+  std::vector<std::uint32_t> offsets{0};
+  std::vector<std::int32_t> codes;
+  std::vector<std::string> dict;
+  std::vector<std::uint8_t> valid;
+  for (const auto& r : rows) {
+    valid.push_back(r ? 1 : 0);
+    if (r) {
+      for (const auto& item : *r) {
+        auto it = std::find(dict.begin(), dict.end(), item);
+        if (it == dict.end()) {
+          dict.push_back(item);
+          it = dict.end() - 1;
+        }
+        codes.push_back(static_cast<std::int32_t>(it - dict.begin()));
+      }
+    }
+    offsets.push_back(static_cast<std::uint32_t>(codes.size()));
+  }
+  return kh::column::category_list(name, offsets, codes, dict, valid);
+}
+
+// Four nominees; C has most values missing.
+kh::pool small_pool() {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D"}));
+  cols.push_back(kh::column::number("gpa", kh::buffer<double>({8.5, 7.0, nan_v, 9.0})));
+  cols.push_back(
+      kh::column::integer("grade", kh::buffer<std::int64_t>({12, 10, 0, 9}), {1, 1, 0, 1}));
+  cols.push_back(kh::column::category("conduct", {0, 1, -1, 0}, {"Tốt", "Khá"}));
+  cols.push_back(list(
+      "conduct_history",
+      {std::vector<std::string>{"Tốt", "Tốt", "Khá"}, std::vector<std::string>{"Khá", "Tốt", "Tốt"},
+       std::nullopt, std::vector<std::string>{"Tốt", "Tốt", "Tốt"}}));
+  cols.push_back(
+      list("prizes", {std::vector<std::string>{"Quốc gia - Giải Nhất"}, std::vector<std::string>{},
+                      std::vector<std::string>{},
+                      std::vector<std::string>{"Tỉnh - Giải Ba", "Quốc tế - Huy chương Vàng"}}));
+  cols.push_back(kh::column::date(
+      "date_of_birth", {day(2006, 5, 1), day(2008, 12, 31), 0, day(2010, 1, 15)}, {1, 1, 0, 1}));
+  cols.push_back(kh::column::boolean("orphan", {0, 1, 0, 0}, {1, 1, 0, 1}));
+  cols.push_back(kh::column::text("note", {"abc", "xyz", "", "abd"}, {1, 1, 0, 1}));
+  cols.push_back(kh::column::date(
+      "submitted_on", {day(2024, 9, 30), day(2024, 10, 2), day(2024, 9, 1), 0}, {1, 1, 1, 0}));
+  cols.push_back(kh::column::text("ghi chú", {"x", "y", "z", "w"}));
+  return kh::pool(std::move(cols), "id");
+}
+
+// -1 unknown, 0 false, 1 true
+std::vector<int> truth(const std::string& expr, const kh::pool& p = small_pool()) {
+  const auto v = kh::evaluate(expr, p);
+  EXPECT_EQ(v.type, kh::value_type::boolean) << expr;
+  std::vector<int> out;
+  for (std::size_t i = 0; i < v.valid.size(); ++i) out.push_back(v.valid[i] ? v.booleans[i] : -1);
+  return out;
+}
+
+// NaN printed as -999 for easy comparison.
+std::vector<double> numbers(const std::string& expr, const kh::pool& p = small_pool()) {
+  const auto v = kh::evaluate(expr, p);
+  std::vector<double> out;
+  for (double x : v.numbers) out.push_back(std::isnan(x) ? -999 : x);
+  return out;
+}
+
+template <class E>
+std::string error_of(const std::string& expr, const kh::rules_options& opt = {}) {
+  try {
+    (void)kh::expression::compile(expr, small_pool(), opt);
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("WRONG TYPE: ") + e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(rules_language, arithmetic_with_missing) {
+  EXPECT_THAT(numbers("gpa + 1"), ElementsAre(9.5, 8, -999, 10));
+  EXPECT_THAT(numbers("gpa * 2 - 1"), ElementsAre(16, 13, -999, 17));
+  EXPECT_THAT(numbers("1 + 2 * 3"), ElementsAre(7, 7, 7, 7));
+  EXPECT_THAT(numbers("(1 + 2) * 3"), ElementsAre(9, 9, 9, 9));
+  EXPECT_THAT(numbers("-gpa"), ElementsAre(-8.5, -7, -999, -9));
+  EXPECT_THAT(numbers("gpa / (grade - 10)"), ElementsAre(4.25, -999, -999, -9));  // x/0 missing
+  EXPECT_THAT(numbers("grade * 2"), ElementsAre(24, 20, -999, 18));
+  EXPECT_THAT(numbers("10 - 4 - 3"), ElementsAre(3, 3, 3, 3));
+}
+
+TEST(rules_language, comparisons) {
+  EXPECT_THAT(truth("gpa >= 8.0"), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("gpa > 8.5"), ElementsAre(0, 0, -1, 1));
+  EXPECT_THAT(truth("gpa < 8.5"), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("gpa <= 8.5"), ElementsAre(1, 1, -1, 0));
+  EXPECT_THAT(truth("gpa == 7"), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("gpa != 7"), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("orphan == true"), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("orphan != false"), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("submitted_on <= date(\"30/09/2024\")"), ElementsAre(1, 0, 1, -1));
+  EXPECT_THAT(truth("submitted_on < 2024-10-01"), ElementsAre(1, 0, 1, -1));
+}
+
+TEST(rules_language, kleene_logic) {
+  // p, q over all nine combinations of true / false / missing.
+  std::vector<std::uint8_t> pv, pm, qv, qm;
+  std::vector<std::string> ids;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      pv.push_back(a == 1);
+      pm.push_back(a != 2);
+      qv.push_back(b == 1);
+      qm.push_back(b != 2);
+      ids.push_back(std::to_string(ids.size()));
+    }
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", ids));
+  cols.push_back(kh::column::boolean("p", pv, pm));
+  cols.push_back(kh::column::boolean("q", qv, qm));
+  const kh::pool p(std::move(cols), "id");
+  // rows: (F,F) (F,T) (F,U) (T,F) (T,T) (T,U) (U,F) (U,T) (U,U)
+  EXPECT_THAT(truth("p and q", p), ElementsAre(0, 0, 0, 0, 1, -1, 0, -1, -1));
+  EXPECT_THAT(truth("p or q", p), ElementsAre(0, 1, -1, 1, 1, 1, -1, 1, -1));
+  EXPECT_THAT(truth("not p", p), ElementsAre(1, 1, 1, 0, 0, 0, -1, -1, -1));
+  EXPECT_THAT(truth("not p or q and p", p), ElementsAre(1, 1, 1, 0, 1, -1, -1, -1, -1));
+  EXPECT_THAT(truth("p is missing", p), ElementsAre(0, 0, 0, 0, 0, 0, 1, 1, 1));
+  EXPECT_THAT(truth("(p and q) is not missing", p), ElementsAre(1, 1, 1, 1, 1, 0, 1, 0, 0));
+  EXPECT_THAT(truth("if(p, q, not q)", p), ElementsAre(1, 0, -1, 0, 1, -1, -1, -1, -1));
+}
+
+TEST(rules_language, membership_range_missing) {
+  EXPECT_THAT(truth("gpa between 7 and 8.5"), ElementsAre(1, 1, -1, 0));
+  EXPECT_THAT(truth("gpa between 7 and 8.5 and grade > 9"), ElementsAre(1, 1, -1, 0));
+  EXPECT_THAT(truth("grade in [9, 12]"), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("grade not in [9, 12]"), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("submitted_on in [2024-09-30, 2024-09-01]"), ElementsAre(1, 0, 1, -1));
+  EXPECT_THAT(truth("gpa is missing"), ElementsAre(0, 0, 1, 0));
+  EXPECT_THAT(truth("conduct is not missing"), ElementsAre(1, 1, 0, 1));
+  EXPECT_THAT(truth("prizes is missing"), ElementsAre(0, 0, 0, 0));  // empty is not missing
+  EXPECT_THAT(truth("conduct_history is missing"), ElementsAre(0, 0, 1, 0));
+  EXPECT_THAT(truth("note is missing"), ElementsAre(0, 0, 1, 0));
+}
+
+TEST(rules_language, strings) {
+  EXPECT_THAT(truth("conduct == \"Tốt\""), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("\"Tốt\" == conduct"), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("conduct != \"Tốt\""), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("conduct in [\"Tốt\", \"Khá\"]"), ElementsAre(1, 1, -1, 1));
+  EXPECT_THAT(truth("conduct not in [\"Tốt\", \"Khá\"]"), ElementsAre(0, 0, -1, 0));
+  EXPECT_THAT(truth("conduct startswith \"K\""), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("note startswith \"ab\""), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("note == \"xyz\""), ElementsAre(0, 1, -1, 0));
+  EXPECT_THAT(truth("note != \"xyz\""), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("note in [\"abc\", \"abd\"]"), ElementsAre(1, 0, -1, 1));
+  EXPECT_THAT(truth("note == conduct"), ElementsAre(0, 0, -1, 0));
+  EXPECT_THAT(truth("`ghi chú` == \"y\""), ElementsAre(0, 1, 0, 0));
+  // A literal typed in decomposed form (NFD) is normalised: "Tốt" = T o U+0302 U+0301 t.
+  EXPECT_THAT(truth("conduct == \"To\xCC\x82\xCC\x81t\""), ElementsAre(1, 0, -1, 1));
+  const auto v = kh::evaluate("conduct", small_pool());
+  EXPECT_EQ(v.type, kh::value_type::string);
+  EXPECT_THAT(v.strings, ElementsAre("Tốt", "Khá", "", "Tốt"));
+  EXPECT_THAT(v.valid, ElementsAre(1, 1, 0, 1));
+}
+
+TEST(rules_language, category_literal_not_in_dictionary_warns) {
+  const auto e = kh::expression::compile("conduct == \"Tôt\"", small_pool());
+  ASSERT_EQ(e.warnings().size(), 1U);
+  EXPECT_THAT(e.warnings()[0].message, HasSubstr("did you mean \"Tốt\""));
+  EXPECT_THAT(e.warnings()[0].message, HasSubstr("always false"));
+  EXPECT_EQ(e.warnings()[0].where.column, 12U);
+  EXPECT_THAT(truth("conduct == \"Tôt\""), ElementsAre(0, 0, -1, 0));
+  EXPECT_EQ(
+      kh::expression::compile("contains(prizes, \"Quốc gia\")", small_pool()).warnings().size(),
+      1U);
+  EXPECT_TRUE(kh::expression::compile("conduct == \"Khá\"", small_pool()).warnings().empty());
+}
+
+TEST(rules_language, list_functions) {
+  EXPECT_THAT(numbers("len(prizes)"), ElementsAre(1, 0, 0, 2));
+  EXPECT_THAT(numbers("len(conduct_history)"), ElementsAre(3, 3, -999, 3));
+  EXPECT_THAT(truth("contains(conduct_history, \"Khá\")"), ElementsAre(1, 1, -1, 0));
+  EXPECT_THAT(truth("\"Khá\" in conduct_history"), ElementsAre(1, 1, -1, 0));
+  EXPECT_THAT(truth("\"Khá\" not in conduct_history"), ElementsAre(0, 0, -1, 1));
+  EXPECT_THAT(numbers("count(prizes, \"Quốc\")"), ElementsAre(1, 0, 0, 1));
+  EXPECT_THAT(numbers("count(prizes, \"Quốc gia\")"), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(numbers("count(conduct_history, it == \"Tốt\")"), ElementsAre(2, 2, -999, 3));
+  EXPECT_THAT(truth("any(prizes, it startswith \"Quốc gia\")"), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(truth("any(prizes, it startswith \"Quốc\" and not (it startswith \"Quốc gia\"))"),
+              ElementsAre(0, 0, 0, 1));
+  EXPECT_THAT(truth("all(conduct_history, it in [\"Tốt\", \"Khá\"])"), ElementsAre(1, 1, -1, 1));
+  EXPECT_THAT(truth("all(prizes, it startswith \"Quốc\")"), ElementsAre(1, 1, 1, 0));
+  // streak: the longest run anywhere; recent_streak: the run from the newest (first) item.
+  EXPECT_THAT(numbers("streak(conduct_history, it == \"Tốt\")"), ElementsAre(2, 2, -999, 3));
+  EXPECT_THAT(numbers("recent_streak(conduct_history, it == \"Tốt\")"), ElementsAre(2, 0, -999, 3));
+  EXPECT_THAT(numbers("streak(conduct_history, it == \"Khá\")"), ElementsAre(1, 1, -999, 0));
+}
+
+TEST(rules_language, scalar_functions) {
+  EXPECT_THAT(numbers("min(gpa, 8)"), ElementsAre(8, 7, -999, 8));
+  EXPECT_THAT(numbers("max(gpa, grade)"), ElementsAre(12, 10, -999, 9));
+  EXPECT_THAT(numbers("max(1, 5, 3)"), ElementsAre(5, 5, 5, 5));
+  EXPECT_THAT(numbers("abs(gpa - 8)"), ElementsAre(0.5, 1, -999, 1));
+  EXPECT_THAT(numbers("year(date_of_birth)"), ElementsAre(2006, 2008, -999, 2010));
+  EXPECT_THAT(numbers("age(date_of_birth, date(\"30/09/2024\"))"), ElementsAre(18, 15, -999, 14));
+  EXPECT_THAT(numbers("age(date_of_birth, 2024-05-01)"), ElementsAre(18, 15, -999, 14));
+  EXPECT_THAT(numbers("age(date_of_birth, 2024-04-30)"), ElementsAre(17, 15, -999, 14));
+  EXPECT_THAT(numbers("days_between(submitted_on, 2024-09-30)"), ElementsAre(0, -2, 29, -999));
+  EXPECT_THAT(numbers("submitted_on - 2024-09-30"), ElementsAre(0, 2, -29, -999));
+  EXPECT_THAT(numbers("if(orphan, 1, 2)"), ElementsAre(2, 1, -999, 2));
+  EXPECT_THAT(numbers("if(gpa > 8, gpa, 0)"), ElementsAre(8.5, 0, -999, 9));
+  const auto d = kh::evaluate("submitted_on + 1", small_pool());
+  EXPECT_EQ(d.type, kh::value_type::date);
+  EXPECT_EQ(d.numbers[0], day(2024, 10, 1));
+  EXPECT_TRUE(std::isnan(d.numbers[3]));
+  EXPECT_EQ(kh::evaluate("year(2024-02-29)", small_pool()).numbers[0], 2024);
+}
+
+TEST(rules_errors, unknown_column_suggests_with_caret) {
+  const auto msg = error_of<kh::schema_error>("gpaa >= 8");
+  EXPECT_THAT(msg, HasSubstr("1:1: unknown column \"gpaa\"; did you mean \"gpa\"?"));
+  EXPECT_THAT(msg, HasSubstr("\n  gpaa >= 8\n  ^~~~"));
+  EXPECT_THAT(error_of<kh::schema_error>("`ghi chu` == \"x\""),
+              HasSubstr("did you mean \"ghi chú\""));
+}
+
+TEST(rules_errors, parse_errors_are_located) {
+  EXPECT_THAT(error_of<kh::parse_error>("gpa >= "), HasSubstr("1:8: expected a value"));
+  EXPECT_THAT(error_of<kh::parse_error>("gpa >= 8 and\n  (conduct == \"Tốt\""),
+              HasSubstr("2:20: expected ')'"));
+  const auto msg = error_of<kh::schema_error>("gpa >= 8 and\n  conduct == 1");
+  EXPECT_THAT(msg, HasSubstr("2:3: cannot apply == to a string and a number"));
+  EXPECT_THAT(msg, HasSubstr("\n    conduct == 1\n    ^~~~~~~~~~~~"));
+  EXPECT_THAT(error_of<kh::parse_error>("gpa > 1 > 2"), HasSubstr("cannot be chained"));
+  EXPECT_THAT(error_of<kh::parse_error>("gpa = 8"), HasSubstr("1:5: unexpected '='"));
+  EXPECT_THAT(error_of<kh::parse_error>("\"abc"), HasSubstr("unterminated string"));
+  EXPECT_THAT(error_of<kh::parse_error>("gpa >= 8 conduct"), HasSubstr("missing and/or"));
+  EXPECT_THAT(error_of<kh::parse_error>("2024-02-30 < submitted_on"), HasSubstr("not a date"));
+  EXPECT_THAT(error_of<kh::parse_error>("submitted_on < date(\"31/02/2024\")"),
+              HasSubstr("not a date"));
+  EXPECT_THAT(error_of<kh::parse_error>(""), HasSubstr("empty expression"));
+  EXPECT_THAT(error_of<kh::parse_error>("gpa $ 2"), HasSubstr("unexpected character '$'"));
+}
+
+TEST(rules_errors, type_errors) {
+  EXPECT_THAT(error_of<kh::schema_error>("conduct < \"Tốt\""), HasSubstr("== and !="));
+  EXPECT_THAT(error_of<kh::schema_error>("submitted_on <= \"30/09/2024\""),
+              HasSubstr("date(\"30/09/2024\")"));
+  EXPECT_THAT(error_of<kh::schema_error>("it == \"x\""), HasSubstr("only be used inside"));
+  EXPECT_THAT(error_of<kh::schema_error>("any(prizes, gpa > 8)"), HasSubstr("only use `it`"));
+  EXPECT_THAT(error_of<kh::schema_error>("lenn(prizes)"), HasSubstr("did you mean \"len\""));
+  EXPECT_THAT(error_of<kh::schema_error>("len(gpa)"), HasSubstr("needs a list column"));
+  EXPECT_THAT(error_of<kh::schema_error>("gpa and true"), HasSubstr("must be a boolean"));
+  EXPECT_THAT(error_of<kh::schema_error>("if(gpa > 8, 1, true)"), HasSubstr("else branch"));
+  EXPECT_THAT(error_of<kh::schema_error>("age(gpa, 2024-01-01)"), HasSubstr("must be a date"));
+  EXPECT_THAT(error_of<kh::schema_error>("prizes == 1"), HasSubstr("cannot apply"));
+  EXPECT_THAT(error_of<kh::schema_error>("grade in [\"a\"]"), HasSubstr("number literals"));
+  EXPECT_THAT(error_of<kh::schema_error>("abs(1, 2)"), HasSubstr("takes 1 argument"));
+}
+
+TEST(rules_errors, limits_are_enforced_at_compile_time) {
+  std::string deep(100, '(');
+  deep += "1" + std::string(100, ')');
+  EXPECT_THAT(error_of<kh::parse_error>(deep), HasSubstr("nested too deeply (limit 48"));
+  kh::rules_options small;
+  small.max_expression_length = 10;
+  EXPECT_THAT(error_of<kh::parse_error>("gpa >= 8 and gpa <= 9", small), HasSubstr("too long"));
+  std::string list = "grade in [";
+  for (int i = 0; i < 600; ++i) list += std::to_string(i) + ",";
+  list += "1]";
+  EXPECT_THAT(error_of<kh::parse_error>(list), HasSubstr("list literal too long"));
+  kh::rules_options few_nodes;
+  few_nodes.max_nodes = 5;
+  EXPECT_THAT(error_of<kh::parse_error>("1 + 2 + 3 + 4 + 5", few_nodes), HasSubstr("too large"));
+  std::string many = "rules:\n";
+  for (int i = 0; i < 5; ++i) many += "  - {id: r" + std::to_string(i) + ", when: gpa > 1}\n";
+  kh::rules_options few_rules;
+  few_rules.max_rules = 3;
+  EXPECT_THROW((void)kh::rule_set::compile(kh::parse_rule_set(many), small_pool(), few_rules),
+               kh::spec_error);
+}
+
+namespace {
+
+const char* const test_rules = R"(name: test
+rules:
+  - id: gpa
+    description: GPA at least 8.0 unless a national prize
+    when: gpa >= 8.0 or count(prizes, "Quốc gia") > 0
+    reason: "Điểm trung bình {gpa} thấp hơn 8.0"
+  - id: conduct
+    when: conduct == "Tốt"
+    reason: "Hạnh kiểm {conduct} ({len(conduct_history)} năm), {{không}} đạt"
+  - id: late
+    when: submitted_on <= 2024-09-30
+    reason: "Nộp ngày {submitted_on}, sau hạn"
+    severity: warn
+  - id: grade12
+    applies_to: grade == 12
+    when: gpa >= 8.4
+    reason: "Lớp 12: {gpa}"
+tables:
+  - id: level
+    hit_policy: first
+    output: muc
+    rows:
+      - when: gpa >= 9
+        value: "Xuất sắc"
+      - when: gpa >= 8
+        value: "Giỏi"
+    default: "Khác"
+  - id: money
+    hit_policy: collect
+    rows:
+      - when: gpa >= 8
+        value: 100
+      - when: orphan
+        value: 50
+)";
+
+}  // namespace
+
+TEST(rules_sets, status_eligibility_funnel_reasons) {
+  const auto p = small_pool();
+  const auto rs = kh::rule_set::compile(kh::parse_rule_set(test_rules), p);
+  EXPECT_TRUE(rs.warnings().empty());
+  const auto v = rs.evaluate(p);
+  ASSERT_EQ(v.rows(), 4U);
+  ASSERT_EQ(v.rule_count(), 4U);
+  EXPECT_THAT(v.rule_ids(), ElementsAre("gpa", "conduct", "late", "grade12"));
+  using st = kh::rule_status;
+  EXPECT_EQ(v.status(0, 0), st::pass);
+  EXPECT_EQ(v.status(1, 0), st::fail);
+  EXPECT_EQ(v.status(2, 0), st::unknown);
+  EXPECT_EQ(v.status(1, 2), st::fail);
+  EXPECT_EQ(v.status(3, 2), st::unknown);
+  EXPECT_EQ(v.status(0, 3), st::pass);
+  EXPECT_EQ(v.status(1, 3), st::not_applicable);
+  EXPECT_EQ(v.status(2, 3), st::unknown);
+  EXPECT_THAT(std::vector<int>(v.eligible().begin(), v.eligible().end()), ElementsAre(1, 0, 0, 1));
+  ASSERT_EQ(v.funnel().size(), 4U);
+  EXPECT_EQ(v.funnel()[0].failed, 1U);
+  EXPECT_EQ(v.funnel()[0].unknown, 1U);
+  EXPECT_EQ(v.funnel()[0].remaining, 2U);
+  EXPECT_EQ(v.funnel()[2].unknown, 1U);  // D's missing date: a warning, D stays
+  EXPECT_EQ(v.funnel()[3].remaining, 2U);
+  EXPECT_THAT(v.reasons(1),
+              ElementsAre("Điểm trung bình 7 thấp hơn 8.0", "Hạnh kiểm Khá (3 năm), {không} đạt",
+                          "Nộp ngày 02/10/2024, sau hạn"));
+  EXPECT_THAT(v.reasons(2), ElementsAre("missing value for gpa (rule gpa)",
+                                        "missing value for conduct (rule conduct)",
+                                        "missing value for grade (rule grade12)",
+                                        "table level: cannot be decided (missing value)"));
+  EXPECT_THAT(v.reasons(0), ElementsAre());
+  EXPECT_THAT(v.reasons_of_rule(0), ElementsAre("", "Điểm trung bình 7 thấp hơn 8.0",
+                                                "missing value for gpa (rule gpa)", ""));
+  EXPECT_THROW((void)v.reasons(4), std::out_of_range);
+
+  ASSERT_EQ(v.tables().size(), 2U);
+  const auto& level = v.tables()[0];
+  EXPECT_EQ(level.output, "muc");
+  EXPECT_FALSE(level.numeric);
+  EXPECT_THAT(level.matched, ElementsAre(1, -1, -2, 0));
+  EXPECT_THAT(level.labels, ElementsAre("Xuất sắc", "Giỏi", "Khác"));
+  EXPECT_THAT(level.codes, ElementsAre(1, 2, -1, 0));
+  const auto& money = v.tables()[1];
+  EXPECT_TRUE(money.numeric);
+  EXPECT_THAT(money.offsets, ElementsAre(0, 1, 2, 2, 3));
+  EXPECT_THAT(money.matches, ElementsAre(0, 1, 0));
+  EXPECT_EQ(money.numbers[0], 100);
+  EXPECT_EQ(money.numbers[1], 50);
+  EXPECT_TRUE(std::isnan(money.numbers[2]));
+}
+
+TEST(rules_sets, unknown_policy_eligible) {
+  std::string text = test_rules;
+  text.replace(text.find("rules:"), 6, "on_unknown: eligible\nrules:");
+  const auto v =
+      kh::rule_set::compile(kh::parse_rule_set(text), small_pool()).evaluate(small_pool());
+  EXPECT_THAT(std::vector<int>(v.eligible().begin(), v.eligible().end()), ElementsAre(1, 0, 1, 1));
+}
+
+TEST(rules_sets, unique_tables) {
+  const auto p = small_pool();
+  auto compile = [&](const std::string& rows) {
+    return kh::rule_set::compile(
+        kh::parse_rule_set("tables:\n  - id: t\n    hit_policy: unique\n    rows:\n" + rows,
+                           "t.yaml"),
+        p);
+  };
+  // Provable overlap of simple interval conditions: an error at compile time.
+  try {
+    (void)compile(
+        "      - {when: gpa >= 8, value: 1}\n      - {when: gpa between 7 and 8.5, value: 2}\n");
+    FAIL() << "no error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("rows 1 and 2 overlap, e.g. gpa = 8"));
+    EXPECT_THAT(e.what(), HasSubstr("t.yaml:6"));
+  }
+  EXPECT_THROW(
+      (void)compile("      - {when: conduct == \"Tốt\" and grade >= 10, value: 1}\n"
+                    "      - {when: 'conduct in [\"Tốt\", \"Khá\"] and grade < 11', value: 2}\n"),
+      kh::spec_error);
+  // Exclusive: fine (integers: grade > 9 and grade < 10 cannot both hold).
+  EXPECT_NO_THROW(
+      (void)compile("      - {when: gpa >= 8, value: 1}\n      - {when: gpa < 8, value: 2}\n"));
+  EXPECT_NO_THROW(
+      (void)compile("      - {when: grade > 9, value: 1}\n      - {when: grade < 10, value: 2}\n"));
+  EXPECT_NO_THROW(
+      (void)compile("      - {when: conduct == \"Tốt\" and gpa > 1, value: 1}\n"
+                    "      - {when: conduct == \"Khá\" and gpa > 1, value: 2}\n"));
+  // Not provable at compile time: conflicts are reported per row.
+  const auto v = compile(
+                     "      - {when: 'contains(prizes, \"Quốc gia - Giải Nhất\")', value: 1}\n"
+                     "      - {when: gpa > 8, value: 2}\n")
+                     .evaluate(p);
+  EXPECT_THAT(v.tables()[0].matched, ElementsAre(-3, -1, -2, 1));
+  EXPECT_THAT(v.reasons(0), ElementsAre("table t: several rows match (hit policy unique)"));
+}
+
+TEST(rules_sets, yaml_errors_are_located) {
+  const auto p = small_pool();
+  try {
+    (void)kh::rule_set::compile(
+        kh::parse_rule_set("rules:\n  - id: a\n    when: gpa >= 8 and conduct == \"Tốt\"\n"
+                           "  - id: b\n    when: \"gpaa > 1\"\n",
+                           "r.yaml"),
+        p);
+    FAIL();
+  } catch (const kh::schema_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("r.yaml:5:12: rule \"b\": unknown column \"gpaa\""));
+  }
+  EXPECT_THAT(
+      [&] {
+        try {
+          (void)kh::parse_rule_set("rules:\n  - id: a\n    wen: gpa > 1\n", "r.yaml");
+        } catch (const kh::spec_error& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }(),
+      HasSubstr("r.yaml:3:5: unknown key \"wen\" in a rule; did you mean \"when\"?"));
+  EXPECT_THROW((void)kh::parse_rule_set("rules: [a, b", "r.yaml"), kh::parse_error);
+  EXPECT_THROW((void)kh::parse_rule_set("rules:\n  - {id: a, when: x, severity: fatal}\n"),
+               kh::spec_error);
+  EXPECT_THROW(
+      (void)kh::rule_set::compile(
+          kh::parse_rule_set("rules:\n  - {id: a, when: gpa > 1}\n  - {id: a, when: gpa > 2}\n"),
+          p),
+      kh::spec_error);
+  EXPECT_THROW(
+      (void)kh::rule_set::compile(kh::parse_rule_set("rules:\n  - {id: a, when: gpa + 1}\n"), p),
+      kh::schema_error);
+  // A pool with other category dictionaries does not match the compiled rules.
+  const auto rs = kh::rule_set::compile(kh::parse_rule_set(test_rules), p);
+  EXPECT_THROW((void)rs.evaluate(kh::generate_pool(10)), kh::schema_error);
+}
+
+TEST(rules_sets, same_results_at_any_thread_count_and_examples_compile) {
+  const auto p = kh::generate_pool(30000, {.seed = 7});
+  for (const char* name : {"honour_pupils", "hardship_scholarship", "emulation_award"}) {
+    const auto path = std::string(KHUYENHOC_SOURCE_DIR) + "/examples/rules/" + name + ".yaml";
+    const auto rs = kh::rule_set::compile(kh::load_rule_set(path), p);
+    EXPECT_TRUE(rs.warnings().empty()) << name << ": " << rs.warnings()[0].message;
+    const auto one = rs.evaluate(p, 1);
+    const auto four = rs.evaluate(p, 4);
+    EXPECT_TRUE(std::equal(one.status().begin(), one.status().end(), four.status().begin()));
+    EXPECT_TRUE(std::equal(one.eligible().begin(), one.eligible().end(), four.eligible().begin()));
+    std::size_t eligible = 0;
+    for (auto e : one.eligible()) eligible += e;
+    EXPECT_GT(eligible, 0U) << name;
+    EXPECT_LT(eligible, p.size()) << name;
+    EXPECT_EQ(one.funnel().back().remaining, eligible) << name;
+    for (std::size_t t = 0; t < one.tables().size(); ++t)
+      EXPECT_EQ(one.tables()[t].matched, four.tables()[t].matched);
+  }
+  // A single expression too.
+  const auto a = kh::expression::compile("gpa * 2 + len(prizes)", p).evaluate(p, 1);
+  const auto b = kh::expression::compile("gpa * 2 + len(prizes)", p).evaluate(p, 3);
+  for (std::size_t i = 0; i < a.numbers.size(); ++i)
+    ASSERT_TRUE(a.numbers[i] == b.numbers[i] ||
+                (std::isnan(a.numbers[i]) && std::isnan(b.numbers[i])));
+}
