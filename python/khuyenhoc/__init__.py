@@ -91,3 +91,19 @@ Verdicts.to_pandas = _verdicts_to_pandas  # type: ignore[attr-defined]
 __all__ += ["CompiledRules", "Rules", "Verdicts", "check_expression", "evaluate"]
 # --- end rules ---
 
+# --- plans and the schedule checker (plan.hpp) ---
+from ._core import Finding, Findings, Plan, Task  # noqa: E402
+from ._plan import (  # noqa: E402
+    _findings_repr_html,
+    _findings_to_pandas,
+    _from_table,
+    _plan_to_pandas,
+)
+
+Plan.from_table = staticmethod(_from_table)  # type: ignore[attr-defined]
+Plan.to_pandas = _plan_to_pandas  # type: ignore[attr-defined]
+Findings.to_pandas = _findings_to_pandas  # type: ignore[attr-defined]
+Findings._repr_html_ = _findings_repr_html  # type: ignore[attr-defined]
+
+__all__ += ["Finding", "Findings", "Plan", "Task"]
+# --- end plans and the schedule checker ---

@@ -9,6 +9,7 @@ namespace py = pybind11;
 
 void register_calendar(py::module_& m);
 void register_errors(py::module_& m);
+void register_plan(py::module_& m);
 void register_pool(py::module_& m);
 void register_selection(py::module_& m);
 void register_ranking(py::module_& m);

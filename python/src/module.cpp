@@ -11,5 +11,6 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_selection(m);
   khuyenhoc::python::register_ranking(m);
   khuyenhoc::python::register_calendar(m);
+  khuyenhoc::python::register_plan(m);
   khuyenhoc::python::register_rules(m);
 }

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   khuyenhoc::cli::add_generate(app);
   khuyenhoc::cli::add_summary(app);
+  khuyenhoc::cli::add_plan(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

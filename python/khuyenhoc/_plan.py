@@ -1,0 +1,91 @@
+"""Python conveniences of Plan and Findings: DataFrame input and output, HTML display."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ._core import Findings, Plan
+
+
+def _from_table(data: Any, year: int, source: str = "<table>") -> Plan:
+    """A plan from the 4-column task table (TT | Thời gian | Nội dung | Phân công): text copied
+    out of a document (tab- or pipe-separated, markdown), or a pandas DataFrame whose columns are
+    named as in a CSV plan (or are taken positionally when they are not)."""
+    if isinstance(data, str):
+        return Plan._from_table_text(data, year, source)
+    if hasattr(data, "columns") and hasattr(data, "itertuples"):
+        header = [str(c) for c in data.columns]
+        rows = []
+        for row in data.itertuples(index=False):
+            cells = []
+            for v in row:
+                if v is None or (isinstance(v, float) and v != v):
+                    cells.append("")
+                elif isinstance(v, float) and v.is_integer():
+                    cells.append(str(int(v)))
+                else:
+                    cells.append(str(v))
+            rows.append(cells)
+        named = Plan._from_rows  # the header decides: named columns, else positional
+        try:
+            return named(header, rows, year, source)
+        except Exception:
+            if len(header) >= 4:
+                return named([], rows, year, source)
+            raise
+    raise TypeError(f"from_table takes text or a pandas DataFrame, not {type(data).__name__}")
+
+
+def _findings_to_pandas(self: Findings) -> Any:
+    """The findings as a pandas DataFrame (one row per finding; dates as datetime.date)."""
+    import pandas as pd
+
+    return pd.DataFrame(self._columns())
+
+
+_COLOURS = {"error": "#f8d7da", "warning": "#fff3cd", "info": "#e7f1ff"}
+
+
+def _findings_repr_html(self: Findings) -> str:
+    cols = self._columns()
+    names = ("severity", "kind", "first", "last", "tasks", "subject", "message")
+    head = "".join(f"<th>{h}</th>" for h in names)
+    body = []
+    for i in range(len(self)):
+        sev = cols["severity"][i]
+        cells = [
+            sev,
+            cols["kind"][i],
+            cols["first"][i] or "",
+            cols["last"][i] or "",
+            ", ".join(cols["tasks"][i]),
+            cols["subject"][i],
+            cols["message_vi"][i] + "<br><i>" + html.escape(cols["message_en"][i]) + "</i>",
+        ]
+        tds = "".join(
+            f"<td>{c if k == 6 else html.escape(str(c))}</td>" for k, c in enumerate(cells)
+        )
+        body.append(f'<tr style="background:{_COLOURS.get(sev, "")}">{tds}</tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _plan_to_pandas(self: Plan) -> Any:
+    """The tasks as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "id": [t.id for t in self.tasks],
+            "title": [t.title for t in self.tasks],
+            "time": [t.time_text for t in self.tasks],
+            "start": [t.start for t in self.tasks],
+            "end": [t.end for t in self.tasks],
+            "kind": [t.kind for t in self.tasks],
+            "leads": [list(t.leads) for t in self.tasks],
+            "supports": [list(t.supports) for t in self.tasks],
+            "resources": [list(t.resources) for t in self.tasks],
+            "depends_on": [list(t.depends_on) for t in self.tasks],
+            "time_error": [t.time_error for t in self.tasks],
+        }
+    )

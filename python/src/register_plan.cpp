@@ -1,0 +1,312 @@
+// Bindings of plan.hpp: Plan (readers, check, iCalendar), Task, Finding, Findings, and the raw
+// sweep kernel used by the benchmarks and the differential tests.
+#include <khuyenhoc/calendar.hpp>
+#include <khuyenhoc/error.hpp>
+#include <khuyenhoc/plan.hpp>
+#include <khuyenhoc/time_expr.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "date_caster.hpp"
+
+namespace khuyenhoc::python {
+
+namespace {
+
+namespace bg = boost::gregorian;
+
+std::optional<bg::date_period> to_window(const py::object& w, std::optional<int> year) {
+  if (w.is_none()) return std::nullopt;
+  if (py::isinstance<py::str>(w)) {
+    const auto text = w.cast<std::string>();
+    const auto t = year ? parse_time(text, *year) : parse_time(text);
+    if (!t.bounded()) throw spec_error("the window \"" + text + "\" needs a start and an end");
+    return t.period();
+  }
+  if (py::isinstance<time_expr>(w)) {
+    const auto& t = w.cast<const time_expr&>();
+    if (!t.bounded()) throw spec_error("the window needs a start and an end");
+    return t.period();
+  }
+  const auto seq = w.cast<py::sequence>();
+  if (seq.size() != 2) throw spec_error("window must be (first, last) dates, inclusive");
+  const auto a = seq[0].cast<bg::date>();
+  const auto b = seq[1].cast<bg::date>();
+  if (b < a) throw spec_error("window: last day before first day");
+  return bg::date_period(a, b + bg::days(1));
+}
+
+calendar to_calendar(const py::object& holidays) {
+  if (holidays.is_none()) return calendar();
+  if (py::isinstance<calendar>(holidays)) return holidays.cast<calendar>();
+  calendar cal;
+  for (const py::handle item : holidays.cast<py::iterable>()) {
+    if (py::isinstance<py::tuple>(item)) {
+      const auto t = item.cast<py::tuple>();
+      cal.add_holiday(t[0].cast<bg::date>(), t.size() > 1 ? t[1].cast<std::string>() : "Ngày nghỉ",
+                      t.size() > 2 ? t[2].cast<std::string>() : "Day off");
+    } else {
+      cal.add_holiday(item.cast<bg::date>(), "Ngày nghỉ", "Day off");
+    }
+  }
+  return cal;
+}
+
+py::dict findings_columns(const std::vector<finding>& fs) {
+  py::list severity_, kind, first, last, tasks, subject, load, vi, en, file, line;
+  for (const auto& f : fs) {
+    severity_.append(std::string(to_string(f.level)));
+    kind.append(std::string(to_string(f.kind)));
+    first.append(f.first ? py::cast(*f.first) : py::none());
+    last.append(f.last ? py::cast(*f.last) : py::none());
+    tasks.append(py::cast(f.tasks));
+    subject.append(f.subject);
+    load.append(f.load);
+    vi.append(f.message_vi);
+    en.append(f.message_en);
+    file.append(f.where.file);
+    line.append(f.where.line);
+  }
+  py::dict d;
+  d["severity"] = severity_;
+  d["kind"] = kind;
+  d["first"] = first;
+  d["last"] = last;
+  d["tasks"] = tasks;
+  d["subject"] = subject;
+  d["load"] = load;
+  d["message_vi"] = vi;
+  d["message_en"] = en;
+  d["file"] = file;
+  d["line"] = line;
+  return d;
+}
+
+struct findings_list {
+  std::vector<finding> items;
+};
+
+}  // namespace
+
+void register_plan(py::module_& m) {
+  py::class_<plan_task>(m, "Task", "One task of a plan.")
+      .def_readonly("id", &plan_task::id)
+      .def_readonly("title", &plan_task::title)
+      .def_readonly("time_text", &plan_task::time_text)
+      .def_readonly("time", &plan_task::time)
+      .def_readonly("time_error", &plan_task::time_error)
+      .def_readonly("leads", &plan_task::leads)
+      .def_readonly("supports", &plan_task::supports)
+      .def_readonly("resources", &plan_task::resources)
+      .def_property_readonly("kind",
+                             [](const plan_task& t) { return std::string(to_string(t.kind)); })
+      .def_readonly("kind_inferred", &plan_task::kind_inferred)
+      .def_property_readonly("depends_on",
+                             [](const plan_task& t) {
+                               std::vector<std::pair<std::string, int>> out;
+                               for (const auto& d : t.depends_on)
+                                 out.emplace_back(d.task, d.lag_days);
+                               return out;
+                             })
+      .def_property_readonly("start",
+                             [](const plan_task& t) -> std::optional<bg::date> {
+                               return t.time ? t.time->start : std::nullopt;
+                             })
+      .def_property_readonly("end",
+                             [](const plan_task& t) -> std::optional<bg::date> {
+                               return t.time ? t.time->end : std::nullopt;
+                             })
+      .def_property_readonly("file", [](const plan_task& t) { return t.where.file; })
+      .def_property_readonly("line", [](const plan_task& t) { return t.where.line; })
+      .def("__repr__", [](const plan_task& t) {
+        return "Task(" + std::string(py::repr(py::str(t.id))) + ", " +
+               std::string(py::repr(py::str(t.time_text))) + ", " +
+               std::string(py::repr(py::str(t.title))) + ")";
+      });
+
+  py::class_<finding>(m, "Finding", "One finding of Plan.check: kind, severity, tasks, dates.")
+      .def_property_readonly("kind",
+                             [](const finding& f) { return std::string(to_string(f.kind)); })
+      .def_property_readonly("severity",
+                             [](const finding& f) { return std::string(to_string(f.level)); })
+      .def_readonly("tasks", &finding::tasks)
+      .def_readonly("first", &finding::first)
+      .def_readonly("last", &finding::last)
+      .def_readonly("subject", &finding::subject)
+      .def_readonly("load", &finding::load)
+      .def_readonly("message_vi", &finding::message_vi)
+      .def_readonly("message_en", &finding::message_en)
+      .def_property_readonly("file", [](const finding& f) { return f.where.file; })
+      .def_property_readonly("line", [](const finding& f) { return f.where.line; })
+      .def("__repr__", [](const finding& f) {
+        return "Finding(" + std::string(to_string(f.level)) + ", " +
+               std::string(to_string(f.kind)) + ", " +
+               std::string(py::repr(py::str(f.message_en))) + ")";
+      });
+
+  py::class_<findings_list>(m, "Findings",
+                            "The findings of Plan.check, sorted by severity, first day, kind.")
+      .def("__len__", [](const findings_list& f) { return f.items.size(); })
+      .def("__getitem__",
+           [](const findings_list& f, long i) {
+             const long n = static_cast<long>(f.items.size());
+             if (i < 0) i += n;
+             if (i < 0 || i >= n) throw py::index_error("finding index out of range");
+             return f.items[static_cast<std::size_t>(i)];
+           })
+      .def(
+          "__iter__",
+          [](const findings_list& f) { return py::make_iterator(f.items.begin(), f.items.end()); },
+          py::keep_alive<0, 1>())
+      .def(
+          "to_table",
+          [](const findings_list& f, const std::string& lang) {
+            return findings_table(f.items, lang);
+          },
+          py::arg("lang") = "en", "The findings as an aligned text table.")
+      .def(
+          "to_csv", [](const findings_list& f) { return findings_csv(f.items); },
+          "The findings as CSV text.")
+      .def("_columns", [](const findings_list& f) { return findings_columns(f.items); })
+      .def("__repr__", [](const findings_list& f) {
+        return "<Findings: " + std::to_string(f.items.size()) + ">";
+      });
+
+  py::class_<plan>(m, "Plan", "A plan (kế hoạch): tasks, units, resources, dependencies.")
+      .def(py::init<>())
+      .def_static("from_yaml", &plan::from_yaml_file, py::arg("path"), py::kw_only(),
+                  py::arg("year") = std::nullopt, "Reads a plan from a YAML file.")
+      .def_static("from_yaml_text", &plan::from_yaml, py::arg("text"),
+                  py::arg("source") = "<string>", py::kw_only(), py::arg("year") = std::nullopt)
+      .def_static("from_csv", &plan::from_csv_file, py::arg("path"), py::kw_only(), py::arg("year"),
+                  "Reads a plan from a CSV file with named columns.")
+      .def_static("from_csv_text", &plan::from_csv, py::arg("text"), py::kw_only(), py::arg("year"),
+                  py::arg("source") = "<string>")
+      .def_static("_from_table_text", &plan::from_table, py::arg("text"), py::arg("year"),
+                  py::arg("source") = "<string>")
+      .def_static("_from_rows", &plan::from_rows, py::arg("header"), py::arg("rows"),
+                  py::arg("year"), py::arg("source") = "<table>",
+                  py::arg("lines") = std::vector<std::size_t>{})
+      .def("__len__", &plan::size)
+      .def_property_readonly("tasks", &plan::tasks)
+      .def_property_readonly("units", &plan::units)
+      .def("__getitem__",
+           [](const plan& p, const py::object& key) -> plan_task {
+             if (py::isinstance<py::str>(key)) {
+               const auto i = p.find(key.cast<std::string>());
+               if (!i) throw py::key_error(key.cast<std::string>());
+               return p[*i];
+             }
+             long i = key.cast<long>();
+             const long n = static_cast<long>(p.size());
+             if (i < 0) i += n;
+             if (i < 0 || i >= n) throw py::index_error("task index out of range");
+             return p[static_cast<std::size_t>(i)];
+           })
+      .def(
+          "check",
+          [](const plan& p, const py::object& window, const py::object& capacity,
+             const py::object& holidays, double support_weight, bool info,
+             std::optional<int> year) {
+            check_options o;
+            o.window = to_window(window, year);
+            if (py::isinstance<py::dict>(capacity)) {
+              for (const auto& [k, v] : capacity.cast<py::dict>()) {
+                const auto key = k.cast<std::string>();
+                if (key == "*") {
+                  o.capacity = v.cast<double>();
+                } else {
+                  o.unit_capacity[key] = v.cast<double>();
+                }
+              }
+            } else if (!capacity.is_none()) {
+              o.capacity = capacity.cast<double>();
+            }
+            o.support_weight = support_weight;
+            o.info = info;
+            const calendar cal = to_calendar(holidays);
+            findings_list out;
+            {
+              // The plan and calendar are only read; check() is const and thread-safe.
+              py::gil_scoped_release release;
+              out.items = p.check(o, cal);
+            }
+            return out;
+          },
+          py::kw_only(), py::arg("window") = py::none(), py::arg("capacity") = py::none(),
+          py::arg("holidays") = py::none(), py::arg("support_weight") = 0.5, py::arg("info") = true,
+          py::arg("year") = std::nullopt,
+          "Checks the schedule. window: (first, last) dates, a TimeExpr or text (with year=); "
+          "capacity: a number or {unit: number, '*': default}; holidays: a Calendar or extra "
+          "dates.")
+      .def(
+          "to_ical",
+          [](const plan& p, const std::optional<std::string>& path,
+             const std::optional<std::string>& dtstamp, const std::string& name) -> py::object {
+            ical_options o;
+            if (dtstamp) o.dtstamp = *dtstamp;
+            o.name = name;
+            const auto text = p.to_ical(o);
+            if (!path) return py::str(text);
+            std::ofstream out(*path, std::ios::binary);
+            out << text;
+            if (!out) throw error("cannot write \"" + *path + "\"", location{.file = *path});
+            return py::none();
+          },
+          py::arg("path") = std::nullopt, py::kw_only(), py::arg("dtstamp") = std::nullopt,
+          py::arg("name") = "",
+          "Writes the plan as iCalendar (.ics) to path, or returns the text when path is None.");
+
+  m.def(
+      "_overload_kernel",
+      [](py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> groups,
+         py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> starts,
+         py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> past_ends,
+         py::array_t<double, py::array::c_style | py::array::forcecast> weights, double capacity) {
+        const auto n = static_cast<std::size_t>(groups.size());
+        if (static_cast<std::size_t>(starts.size()) != n ||
+            static_cast<std::size_t>(past_ends.size()) != n ||
+            static_cast<std::size_t>(weights.size()) != n) {
+          throw spec_error("groups, starts, past_ends and weights must have the same length");
+        }
+        std::vector<detail::sweep_item> items(n);
+        std::uint32_t max_group = 0;
+        const auto* g = groups.data();
+        const auto* s = starts.data();
+        const auto* e = past_ends.data();
+        const auto* w = weights.data();
+        for (std::size_t i = 0; i < n; ++i) {
+          const auto wt = static_cast<std::int64_t>(std::llround(w[i] * 1000));
+          items[i] = {
+              g[i], s[i] + 3'000'000, e[i] + 3'000'000, wt, wt, static_cast<std::uint32_t>(i)};
+          max_group = std::max(max_group, g[i]);
+        }
+        std::vector<std::int64_t> cap(n ? max_group + 1 : 0,
+                                      static_cast<std::int64_t>(std::llround(capacity * 1000)));
+        py::array_t<bool> mask(static_cast<py::ssize_t>(n));
+        auto* mk = mask.mutable_data();
+        {
+          py::gil_scoped_release release;  // only C++ buffers are touched below
+          const auto runs = detail::sweep_overloads(items, cap);
+          std::fill(mk, mk + n, false);
+          for (const auto& r : runs) {
+            if (!r.certain) continue;
+            for (auto t : r.tasks) mk[t] = true;
+          }
+        }
+        return mask;
+      },
+      py::arg("groups"), py::arg("starts"), py::arg("past_ends"), py::arg("weights"),
+      py::arg("capacity"),
+      "The sweep kernel: a mask of the intervals [start, past_end) active on some day where the "
+      "weights of their group exceed capacity (days as integers offset to >= -3,000,000).");
+}
+
+}  // namespace khuyenhoc::python
