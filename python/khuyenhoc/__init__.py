@@ -79,6 +79,27 @@ from ._core import apportion, order, rank, top_k_per_group  # noqa: E402
 __all__ += ["apportion", "order", "rank", "top_k_per_group"]
 # --- end ranking and apportionment ---
 
+# --- criteria scoring, panel aggregation, MCDA (criteria.hpp) ---
+from . import mcda  # noqa: E402
+from ._core import CompiledCriteria, CriteriaSet, Explanation, ScoreTable  # noqa: E402
+from ._criteria import (  # noqa: E402
+    aggregate_panel,
+    criteria_from_dict,
+    score_table_to_pandas,
+)
+
+CriteriaSet.from_dict = staticmethod(criteria_from_dict)  # type: ignore[attr-defined]
+ScoreTable.to_pandas = score_table_to_pandas  # type: ignore[attr-defined]
+
+__all__ += [
+    "CompiledCriteria",
+    "CriteriaSet",
+    "Explanation",
+    "ScoreTable",
+    "aggregate_panel",
+    "mcda",
+]
+# --- end criteria scoring, panel aggregation, MCDA ---
 
 # --- rules (rules.hpp) ---
 from ._core import CompiledRules, Rules, Verdicts, check_expression, evaluate  # noqa: E402

@@ -8,6 +8,7 @@ namespace khuyenhoc::python {
 namespace py = pybind11;
 
 void register_calendar(py::module_& m);
+void register_criteria(py::module_& m);
 void register_errors(py::module_& m);
 void register_plan(py::module_& m);
 void register_pool(py::module_& m);

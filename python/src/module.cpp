@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_calendar(m);
   khuyenhoc::python::register_plan(m);
   khuyenhoc::python::register_rules(m);
+  khuyenhoc::python::register_criteria(m);
 }

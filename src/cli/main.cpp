@@ -7,6 +7,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
+      "khuyenhoc: criteria scoring, eligibility rules, ranking and selection, and plan "
       "checking for khuyến học, khuyến tài work"};
   app.set_version_flag("--version", std::string("khuyenhoc ") + khuyenhoc::version_string);
   app.require_subcommand(1);
