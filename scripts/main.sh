@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The main job on bundled example data: installs what is missing, builds, then generates a
-# province-wide synthetic pool of 200,000 nominees, loads it, and prints a summary per district.
+# The main job on bundled example data: installs what is missing, builds, then
+#  1. generates a province-wide synthetic pool of 200,000 nominees (deterministic by seed),
+#  2. loads it and prints a summary per district,
+#  3. scores it with the bundled criteria set, checks eligibility with the bundled rule set, and
+#     selects 300 nominees apportioned across districts, writing one result row per nominee.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build.sh" release
 cd "$KHUYENHOC_ROOT"
@@ -8,3 +11,8 @@ bin=build/release/src/khuyenhoc
 mkdir -p out
 "$bin" generate --size 200000 --seed 2024 -o out/pool.csv
 "$bin" summary --pool out/pool.csv --by district
+echo
+"$bin" select --pool out/pool.csv \
+  --criteria examples/criteria/honour_pupils.yaml --rules examples/rules/honour_pupils.yaml \
+  --quota 300 --per district --apportion largest_remainder \
+  --order "exam_score desc" --order "name:full_name" --out out/result.csv

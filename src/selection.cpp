@@ -15,7 +15,9 @@ namespace {
 
 // Differences of sums of fractional points carry rounding noise (68 - 67.8333… =
 // 0.1666666666666572); gaps are reported to 1e-9.
-double clean(double v) { return std::round(v * 1e9) / 1e9; }
+double clean(double v) {
+  return std::round(v * 1e9) / 1e9;
+}
 
 std::string number(double v) {
   if (std::isnan(v)) return "–";
@@ -124,12 +126,18 @@ order_key parse_order_key(std::string_view spec) {
 
 std::string_view to_string(selection_status s) noexcept {
   switch (s) {
-    case selection_status::selected: return "selected";
-    case selection_status::ineligible: return "ineligible";
-    case selection_status::no_score: return "no_score";
-    case selection_status::below_minimum: return "below_minimum";
-    case selection_status::outside_quota: return "outside_quota";
-    case selection_status::tied_out: return "tied_out";
+    case selection_status::selected:
+      return "selected";
+    case selection_status::ineligible:
+      return "ineligible";
+    case selection_status::no_score:
+      return "no_score";
+    case selection_status::below_minimum:
+      return "below_minimum";
+    case selection_status::outside_quota:
+      return "outside_quota";
+    case selection_status::tied_out:
+      return "tied_out";
   }
   return "unknown";
 }
@@ -149,8 +157,8 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
                      std::to_string(n));
   }
   if (!eligible.empty() && eligible.size() != n) {
-    throw spec_error("eligibility has " + std::to_string(eligible.size()) +
-                     " rows, the pool has " + std::to_string(n));
+    throw spec_error("eligibility has " + std::to_string(eligible.size()) + " rows, the pool has " +
+                     std::to_string(n));
   }
   if (!ineligible_reason.empty() && ineligible_reason.size() != n) {
     throw spec_error("ineligibility reasons have " + std::to_string(ineligible_reason.size()) +
@@ -202,7 +210,9 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
       switch (k.how) {
         case order_key::kind::value:
           switch (c.type()) {
-            case column_type::number: col[r] = value_key(c.numbers()[r], valid, k.direction); break;
+            case column_type::number:
+              col[r] = value_key(c.numbers()[r], valid, k.direction);
+              break;
             case column_type::integer:
               col[r] = value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
               break;
@@ -213,9 +223,10 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
               col[r] = value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
               break;
             default:
-              throw schema_error("a value order key needs a number, integer, date or boolean "
-                                 "column; use text: or name: for words",
-                                 location{.field = k.column});
+              throw schema_error(
+                  "a value order key needs a number, integer, date or boolean "
+                  "column; use text: or name: for words",
+                  location{.field = k.column});
           }
           break;
         case order_key::kind::vietnamese_name:
@@ -230,7 +241,8 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
           col[r] = bytes_key(collation, valid, k.direction);
           break;
         }
-        case order_key::kind::lottery: break;
+        case order_key::kind::lottery:
+          break;
       }
     }
     in.keys.push_back(std::move(col));
@@ -374,8 +386,8 @@ selection select(const selection_input& in, const selection_policy& policy) {
     if (!(*policy.cap_share >= 0.0)) throw spec_error("cap share must be a number >= 0");
     for (std::size_t g = 0; g < ng; ++g) {
       const auto it = policy.cap_base.find(names[g]);
-      const double base = it != policy.cap_base.end() ? it->second
-                                                      : static_cast<double>(nominees[g]);
+      const double base =
+          it != policy.cap_base.end() ? it->second : static_cast<double>(nominees[g]);
       // A small epsilon so that 15% of 20 is 3, not 2 by rounding error.
       cap_left[g] = static_cast<std::int64_t>(std::floor(*policy.cap_share * base + 1e-9));
     }
@@ -388,8 +400,8 @@ selection select(const selection_input& in, const selection_policy& policy) {
       const auto it = policy.group_weights.find(names[g]);
       weights[g] = it == policy.group_weights.end() ? 0.0 : it->second;
     } else {
-      weights[g] = static_cast<double>(policy.weight_eligible_only ? eligible_count[g]
-                                                                   : nominees[g]);
+      weights[g] =
+          static_cast<double>(policy.weight_eligible_only ? eligible_count[g] : nominees[g]);
     }
   }
 
@@ -481,8 +493,9 @@ selection select(const selection_input& in, const selection_policy& policy) {
       fill(all, lv.seats, std::numeric_limits<std::int64_t>::max(), chosen, tied_out);
       take(chosen);
       mark_tied_out(tied_out);
-      for (auto r : chosen) global_cutoff = std::isnan(global_cutoff) ? in.score[r]
-                                                                      : std::min(global_cutoff, in.score[r]);
+      for (auto r : chosen)
+        global_cutoff =
+            std::isnan(global_cutoff) ? in.score[r] : std::min(global_cutoff, in.score[r]);
       for (std::size_t g = 0; g < ng; ++g) quota[g] = chosen_per_group[g];
     } else {
       for (std::size_t g = 0; g < ng; ++g) {
@@ -639,8 +652,7 @@ std::string format_outcomes(const selection& s) {
     }
   }
   std::size_t selected = s.selected_count();
-  out += "selected " + std::to_string(selected) + " of " + std::to_string(s.size()) +
-         " nominees\n";
+  out += "selected " + std::to_string(selected) + " of " + std::to_string(s.size()) + " nominees\n";
   return out;
 }
 

@@ -101,8 +101,8 @@ struct selection_policy {
 /// inputs of shards are merged with `concat`.
 struct selection_input {
   std::vector<std::string> ids{};
-  std::vector<std::string> groups{};   ///< group name per row ("" when there are no groups)
-  std::vector<double> score{};         ///< NaN: no score (unclassifiable)
+  std::vector<std::string> groups{};  ///< group name per row ("" when there are no groups)
+  std::vector<double> score{};        ///< NaN: no score (unclassifiable)
   std::vector<std::uint8_t> eligible{};
   std::vector<std::string> ineligible_reason{};  ///< why not eligible ("" when eligible)
   std::vector<std::string> score_note{};  ///< why the score is missing ("" or empty: unknown)
@@ -139,10 +139,10 @@ enum class selection_status : std::uint8_t {
 struct group_outcome {
   std::string group{};
   std::string level{};
-  std::int64_t nominees = 0;   ///< rows of the group
-  std::int64_t eligible = 0;   ///< eligible rows with a score at or above the minimum
-  std::int64_t quota = 0;      ///< seats given to the group at this level (after caps)
-  std::int64_t selected = 0;   ///< nominees selected (differs from quota by ties or shortage)
+  std::int64_t nominees = 0;  ///< rows of the group
+  std::int64_t eligible = 0;  ///< eligible rows with a score at or above the minimum
+  std::int64_t quota = 0;     ///< seats given to the group at this level (after caps)
+  std::int64_t selected = 0;  ///< nominees selected (differs from quota by ties or shortage)
   double cutoff = std::numeric_limits<double>::quiet_NaN();  ///< lowest selected score
 };
 
@@ -154,12 +154,12 @@ struct selection {
   std::vector<std::uint32_t> rank{};        ///< 1-based among ranked rows; 0 when not ranked
   std::vector<std::uint32_t> group_rank{};  ///< 1-based within the group; 0 when not ranked
   std::vector<std::uint8_t> selected{};
-  std::vector<std::int32_t> level{};        ///< index into `levels`, -1 when not selected
+  std::vector<std::int32_t> level{};  ///< index into `levels`, -1 when not selected
   std::vector<selection_status> status{};
-  std::vector<double> gap{};                ///< points missing to the cut-off/minimum (NaN: n/a)
-  std::vector<std::string> reason{};        ///< human-readable, Vietnamese then English
+  std::vector<double> gap{};          ///< points missing to the cut-off/minimum (NaN: n/a)
+  std::vector<std::string> reason{};  ///< human-readable, Vietnamese then English
   std::vector<std::string> levels{};
-  std::vector<group_outcome> outcomes{};    ///< per level, per group (Vietnamese order)
+  std::vector<group_outcome> outcomes{};  ///< per level, per group (Vietnamese order)
   std::uint64_t lottery_seed = 0;
 
   [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }

@@ -74,14 +74,25 @@ def select(
     """
     import pandas as pd
 
-    total = getattr(scores, "total", scores)
-    score_arr = np.ascontiguousarray(np.asarray(total, dtype=np.float64))
+    score_arr = np.array(getattr(scores, "total", scores), dtype=np.float64)
+    notes = None
+    score_reasons = getattr(scores, "reasons", None)
+    if score_reasons is not None and not callable(score_reasons):
+        # A score table: unclassifiable nominees have no total; their reason explains why.
+        notes = ["" if r is None else str(r) for r in score_reasons]
+        score_arr[np.array([r is not None for r in score_reasons], dtype=bool)] = np.nan
     elig = None
-    why = reasons
+    why = list(reasons) if reasons is not None else None
     if eligibility is not None:
         elig = np.asarray(getattr(eligibility, "eligible", eligibility), dtype=bool)
-        if why is None and hasattr(eligibility, "reason_texts"):
-            why = list(eligibility.reason_texts())
+        rule_ids = getattr(eligibility, "rule_ids", None)
+        if why is None and rule_ids is not None and hasattr(eligibility, "reasons_of"):
+            # Rendered reasons of every rule (vectorised per rule), joined for the rejected.
+            per_rule = [eligibility.reasons_of(rule) for rule in rule_ids]
+            why = [
+                "" if elig[i] else "; ".join(r[i] for r in per_rule if r[i])
+                for i in range(len(elig))
+            ]
     if quota is None:
         quota = "apportion" if per else "global"
     options: dict[str, Any] = {
@@ -102,7 +113,7 @@ def select(
         "levels": [tuple(level) for level in levels] if levels else None,
         "seed": seed,
     }
-    result, outcomes, used_seed, text = _core._select(pool, score_arr, elig, why, options)
+    result, outcomes, used_seed, text = _core._select(pool, score_arr, elig, why, notes, options)
     table = result.to_pandas()
     out = pd.DataFrame(
         outcomes,

@@ -78,7 +78,8 @@ void register_selection(py::module_& m) {
   m.def(
       "_select",
       [](const pool& p, const py::array_t<double, py::array::c_style | py::array::forcecast>& score,
-         const py::object& eligible, const py::object& reasons, const py::dict& options) {
+         const py::object& eligible, const py::object& reasons, const py::object& score_notes,
+         const py::dict& options) {
         const selection_policy policy = policy_from(options);
         std::vector<std::uint8_t> elig;
         if (!eligible.is_none()) {
@@ -88,11 +89,13 @@ void register_selection(py::module_& m) {
         }
         std::vector<std::string> why;
         if (!reasons.is_none()) why = reasons.cast<std::vector<std::string>>();
+        std::vector<std::string> notes;
+        if (!score_notes.is_none()) notes = score_notes.cast<std::vector<std::string>>();
         const std::span<const double> scores(score.data(), static_cast<std::size_t>(score.size()));
         selection s;
         {
           py::gil_scoped_release release;  // arguments converted; pure C++ from here
-          s = select(make_selection_input(p, scores, elig, why, policy), policy);
+          s = select(make_selection_input(p, scores, elig, why, policy, notes), policy);
         }
         py::list outcomes;
         for (const auto& o : s.outcomes) {
@@ -103,7 +106,7 @@ void register_selection(py::module_& m) {
         return py::make_tuple(to_pool(s, group), outcomes, s.lottery_seed, format_outcomes(s));
       },
       py::arg("pool"), py::arg("score"), py::arg("eligible"), py::arg("reasons"),
-      py::arg("options"));
+      py::arg("score_notes"), py::arg("options"));
 }
 
 }  // namespace khuyenhoc::python

@@ -19,6 +19,7 @@ std::function<void(std::size_t, std::size_t)> progress_printer(std::string what)
 
 void add_generate(CLI::App& app);
 void add_summary(CLI::App& app);
+void add_select(CLI::App& app);
 void add_plan(CLI::App& app);
 
 }  // namespace khuyenhoc::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   khuyenhoc::cli::add_generate(app);
   khuyenhoc::cli::add_summary(app);
+  khuyenhoc::cli::add_select(app);
   khuyenhoc::cli::add_plan(app);
   try {
     app.parse(argc, argv);

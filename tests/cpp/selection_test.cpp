@@ -155,8 +155,8 @@ TEST(selection, fixed_quotas_caps_and_cascade) {
 }
 
 TEST(selection, tie_breakers_vietnamese_names_and_lottery) {
-  const auto p = tiny({"1", "2", "3"}, {"X", "X", "X"},
-                      {"Trần Văn Bình", "Nguyễn Thị Ánh", "Lê Văn An"});
+  const auto p =
+      tiny({"1", "2", "3"}, {"X", "X", "X"}, {"Trần Văn Bình", "Nguyễn Thị Ánh", "Lê Văn An"});
   const std::vector<double> score{80, 80, 80};
   selection_policy pol;
   pol.seats = 1;
@@ -173,9 +173,10 @@ TEST(selection, tie_breakers_vietnamese_names_and_lottery) {
   EXPECT_EQ(s.lottery_seed, 42U);
   EXPECT_EQ(s.selected_count(), 1U);
   EXPECT_THROW((void)parse_tie_policy("random"), spec_error);
-  EXPECT_THROW((void)make_selection_input(p, score, {}, {},
-                                          selection_policy{.tie_breakers = {parse_order_key("full_name")}}),
-               schema_error);
+  EXPECT_THROW(
+      (void)make_selection_input(p, score, {}, {},
+                                 selection_policy{.tie_breakers = {parse_order_key("full_name")}}),
+      schema_error);
 }
 
 TEST(selection, every_row_accounted_for_and_shards_merge_exactly) {
