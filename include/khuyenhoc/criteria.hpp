@@ -33,12 +33,10 @@
 #include <utility>
 #include <vector>
 
+#include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/pool.hpp"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace khuyenhoc {
 
@@ -422,18 +420,7 @@ class big_array {
  public:
   big_array() = default;
   explicit big_array(std::size_t n) : size_(n) {
-    const std::size_t bytes = std::max<std::size_t>(n, 1) * sizeof(T);
-    constexpr std::size_t huge = std::size_t{1} << 21;
-    void* p = nullptr;
-    if (bytes >= 4 * huge) {
-      p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-      if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is fine
-#endif
-    } else {
-      p = std::malloc(bytes);
-    }
-    if (p == nullptr) throw std::bad_alloc();
+    void* p = detail::allocate_uninitialized(std::max<std::size_t>(n, 1) * sizeof(T));
     data_.reset(static_cast<T*>(p));
   }
   [[nodiscard]] T* data() noexcept {

@@ -25,11 +25,9 @@
 #include <utility>
 #include <vector>
 
+#include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/error.hpp"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 namespace khuyenhoc {
 
@@ -107,18 +105,7 @@ class raw_buffer {
   raw_buffer() = default;
   explicit raw_buffer(std::size_t n) : size_(n) {
     if (n == 0) return;
-    const std::size_t bytes = n * sizeof(T);
-    constexpr std::size_t huge = std::size_t{1} << 21;
-    void* p = nullptr;
-    if (bytes >= 4 * huge) {
-      p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-      if (p != nullptr) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is fine
-#endif
-    } else {
-      p = std::malloc(bytes);
-    }
-    if (p == nullptr) throw std::bad_alloc();
+    void* p = detail::allocate_uninitialized(n * sizeof(T));
     data_ = static_cast<T*>(p);
   }
   raw_buffer(raw_buffer&& o) noexcept
