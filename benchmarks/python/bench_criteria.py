@@ -18,24 +18,16 @@ import argparse
 import json
 import os
 import platform
-import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 import khuyenhoc as kh
+from _timing import best_of  # noqa: E402  (benchmarks/python is the script directory)
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 # The same 30 indicators as benchmarks/cpp/criteria_bench.cpp.

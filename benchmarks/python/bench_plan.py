@@ -26,23 +26,16 @@ import datetime as dt
 import json
 import os
 import platform
-import time
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 import khuyenhoc as kh
+from _timing import best_of  # noqa: E402  (benchmarks/python is the script directory)
 
 DENSITY = 50  # tasks per unit
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def make_tasks(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

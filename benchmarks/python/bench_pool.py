@@ -13,9 +13,7 @@ import json
 import os
 import platform
 import tempfile
-import time
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -23,16 +21,9 @@ import pyarrow
 import pyarrow.csv as pacsv
 
 import khuyenhoc as kh
+from _timing import best_of  # noqa: E402  (benchmarks/python is the script directory)
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best = float("inf")
-    result = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def main() -> None:

@@ -19,9 +19,8 @@ import argparse
 import json
 import os
 import platform
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -29,16 +28,9 @@ import pandas as pd
 import polars as pl
 
 import khuyenhoc as kh
+from _timing import best_of  # noqa: E402  (benchmarks/python is the script directory)
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best = float("inf")
-    result = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def make_data(rows: int, groups: int, seed: int) -> dict[str, np.ndarray]:

@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import platform
-import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 import khuyenhoc as kh
+from _timing import best_of  # noqa: E402  (benchmarks/python is the script directory)
 
 DEADLINE = (dt.date(2024, 9, 30) - dt.date(1970, 1, 1)).days
 EARLY = DEADLINE - 96
@@ -81,13 +81,6 @@ RULES: list[tuple[str, str, str, str, Any]] = [
 CORE = ("Tờ trình", "Biên bản họp bình xét", "Báo cáo thành tích")
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
 
 
 def scalar_frame(pool: kh.Pool) -> pd.DataFrame:
