@@ -42,10 +42,11 @@ def column_array(pool: _core.Pool, name: str) -> np.ndarray:
         return np.array(values, dtype=object)
     offsets, codes = values
     dictionary = pool._dictionary(name)
-    items = [dictionary[c] for c in codes]
+    items = [dictionary[c] for c in codes.tolist()]
+    bounds = offsets.tolist()
     out = np.empty(len(valid), dtype=object)
-    for r in range(len(valid)):
-        out[r] = items[offsets[r] : offsets[r + 1]] if valid[r] else None
+    for r, ok in enumerate(valid.tolist()):
+        out[r] = items[bounds[r] : bounds[r + 1]] if ok else None
     return out
 
 
@@ -109,45 +110,34 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
         days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
         ints = np.where(valid, (days - _EPOCH).astype(np.int64), 0)
         return (name, "date", ints, valid)
-    # object / string columns: lists, dates, or strings
-    items = s.tolist()
-    present = [v for v in items if not _is_missing(v)]
-    if present and all(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in present):
-        rows = [None if _is_missing(v) else [str(x) for x in v] for v in items]
+    # object / string columns: lists, dates, or strings. The kind is decided by the present
+    # values; strings are dictionary-encoded by pandas.factorize (vectorised), not in Python.
+    missing = np.asarray(s.isna(), dtype=bool)
+    present = s[~missing]
+    first = present.iloc[0] if len(present) else None
+    if isinstance(first, (list, tuple, set, frozenset, np.ndarray)):
+        rows = [None if m else [str(x) for x in v] for v, m in zip(s.tolist(), missing)]
         return (name, "list", rows)
     import datetime as _dt
 
-    if present and all(isinstance(v, _dt.date) for v in present):
-        valid = np.array([not _is_missing(v) for v in items], dtype=bool)
-        ints = np.array(
-            [0 if _is_missing(v) else (np.datetime64(v, "D") - _EPOCH).astype(np.int64) for v in items],
-            dtype=np.int64,
-        )
-        return (name, "date", ints, valid)
-    strings = [None if _is_missing(v) else str(v) for v in items]
-    distinct = len(set(x for x in strings if x is not None))
+    if isinstance(first, _dt.date) and all(isinstance(v, _dt.date) for v in present):
+        days = np.array([v if not m else None for v, m in zip(s.tolist(), missing)],
+                        dtype="datetime64[D]")
+        ints = np.where(missing, 0, (days - _EPOCH).astype(np.int64))
+        return (name, "date", ints, ~missing)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    cats = [str(u) for u in uniques]
+    if len(set(cats)) != len(cats):  # distinct objects with equal text (e.g. 1 and "1")
+        strings = [None if m else str(v) for v, m in zip(s.tolist(), missing)]
+        codes, uniques = pd.factorize(pd.Series(strings, dtype=object), use_na_sentinel=True)
+        cats = [str(u) for u in uniques]
     category = as_category if as_category is not None else (
-        distinct <= 16 or distinct <= 0.5 * max(len(present), 1)
+        len(cats) <= 16 or len(cats) <= 0.5 * max(len(present), 1)
     )
     if category:
-        cats = sorted(set(x for x in strings if x is not None))
-        index = {c: i for i, c in enumerate(cats)}
-        codes = np.array([-1 if x is None else index[x] for x in strings], dtype=np.int32)
-        return (name, "category", codes, cats)
-    return (name, "text", strings)
-
-
-def _is_missing(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    try:
-        import pandas as pd
-
-        return v is pd.NA or v is pd.NaT
-    except ImportError:  # pragma: no cover
-        return False
+        return (name, "category", np.asarray(codes, dtype=np.int32), cats)
+    text = np.array(cats + [None], dtype=object)[codes]  # code -1 picks the trailing None
+    return (name, "text", text.tolist())
 
 
 def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
