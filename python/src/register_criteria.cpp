@@ -406,36 +406,30 @@ docs/criteria.md for the format.)doc")
         return own_matrix(std::move(out));
       },
       py::arg("matrix"), py::arg("types"), py::arg("normalization"));
-  m.def(
-      "_mcda_weighted_sum",
-      [](const f_matrix& a, const std::vector<double>& w, const std::vector<std::string>& types,
-         const std::string& how) {
-        const auto mat = as_matrix(a);
-        const auto t = parse_types(types);
-        const auto h = parse_normalization(how);
-        Eigen::VectorXd out;
-        {
-          py::gil_scoped_release release;
-          out = weighted_sum(mat, w, t, h);
-        }
-        return own_vector(std::move(out));
-      },
-      py::arg("matrix"), py::arg("weights"), py::arg("types"), py::arg("normalization"));
-  m.def(
-      "_mcda_topsis",
-      [](const f_matrix& a, const std::vector<double>& w, const std::vector<std::string>& types,
-         const std::string& how) {
-        const auto mat = as_matrix(a);
-        const auto t = parse_types(types);
-        const auto h = parse_normalization(how);
-        Eigen::VectorXd out;
-        {
-          py::gil_scoped_release release;
-          out = topsis(mat, w, t, h);
-        }
-        return own_vector(std::move(out));
-      },
-      py::arg("matrix"), py::arg("weights"), py::arg("types"), py::arg("normalization"));
+  // weighted_sum and topsis take the same arguments: one binding shape for both.
+  const auto bind_aggregation = [&m](const char* name, auto aggregate) {
+    m.def(
+        name,
+        [aggregate](const f_matrix& a, const std::vector<double>& w,
+                    const std::vector<std::string>& types, const std::string& how) {
+          const auto mat = as_matrix(a);
+          const auto t = parse_types(types);
+          const auto h = parse_normalization(how);
+          Eigen::VectorXd out;
+          {
+            py::gil_scoped_release release;  // arguments converted; the caller holds the array
+            out = aggregate(mat, w, t, h);
+          }
+          return own_vector(std::move(out));
+        },
+        py::arg("matrix"), py::arg("weights"), py::arg("types"), py::arg("normalization"));
+  };
+  bind_aggregation("_mcda_weighted_sum", [](const auto& mat, const auto& w, const auto& t, auto h) {
+    return weighted_sum(mat, w, t, h);
+  });
+  bind_aggregation("_mcda_topsis", [](const auto& mat, const auto& w, const auto& t, auto h) {
+    return topsis(mat, w, t, h);
+  });
 }
 
 }  // namespace khuyenhoc::python
