@@ -88,7 +88,8 @@ TEST(selection, apportioned_quotas_per_group_with_cutoffs) {
   std::vector<std::string> ids, groups;
   std::vector<double> score;
   for (int i = 0; i < 10; ++i) {
-    ids.push_back("n" + std::to_string(i));
+    ids.push_back(std::string("n").append(
+        std::to_string(i)));  // not "n" + ...: GCC 12 -O3 -Wrestrict false positive
     groups.push_back(i < 6 ? "Lê Chân" : (i < 9 ? "Hồng Bàng" : "Đồ Sơn"));
     score.push_back(100 - i);
   }
@@ -122,7 +123,7 @@ TEST(selection, fixed_quotas_caps_and_cascade) {
   std::vector<std::string> ids, groups;
   std::vector<double> score;
   for (int i = 0; i < 20; ++i) {
-    ids.push_back("n" + std::to_string(100 + i));
+    ids.push_back(std::string("n").append(std::to_string(100 + i)));
     groups.push_back(i % 2 ? "A" : "B");
     score.push_back(50 + i);
   }
