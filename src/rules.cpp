@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -17,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/detail/rules_program.hpp"
 #include "khuyenhoc/rules.hpp"
 
@@ -157,11 +160,24 @@ struct compiled_rule_set {
   std::size_t max_nodes = 1;
 };
 
+struct free_deleter {
+  void operator()(void* p) const noexcept { std::free(p); }
+};
+
+// Sum of the 8 bytes of `x`, each at most 255.
+inline std::size_t byte_sum(std::uint64_t x) {
+  constexpr std::uint64_t even = 0x00FF00FF00FF00FFULL;
+  const std::uint64_t pairs = (x & even) + ((x >> 8) & even);  // four 16-bit lanes <= 510
+  return static_cast<std::size_t>((pairs * 0x0001000100010001ULL) >> 48);
+}
+
 struct verdict_data {
   pool nominees{};
   std::shared_ptr<const compiled_rule_set> set{};
-  std::vector<std::int8_t> status{};
-  std::vector<std::uint8_t> eligible{};
+  /// Rule-major: status[rule * rows + row]. Uninitialised until evaluate fills every entry.
+  std::unique_ptr<std::int8_t, free_deleter> status{};
+  std::unique_ptr<std::uint8_t, free_deleter> eligible{};
+  std::size_t rows = 0;
   std::vector<funnel_step> funnel{};
   std::vector<table_result> tables{};
   std::unordered_map<const program*, std::vector<const column*>> bound{};
@@ -189,7 +205,7 @@ struct verdict_data {
   }
 
   std::string reason(std::size_t r, std::size_t rule, scratch& s) const {
-    switch (static_cast<rule_status>(status[r * set->rules.size() + rule])) {
+    switch (static_cast<rule_status>(status.get()[rule * rows + r])) {
       case rule_status::fail:
         return fail_reason(r, rule, s);
       case rule_status::unknown:
@@ -637,8 +653,10 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
 
   const std::size_t n = p.size();
   const std::size_t nr = set.rules.size();
-  data->status.assign(n * nr, 0);
-  data->eligible.assign(n, 1);
+  data->rows = n;
+  data->status.reset(
+      static_cast<std::int8_t*>(detail::allocate_uninitialized(n * nr * sizeof(std::int8_t))));
+  data->eligible.reset(static_cast<std::uint8_t*>(detail::allocate_uninitialized(n)));
   const bool unknown_rejects = set.spec.on_unknown == unknown_policy::not_eligible;
 
   // Tables: per-row outputs; collect also a row × table-row match matrix.
@@ -664,30 +682,27 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
   const std::size_t chunk = std::max<std::size_t>(set.options.chunk_size, 1);
   const std::size_t chunks = (n + chunk - 1) / chunk;
   // Per-chunk partial counts of the funnel, summed in chunk order afterwards.
-  std::vector<std::size_t> funnel_failed(chunks * nr, 0), funnel_unknown(chunks * nr, 0),
-      funnel_leaves(chunks * (nr + 1), 0);
+  std::vector<std::size_t> funnel_failed(chunks * nr, 0), funnel_unknown(chunks * nr, 0);
+  std::int8_t* const status = data->status.get();
+  std::uint8_t* const eligible = data->eligible.get();
   detail::rules::for_chunks(
       n, chunk, threads != 0 ? threads : set.options.threads, set.max_nodes,
       [&](std::size_t start, std::size_t m, detail::rules::scratch& s) {
-        // Statuses column by column into a chunk-local buffer (contiguous, vectorisable), then
-        // the funnel bookkeeping, then one transposed copy into the row-major matrix.
+        // Each rule: its status straight into its column of the matrix (rule-major, so the
+        // writes are contiguous), then the funnel over 8 rows per 64-bit word.
         const std::size_t ci = start / chunk;
-        // Raw local pointers: the compiler must otherwise reload vector data after every byte
-        // store (char types alias everything), which defeats vectorisation.
-        std::vector<std::int8_t> col_buf(nr * m);
-        std::vector<std::uint8_t> alive_buf(m, 1);
-        std::int8_t* const col = col_buf.data();
-        std::uint8_t* const alive = alive_buf.data();  // 1 while no reject rule excluded the row
-        std::size_t* const leaves = funnel_leaves.data() + ci * (nr + 1);
+        std::uint8_t* const alive = s.alive();  // 1 while no reject rule excluded the row
+        std::fill_n(alive, m, std::uint8_t{1});
         for (std::size_t k = 0; k < nr; ++k) {
           const auto& cr = set.rules[k];
-          std::int8_t* const st = col + k * m;
+          std::int8_t* const st = status + k * n + start;
           const auto vw = detail::rules::eval(*cr.when, cr.when->root, data->cols(*cr.when).data(),
                                               start, m, s);
           const std::uint8_t* const wv = vw.valid;
           const std::uint8_t* const wb = vw.b;
+          // valid ? (true ? pass 0 : fail 1) : unknown 2, without branches.
           for (std::size_t r = 0; r < m; ++r)
-            st[r] = static_cast<std::int8_t>(wv[r] == 0 ? 2 : (wb[r] == 0 ? 1 : 0));
+            st[r] = static_cast<std::int8_t>(((wv[r] ^ 1U) << 1U) | (wv[r] & (wb[r] ^ 1U)));
           if (cr.applies) {
             // Evaluated after `when` (they share scratch slots); overrides where it does not hold.
             const auto va = detail::rules::eval(*cr.applies, cr.applies->root,
@@ -697,35 +712,46 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
             for (std::size_t r = 0; r < m; ++r)
               st[r] = static_cast<std::int8_t>(av[r] == 0 ? 2 : (ab[r] == 0 ? 3 : st[r]));
           }
-          // Funnel: among rows still in the running, how many fail / are unknown, and who
-          // leaves here (one pass over bytes, vectorisable).
-          const auto rejects =
-              static_cast<std::uint8_t>(set.spec.rules[k].level == rule_severity::reject ? 1 : 0);
-          const auto unknown_out = static_cast<std::uint8_t>(unknown_rejects ? 1 : 0);
-          std::size_t failed = 0, unknown = 0, left = 0;
-          for (std::size_t r = 0; r < m; ++r) {
-            const auto f = static_cast<std::uint8_t>(st[r] == 1);
-            const auto u = static_cast<std::uint8_t>(st[r] == 2);
-            const auto in = alive[r];
-            const auto out = static_cast<std::uint8_t>(in & rejects & (f | (u & unknown_out)));
-            failed += static_cast<std::size_t>(in & f);
-            unknown += static_cast<std::size_t>(in & u);
-            left += out;
-            alive[r] = static_cast<std::uint8_t>(in & (out ^ 1U));
+          // Funnel: among rows still in the running, how many fail (status 1) or are unknown
+          // (status 2); a reject rule removes them (the unknown ones under the default policy).
+          // SWAR over 64-bit words: bytes are 0..3, so bit 0 and bit 1 of each byte say it all.
+          const bool rejects = set.spec.rules[k].level == rule_severity::reject;
+          const std::uint64_t remove_failed = rejects ? ~std::uint64_t{0} : 0;
+          const std::uint64_t remove_unknown = rejects && unknown_rejects ? ~std::uint64_t{0} : 0;
+          constexpr std::uint64_t ones = 0x0101010101010101ULL;
+          std::size_t failed = 0, unknown = 0;
+          const std::size_t words = m / 8;
+          for (std::size_t w = 0; w < words;) {
+            const std::size_t end = std::min(words, w + 255);  // byte lanes count to 255
+            std::uint64_t failed_lanes = 0, unknown_lanes = 0;
+            for (; w < end; ++w) {
+              std::uint64_t code = 0, in = 0;
+              std::memcpy(&code, st + 8 * w, 8);
+              std::memcpy(&in, alive + 8 * w, 8);
+              const std::uint64_t lo = code & ones, hi = (code >> 1U) & ones;
+              const std::uint64_t f = in & lo & ~hi;
+              const std::uint64_t u = in & hi & ~lo;
+              failed_lanes += f;
+              unknown_lanes += u;
+              in ^= (f & remove_failed) | (u & remove_unknown);
+              std::memcpy(alive + 8 * w, &in, 8);
+            }
+            failed += detail::rules::byte_sum(failed_lanes);
+            unknown += detail::rules::byte_sum(unknown_lanes);
+          }
+          for (std::size_t r = words * 8; r < m; ++r) {
+            const auto f = static_cast<std::uint8_t>(alive[r] & (st[r] == 1));
+            const auto u = static_cast<std::uint8_t>(alive[r] & (st[r] == 2));
+            failed += f;
+            unknown += u;
+            alive[r] = static_cast<std::uint8_t>(
+                alive[r] & ~((f & remove_failed) | (u & remove_unknown)) & 1U);
           }
           funnel_failed[ci * nr + k] = failed;
           funnel_unknown[ci * nr + k] = unknown;
-          leaves[k] = left;
         }
-        std::copy_n(alive, m, data->eligible.data() + start);
-        std::int8_t* const dst = data->status.data() + start * nr;
-        // Column-major chunk → row-major matrix: sequential reads, short-stride writes that stay
-        // in cache (rows × rules of a chunk is small).
-        for (std::size_t k = 0; k < nr; ++k) {
-          const std::int8_t* const from = col + k * m;
-          std::int8_t* const to = dst + k;
-          for (std::size_t r = 0; r < m; ++r) to[r * nr] = from[r];
-        }
+        std::copy_n(alive, m, eligible + start);
+        if (set.tables.empty()) return;
         // Decision tables.
         std::vector<std::int32_t> state(m);
         std::vector<std::uint8_t> blocked(m), count(m);
@@ -824,26 +850,77 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
 
   // The funnel: a nominee leaves at the first reject rule that fails (or is unknown, under
   // the default policy).
-  std::vector<std::size_t> leaves(nr + 1, 0), failed(nr, 0), unknown(nr, 0);
+  std::vector<std::size_t> failed(nr, 0), unknown(nr, 0);
   for (std::size_t c = 0; c < chunks; ++c) {
     for (std::size_t k = 0; k < nr; ++k) {
       failed[k] += funnel_failed[c * nr + k];
       unknown[k] += funnel_unknown[c * nr + k];
     }
-    for (std::size_t k = 0; k <= nr; ++k) leaves[k] += funnel_leaves[c * (nr + 1) + k];
   }
   std::size_t remaining = n;
   for (std::size_t k = 0; k < nr; ++k) {
-    remaining -= leaves[k];
+    if (set.spec.rules[k].level == rule_severity::reject)
+      remaining -= failed[k] + (unknown_rejects ? unknown[k] : 0);
     data->funnel.push_back({set.ids[k], set.spec.rules[k].level, failed[k], unknown[k], remaining});
   }
 
   verdicts out;
   out.rows_ = n;
   out.rules_ = nr;
-  out.status_ = data->status;
-  out.eligible_ = data->eligible;
+  out.status_ = {data->status.get(), n * nr};
+  out.eligible_ = {data->eligible.get(), n};
   out.data_ = std::move(data);
+  return out;
+}
+
+std::vector<std::uint8_t> rule_set::eligible(const pool& p, unsigned threads) const {
+  const auto& set = *impl_;
+  std::unordered_map<const program*, std::vector<const column*>> bound;
+  for (const auto& r : set.rules) {
+    if (r.when && !bound.contains(r.when.get()))
+      bound.emplace(r.when.get(), detail::rules::bind(*r.when, p));
+    if (r.applies && !bound.contains(r.applies.get()))
+      bound.emplace(r.applies.get(), detail::rules::bind(*r.applies, p));
+  }
+  const std::size_t n = p.size();
+  std::vector<std::uint8_t> out(n);
+  const bool unknown_rejects = set.spec.on_unknown == unknown_policy::not_eligible;
+  const auto keep_unknown = static_cast<std::uint8_t>(unknown_rejects ? 0 : 1);
+  detail::rules::for_chunks(
+      n, std::max<std::size_t>(set.options.chunk_size, 1),
+      threads != 0 ? threads : set.options.threads, set.max_nodes,
+      [&](std::size_t start, std::size_t m, detail::rules::scratch& s) {
+        std::uint8_t* const alive = out.data() + start;
+        std::fill_n(alive, m, std::uint8_t{1});
+        // A local copy: the captured variable could be changed by any byte store (char types
+        // alias everything), which keeps the loops below from vectorising.
+        const std::uint8_t keep = keep_unknown;
+        for (std::size_t k = 0; k < set.rules.size(); ++k) {
+          if (set.spec.rules[k].level != rule_severity::reject) continue;
+          const auto& cr = set.rules[k];
+          // A row stays when the rule passes, or is unknown and unknowns do not reject, or
+          // (below) the rule does not apply to it.
+          const auto vw = detail::rules::eval(*cr.when, cr.when->root,
+                                              bound.at(cr.when.get()).data(), start, m, s);
+          std::uint8_t* const stay = s.alive();
+          for (std::size_t r = 0; r < m; ++r)
+            stay[r] =
+                static_cast<std::uint8_t>((vw.valid[r] & vw.b[r]) | ((vw.valid[r] ^ 1U) & keep));
+          if (cr.applies) {
+            const auto va = detail::rules::eval(*cr.applies, cr.applies->root,
+                                                bound.at(cr.applies.get()).data(), start, m, s);
+            for (std::size_t r = 0; r < m; ++r)
+              stay[r] =
+                  static_cast<std::uint8_t>(va.valid[r] != 0 ? (stay[r] | (va.b[r] ^ 1U)) : keep);
+          }
+          std::uint8_t any = 0;
+          for (std::size_t r = 0; r < m; ++r) {
+            alive[r] = static_cast<std::uint8_t>(alive[r] & stay[r]);
+            any |= alive[r];
+          }
+          if (any == 0) break;  // no row of this chunk is left: the later rules cannot matter
+        }
+      });
   return out;
 }
 

@@ -1,10 +1,11 @@
 // Eligibility rules: 15 rules of a realistic honouring / scholarship rule set over a
-// province-wide pool of 1,000,000 nominees (items = nominees), at 1 and 2 threads; and the
-// cost of compiling the rule set.
+// province-wide pool of 1,000,000 nominees (items = nominees), at 1 and 2 threads, with full
+// verdicts and eligibility only; and the cost of compiling the rule set.
 #include <benchmark/benchmark.h>
 
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/rules.hpp>
+#include <vector>
 
 namespace {
 
@@ -45,6 +46,28 @@ void rules_evaluate(benchmark::State& state) {
   state.counters["rules"] = 15;
 }
 BENCHMARK(rules_evaluate)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Eligibility only (rule_set::eligible): no status matrix, funnel, reasons or tables.
+void rules_eligible(benchmark::State& state) {
+  const auto& p = big_pool();
+  const auto rs = khuyenhoc::rule_set::compile(khuyenhoc::parse_rule_set(bench_rules), p);
+  const auto threads = static_cast<unsigned>(state.range(0));
+  const auto full = rs.evaluate(p);
+  if (rs.eligible(p, threads) !=
+      std::vector<std::uint8_t>(full.eligible().begin(), full.eligible().end()))
+    state.SkipWithError("eligible() differs from evaluate().eligible()");
+  for (auto _ : state) {
+    auto e = rs.eligible(p, threads);
+    benchmark::DoNotOptimize(e.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(p.size()));
+}
+BENCHMARK(rules_eligible)
     ->Arg(1)
     ->Arg(2)
     ->ArgName("threads")

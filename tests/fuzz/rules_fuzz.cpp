@@ -1,13 +1,14 @@
 // libFuzzer target for the rule language and rule-set reader. The first byte picks the mode:
 // even → the rest is an expression, compiled against a small generated pool and, if it
 // compiles, evaluated at 1 and 2 threads (the results must agree); odd → the rest is a YAML
-// rule set, compiled, evaluated and its reasons rendered. Any khuyenhoc::error is a correct
-// answer (expression errors must say where); anything else (another exception, a crash, a
-// sanitizer report, a hang) is a bug.
+// rule set, compiled, evaluated (eligibility only must agree) and its reasons rendered. Any
+// khuyenhoc::error is a correct answer (expression errors must say where); anything else (another
+// exception, a crash, a sanitizer report, a hang) is a bug.
 #include <khuyenhoc/error.hpp>
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/rules.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +46,9 @@ void rule_set(std::string_view text) {
     const auto rs = khuyenhoc::rule_set::compile(khuyenhoc::parse_rule_set(text, "fuzz.yaml"), p);
     const auto v = rs.evaluate(p, 2);
     for (std::size_t r = 0; r < v.rows(); ++r) (void)v.reasons(r);
+    // Eligibility only must agree with the full verdicts.
+    const auto e = rs.eligible(p, 1);
+    if (!std::equal(e.begin(), e.end(), v.eligible().begin(), v.eligible().end())) std::abort();
   } catch (const khuyenhoc::error&) {
   }
 }

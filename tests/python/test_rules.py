@@ -143,6 +143,20 @@ tables:
         kh.Rules.from_dict({"rules": [{"id": "x", "wen": "gpa > 1"}]})
 
 
+def test_eligible_only_matches_full_verdicts(pool: kh.Pool) -> None:
+    for name in ("honour_pupils", "hardship_scholarship", "emulation_award"):
+        compiled = kh.Rules.from_yaml(str(EXAMPLES / f"{name}.yaml")).compile(pool)
+        v = compiled.evaluate(pool)
+        for threads in (1, 2):
+            e = compiled.eligible(pool, threads=threads)
+            assert e.dtype == np.bool_ and e.shape == (len(pool),)
+            np.testing.assert_array_equal(e, v.eligible, err_msg=name)
+        # The status matrix is stored rule by rule: each rule's column is contiguous.
+        assert v.status.flags.f_contiguous
+        for k in range(len(v.rule_ids)):
+            assert v.status[:, k].flags.c_contiguous
+
+
 def test_threads_do_not_change_results(pool: kh.Pool) -> None:
     rules = kh.Rules.from_yaml(str(EXAMPLES / "emulation_award.yaml"))
     one = rules.evaluate(pool, threads=1)

@@ -10,9 +10,15 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "khuyenhoc/pool.hpp"
 #include "khuyenhoc/rules.hpp"
@@ -114,21 +120,78 @@ class scratch {
         num_(nodes * chunk),
         b_(nodes * chunk),
         valid_(nodes * chunk),
-        ones_(chunk, 1) {}
+        ones_(chunk, 1),
+        alive_(chunk),
+        tmp_(chunk),
+        converted_(conversion_slots * chunk) {}
   [[nodiscard]] double* num(std::size_t node) noexcept { return num_.data() + node * chunk_; }
   [[nodiscard]] std::uint8_t* b(std::size_t node) noexcept { return b_.data() + node * chunk_; }
   [[nodiscard]] std::uint8_t* valid(std::size_t node) noexcept {
     return valid_.data() + node * chunk_;
   }
   [[nodiscard]] const std::uint8_t* ones() const noexcept { return ones_.data(); }
+  /// Rule sets: 1 per row of the chunk while no reject rule excluded it.
+  [[nodiscard]] std::uint8_t* alive() noexcept { return alive_.data(); }
+  /// A chunk of doubles a node may use while it computes its own values (not kept).
+  [[nodiscard]] double* tmp() noexcept { return tmp_.data(); }
+  /// Where the rows [start, start+n) of `column` converted to doubles are kept while the chunk
+  /// is evaluated: the rules of a set read the same integer and date columns again and again.
+  /// Sets `fresh` when the caller must fill the returned n doubles. Slots are only reused for
+  /// another chunk (another `start`), never within one, so views into them stay valid while the
+  /// chunk is evaluated; nullptr when all are taken (the caller converts into its own slot).
+  [[nodiscard]] double* converted(const void* column, std::size_t start, std::size_t n,
+                                  bool& fresh) noexcept {
+    if (used_ != 0 && (keys_[0].start != start || keys_[0].n != n)) used_ = 0;  // a new chunk
+    for (std::size_t k = 0; k < used_; ++k) {
+      if (keys_[k].column == column) {
+        fresh = false;
+        return converted_.data() + k * chunk_;
+      }
+    }
+    if (used_ == conversion_slots) return nullptr;
+    keys_[used_] = {column, start, n};
+    fresh = true;
+    return converted_.data() + used_++ * chunk_;
+  }
   [[nodiscard]] std::size_t nodes() const noexcept { return chunk_ ? num_.size() / chunk_ : 0; }
   [[nodiscard]] std::size_t chunk() const noexcept { return chunk_; }
 
  private:
   std::size_t chunk_;
   std::vector<double> num_;
-  std::vector<std::uint8_t> b_, valid_, ones_;
+  std::vector<std::uint8_t> b_, valid_, ones_, alive_;
+  std::vector<double> tmp_;
+  static constexpr std::size_t conversion_slots = 8;
+  struct conversion_key {
+    const void* column = nullptr;
+    std::size_t start = 0, n = 0;
+  };
+  std::vector<double> converted_;
+  conversion_key keys_[conversion_slots] = {};
+  std::size_t used_ = 0;
 };
+
+/// int64 -> double over a chunk. When every value lies within ±2^51 (integer columns of a pool
+/// practically always do) it adds the bits of 2^52 + 2^51 and subtracts that number again,
+/// which is exact and vectorises with plain SSE2 (which has no int64 -> double instruction);
+/// otherwise it converts again, value by value.
+inline void int64_to_double(const std::int64_t* v, double* out, std::size_t n) {
+  constexpr std::uint64_t half_range = std::uint64_t{1} << 51;
+  constexpr std::uint64_t magic_bits = 0x4338000000000000ULL;  // the double 2^52 + 2^51
+  constexpr double magic = 6755399441055744.0;
+  std::uint64_t outside = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto x = static_cast<std::uint64_t>(v[r]);
+    outside |= (x + half_range) >> 52U;
+    const std::uint64_t bits = x + magic_bits;
+    double d = 0;
+    std::memcpy(&d, &bits, sizeof d);
+    out[r] = d - magic;
+  }
+  if (outside != 0) {
+    for (std::size_t r = 0; r < n; ++r) out[r] = static_cast<double>(v[r]);
+  }
+}
 
 /// Civil date (y, m, d) from days since 1970-01-01 (H. Hinnant's algorithm, branch-free).
 inline void civil_from_days(std::int64_t z, std::int64_t& y, std::int64_t& m, std::int64_t& d) {
@@ -170,14 +233,114 @@ inline std::string_view string_at(const node& nd, const column* const* cols, std
   }
 }
 
-/// out[r] = valid[r] && f(x[r], c): a comparison with a constant, vectorisable.
-template <class F>
-inline void compare_const(const view& a, double c, std::uint8_t* out, std::size_t n, F f) {
-  const double* x = a.num;
-  const std::uint8_t* v = a.valid;
-  for (std::size_t r = 0; r < n; ++r)
-    out[r] = static_cast<std::uint8_t>(v[r] & static_cast<std::uint8_t>(f(x[r], c)));
+/// out[r] = valid[r] & (t[r] != 0) where t[r] is 0.0 or 1.0 and valid[r] is 0 or 1. It reads
+/// the bits (1.0 has bit 60 set, 0.0 has none): GCC vectorises this narrowing from doubles to
+/// bytes, and a comparison of doubles written as 0.0/1.0, but not a comparison of doubles
+/// stored straight into bytes (with SSE2 it has no pattern for it), which then runs a row at a
+/// time.
+inline void bytes_from_ones(const double* t, const std::uint8_t* valid, std::uint8_t* out,
+                            std::size_t n) {
+  for (std::size_t r = 0; r < n; ++r) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, t + r, sizeof bits);
+    out[r] = static_cast<std::uint8_t>(valid[r] & static_cast<std::uint8_t>(bits >> 60U));
+  }
 }
+
+/// out[r] = valid[r] && f(x[r], y[r]) (y_step 1) or f(x[r], *y) (y_step 0). With SSE2, 16
+/// rows at a time: eight double comparisons packed down to 16 bytes (`fv` is f on two lanes;
+/// GCC does not vectorise a comparison of doubles stored into bytes by itself); the rest (and
+/// without SSE2, all) through `tmp` (n doubles, not aliasing x or y) in two loops that
+/// vectorise (see bytes_from_ones).
+template <class F, class FV>
+inline void compare(const double* x, const double* y, std::size_t y_step, const std::uint8_t* valid,
+                    double* tmp, std::uint8_t* out, std::size_t n, F f, [[maybe_unused]] FV fv) {
+  std::size_t done = 0;
+#if defined(__SSE2__)
+  // Saturating packs keep "all ones" as -1: 64 -> 16 -> 16 (pairs) -> 8 bits per row.
+  const auto pack_and_store = [valid, out](const __m128i* m, std::size_t at) {
+    const __m128i w01 = _mm_packs_epi32(m[0], m[1]), w23 = _mm_packs_epi32(m[2], m[3]);
+    const __m128i w45 = _mm_packs_epi32(m[4], m[5]), w67 = _mm_packs_epi32(m[6], m[7]);
+    const __m128i lo = _mm_packs_epi32(w01, w23), hi = _mm_packs_epi32(w45, w67);
+    const __m128i bytes = _mm_packs_epi16(lo, hi);
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(valid + at));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + at), _mm_and_si128(bytes, v));
+  };
+  __m128i m[8];  // each 64-bit lane all ones or all zeros
+  if (y_step == 0) {
+    const __m128d c = _mm_set1_pd(*y);
+    for (; done + 16 <= n; done += 16) {
+      for (std::size_t j = 0; j < 8; ++j)
+        m[j] = _mm_castpd_si128(fv(_mm_loadu_pd(x + done + 2 * j), c));
+      pack_and_store(m, done);
+    }
+  } else {
+    for (; done + 16 <= n; done += 16) {
+      for (std::size_t j = 0; j < 8; ++j)
+        m[j] = _mm_castpd_si128(fv(_mm_loadu_pd(x + done + 2 * j), _mm_loadu_pd(y + done + 2 * j)));
+      pack_and_store(m, done);
+    }
+  }
+#endif
+  const std::size_t rest = n - done;
+  x += done;
+  valid += done;
+  out += done;
+  if (y_step == 0) {
+    const double c = *y;
+    for (std::size_t r = 0; r < rest; ++r) tmp[r] = f(x[r], c) ? 1.0 : 0.0;
+  } else {
+    y += done;
+    for (std::size_t r = 0; r < rest; ++r) tmp[r] = f(x[r], y[r]) ? 1.0 : 0.0;
+  }
+  bytes_from_ones(tmp, valid, out, rest);
+}
+
+#if defined(__SSE2__)
+#define KHUYENHOC_RULES_VECTOR_CMP(intrinsic) [](__m128d a, __m128d b) { return intrinsic(a, b); }
+#else
+#define KHUYENHOC_RULES_VECTOR_CMP(intrinsic) 0
+#endif
+
+/// Comparison `kind` (lt … ne) of x with y (see compare). The SSE2 predicates are the ordered
+/// ones, false with NaN, except `cmpneq` (true with NaN), as the C++ operators.
+inline void compare_op(op kind, const double* x, const double* y, std::size_t y_step,
+                       const std::uint8_t* valid, double* tmp, std::uint8_t* out, std::size_t n) {
+  switch (kind) {
+    case op::lt:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a < b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmplt_pd));
+      break;
+    case op::le:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a <= b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmple_pd));
+      break;
+    case op::gt:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a > b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpgt_pd));
+      break;
+    case op::ge:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a >= b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpge_pd));
+      break;
+    case op::eq:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a == b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpeq_pd));
+      break;
+    default:
+      compare(
+          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a != b; },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpneq_pd));
+      break;
+  }
+}
+
+#undef KHUYENHOC_RULES_VECTOR_CMP
 
 /// Evaluates node `i` of `p` over rows [start, start+n) (n <= chunk size). `cols[k]` is the
 /// pool column bound to slot k. Values of missing rows are unspecified; booleans are 0/1.
@@ -189,7 +352,9 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
   std::uint8_t* ob = s.b(slot);
   std::uint8_t* ov = s.valid(slot);
   auto col = [&]() -> const column& { return *cols[nd.column]; };
-  auto child = [&](std::int32_t k) { return eval(p, k, cols, start, n, s); };
+  // Captures `n` by value: were its address taken, every byte store below could alias it and
+  // no loop would vectorise.
+  auto child = [&p, cols, start, n, &s](std::int32_t k) { return eval(p, k, cols, start, n, s); };
 
   switch (nd.kind) {
     case op::constant: {
@@ -203,14 +368,21 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
     case op::col_number:
       return {col().numbers().data() + start, nullptr, col().validity().data() + start};
     case op::col_integer: {
-      const std::int64_t* v = col().integers().data() + start;
-      for (std::size_t r = 0; r < n; ++r) out[r] = static_cast<double>(v[r]);
-      return {out, nullptr, col().validity().data() + start};
+      bool fresh = true;
+      double* values = s.converted(&col(), start, n, fresh);
+      if (values == nullptr) values = out;
+      if (fresh) int64_to_double(col().integers().data() + start, values, n);
+      return {values, nullptr, col().validity().data() + start};
     }
     case op::col_date: {
-      const day_number* v = col().dates().data() + start;
-      for (std::size_t r = 0; r < n; ++r) out[r] = static_cast<double>(v[r]);
-      return {out, nullptr, col().validity().data() + start};
+      bool fresh = true;
+      double* values = s.converted(&col(), start, n, fresh);
+      if (values == nullptr) values = out;
+      if (fresh) {
+        const day_number* v = col().dates().data() + start;
+        for (std::size_t r = 0; r < n; ++r) values[r] = static_cast<double>(v[r]);
+      }
+      return {values, nullptr, col().validity().data() + start};
     }
     case op::col_boolean:
       return {nullptr, col().booleans().data() + start, col().validity().data() + start};
@@ -224,10 +396,40 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
       const column& c = *cols[p.nodes[static_cast<std::size_t>(nd.a)].column];
       const std::int32_t* codes = c.codes().data() + start;
       const std::uint8_t* t = nd.table.data();
-      for (std::size_t r = 0; r < n; ++r) {
-        const std::int32_t k = codes[r];
-        ov[r] = static_cast<std::uint8_t>(k >= 0);
-        ob[r] = k >= 0 ? t[k] : 0;
+      for (std::size_t r = 0; r < n; ++r) ov[r] = static_cast<std::uint8_t>(codes[r] >= 0);
+      // `x == "a"`, `x in [...]`, `x != "a"` select or exclude a few codes: comparing codes
+      // vectorises, looking each up in the table does not.
+      constexpr std::int32_t none = std::numeric_limits<std::int32_t>::min();  // no code
+      std::int32_t hit[4] = {none, none, none, none}, miss[4] = {none, none, none, none};
+      std::size_t hits = 0, misses = 0;
+      if (nd.table.size() <= 64) {
+        for (std::size_t k = 0; k < nd.table.size(); ++k) {
+          if (t[k] != 0) {
+            if (hits < 4) hit[hits] = static_cast<std::int32_t>(k);
+            ++hits;
+          } else {
+            if (misses < 4) miss[misses] = static_cast<std::int32_t>(k);
+            ++misses;
+          }
+        }
+      }
+      if (nd.table.size() <= 64 && hits <= 4) {
+        for (std::size_t r = 0; r < n; ++r) {
+          const std::int32_t k = codes[r];
+          ob[r] = static_cast<std::uint8_t>((k == hit[0]) | (k == hit[1]) | (k == hit[2]) |
+                                            (k == hit[3]));
+        }
+      } else if (nd.table.size() <= 64 && misses <= 4) {
+        for (std::size_t r = 0; r < n; ++r) {
+          const std::int32_t k = codes[r];
+          ob[r] = static_cast<std::uint8_t>((k >= 0) & (k != miss[0]) & (k != miss[1]) &
+                                            (k != miss[2]) & (k != miss[3]));
+        }
+      } else {
+        for (std::size_t r = 0; r < n; ++r) {
+          const std::int32_t k = codes[r];
+          ob[r] = k >= 0 ? t[k] : 0;
+        }
       }
       return {nullptr, ob, ov};
     }
@@ -374,9 +576,10 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
           const double d = c != 0 ? c : 1.0;
           for (std::size_t r = 0; r < n; ++r) out[r] = x[r] / d;
         }
-        const auto nonzero = static_cast<std::uint8_t>(nd.kind != op::div || c != 0);
-        for (std::size_t r = 0; r < n; ++r)
-          ov[r] = static_cast<std::uint8_t>(va.valid[r] & nonzero & (out[r] == out[r]));
+        // Known where the operand is, the result is a number and the divisor is not 0.
+        // (x == x: not NaN.)
+        compare_op(op::eq, out, out, 1, va.valid, s.tmp(), ov, n);
+        if (nd.kind == op::div && c == 0) std::fill_n(ov, n, std::uint8_t{0});
         return {out, nullptr, ov};
       }
       const view va = child(nd.a), vb = child(nd.b);
@@ -415,13 +618,12 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
           break;
       }
       // Known only when both operands are, the divisor is not 0 and the result is a number.
+      compare_op(op::eq, out, out, 1, va.valid, s.tmp(), ov, n);  // x == x: not NaN
       if (nd.kind == op::div) {
         for (std::size_t r = 0; r < n; ++r)
-          ov[r] = static_cast<std::uint8_t>(va.valid[r] & vb.valid[r] & (y[r] != 0) &
-                                            (out[r] == out[r]));
+          ov[r] = static_cast<std::uint8_t>(ov[r] & vb.valid[r] & (y[r] != 0));
       } else {
-        for (std::size_t r = 0; r < n; ++r)
-          ov[r] = static_cast<std::uint8_t>(va.valid[r] & vb.valid[r] & (out[r] == out[r]));
+        for (std::size_t r = 0; r < n; ++r) ov[r] = static_cast<std::uint8_t>(ov[r] & vb.valid[r]);
       }
       return {out, nullptr, ov};
     }
@@ -451,27 +653,7 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
       if (!nd.bool_operands && nb.kind == op::constant) {
         // Column against a constant (the common case): no constant array, no validity AND.
         const view va = child(nd.a);
-        const double c = nb.number;
-        switch (nd.kind) {
-          case op::lt:
-            compare_const(va, c, ob, n, [](double x, double y) { return x < y; });
-            break;
-          case op::le:
-            compare_const(va, c, ob, n, [](double x, double y) { return x <= y; });
-            break;
-          case op::gt:
-            compare_const(va, c, ob, n, [](double x, double y) { return x > y; });
-            break;
-          case op::ge:
-            compare_const(va, c, ob, n, [](double x, double y) { return x >= y; });
-            break;
-          case op::eq:
-            compare_const(va, c, ob, n, [](double x, double y) { return x == y; });
-            break;
-          default:
-            compare_const(va, c, ob, n, [](double x, double y) { return x != y; });
-            break;
-        }
+        compare_op(nd.kind, va.num, &nb.number, 0, va.valid, out, ob, n);
         return {nullptr, ob, va.valid};
       }
       const view va = child(nd.a), vb = child(nd.b);
@@ -483,34 +665,7 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
           ob[r] = static_cast<std::uint8_t>(ov[r] & ((va.b[r] == vb.b[r]) == want_equal));
         return {nullptr, ob, ov};
       }
-      const double* x = va.num;
-      const double* y = vb.num;
-      switch (nd.kind) {
-        case op::lt:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] < y[r]));
-          break;
-        case op::le:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] <= y[r]));
-          break;
-        case op::gt:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] > y[r]));
-          break;
-        case op::ge:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] >= y[r]));
-          break;
-        case op::eq:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] == y[r]));
-          break;
-        default:
-          for (std::size_t r = 0; r < n; ++r)
-            ob[r] = static_cast<std::uint8_t>(ov[r] & (x[r] != y[r]));
-          break;
-      }
+      compare_op(nd.kind, va.num, vb.num, 1, ov, out, ob, n);
       return {nullptr, ob, ov};
     }
     case op::in_set: {
