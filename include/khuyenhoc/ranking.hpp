@@ -6,8 +6,12 @@
 ///
 /// Everything here is header-only and works on spans. Rows are addressed by `std::uint32_t`
 /// position, so a column holds fewer than 2^32 rows. Results never depend on the input
-/// order beyond what the keys say: sorts are stable radix sorts on encoded keys, and a total
-/// order is checked to be total.
+/// order beyond what the keys say: sorts are radix sorts on encoded keys, ties that a result
+/// can see (rank method `first`) are put in row order, and a total order is checked to be
+/// total. Memory: besides their inputs and outputs, `rank`, `rank_within_groups`, `order` and
+/// `order_within_groups` need at most the size of their key columns (8 bytes per row of a
+/// double or encoded key; group codes count as a key column): keys are sorted in place, and
+/// `rank` works in its output's bytes. `detail::thread_scratch()` meters it.
 
 #include <algorithm>
 #include <array>
@@ -27,7 +31,6 @@
 
 #include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/error.hpp"
-
 
 namespace khuyenhoc {
 
@@ -107,6 +110,7 @@ class raw_buffer {
     if (n == 0) return;
     void* p = detail::allocate_uninitialized(n * sizeof(T));
     data_ = static_cast<T*>(p);
+    thread_scratch().add(n * sizeof(T));
   }
   raw_buffer(raw_buffer&& o) noexcept
       : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
@@ -118,26 +122,18 @@ class raw_buffer {
   raw_buffer(const raw_buffer&) = delete;
   raw_buffer& operator=(const raw_buffer&) = delete;
   ~raw_buffer() {
+    if (data_ != nullptr) thread_scratch().remove(size_ * sizeof(T));
     std::free(data_);
   }
 
-  [[nodiscard]] T* data() noexcept {
-    return data_;
-  }
-  [[nodiscard]] const T* data() const noexcept {
-    return data_;
-  }
-  [[nodiscard]] std::size_t size() const noexcept {
-    return size_;
-  }
-  T& operator[](std::size_t i) noexcept {
-    return data_[i];
-  }
-  const T& operator[](std::size_t i) const noexcept {
-    return data_[i];
-  }
+  [[nodiscard]] T* data() noexcept { return data_; }
+  [[nodiscard]] const T* data() const noexcept { return data_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  T& operator[](std::size_t i) noexcept { return data_[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data_[i]; }
   /// Hands the storage over (to be released with std::free).
   [[nodiscard]] T* release() noexcept {
+    if (data_ != nullptr) thread_scratch().remove(size_ * sizeof(T));
     size_ = 0;
     return std::exchange(data_, nullptr);
   }
@@ -321,28 +317,360 @@ void assign_ranks(const std::uint32_t* rows, std::size_t count, KeyAt key_at, ra
   }
 }
 
+/// Sorts n pairs (keys[i], rows[i]) by key in place, with no second buffer (an "American flag"
+/// most-significant-digit radix sort): each level takes the top digit of the keys' actual range
+/// (up to 16 bits at the first level, so buckets are cache-sized, 8 bits deeper), counts the
+/// digits and moves every pair into its bucket by cycles of swaps; then each bucket is sorted
+/// alone, and a bucket whose keys are all equal is done at once. Not stable: the order of equal
+/// keys is unspecified (though a function of the input). O(n) per level; scratch is the
+/// histogram (at most 2 × 65,537 counts at the first level, 2 KiB on the stack deeper).
+inline void msd_sort_in_place(std::uint64_t* keys, std::uint32_t* rows, std::size_t n) {
+  if (n <= radix_insertion) {
+    insertion_sort_pairs(keys, rows, n);
+    return;
+  }
+  std::uint64_t lo = keys[0];
+  std::uint64_t hi = keys[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, keys[i]);
+    hi = std::max(hi, keys[i]);
+  }
+  const auto bits = static_cast<unsigned>(std::bit_width(hi - lo));
+  if (bits == 0) return;  // all equal
+  const unsigned wanted =
+      n >= (std::size_t{1} << 16)
+          ? std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n >> 12)), 8, 16)
+          : 8;
+  const bool one_pass = bits <= 12 && (std::size_t{1} << bits) <= 8 * n;
+  const unsigned digit = one_pass ? bits : std::min(bits, wanted);
+  const unsigned shift = bits - digit;
+  const std::size_t buckets = std::size_t{1} << digit;
+  std::array<std::uint32_t, 257> small_start{};
+  std::array<std::uint32_t, 256> small_next{};
+  std::vector<std::uint32_t> big_start;
+  std::vector<std::uint32_t> big_next;
+  std::uint32_t* start = small_start.data();
+  std::uint32_t* next = small_next.data();
+  if (buckets > 256) {
+    big_start.assign(buckets + 1, 0);
+    big_next.resize(buckets);
+    start = big_start.data();
+    next = big_next.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) ++start[((keys[i] - lo) >> shift) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  std::copy_n(start, buckets, next);
+  // next[b] is the first slot of bucket b not yet known to hold one of its pairs. Take the pair
+  // there; while it belongs elsewhere, swap it into its bucket's next slot and carry on with the
+  // pair that was there. Every swap settles one pair for good.
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::uint32_t end = start[b + 1];
+    while (next[b] < end) {
+      std::uint64_t k = keys[next[b]];
+      std::uint32_t r = rows[next[b]];
+      std::size_t d = (k - lo) >> shift;
+      while (d != b) {
+        const std::uint32_t at = next[d]++;
+        std::swap(k, keys[at]);
+        std::swap(r, rows[at]);
+        d = (k - lo) >> shift;
+      }
+      keys[next[b]] = k;
+      rows[next[b]] = r;
+      ++next[b];
+    }
+  }
+  if (shift == 0) return;  // the digit was the whole key
+  big_next = {};
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::size_t m = start[b + 1] - start[b];
+    if (m > 1) msd_sort_in_place(keys + start[b], rows + start[b], m);
+  }
+}
+
+/// Within each run of equal keys in sorted (keys, rows), puts the rows in ascending order (the
+/// order a stable sort of rows in input order gives). O(n) per radix level of the runs.
+inline void order_ties_by_row(std::uint64_t* keys, std::uint32_t* rows, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint64_t k = keys[i];
+    std::size_t j = i + 1;
+    while (j < n && keys[j] == k) ++j;
+    if (j - i > 1) {
+      for (std::size_t t = i; t < j; ++t) keys[t] = rows[t];
+      msd_sort_in_place(keys + i, rows + i, j - i);
+      std::fill(keys + i, keys + j, k);
+    }
+    i = j;
+  }
+}
+
+/// Rank columns up to this many rows are ranked in 8 bytes of scratch per row (a packed word
+/// holds a 31-bit row and twice a 33-bit rank); longer ones use the stable sort's 24.
+inline constexpr std::size_t compact_rank_rows = std::size_t{1} << 31;
+
+/// Bits of twice the rank in a packed (row, 2 × rank) word.
+inline constexpr unsigned packed_rank_bits = 33;
+
+/// Replaces the sorted keys[0..n) (ascending, ties in the wanted order for `first`) by packed
+/// words (rows[t] << 33 | 2 × rank), 0 in place of the rank for a missing value kept missing.
+/// The run is preceded by `base` ranked positions holding `dense` distinct keys, all smaller
+/// (`dense` is advanced past this run's keys).
+/// Twice the rank is an integer for every method, so the average is exact: pandas' average is
+/// (sum of the tied 1-based positions) / (count) in double, which is exactly (i + 1 + j) / 2.
+/// Precondition: n < compact_rank_rows and rows[t] < compact_rank_rows.
+inline void pack_ranks(std::uint64_t* keys, const std::uint32_t* rows, std::size_t n,
+                       rank_method method, na_option na, std::size_t base, std::uint64_t& dense) {
+  const std::uint64_t missing = nan_key(na);
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint64_t k = keys[i];
+    std::size_t j = i + 1;
+    while (j < n && keys[j] == k) ++j;
+    // Positions i..j-1 (0-based) tie; their 1-based ranks are i+1..j.
+    std::uint64_t twice = 0;  // missing, kept missing
+    if (k != missing || na != na_option::keep) {
+      dense += 1;
+      switch (method) {
+        case rank_method::average:
+          twice = 2 * base + i + 1 + j;
+          break;
+        case rank_method::min:
+          twice = 2 * (base + i + 1);
+          break;
+        case rank_method::max:
+          twice = 2 * (base + j);
+          break;
+        case rank_method::dense:
+          twice = 2 * dense;
+          break;
+        case rank_method::first:
+          for (std::size_t t = i; t < j; ++t) {
+            keys[t] = std::uint64_t{rows[t]} << packed_rank_bits | 2 * (base + t + 1);
+          }
+          i = j;
+          continue;
+      }
+    }
+    for (std::size_t t = i; t < j; ++t)
+      keys[t] = std::uint64_t{rows[t]} << packed_rank_bits | twice;
+    i = j;
+  }
+}
+
+/// Writes out[row] = rank (NaN for 0) for each packed word of `pack_ranks`, starting the
+/// lifetime of each double afresh (the output's bytes held the rows before).
+inline void scatter_ranks(const std::uint64_t* packed, std::size_t n, double* out) {
+  constexpr std::uint64_t mask = (std::uint64_t{1} << packed_rank_bits) - 1;
+  for (std::size_t t = 0; t < n; ++t) {
+    const std::uint64_t w = packed[t];
+    const std::uint64_t twice = w & mask;
+    const double r =
+        twice == 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(twice) * 0.5;
+    ::new (static_cast<void*>(out + (w >> packed_rank_bits))) double(r);
+  }
+}
+
+/// The output's bytes reused for up to out.size() row ids while the ranks are worked out:
+/// the first half of the output array, whose lifetime as uint32_t starts here.
+[[nodiscard]] inline std::uint32_t* rows_in_output(std::span<double> out) noexcept {
+  return static_cast<std::uint32_t*>(static_cast<void*>(out.data()));
+}
+
+/// Ranks `values` within groups with the stable radix sort: 24 bytes of scratch per ranked
+/// row, any count of rows (the path for compact_rank_rows or more). group_of(i) is row i's
+/// group in [0, groups) or -1 (rank NaN).
+template <class GroupOf>
+void rank_groups_stable(std::span<const double> values, GroupOf group_of, std::size_t groups,
+                        std::span<double> out, rank_method method, sort_direction dir,
+                        na_option na) {
+  const std::size_t n = values.size();
+  std::vector<std::size_t> start(groups + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t g = group_of(i);
+    if (g >= 0) ++start[static_cast<std::size_t>(g) + 1];
+  }
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  sort_buffers b(start.back());
+  {
+    std::vector<std::size_t> next(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t g = group_of(i);
+      if (g < 0) {
+        out[i] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      const std::size_t at = next[static_cast<std::size_t>(g)]++;
+      b.keys[at] = double_key(values[i], dir, na);
+      b.rows[at] = static_cast<std::uint32_t>(i);
+    }
+  }
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::size_t from = start[g];
+    const std::size_t m = start[g + 1] - from;
+    radix_sort_pairs(b, from, m);
+    const std::uint64_t* keys = b.keys.data() + from;
+    assign_ranks(
+        b.rows.data() + from, m, [&](std::size_t i) { return keys[i]; }, method, na, out.data());
+  }
+}
+
+/// Ranks `values` within groups in 8 bytes of scratch per ranked row plus 8 per group: keys
+/// in a scratch array, row ids in the output's bytes; each group's segment is sorted in place,
+/// its ranks packed with the rows into the key array, and finally scattered into the output.
+/// Precondition: values.size() < compact_rank_rows; group_of as in rank_groups_stable.
+template <class GroupOf>
+void rank_groups_compact(std::span<const double> values, GroupOf group_of, std::size_t groups,
+                         std::span<double> out, rank_method method, sort_direction dir,
+                         na_option na) {
+  const std::size_t n = values.size();
+  // Missing values all tie, so they are not sorted: each group's segment holds its missing
+  // rows at the end (at the start for na_option::top) and its present rows, sorted, before.
+  // first[g] and second[g] count, then become the cursors of the two parts of group g; after
+  // the placement, second[g] is where group g ends and first[g] where its second part starts.
+  const bool missing_first = na == na_option::top;
+  std::vector<std::uint32_t> first(groups, 0);
+  std::vector<std::uint32_t> second(groups, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t g = group_of(i);
+    if (g < 0) continue;
+    ++(std::isnan(values[i]) == missing_first ? first : second)[static_cast<std::size_t>(g)];
+  }
+  std::uint32_t m = 0;
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::uint32_t size = first[g] + second[g];
+    second[g] = m + first[g];
+    first[g] = m;
+    m += size;
+  }
+  raw_buffer<std::uint64_t> keys(m);
+  std::uint32_t* rows = rows_in_output(out);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t g = group_of(i);
+    if (g < 0) continue;
+    const double x = values[i];
+    const auto gi = static_cast<std::size_t>(g);
+    const std::uint32_t at = std::isnan(x) == missing_first ? first[gi]++ : second[gi]++;
+    keys[at] = double_key(x, dir, na);
+    ::new (static_cast<void*>(rows + at)) std::uint32_t(static_cast<std::uint32_t>(i));
+  }
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::size_t from = g == 0 ? 0 : second[g - 1];
+    const std::size_t count = second[g] - from;
+    const std::size_t present_from = missing_first ? first[g] : from;
+    const std::size_t present_to = missing_first ? second[g] : first[g];
+    msd_sort_in_place(keys.data() + present_from, rows + present_from, present_to - present_from);
+    if (method == rank_method::first) order_ties_by_row(keys.data() + from, rows + from, count);
+    std::uint64_t dense = 0;
+    pack_ranks(keys.data() + from, rows + from, count, method, na, 0, dense);
+  }
+  scatter_ranks(keys.data(), m, out.data());
+  if (m < n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (group_of(i) < 0) out[i] = std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+}
+
+/// Ranks all of `values` in 8 bytes of scratch per row: as rank_groups_compact with the top
+/// radix digit of the keys (the present values' range) for the groups, so the first radix
+/// level is done out of place while the keys are encoded, and the buckets left to sort in place
+/// are cache-sized. Missing values form one block at the end (the start for na_option::top).
+/// Precondition: values.size() < compact_rank_rows.
+inline void rank_compact(std::span<const double> values, std::span<double> out, rank_method method,
+                         sort_direction dir, na_option na) {
+  const std::size_t n = values.size();
+  std::uint64_t lo = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t hi = 0;
+  std::size_t missing = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = values[i];
+    if (std::isnan(x)) {
+      ++missing;
+      continue;
+    }
+    const std::uint64_t k = double_key(x, dir, na);
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
+  }
+  const std::size_t present = n - missing;
+  const auto bits = present == 0 ? 0U : static_cast<unsigned>(std::bit_width(hi - lo));
+  const unsigned wanted =
+      present >= (std::size_t{1} << 16)
+          ? std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(present >> 12)), 8, 16)
+          : 8;
+  const unsigned digit = std::min(bits, wanted);
+  const unsigned shift = bits - digit;
+  const std::size_t buckets = std::size_t{1} << digit;
+  // end[b + 1] counts bucket b; prefix sums make end[b] where b starts; the placement advances
+  // it to where b ends.
+  std::vector<std::uint32_t> end(buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = values[i];
+    if (!std::isnan(x)) ++end[((double_key(x, dir, na) - lo) >> shift) + 1];
+  }
+  std::partial_sum(end.begin(), end.end(), end.begin());
+  const bool missing_first = na == na_option::top;
+  const std::size_t base = missing_first ? missing : 0;  // where the present values start
+  std::size_t missing_at = missing_first ? 0 : present;
+  raw_buffer<std::uint64_t> keys(n);
+  std::uint32_t* rows = rows_in_output(out);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = values[i];
+    const std::uint64_t k = double_key(x, dir, na);
+    const std::size_t at = std::isnan(x) ? missing_at++ : base + end[(k - lo) >> shift]++;
+    keys[at] = k;
+    ::new (static_cast<void*>(rows + at)) std::uint32_t(static_cast<std::uint32_t>(i));
+  }
+  std::uint64_t dense = 0;
+  const auto finish = [&](std::size_t from, std::size_t count, bool sort) {
+    if (count == 0) return;
+    if (sort) msd_sort_in_place(keys.data() + from, rows + from, count);
+    if (method == rank_method::first) order_ties_by_row(keys.data() + from, rows + from, count);
+    pack_ranks(keys.data() + from, rows + from, count, method, na, from, dense);
+  };
+  if (missing_first) finish(0, missing, false);
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::size_t from = b == 0 ? 0 : end[b - 1];
+    finish(base + from, end[b] - from, true);
+  }
+  if (!missing_first) finish(present, missing, false);
+  scatter_ranks(keys.data(), n, out.data());
+}
+
+/// Ranks `values` within groups: the compact path when it can address the rows, else the
+/// stable sort.
+template <class GroupOf>
+void rank_groups(std::span<const double> values, GroupOf group_of, std::size_t groups,
+                 std::span<double> out, rank_method method, sort_direction dir, na_option na) {
+  if (values.size() < compact_rank_rows) {
+    rank_groups_compact(values, group_of, groups, out, method, dir, na);
+  } else {
+    rank_groups_stable(values, group_of, groups, out, method, dir, na);
+  }
+}
+
 }  // namespace detail
 
 /// Ranks `values` into `out` exactly as `pandas.Series(values).rank(method, ascending,
 /// na_option)` does, bit for bit (ties by `method`; NaN is missing, placed by `na`; -0.0 ties
 /// with +0.0; ±inf are ordinary values). Ranks are 1-based doubles.
-/// Preconditions: out.size() == values.size(). Complexity: O(n) (radix sort), 24n bytes of
-/// scratch. Throws spec_error if the sizes differ or there are 2^32-1 rows or more.
+/// Preconditions: out.size() == values.size(). Complexity: O(n) (in-place radix sort); scratch
+/// is 8 bytes per row (the size of `values`), plus a 512 KiB histogram: `out` is the rest of
+/// the working space (2^31 rows or more: 24 bytes per row). Throws spec_error if the sizes
+/// differ or there are 2^32-1 rows or more.
 inline void rank(std::span<const double> values, std::span<double> out, rank_method method,
                  bool ascending = true, na_option na = na_option::bottom) {
   const std::size_t n = values.size();
   if (out.size() != n) throw spec_error("rank: output size differs from input size");
   detail::check_row_count(n, "rank");
   const auto dir = ascending ? sort_direction::ascending : sort_direction::descending;
-  detail::sort_buffers b(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    b.keys[i] = detail::double_key(values[i], dir, na);
-    b.rows[i] = static_cast<std::uint32_t>(i);
+  if (n < detail::compact_rank_rows) {
+    detail::rank_compact(values, out, method, dir, na);
+  } else {
+    detail::rank_groups_stable(
+        values, [](std::size_t) { return std::int32_t{0}; }, 1, out, method, dir, na);
   }
-  detail::radix_sort_pairs(b, n);
-  const std::uint64_t* keys = b.keys.data();
-  detail::assign_ranks(
-      b.rows.data(), n, [&](std::size_t i) { return keys[i]; }, method, na, out.data());
 }
 
 /// As the other `rank`, returning a new vector of n ranks.
@@ -359,7 +687,11 @@ inline void rank(std::span<const double> values, std::span<double> out, rank_met
 /// `df.groupby(g)[v].rank(method, ascending, na_option)`. `group_codes[i]` is the group of
 /// row i, -1 for no group (its rank is NaN, as pandas drops a missing group key).
 /// Preconditions: equal sizes; codes are -1 or non-negative.
-/// Complexity: O(n). Throws spec_error on a size mismatch or a code < -1.
+/// Complexity: O(n). Scratch: 8 bytes per row in a group plus 8 per group up to the largest
+/// code (codes larger than the row count are renumbered densely first, 4 more bytes per
+/// distinct code): within the size of the key columns (values and codes, 12 bytes per row)
+/// whenever the largest code is below half the row count. Throws spec_error on a size mismatch
+/// or a code < -1.
 inline void rank_within_groups(std::span<const double> values,
                                std::span<const std::int32_t> group_codes, std::span<double> out,
                                rank_method method, bool ascending = true,
@@ -369,8 +701,7 @@ inline void rank_within_groups(std::span<const double> values,
   if (out.size() != n) throw spec_error("rank: output size differs from input size");
   detail::check_row_count(n, "rank");
   const auto dir = ascending ? sort_direction::ascending : sort_direction::descending;
-  // Counting sort by group (rows keep input order within a group), then each group's
-  // segment is radix-sorted by value on its own: no global pass, and the segments are small.
+  // Each group's segment is sorted on its own: no global pass, and the segments are small.
   std::int32_t max_code = -1;
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t g = group_codes[i];
@@ -381,51 +712,26 @@ inline void rank_within_groups(std::span<const double> values,
     max_code = std::max(max_code, g);
   }
   const auto groups = static_cast<std::size_t>(max_code + 1);
-  if (groups > n) {
-    // Sparse codes: renumber them densely (same order) so memory stays O(n).
-    std::vector<std::int32_t> used;
-    for (const std::int32_t g : group_codes) {
-      if (g >= 0) used.push_back(g);
-    }
-    std::sort(used.begin(), used.end());
-    used.erase(std::unique(used.begin(), used.end()), used.end());
-    std::vector<std::int32_t> dense(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::int32_t g = group_codes[i];
-      dense[i] = g < 0 ? -1
-                       : static_cast<std::int32_t>(std::lower_bound(used.begin(), used.end(), g) -
-                                                   used.begin());
-    }
-    rank_within_groups(values, dense, out, method, ascending, na);
+  if (groups <= n) {
+    detail::rank_groups(
+        values, [&](std::size_t i) { return group_codes[i]; }, groups, out, method, dir, na);
     return;
   }
-  std::vector<std::size_t> start(groups + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (group_codes[i] >= 0) ++start[static_cast<std::size_t>(group_codes[i]) + 1];
+  // Sparse codes: renumber them densely (same order) so memory stays O(n).
+  std::vector<std::int32_t> used;
+  for (const std::int32_t g : group_codes) {
+    if (g >= 0) used.push_back(g);
   }
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  detail::sort_buffers b(start.back());
-  {
-    std::vector<std::size_t> next(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::int32_t g = group_codes[i];
-      if (g < 0) {
-        out[i] = std::numeric_limits<double>::quiet_NaN();
-        continue;
-      }
-      const std::size_t at = next[static_cast<std::size_t>(g)]++;
-      b.keys[at] = detail::double_key(values[i], dir, na);
-      b.rows[at] = static_cast<std::uint32_t>(i);
-    }
-  }
-  for (std::size_t g = 0; g < groups; ++g) {
-    const std::size_t from = start[g];
-    const std::size_t m = start[g + 1] - from;
-    detail::radix_sort_pairs(b, from, m);
-    const std::uint64_t* keys = b.keys.data() + from;
-    detail::assign_ranks(
-        b.rows.data() + from, m, [&](std::size_t i) { return keys[i]; }, method, na, out.data());
-  }
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  used.shrink_to_fit();
+  const auto dense = [&](std::size_t i) {
+    const std::int32_t g = group_codes[i];
+    return g < 0 ? std::int32_t{-1}
+                 : static_cast<std::int32_t>(std::lower_bound(used.begin(), used.end(), g) -
+                                             used.begin());
+  };
+  detail::rank_groups(values, dense, used.size(), out, method, dir, na);
 }
 
 /// As the other `rank_within_groups`, returning a new vector of n ranks.
@@ -589,23 +895,46 @@ class sort_keys {
 
 namespace detail {
 
-/// Sorts b.rows[0..m) (a subset of the rows of `keys`) stably by every key, least
-/// significant first. O(m) per non-constant digit of each key.
-inline void sort_rows_by_keys(const sort_keys& keys, sort_buffers& b, std::size_t m) {
-  for (std::size_t k = keys.size(); k-- > 0;) {
-    const std::uint64_t* col = keys.key(k).data();
-    const std::uint32_t* rows = b.rows.data();
-    std::uint64_t* buf = b.keys.data();
-    for (std::size_t i = 0; i < m; ++i) buf[i] = col[rows[i]];
-    radix_sort_pairs(b, m);
-  }
-}
-
 [[noreturn]] inline void throw_tie(const char* what, std::uint32_t a, std::uint32_t b) {
   throw data_error(std::string(what) + ": rows " + std::to_string(std::min(a, b)) + " and " +
                    std::to_string(std::max(a, b)) +
                    " are equal on every sort key; add a unique tie-breaker (e.g. the id) "
                    "as the last key");
+}
+
+/// Sorts rows[0..m) (distinct rows of `keys`) by keys level, level+1, ... in place, given
+/// buf[t] == key `level` of rows[t]; buf is clobbered. Most significant key first: the rows
+/// are sorted by one key, then each run tied on it by the next key, loaded into the run's
+/// slots of buf. Throws data_error (naming the two lowest rows of the run) if rows tie on
+/// every key. Scratch: buf only. O(m) per radix level of each key on the rows it must order.
+inline void sort_rows_by_keys(const sort_keys& keys, std::size_t level, std::uint64_t* buf,
+                              std::uint32_t* rows, std::size_t m, const char* what) {
+  msd_sort_in_place(buf, rows, m);
+  std::size_t i = 0;
+  while (i < m) {
+    const std::uint64_t k = buf[i];
+    std::size_t j = i + 1;
+    while (j < m && buf[j] == k) ++j;
+    if (j - i > 1) {
+      if (level + 1 == keys.size()) {
+        std::uint32_t a = std::numeric_limits<std::uint32_t>::max();
+        std::uint32_t b = a;
+        for (std::size_t t = i; t < j; ++t) {
+          if (rows[t] < a) {
+            b = a;
+            a = rows[t];
+          } else if (rows[t] < b) {
+            b = rows[t];
+          }
+        }
+        throw_tie(what, a, b);
+      }
+      const std::uint64_t* col = keys.key(level + 1).data();
+      for (std::size_t t = i; t < j; ++t) buf[t] = col[rows[t]];
+      sort_rows_by_keys(keys, level + 1, buf + i, rows + i, j - i, what);
+    }
+    i = j;
+  }
 }
 
 /// Checks that a group code is -1 or in [0, groups).
@@ -620,30 +949,27 @@ inline void check_group_code(std::int32_t g, std::size_t row, std::size_t groups
 }  // namespace detail
 
 /// The total order of all rows by `keys`: the positions of the rows, first to last.
-/// Precondition: keys.size() >= 1. Complexity: O(n) per key (a stable radix sort per key,
-/// least significant key first), 24n bytes of scratch. Throws data_error if two rows are equal on
-/// every key (the order would not be total), spec_error if there are no keys.
+/// Precondition: keys.size() >= 1. Complexity: O(n) per radix level of the first key, then of
+/// each further key on the rows tied on the ones before (in-place radix sorts, most
+/// significant key first). Scratch: 8 bytes per row (one key column's size; the result holds
+/// the rows). Throws data_error if two rows are equal on every key (the order would not be
+/// total), spec_error if there are no keys.
 [[nodiscard]] inline std::vector<std::uint32_t> order(const sort_keys& keys) {
   if (keys.size() == 0) throw spec_error("order: no sort keys");
   const std::size_t n = keys.rows();
-  detail::sort_buffers b(n);
-  std::iota(b.rows.data(), b.rows.data() + n, std::uint32_t{0});
-  detail::sort_rows_by_keys(keys, b, n);
-  std::vector<std::uint32_t> rows(b.rows.data(), b.rows.data() + n);
-  // b.keys holds the first key in sorted order: only rows tied on it can be tied on all.
-  const std::uint64_t* first = b.keys.data();
-  for (std::size_t i = 1; i < n; ++i) {
-    if (first[i] == first[i - 1] && keys.tied(rows[i - 1], rows[i])) {
-      detail::throw_tie("order", rows[i - 1], rows[i]);
-    }
-  }
+  std::vector<std::uint32_t> rows(n);
+  std::iota(rows.begin(), rows.end(), std::uint32_t{0});
+  detail::raw_buffer<std::uint64_t> buf(n);
+  std::copy_n(keys.key(0).data(), n, buf.data());
+  detail::sort_rows_by_keys(keys, 0, buf.data(), rows.data(), n, "order");
   return rows;
 }
 
 /// The total order of the rows within each group (SQL `PARTITION BY ... ORDER BY ...`).
 /// group_codes[i] is in [0, groups) or -1 (row left out). Complexity: as `order`, plus O(n).
-/// Throws spec_error on a size mismatch, a code out of range or no keys; data_error if two
-/// rows of a group are equal on every key.
+/// Scratch: 8 bytes per row of the largest group plus 8 per group. Throws spec_error on a
+/// size mismatch, a code out of range or no keys; data_error if two rows of a group are equal
+/// on every key.
 [[nodiscard]] inline grouped_rows order_within_groups(const sort_keys& keys,
                                                       std::span<const std::int32_t> group_codes,
                                                       std::size_t groups) {
@@ -652,27 +978,31 @@ inline void check_group_code(std::int32_t g, std::size_t row, std::size_t groups
     throw spec_error("order: groups and keys differ in length");
   grouped_rows out;
   out.offsets.assign(groups + 1, 0);
-  detail::sort_buffers b(keys.rows());
-  std::size_t m = 0;
   for (std::size_t i = 0; i < group_codes.size(); ++i) {
     detail::check_group_code(group_codes[i], i, groups, "order");
-    if (group_codes[i] >= 0) {
-      b.rows[m++] = static_cast<std::uint32_t>(i);
-      ++out.offsets[static_cast<std::size_t>(group_codes[i]) + 1];
+    if (group_codes[i] >= 0) ++out.offsets[static_cast<std::size_t>(group_codes[i]) + 1];
+  }
+  std::size_t largest = 0;
+  for (std::size_t g = 0; g < groups; ++g) largest = std::max(largest, out.offsets[g + 1]);
+  std::partial_sum(out.offsets.begin(), out.offsets.end(), out.offsets.begin());
+  // Counting sort by group (input order within a group), then each group sorted alone.
+  out.rows.resize(out.offsets.back());
+  {
+    std::vector<std::size_t> next(out.offsets.begin(), out.offsets.end() - 1);
+    for (std::size_t i = 0; i < group_codes.size(); ++i) {
+      if (group_codes[i] >= 0) {
+        out.rows[next[static_cast<std::size_t>(group_codes[i])]++] = static_cast<std::uint32_t>(i);
+      }
     }
   }
-  detail::sort_rows_by_keys(keys, b, m);
-  const std::span<const std::uint32_t> rows(b.rows.data(), m);
-  std::partial_sum(out.offsets.begin(), out.offsets.end(), out.offsets.begin());
-  // Stable counting sort by group keeps each group's rows in key order.
-  std::vector<std::size_t> next(out.offsets.begin(), out.offsets.end() - 1);
-  out.rows.resize(m);
-  for (const std::uint32_t r : rows) out.rows[next[static_cast<std::size_t>(group_codes[r])]++] = r;
+  detail::raw_buffer<std::uint64_t> buf(largest);
+  const std::uint64_t* first = keys.key(0).data();
   for (std::size_t g = 0; g < groups; ++g) {
-    const auto grp = out.group(g);
-    for (std::size_t i = 1; i < grp.size(); ++i) {
-      if (keys.tied(grp[i - 1], grp[i])) detail::throw_tie("order", grp[i - 1], grp[i]);
-    }
+    const std::size_t from = out.offsets[g];
+    const std::size_t m = out.offsets[g + 1] - from;
+    std::uint32_t* rows = out.rows.data() + from;
+    for (std::size_t t = 0; t < m; ++t) buf[t] = first[rows[t]];
+    detail::sort_rows_by_keys(keys, 0, buf.data(), rows, m, "order");
   }
   return out;
 }
@@ -682,6 +1012,8 @@ inline void check_group_code(std::int32_t g, std::size_t row, std::size_t groups
 /// small next to its size streams through a bounded heap of its k best rows (one comparison
 /// of the first key for most rows); otherwise its rows are bucketed and `std::nth_element`
 /// splits off the k best. Only the selected rows are then sorted. O(n + Σ k log k) expected.
+/// Scratch: 16 bytes per row of each group whose k is above an eighth of its size, 16 per
+/// selected row otherwise.
 /// group_codes[i] is in [0, k.size()) or -1 (row left out). Throws spec_error on a size
 /// mismatch, a code out of range, a negative k or no keys; data_error if two rows that decide
 /// the selection or its order are equal on every key.

@@ -56,6 +56,44 @@ i64_array integer_array(const py::object& obj, const char* what) {
   return i64_array::ensure(any);
 }
 
+// Group codes (any integer dtype) as int32, one per row; -1 is no group. int32 input is read
+// in place: converting it to int64 first would hold 8 more bytes per row during the call.
+std::vector<std::int32_t> group_codes(const py::object& groups, std::size_t n,
+                                      std::int64_t& max_code, const char* unit) {
+  std::vector<std::int32_t> codes(n);
+  max_code = -1;
+  const auto take = [&](const auto* gp) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<std::int64_t>(gp[i]);
+      if (c < -1 || c > std::numeric_limits<std::int32_t>::max()) {
+        throw spec_error("group code " + std::to_string(c) + " of row " + std::to_string(i) +
+                         " is outside [-1, 2^31)");
+      }
+      codes[i] = static_cast<std::int32_t>(c);
+      max_code = std::max(max_code, c);
+    }
+  };
+  py::array any = py::array::ensure(groups);
+  if (any && any.dtype().kind() == 'i' && any.itemsize() == 4 && any.ndim() == 1) {
+    const auto g =
+        py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(any);
+    if (static_cast<std::size_t>(g.shape(0)) != n) {
+      throw spec_error("groups has " + std::to_string(g.shape(0)) + " entries for " +
+                       std::to_string(n) + " " + unit);
+    }
+    take(g.data());
+    return codes;
+  }
+  const i64_array g = integer_array(groups, "groups");
+  require_1d(g, "groups");
+  if (static_cast<std::size_t>(g.shape(0)) != n) {
+    throw spec_error("groups has " + std::to_string(g.shape(0)) + " entries for " +
+                     std::to_string(n) + " " + unit);
+  }
+  take(g.data());
+  return codes;
+}
+
 py::array_t<double> py_rank(const f64_array& values, const std::string& method, bool ascending,
                             const std::string& na_option_name, const py::object& groups) {
   require_1d(values, "values");
@@ -64,21 +102,8 @@ py::array_t<double> py_rank(const f64_array& values, const std::string& method, 
   const auto n = static_cast<std::size_t>(values.shape(0));
   std::vector<std::int32_t> codes;
   if (!groups.is_none()) {
-    const i64_array g = integer_array(groups, "groups");
-    require_1d(g, "groups");
-    if (static_cast<std::size_t>(g.shape(0)) != n) {
-      throw spec_error("groups has " + std::to_string(g.shape(0)) + " entries for " +
-                       std::to_string(n) + " values");
-    }
-    codes.resize(n);
-    const std::int64_t* gp = g.data();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (gp[i] < -1 || gp[i] > std::numeric_limits<std::int32_t>::max()) {
-        throw spec_error("group code " + std::to_string(gp[i]) + " of row " + std::to_string(i) +
-                         " is outside [-1, 2^31)");
-      }
-      codes[i] = static_cast<std::int32_t>(gp[i]);
-    }
+    std::int64_t max_code = -1;
+    codes = group_codes(groups, n, max_code, "values");
   }
   // Output in the kernels' own uninitialised, huge-page-advised storage, handed to numpy:
   // for ten million rows, zeroing and faulting in a fresh array costs as much as the sort.
@@ -264,23 +289,8 @@ py::tuple py_top_k_per_group(const py::args& keys, const py::object& groups, con
   const na_option na = key_na(na_name);
   const std::vector<key_column> cols = key_columns(keys, descending);
   const std::size_t n = key_rows(cols);
-  const i64_array g = integer_array(groups, "groups");
-  require_1d(g, "groups");
-  if (static_cast<std::size_t>(g.shape(0)) != n) {
-    throw spec_error("groups has " + std::to_string(g.shape(0)) + " entries for " +
-                     std::to_string(n) + " rows");
-  }
-  std::vector<std::int32_t> codes(n);
   std::int64_t max_code = -1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int64_t c = g.data()[i];
-    if (c < -1 || c > std::numeric_limits<std::int32_t>::max()) {
-      throw spec_error("group code " + std::to_string(c) + " of row " + std::to_string(i) +
-                       " is outside [-1, 2^31)");
-    }
-    codes[i] = static_cast<std::int32_t>(c);
-    max_code = std::max(max_code, c);
-  }
+  const std::vector<std::int32_t> codes = group_codes(groups, n, max_code, "rows");
   const i64_array ka = integer_array(k, "k");
   std::vector<std::int64_t> ks;
   if (ka.ndim() == 0) {

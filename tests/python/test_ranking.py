@@ -118,6 +118,11 @@ def test_rank_errors_are_value_errors():
         khuyenhoc.rank([1.0], groups=[-2])
     with pytest.raises(khuyenhoc.SpecError, match="integers"):
         khuyenhoc.rank([1.0], groups=[0.5])
+    # int32 codes are read in place: the same checks apply.
+    with pytest.raises(khuyenhoc.SpecError, match="entries for 2 values"):
+        khuyenhoc.rank([1.0, 2.0], groups=np.array([0], dtype=np.int32))
+    with pytest.raises(khuyenhoc.SpecError, match="-2 of row 1 is outside"):
+        khuyenhoc.rank([1.0, 2.0], groups=np.array([0, -2], dtype=np.int32))
     with pytest.raises(khuyenhoc.SpecError, match="one-dimensional"):
         khuyenhoc.rank(np.zeros((2, 2)))
 
@@ -194,3 +199,24 @@ def test_top_k_per_group_matches_pandas_head_of_sorted_groups(rows, k):
     for g in range(4):
         want = ordered[ordered["g"] == g].head(k).index.to_numpy()
         np.testing.assert_array_equal(sel[offsets[g] : offsets[g + 1]], want)
+
+
+def test_top_k_per_group_with_apportioned_quotas_matches_pandas():
+    # The "per-district top-k with quotas": seats apportioned by nominee counts
+    # (largest remainder), then each district's quota by (score desc, id asc).
+    rng = np.random.default_rng(11)
+    n, districts, seats = 20_000, 7, 300
+    score = np.round(rng.normal(70, 10, n), 1)
+    score[rng.random(n) < 0.02] = np.nan
+    district = rng.integers(0, districts, n).astype(np.int32)
+    ids = rng.permutation(n).astype(np.int64)
+    quota = khuyenhoc.apportion(np.bincount(district, minlength=districts), seats)
+    assert quota.sum() == seats and len(set(quota.tolist())) > 1
+    rows, offsets = khuyenhoc.top_k_per_group(
+        score, ids, groups=district, k=quota, descending=[True, False]
+    )
+    df = pd.DataFrame({"score": score, "g": district, "id": ids})
+    ordered = df.iloc[pandas_order(df, ["score", "id"], [True, False])]
+    for g in range(districts):
+        want = ordered[ordered["g"] == g].head(int(quota[g]))["id"].to_numpy()
+        np.testing.assert_array_equal(ids[rows[offsets[g] : offsets[g + 1]]], want)

@@ -1,6 +1,7 @@
 #pragma once
 /// \file detail/memory.hpp
-/// Uninitialised storage for large scratch and result arrays.
+/// Uninitialised storage for large scratch and result arrays, and a per-thread meter of the
+/// scratch the ranking kernels hold (so that their memory bound is testable).
 
 #include <cstddef>
 #include <cstdlib>
@@ -11,6 +12,28 @@
 #endif
 
 namespace khuyenhoc::detail {
+
+/// Bytes held in `raw_buffer`s (the ranking kernels' large scratch) by the calling thread:
+/// `current` now, `peak` the most since the last reset. To measure a call: set
+/// `peak = current`, call, read `peak - current`. Diagnostics only; O(1) per buffer.
+struct scratch_meter {
+  std::size_t current = 0;  ///< bytes held now
+  std::size_t peak = 0;     ///< the most held at once since `peak` was last set
+
+  /// Records an allocation of `bytes`.
+  void add(std::size_t bytes) noexcept {
+    current += bytes;
+    if (current > peak) peak = current;
+  }
+  /// Records a release of `bytes` (added before on this thread).
+  void remove(std::size_t bytes) noexcept { current = bytes > current ? 0 : current - bytes; }
+};
+
+/// The calling thread's scratch meter.
+[[nodiscard]] inline scratch_meter& thread_scratch() noexcept {
+  thread_local scratch_meter meter;
+  return meter;
+}
 
 /// Allocates `bytes` (at least 1) without initialising them; release with std::free. Blocks of
 /// 8 MiB or more are 2 MiB aligned and advised as huge pages on Linux: for the 100+ MB arrays of
