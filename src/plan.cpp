@@ -11,13 +11,14 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <unordered_set>
 
@@ -209,9 +210,11 @@ std::string fmt_range_en(const std::optional<bg::date>& a, const std::optional<b
 }
 
 std::string fmt_load(std::int64_t thousandths) {
-  std::ostringstream os;
-  os << static_cast<double>(thousandths) / 1000.0;
-  return os.str();
+  // Shortest round-trip form: 2, 1.5, 0.333 (no stream, no locale).
+  char buf[32];
+  const auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, static_cast<double>(thousandths) / 1000.0);
+  return ec == std::errc{} ? std::string(buf, end) : std::to_string(thousandths / 1000);
 }
 
 std::int64_t to_thousandths(double x) {
@@ -434,140 +437,7 @@ std::optional<std::size_t> plan::find(std::string_view id) const {
   return it->second;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The sweep kernel
-// ---------------------------------------------------------------------------------------------
-
-namespace detail {
-
-namespace {
-
-// One end of an interval. Starts carry the length so the second pass needs no item lookups;
-// weights are kept in the event so the sweep reads memory strictly in order.
-struct sweep_event {
-  std::uint64_t key;     // group | day offset | is_start (see sweep_overloads)
-  std::uint32_t task;    // the item's task
-  std::int32_t certain;  // weights in thousandths
-  std::int32_t possible;
-  std::uint32_t length;  // past_end - start (starts only)
-};
-
-// Stable LSD radix sort on the low `bits` bits of the key, 11 bits a pass (2,048 buckets: the
-// counts stay in L1 and the scattered writes go to few enough places; 13-bit digits measured
-// slower): O(n) per pass.
-void radix_sort(std::vector<sweep_event>& a, int bits) {
-  constexpr int digit = 11;
-  constexpr std::uint64_t mask = (std::uint64_t{1} << digit) - 1;
-  std::vector<sweep_event> tmp(a.size());
-  std::vector<std::size_t> count((std::size_t{1} << digit) + 1);
-  for (int shift = 0; shift < bits; shift += digit) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const auto& e : a) ++count[((e.key >> shift) & mask) + 1];
-    for (std::size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-    for (const auto& e : a) tmp[count[(e.key >> shift) & mask]++] = e;
-    a.swap(tmp);
-  }
-}
-
-}  // namespace
-
-std::vector<overload_run> sweep_overloads(const std::vector<sweep_item>& items,
-                                          const std::vector<std::int64_t>& capacity) {
-  // Events sorted by (group, day, end before start): periods are half-open, so an interval
-  // ending at day d frees the day before one starting at d takes it. Equal keys keep item
-  // order (stable sort), so the output is deterministic.
-  std::int64_t min_day = 0, max_day = 0;
-  std::uint32_t max_group = 0;
-  bool any = false;
-  for (const auto& it : items) {
-    if (it.past_end <= it.start) continue;
-    if (it.certain < 0 || it.possible < 0 || it.certain > INT32_MAX || it.possible > INT32_MAX ||
-        it.past_end - it.start > INT32_MAX) {
-      throw spec_error("sweep: weights must be in [0, 2^31) thousandths, lengths below 2^31 days");
-    }
-    min_day = any ? std::min(min_day, it.start) : it.start;
-    max_day = any ? std::max(max_day, it.past_end) : it.past_end;
-    max_group = std::max(max_group, it.group);
-    any = true;
-  }
-  if (!any) return {};
-  if (max_day - min_day >= (std::int64_t{1} << 31)) {
-    throw spec_error("sweep: the days span 2^31 or more");
-  }
-  const int day_bits = std::bit_width(static_cast<std::uint64_t>(max_day - min_day)) + 1;
-  const int bits = day_bits + std::bit_width(static_cast<std::uint64_t>(max_group));
-  std::vector<sweep_event> ev;
-  ev.reserve(items.size() * 2);
-  for (const auto& it : items) {
-    if (it.past_end <= it.start) continue;
-    const std::uint64_t g = static_cast<std::uint64_t>(it.group) << day_bits;
-    const auto c = static_cast<std::int32_t>(it.certain);
-    const auto p = static_cast<std::int32_t>(it.possible);
-    ev.push_back({g | (static_cast<std::uint64_t>(it.start - min_day) << 1) | 1U, it.task, c, p,
-                  static_cast<std::uint32_t>(it.past_end - it.start)});
-    ev.push_back({g | (static_cast<std::uint64_t>(it.past_end - min_day) << 1), it.task, c, p, 0});
-  }
-  radix_sort(ev, bits);
-  auto group_of = [&](const sweep_event& e) {
-    return static_cast<std::uint32_t>(e.key >> day_bits);
-  };
-  auto day_of = [&](const sweep_event& e) {
-    return min_day + static_cast<std::int64_t>((e.key & ((std::uint64_t{1} << day_bits) - 1)) >> 1);
-  };
-
-  // Pass 1: loads and the runs over capacity.
-  std::vector<overload_run> runs;
-  std::int64_t certain = 0, possible = 0;
-  int state = 0;  // 0: within capacity, 1: possibly over, 2: certainly over
-  overload_run cur;
-  for (std::size_t k = 0; k < ev.size();) {
-    const std::uint32_t group = group_of(ev[k]);
-    const std::int64_t day = day_of(ev[k]);
-    const std::int64_t cap = group < capacity.size() ? capacity[group] : 1000;
-    const std::uint64_t same = ev[k].key >> 1;
-    std::size_t j = k;
-    for (; j < ev.size() && (ev[j].key >> 1) == same; ++j) {
-      const std::int64_t sign = (ev[j].key & 1U) ? 1 : -1;
-      certain += sign * ev[j].certain;
-      possible += sign * ev[j].possible;
-    }
-    const int next = certain > cap ? 2 : (possible > cap ? 1 : 0);
-    if (next != state) {
-      if (state != 0) {
-        cur.past_end = day;
-        runs.push_back(cur);
-      }
-      state = next;
-      if (state != 0) cur = overload_run{group, day, 0, state == 2, 0, {}};
-    }
-    if (state != 0) cur.peak = std::max(cur.peak, state == 2 ? certain : possible);
-    k = j;  // at the end of a group every interval has ended: state is 0 again
-  }
-
-  // Pass 2: the tasks of each run are those whose interval meets it. Runs of a group are
-  // disjoint and sorted, and starts come by day, so a pointer per group only moves forward.
-  std::size_t r0 = 0;
-  for (const auto& e : ev) {
-    if (!(e.key & 1U)) continue;
-    const std::uint32_t group = group_of(e);
-    const std::int64_t s = day_of(e);
-    const std::int64_t past_end = s + e.length;
-    while (r0 < runs.size() &&
-           (runs[r0].group < group || (runs[r0].group == group && runs[r0].past_end <= s))) {
-      ++r0;
-    }
-    for (std::size_t r = r0; r < runs.size() && runs[r].group == group && runs[r].start < past_end;
-         ++r) {
-      runs[r].tasks.push_back(e.task);
-    }
-  }
-  for (auto& r : runs) {
-    std::sort(r.tasks.begin(), r.tasks.end());
-    r.tasks.erase(std::unique(r.tasks.begin(), r.tasks.end()), r.tasks.end());
-  }
-  return runs;
-}
-}  // namespace detail
+// The sweep kernel (detail::sweep_overloads) is in plan_overload.cpp, next to find_overloads.
 
 // ---------------------------------------------------------------------------------------------
 // check
@@ -616,14 +486,15 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
   std::vector<keyed_finding> out;
   auto emit = [&](finding_kind kind, severity level, std::vector<std::size_t> idx,
                   std::optional<bg::date> first, std::optional<bg::date> last, std::string subject,
-                  std::string vi, std::string en, std::int64_t load = 0) {
+                  std::string vi, std::string en, std::int64_t load = 0,
+                  std::vector<std::string>* ids = nullptr) {  // ids: of idx, sorted, if known
     keyed_finding kf;
     std::sort(idx.begin(), idx.end());
     idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     kf.first_task = idx.empty() ? 0 : idx.front();
     kf.f.kind = kind;
     kf.f.level = level;
-    kf.f.tasks = ids_of(tasks_, idx);
+    kf.f.tasks = ids ? std::move(*ids) : ids_of(tasks_, idx);
     kf.f.first = first;
     kf.f.last = last;
     kf.f.subject = std::move(subject);
@@ -822,80 +693,116 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
       const std::string g(group_name[r.group]);
       const bg::date first = from_day_number(r.start);
       const bg::date last = from_day_number(r.past_end - 1);
-      std::vector<std::size_t> idx(r.tasks.begin(), r.tasks.end());
-      const auto ids = ids_of(tasks_, idx);
+      std::vector<std::size_t> idx(r.tasks.begin(), r.tasks.end());  // sorted, unique
+      auto ids = ids_of(tasks_, idx);
+      const std::string list = quoted_list(ids);
       const std::string when = fmt_range(first, last);
       const std::string load = fmt_load(r.peak);
       const std::string capacity = fmt_load(cap[r.group]);
       if (!r.certain) {
-        emit(finding_kind::coarse_overlap, severity::warning, idx, first, last, g,
+        emit(finding_kind::coarse_overlap, severity::warning, std::move(idx), first, last, g,
              std::string(resource ? "Có thể trùng lịch " : "Có thể quá tải ") + g + " " + when +
                  " (tải " + load + " > " + capacity +
-                 ") chỉ vì thời gian theo tháng/quý hoặc không có ngày kết thúc: " +
-                 quoted_list(ids),
+                 ") chỉ vì thời gian theo tháng/quý hoặc không có ngày kết thúc: " + list,
              std::string(resource ? "Possible double booking of " : "Possible overload of ") + g +
                  " " + when + " (load " + load + " > " + capacity +
-                 ") only through a month/quarter or open-ended range: " + quoted_list(ids),
-             r.peak);
+                 ") only through a month/quarter or open-ended range: " + list,
+             r.peak, &ids);
       } else if (resource) {
-        emit(finding_kind::resource_conflict, severity::error, idx, first, last, g,
-             "Trùng lịch " + g + " " + when + ": " + quoted_list(ids),
-             "Double booking of " + g + " " + when + ": " + quoted_list(ids), r.peak);
+        emit(finding_kind::resource_conflict, severity::error, std::move(idx), first, last, g,
+             "Trùng lịch " + g + " " + when + ": " + list,
+             "Double booking of " + g + " " + when + ": " + list, r.peak, &ids);
       } else {
-        emit(finding_kind::overload, severity::error, idx, first, last, g,
+        emit(finding_kind::overload, severity::error, std::move(idx), first, last, g,
              "Quá tải " + g + " " + when + ": tải " + load + " > năng lực " + capacity + " (" +
-                 quoted_list(ids) + ")",
+                 list + ")",
              "Overload of " + g + " " + when + ": load " + load + " > capacity " + capacity + " (" +
-                 quoted_list(ids) + ")",
-             r.peak);
+                 list + ")",
+             r.peak, &ids);
       }
     }
   }
 
   // --- Duplicates ---------------------------------------------------------------------------
   {
-    // first[key] = the first task with that key; next[i] chains the later ones.
-    std::unordered_map<std::string, std::size_t> first;
-    first.reserve(n);
-    std::vector<std::size_t> next(n, n), tail(n, n);
-    std::vector<std::size_t> heads;
-    std::string key;
-    std::vector<const std::string*> leads;
+    // Tasks with the same title, time and lead units (in any order). Each task gets a 64-bit
+    // hash of its key; sorting (hash, index) pairs brings candidates together, and within a run
+    // of equal hashes tasks are compared field by field (no key strings are built).
+    std::vector<std::vector<const std::string*>> sorted_leads(n);
+    auto leads_of = [&](std::size_t i) -> const std::vector<const std::string*>& {
+      auto& v = sorted_leads[i];
+      if (v.size() != tasks_[i].leads.size()) {
+        for (const auto& l : tasks_[i].leads) v.push_back(&l);
+        std::sort(v.begin(), v.end(), [](auto* x, auto* y) { return *x < *y; });
+      }
+      return v;
+    };
+    auto mix = [](std::uint64_t h, std::uint64_t v) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      return h;
+    };
+    const std::hash<std::string_view> hs;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keyed(n);
     for (std::size_t i = 0; i < n; ++i) {
       const auto& t = tasks_[i];
-      leads.clear();
-      for (const auto& l : t.leads) leads.push_back(&l);
-      std::sort(leads.begin(), leads.end(), [](auto* a, auto* b) { return *a < *b; });
-      key = t.title;
-      key += '\x1f';
+      std::uint64_t h = hs(t.title);
       if (t.time) {
-        key += t.time->start ? std::to_string(t.time->start->day_number()) : "-";
-        key += ':';
-        key += t.time->end ? std::to_string(t.time->end->day_number()) : "-";
+        h = mix(h, t.time->start ? static_cast<std::uint64_t>(t.time->start->day_number()) : 1);
+        h = mix(h, t.time->end ? static_cast<std::uint64_t>(t.time->end->day_number()) : 2);
       } else {
-        key += t.time_text;
+        h = mix(h, hs(t.time_text) ^ 0x5bd1e995ULL);
       }
-      for (const auto* l : leads) {
-        key += '\x1f';
-        key += *l;
-      }
-      auto [it, inserted] = first.try_emplace(key, i);
-      if (inserted) {
-        tail[i] = i;
-        continue;
-      }
-      const std::size_t h = it->second;
-      if (next[h] == n) heads.push_back(h);
-      next[tail[h]] = i;
-      tail[h] = i;
+      std::uint64_t lead_sum = 0;  // order-independent
+      for (const auto& l : t.leads) lead_sum += hs(l) * 0x9e3779b97f4a7c15ULL + 1;
+      keyed[i] = {mix(h, lead_sum), static_cast<std::uint32_t>(i)};
     }
-    std::sort(heads.begin(), heads.end());
-    for (const auto h : heads) {
-      std::vector<std::size_t> idx;
-      for (std::size_t i = h; i != n; i = next[i]) idx.push_back(i);
-      const auto& t = tasks_[h];
+    std::sort(keyed.begin(), keyed.end());
+    auto same_key = [&](std::size_t i, std::size_t j) {
+      const auto& a = tasks_[i];
+      const auto& b = tasks_[j];
+      if (a.title != b.title || a.time.has_value() != b.time.has_value()) return false;
+      if (a.time) {
+        if (a.time->start != b.time->start || a.time->end != b.time->end) return false;
+      } else if (a.time_text != b.time_text) {
+        return false;
+      }
+      if (a.leads.size() != b.leads.size()) return false;
+      const auto& la = leads_of(i);
+      const auto& lb = leads_of(j);
+      for (std::size_t k = 0; k < la.size(); ++k) {
+        if (*la[k] != *lb[k]) return false;
+      }
+      return true;
+    };
+    std::vector<std::vector<std::size_t>> groups;
+    std::vector<std::vector<std::size_t>> run_groups;
+    for (std::size_t k = 0; k < n;) {
+      std::size_t j = k + 1;
+      while (j < n && keyed[j].first == keyed[k].first) ++j;
+      if (j - k > 1) {
+        run_groups.clear();  // members in index order: the first of each group is its head
+        for (std::size_t m = k; m < j; ++m) {
+          const std::size_t i = keyed[m].second;
+          auto g = std::find_if(run_groups.begin(), run_groups.end(),
+                                [&](const auto& grp) { return same_key(grp.front(), i); });
+          if (g == run_groups.end()) {
+            run_groups.push_back({i});
+          } else {
+            g->push_back(i);
+          }
+        }
+        for (auto& g : run_groups) {
+          if (g.size() > 1) groups.push_back(std::move(g));
+        }
+      }
+      k = j;
+    }
+    std::sort(groups.begin(), groups.end(),
+              [](const auto& x, const auto& y) { return x.front() < y.front(); });
+    for (auto& idx : groups) {
+      const auto& t = tasks_[idx.front()];
       const auto ids = ids_of(tasks_, idx);
-      emit(finding_kind::duplicate_task, severity::warning, idx,
+      emit(finding_kind::duplicate_task, severity::warning, std::move(idx),
            t.time ? t.time->start : std::nullopt, t.time ? t.time->end : std::nullopt, {},
            "Công việc trùng lặp (cùng nội dung, thời gian, đơn vị): " + quoted_list(ids),
            "Duplicate tasks (same title, time and units): " + quoted_list(ids));

@@ -2,7 +2,9 @@
 #include <benchmark/benchmark.h>
 #include <khuyenhoc/plan.hpp>
 
+#include <algorithm>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -91,5 +93,30 @@ void bm_sweep_kernel_1m(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1'000'000);
 }
 BENCHMARK(bm_sweep_kernel_1m)->Unit(benchmark::kMillisecond);
+
+// find_overloads on the Python benchmark's data (benchmarks/python/bench_plan.py): 1,000,000
+// tasks in 20,000 units, starting on a random day of the year, 1-14 days long, capacity 1.
+// Argument: threads (1, or 0 for the hardware's).
+void bm_find_overloads_1m(benchmark::State& state) {
+  std::mt19937_64 rng(1);
+  const std::size_t n = 1'000'000;
+  std::vector<std::uint32_t> units(n);
+  std::vector<std::int64_t> starts(n), ends(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    units[i] = static_cast<std::uint32_t>(rng() % 20'000);
+    starts[i] = static_cast<std::int64_t>(rng() % 365);
+    ends[i] = starts[i] + 1 + static_cast<std::int64_t>(rng() % 14);
+  }
+  std::vector<std::uint8_t> out(n);
+  const khuyenhoc::overload_options o{.capacity = 1,
+                                      .threads = static_cast<unsigned>(state.range(0))};
+  for (auto _ : state) {
+    khuyenhoc::find_overloads(std::span<const std::uint32_t>(units), starts, ends, {}, out, o);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["in_conflict"] = static_cast<double>(std::count(out.begin(), out.end(), 1));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1'000'000);
+}
+BENCHMARK(bm_find_overloads_1m)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -241,6 +242,47 @@ struct assignees {
 /// file,line; dates ISO, tasks joined by ';').
 [[nodiscard]] std::string findings_csv(const std::vector<finding>& findings);
 
+/// Options of find_overloads.
+struct overload_options {
+  /// Load a unit carries without being overloaded (a task of weight 1 = 1); rounded to
+  /// thousandths like the weights, so loads are summed exactly.
+  double capacity = 1.0;
+  /// Worker threads; 0: the hardware's, at most 8. The result does not depend on it.
+  unsigned threads = 0;
+};
+
+/// Overlap and overload detection over many tasks at once (the kernel of plan::check's
+/// overload finding, on plain arrays): task i belongs to unit `units[i]` (any integer code
+/// >= 0, e.g. pandas.factorize codes), occupies the half-open day period
+/// [starts[i], ends[i]) (ends exclusive, as Boost's date_period and iCalendar's DTEND; a task
+/// ending on day d and one starting on d do not share a day) and carries load `weights[i]`
+/// (1 for every task when `weights` is empty; supporting roles weigh less). `out[i]` is set to
+/// 1 when on some day of task i's period the total load of its unit's active tasks exceeds
+/// `options.capacity`, else 0. At capacity 1 with unit weights: the tasks overlapping another
+/// task of their unit. Zero-length tasks (ends[i] == starts[i]) carry no load and are never
+/// marked. Weights and capacity are rounded to thousandths.
+/// Complexity: O(n + number of units) time and memory: one counting sort of the tasks by unit,
+/// then each unit's tasks in cache (a per-day difference array over the unit's days when they
+/// span at most 8 days per task + 256, else a sorted sweep of its 2k events, O(k log k)).
+/// Throws data_error naming the task index for arrays of different lengths, ends[i] < starts[i],
+/// a negative unit, a weight that is negative, not finite or 2^31/1000 or more, days spanning
+/// 2^31 or more; spec_error for a negative or non-finite capacity.
+void find_overloads(std::span<const std::int64_t> units, std::span<const std::int64_t> starts,
+                    std::span<const std::int64_t> ends, std::span<const double> weights,
+                    std::span<std::uint8_t> out, const overload_options& options = {});
+
+/// As above with 32-bit unsigned unit codes.
+void find_overloads(std::span<const std::uint32_t> units, std::span<const std::int64_t> starts,
+                    std::span<const std::int64_t> ends, std::span<const double> weights,
+                    std::span<std::uint8_t> out, const overload_options& options = {});
+
+/// As above, returning the mask (1: the task is in an overload).
+[[nodiscard]] std::vector<std::uint8_t> find_overloads(std::span<const std::int64_t> units,
+                                                       std::span<const std::int64_t> starts,
+                                                       std::span<const std::int64_t> ends,
+                                                       std::span<const double> weights = {},
+                                                       const overload_options& options = {});
+
 namespace detail {
 
 /// One interval of the sweep: group (unit or resource), half-open [start, past_end) in day
@@ -265,13 +307,14 @@ struct overload_run {
   std::vector<std::uint32_t> tasks{};  ///< tasks active in the run, sorted, unique
 };
 
-/// Sweep-line over sorted (day, ±weight) events per group: every maximal run where a group's
-/// certain load exceeds its capacity (certain run) or only its possible load does (possible
-/// run). `capacity[g]` in thousandths (groups beyond the vector: 1000). Intervals with
+/// The overloads of plan::check, per group (unit or resource): every maximal run where a
+/// group's certain load exceeds its capacity (certain run) or only its possible load does
+/// (possible run). `capacity[g]` in thousandths (groups beyond the vector: 1000). Intervals with
 /// past_end <= start are ignored. Output sorted by group, start; a run's tasks are those whose
-/// interval meets it. Complexity: O(n + output) for n items: a stable radix sort of 2n
-/// (group, day, ±weight) events, then two sequential passes. Throws spec_error for weights
-/// outside [0, 2^31) or days spanning 2^31 or more.
+/// interval meets it, sorted, unique. Complexity: O(n + groups + output), as find_overloads: a
+/// counting sort by group, then each group's days in cache (difference arrays, or its sorted
+/// events when few intervals span many days). Throws spec_error for weights outside [0, 2^31)
+/// or days spanning 2^31 or more.
 std::vector<overload_run> sweep_overloads(const std::vector<sweep_item>& items,
                                           const std::vector<std::int64_t>& capacity);
 

@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -97,34 +98,47 @@ struct findings_list {
 
 void register_plan(py::module_& m) {
   py::class_<plan_task>(m, "Task", "One task of a plan.")
-      .def_readonly("id", &plan_task::id)
-      .def_readonly("title", &plan_task::title)
-      .def_readonly("time_text", &plan_task::time_text)
-      .def_readonly("time", &plan_task::time)
-      .def_readonly("time_error", &plan_task::time_error)
-      .def_readonly("leads", &plan_task::leads)
-      .def_readonly("supports", &plan_task::supports)
-      .def_readonly("resources", &plan_task::resources)
-      .def_property_readonly("kind",
-                             [](const plan_task& t) { return std::string(to_string(t.kind)); })
-      .def_readonly("kind_inferred", &plan_task::kind_inferred)
-      .def_property_readonly("depends_on",
-                             [](const plan_task& t) {
-                               std::vector<std::pair<std::string, int>> out;
-                               for (const auto& d : t.depends_on)
-                                 out.emplace_back(d.task, d.lag_days);
-                               return out;
-                             })
-      .def_property_readonly("start",
-                             [](const plan_task& t) -> std::optional<bg::date> {
-                               return t.time ? t.time->start : std::nullopt;
-                             })
-      .def_property_readonly("end",
-                             [](const plan_task& t) -> std::optional<bg::date> {
-                               return t.time ? t.time->end : std::nullopt;
-                             })
-      .def_property_readonly("file", [](const plan_task& t) { return t.where.file; })
-      .def_property_readonly("line", [](const plan_task& t) { return t.where.line; })
+      .def_readonly("id", &plan_task::id, "The task's id (TT).")
+      .def_readonly("title", &plan_task::title, "What is to be done (Nội dung công việc).")
+      .def_readonly("time_text", &plan_task::time_text, "The \"Thời gian\" text as written.")
+      .def_readonly("time", &plan_task::time,
+                    "The parsed time (TimeExpr), or None when it did not parse.")
+      .def_readonly("time_error", &plan_task::time_error,
+                    "The parse error when time is None, else \"\".")
+      .def_readonly("leads", &plan_task::leads, "Lead units (chủ trì), normalised names.")
+      .def_readonly("supports", &plan_task::supports,
+                    "Supporting units (phối hợp), normalised names.")
+      .def_readonly("resources", &plan_task::resources, "Exclusive resources (a leader, a hall).")
+      .def_property_readonly(
+          "kind", [](const plan_task& t) { return std::string(to_string(t.kind)); },
+          "\"task\", \"event\" or \"deadline\" (given or inferred).")
+      .def_readonly("kind_inferred", &plan_task::kind_inferred,
+                    "True when no kind was given and it was inferred.")
+      .def_property_readonly(
+          "depends_on",
+          [](const plan_task& t) {
+            std::vector<std::pair<std::string, int>> out;
+            for (const auto& d : t.depends_on) out.emplace_back(d.task, d.lag_days);
+            return out;
+          },
+          "Finish-to-start predecessors as [(task id, lag days)].")
+      .def_property_readonly(
+          "start",
+          [](const plan_task& t) -> std::optional<bg::date> {
+            return t.time ? t.time->start : std::nullopt;
+          },
+          "First day (datetime.date), or None.")
+      .def_property_readonly(
+          "end",
+          [](const plan_task& t) -> std::optional<bg::date> {
+            return t.time ? t.time->end : std::nullopt;
+          },
+          "Last day included (datetime.date), or None.")
+      .def_property_readonly(
+          "file", [](const plan_task& t) { return t.where.file; }, "Source file of the task.")
+      .def_property_readonly(
+          "line", [](const plan_task& t) { return t.where.line; },
+          "Source line (or row) of the task.")
       .def("__repr__", [](const plan_task& t) {
         return "Task(" + std::string(py::repr(py::str(t.id))) + ", " +
                std::string(py::repr(py::str(t.time_text))) + ", " +
@@ -132,19 +146,29 @@ void register_plan(py::module_& m) {
       });
 
   py::class_<finding>(m, "Finding", "One finding of Plan.check: kind, severity, tasks, dates.")
-      .def_property_readonly("kind",
-                             [](const finding& f) { return std::string(to_string(f.kind)); })
-      .def_property_readonly("severity",
-                             [](const finding& f) { return std::string(to_string(f.level)); })
-      .def_readonly("tasks", &finding::tasks)
-      .def_readonly("first", &finding::first)
-      .def_readonly("last", &finding::last)
-      .def_readonly("subject", &finding::subject)
-      .def_readonly("load", &finding::load)
-      .def_readonly("message_vi", &finding::message_vi)
-      .def_readonly("message_en", &finding::message_en)
-      .def_property_readonly("file", [](const finding& f) { return f.where.file; })
-      .def_property_readonly("line", [](const finding& f) { return f.where.line; })
+      .def_property_readonly(
+          "kind", [](const finding& f) { return std::string(to_string(f.kind)); },
+          "What was found: \"invalid_time\", \"overload\", \"dependency_order\", … "
+          "(docs/plans.md).")
+      .def_property_readonly(
+          "severity", [](const finding& f) { return std::string(to_string(f.level)); },
+          "\"error\", \"warning\" or \"info\".")
+      .def_readonly("tasks", &finding::tasks, "Ids of the tasks involved, in plan order.")
+      .def_readonly("first", &finding::first,
+                    "First day concerned (datetime.date, inclusive), or None.")
+      .def_readonly("last", &finding::last,
+                    "Last day concerned (datetime.date, inclusive), or None.")
+      .def_readonly("subject", &finding::subject, "The unit or resource concerned (\"\" if none).")
+      .def_readonly("load", &finding::load,
+                    "Peak load (overload, resource_conflict, coarse_overlap); 0 otherwise.")
+      .def_readonly("message_vi", &finding::message_vi, "The finding in Vietnamese.")
+      .def_readonly("message_en", &finding::message_en, "The finding in English.")
+      .def_property_readonly(
+          "file", [](const finding& f) { return f.where.file; },
+          "Source file of the first task involved.")
+      .def_property_readonly(
+          "line", [](const finding& f) { return f.where.line; },
+          "Source line (or row) of the first task involved.")
       .def("__repr__", [](const finding& f) {
         return "Finding(" + std::string(to_string(f.level)) + ", " +
                std::string(to_string(f.kind)) + ", " +
@@ -184,19 +208,25 @@ void register_plan(py::module_& m) {
       .def_static("from_yaml", &plan::from_yaml_file, py::arg("path"), py::kw_only(),
                   py::arg("year") = std::nullopt, "Reads a plan from a YAML file.")
       .def_static("from_yaml_text", &plan::from_yaml, py::arg("text"),
-                  py::arg("source") = "<string>", py::kw_only(), py::arg("year") = std::nullopt)
+                  py::arg("source") = "<string>", py::kw_only(), py::arg("year") = std::nullopt,
+                  "Reads a plan from YAML text; source names it in messages; year: the plan's year "
+                  "for dates without one.")
       .def_static("from_csv", &plan::from_csv_file, py::arg("path"), py::kw_only(), py::arg("year"),
                   "Reads a plan from a CSV file with named columns.")
       .def_static("from_csv_text", &plan::from_csv, py::arg("text"), py::kw_only(), py::arg("year"),
-                  py::arg("source") = "<string>")
+                  py::arg("source") = "<string>",
+                  "Reads a plan from CSV text with named columns; year: the plan's year for dates "
+                  "without one.")
       .def_static("_from_table_text", &plan::from_table, py::arg("text"), py::arg("year"),
                   py::arg("source") = "<string>")
       .def_static("_from_rows", &plan::from_rows, py::arg("header"), py::arg("rows"),
                   py::arg("year"), py::arg("source") = "<table>",
                   py::arg("lines") = std::vector<std::size_t>{})
       .def("__len__", &plan::size)
-      .def_property_readonly("tasks", &plan::tasks)
-      .def_property_readonly("units", &plan::units)
+      .def_property_readonly("tasks", &plan::tasks, "The tasks, in plan order.")
+      .def_property_readonly(
+          "units", &plan::units,
+          "The units (đơn vị) named as leads or supports, normalised, in first-seen order.")
       .def("__getitem__",
            [](const plan& p, const py::object& key) -> plan_task {
              if (py::isinstance<py::str>(key)) {
@@ -265,48 +295,49 @@ void register_plan(py::module_& m) {
           "Writes the plan as iCalendar (.ics) to path, or returns the text when path is None.");
 
   m.def(
-      "_overload_kernel",
-      [](py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> groups,
-         py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> starts,
-         py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> past_ends,
-         py::array_t<double, py::array::c_style | py::array::forcecast> weights, double capacity) {
-        const auto n = static_cast<std::size_t>(groups.size());
-        if (static_cast<std::size_t>(starts.size()) != n ||
-            static_cast<std::size_t>(past_ends.size()) != n ||
-            static_cast<std::size_t>(weights.size()) != n) {
-          throw spec_error("groups, starts, past_ends and weights must have the same length");
+      "_find_overloads",
+      [](const py::array& units,
+         const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& starts,
+         const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& ends,
+         const std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>>&
+             weights,
+         double capacity, unsigned threads) {
+        // uint32 codes are read in place; other integer codes go through int64 (no copy when
+        // they are int64 already). The mask is written straight into the returned array.
+        const bool u32 = units.dtype().is(py::dtype::of<std::uint32_t>());
+        py::array_t<std::uint32_t, py::array::c_style> units32;
+        py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> units64;
+        std::size_t n = 0;
+        if (u32) {
+          units32 = py::array_t<std::uint32_t, py::array::c_style>::ensure(units);
+          n = static_cast<std::size_t>(units32.size());
+        } else {
+          units64 =
+              py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(units);
+          if (!units64) throw spec_error("units must be an array of integer codes");
+          n = static_cast<std::size_t>(units64.size());
         }
-        std::vector<detail::sweep_item> items(n);
-        std::uint32_t max_group = 0;
-        const auto* g = groups.data();
-        const auto* s = starts.data();
-        const auto* e = past_ends.data();
-        const auto* w = weights.data();
-        for (std::size_t i = 0; i < n; ++i) {
-          const auto wt = static_cast<std::int64_t>(std::llround(w[i] * 1000));
-          items[i] = {
-              g[i], s[i] + 3'000'000, e[i] + 3'000'000, wt, wt, static_cast<std::uint32_t>(i)};
-          max_group = std::max(max_group, g[i]);
-        }
-        std::vector<std::int64_t> cap(n ? max_group + 1 : 0,
-                                      static_cast<std::int64_t>(std::llround(capacity * 1000)));
+        std::span<const double> w;
+        if (weights) w = {weights->data(), static_cast<std::size_t>(weights->size())};
+        const std::span<const std::int64_t> s(starts.data(),
+                                              static_cast<std::size_t>(starts.size()));
+        const std::span<const std::int64_t> e(ends.data(), static_cast<std::size_t>(ends.size()));
         py::array_t<bool> mask(static_cast<py::ssize_t>(n));
-        auto* mk = mask.mutable_data();
+        const std::span<std::uint8_t> out(reinterpret_cast<std::uint8_t*>(mask.mutable_data()), n);
+        const overload_options o{.capacity = capacity, .threads = threads};
         {
-          py::gil_scoped_release release;  // only C++ buffers are touched below
-          const auto runs = detail::sweep_overloads(items, cap);
-          std::fill(mk, mk + n, false);
-          for (const auto& r : runs) {
-            if (!r.certain) continue;
-            for (auto t : r.tasks) mk[t] = true;
+          py::gil_scoped_release release;  // only the arrays' buffers are touched below
+          if (u32) {
+            find_overloads(std::span<const std::uint32_t>(units32.data(), n), s, e, w, out, o);
+          } else {
+            find_overloads(std::span<const std::int64_t>(units64.data(), n), s, e, w, out, o);
           }
         }
         return mask;
       },
-      py::arg("groups"), py::arg("starts"), py::arg("past_ends"), py::arg("weights"),
-      py::arg("capacity"),
-      "The sweep kernel: a mask of the intervals [start, past_end) active on some day where the "
-      "weights of their group exceed capacity (days as integers offset to >= -3,000,000).");
+      py::arg("units"), py::arg("starts"), py::arg("ends"), py::arg("weights"), py::arg("capacity"),
+      py::arg("threads"),
+      "find_overloads on arrays already checked by khuyenhoc.find_overloads (see there).");
 }
 
 }  // namespace khuyenhoc::python

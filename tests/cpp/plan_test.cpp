@@ -8,9 +8,11 @@
 #include <boost/date_time/gregorian/gregorian.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -361,6 +363,113 @@ TEST(plan_sweep, matches_brute_force) {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// find_overloads against a brute-force pairwise reference
+// ---------------------------------------------------------------------------------------------
+
+// Task i is overloaded when, on some day d of [s_i, e_i), the weights (thousandths) of the tasks
+// j of its unit with s_j <= d < e_j sum to more than the capacity: every pair of tasks compared.
+std::vector<std::uint8_t> brute_overloads(const std::vector<std::int64_t>& u,
+                                          const std::vector<std::int64_t>& s,
+                                          const std::vector<std::int64_t>& e,
+                                          const std::vector<double>& w, double capacity) {
+  const auto cap = std::llround(capacity * 1000);
+  std::vector<std::uint8_t> out(u.size(), 0);
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    for (auto d = s[i]; d < e[i] && !out[i]; ++d) {
+      long long load = 0;
+      for (std::size_t j = 0; j < u.size(); ++j) {
+        if (u[j] == u[i] && s[j] <= d && d < e[j]) {
+          load += w.empty() ? 1000 : std::llround(w[j] * 1000);
+        }
+      }
+      out[i] = load > cap ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+TEST(find_overloads, matches_brute_force) {
+  std::mt19937_64 rng(6);
+  const double weights[] = {1.0, 0.5, 0.25, 0.3, 0.0, 1.5};
+  const double capacities[] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0};
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t n = 1 + rng() % 60;
+    const std::int64_t span = round % 3 == 0 ? 4000 : 40;  // long periods: the sorted path
+    const std::int64_t n_units = 1 + static_cast<std::int64_t>(rng() % 4);
+    const bool sparse_ids = round % 5 == 0;  // codes far apart: renumbered internally
+    std::vector<std::int64_t> u(n), s(n), e(n);
+    std::vector<double> w;
+    if (round % 2 == 1) w.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      u[i] = static_cast<std::int64_t>(rng() % n_units) * (sparse_ids ? 1'000'000'007 : 1);
+      s[i] = -20 + static_cast<std::int64_t>(rng() % span);
+      const auto len = rng() % 7 == 0 ? 0 : 1 + static_cast<std::int64_t>(rng() % (span / 4));
+      e[i] = s[i] + len;  // zero-length tasks too; many share a start or end day
+      if (!w.empty()) w[i] = weights[rng() % 6];
+    }
+    const double cap = capacities[rng() % 6];
+    const auto expect = brute_overloads(u, s, e, w, cap);
+    for (unsigned threads : {1U, 3U}) {
+      const auto got = khuyenhoc::find_overloads(u, s, e, w, {.capacity = cap, .threads = threads});
+      ASSERT_EQ(got, expect) << "round " << round << " capacity " << cap;
+    }
+  }
+}
+
+TEST(find_overloads, half_open_boundaries) {
+  // [1, 5) and [5, 9) share no day; [4, 6) overlaps both; a zero-length task never counts.
+  const std::vector<std::int64_t> u{0, 0, 1, 1, 1, 2, 2};
+  const std::vector<std::int64_t> s{1, 5, 1, 5, 4, 3, 3};
+  const std::vector<std::int64_t> e{5, 9, 5, 9, 6, 3, 4};
+  EXPECT_EQ(khuyenhoc::find_overloads(u, s, e), (std::vector<std::uint8_t>{0, 0, 1, 1, 1, 0, 0}));
+  // Supporting weights: on day 4, 1 + 0.5 is over capacity 1; on day 5, 0.5 + 0.5 is not.
+  const std::vector<double> w{1, 0.5, 1, 0.5, 0.5, 1, 1};
+  EXPECT_EQ(khuyenhoc::find_overloads(u, s, e, w, {.capacity = 1.0}),
+            (std::vector<std::uint8_t>{0, 0, 1, 0, 1, 0, 0}));
+  // uint32 codes give the same answer.
+  const std::vector<std::uint32_t> u32(u.begin(), u.end());
+  std::vector<std::uint8_t> out(u.size(), 7);
+  khuyenhoc::find_overloads(std::span<const std::uint32_t>(u32), s, e, w, out, {.capacity = 1.0});
+  EXPECT_EQ(out, (std::vector<std::uint8_t>{0, 0, 1, 0, 1, 0, 0}));
+}
+
+TEST(find_overloads, threads_do_not_change_the_answer) {
+  std::mt19937_64 rng(9);
+  const std::size_t n = 200'000;
+  std::vector<std::int64_t> u(n), s(n), e(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    u[i] = static_cast<std::int64_t>(rng() % 4000);
+    s[i] = static_cast<std::int64_t>(rng() % 365);
+    e[i] = s[i] + 1 + static_cast<std::int64_t>(rng() % 14);
+  }
+  const auto one = khuyenhoc::find_overloads(u, s, e, {}, {.threads = 1});
+  EXPECT_EQ(khuyenhoc::find_overloads(u, s, e, {}, {.threads = 4}), one);
+  EXPECT_NE(std::count(one.begin(), one.end(), 1), 0);
+  EXPECT_NE(std::count(one.begin(), one.end(), 0), 0);
+}
+
+TEST(find_overloads, bad_input_is_located) {
+  const std::vector<std::int64_t> u{0, 1}, s{1, 5}, e{3, 4};
+  try {
+    (void)khuyenhoc::find_overloads(u, s, e);
+    FAIL() << "expected data_error";
+  } catch (const khuyenhoc::data_error& x) {
+    EXPECT_THAT(x.what(), HasSubstr("task 1"));
+    EXPECT_THAT(x.what(), HasSubstr("before it starts"));
+  }
+  const std::vector<std::int64_t> neg{0, -2}, ok_e{3, 6};
+  EXPECT_THROW((void)khuyenhoc::find_overloads(neg, s, ok_e), khuyenhoc::data_error);
+  const std::vector<double> bad_w{1.0, -0.5};
+  EXPECT_THROW((void)khuyenhoc::find_overloads(u, s, ok_e, bad_w), khuyenhoc::data_error);
+  const std::vector<std::int64_t> short_s{1};
+  EXPECT_THROW((void)khuyenhoc::find_overloads(u, short_s, ok_e), khuyenhoc::data_error);
+  EXPECT_THROW((void)khuyenhoc::find_overloads(u, s, ok_e, {}, {.capacity = -1}),
+               khuyenhoc::spec_error);
+  const std::vector<std::int64_t> far_s{0, -(std::int64_t{1} << 40)};
+  EXPECT_THROW((void)khuyenhoc::find_overloads(u, far_s, ok_e), khuyenhoc::data_error);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -100,29 +100,92 @@ def _brute_force(groups, starts, ends, weights, capacity):
     return mask
 
 
-@settings(max_examples=150, deadline=None)
+def _pairwise(units, starts, ends, weights, capacity):
+    # Task i is overloaded when on a day of [s_i, e_i) the weights of its unit's tasks active
+    # that day (every other task compared) sum to more than the capacity.
+    out = np.zeros(len(units), dtype=bool)
+    for i in range(len(units)):
+        for day in range(starts[i], ends[i]):
+            load = sum(
+                weights[j]
+                for j in range(len(units))
+                if units[j] == units[i] and starts[j] <= day < ends[j]
+            )
+            if load > capacity + 1e-9:
+                out[i] = True
+                break
+    return out
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(
             st.integers(0, 3),
-            st.integers(0, 40),
-            st.integers(1, 8),
-            st.sampled_from([1.0, 0.5]),
+            st.integers(-5, 40),
+            st.integers(0, 8),  # zero-length tasks too
+            st.sampled_from([1.0, 0.5, 0.25, 0.0, 1.5]),
         ),
         min_size=1,
         max_size=40,
     ),
-    st.sampled_from([1.0, 1.5, 2.0, 3.0]),
+    st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0]),
+    st.booleans(),
 )
-def test_overload_kernel_matches_brute_force(tasks, capacity):
-    groups = [t[0] for t in tasks]
+def test_find_overloads_matches_pairwise(tasks, capacity, weighted):
+    units = [t[0] for t in tasks]
     starts = [t[1] for t in tasks]
     ends = [t[1] + t[2] for t in tasks]
-    weights = [t[3] for t in tasks]
-    got = kh._core._overload_kernel(
-        np.array(groups), np.array(starts), np.array(ends), np.array(weights), capacity
+    weights = [t[3] for t in tasks] if weighted else [1.0] * len(tasks)
+    got = kh.find_overloads(
+        np.array(units, dtype=np.uint32 if weighted else np.int64),
+        np.array(starts),
+        np.array(ends),
+        np.array(weights) if weighted else None,
+        capacity,
     )
-    np.testing.assert_array_equal(got, _brute_force(groups, starts, ends, weights, capacity))
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got, _pairwise(units, starts, ends, weights, capacity))
+    again = kh.find_overloads(units, starts, ends, weights, capacity=capacity, threads=3)
+    np.testing.assert_array_equal(again, got)
+
+
+def test_find_overloads_dates_and_boundaries():
+    # A task ending (exclusive) on 30/9 and one starting 30/9 do not overlap; a third does.
+    d = np.datetime64
+    starts = np.array([d("2024-09-20"), d("2024-09-30"), d("2024-09-29"), d("2024-09-01")])
+    ends = np.array([d("2024-09-30"), d("2024-10-05"), d("2024-10-01"), d("2024-09-01")])
+    assert kh.find_overloads([0, 0, 1, 0], starts, ends).tolist() == [False] * 4
+    got = kh.find_overloads([0, 0, 0, 0], starts, ends)
+    assert got.tolist() == [True, True, True, False]  # the zero-length task never counts
+    as_dates = [dt.date.fromisoformat(str(x)) for x in starts]
+    ends_dates = [dt.date.fromisoformat(str(x)) for x in ends]
+    assert kh.find_overloads([0, 0, 0, 0], as_dates, ends_dates).tolist() == got.tolist()
+    # A supporting role (0.5) with a lead task fits capacity 1.5 but not 1.
+    w = [1.0, 0.5, 0.5, 1.0]
+    assert kh.find_overloads([0, 0, 1, 1], starts, ends, w, capacity=1.5).tolist() == [False] * 4
+    assert kh.find_overloads([0, 0, 1, 1], starts, ends, w, capacity=1).tolist() == [False] * 4
+    same = [2, 2, 2, 2]
+    assert kh.find_overloads(same, starts, ends, w, capacity=1.5).tolist() == [False] * 4
+    # On 29/9: 1 + 0.5 > 1 (tasks 0 and 2); on 30/9: 0.5 + 0.5 is not over 1.
+    assert kh.find_overloads(same, starts, ends, w).tolist() == [True, False, True, False]
+
+
+def test_find_overloads_errors_name_the_task():
+    with pytest.raises(kh.DataError, match="task 1.*before it starts"):
+        kh.find_overloads([0, 0], [1, 5], [3, 4])
+    with pytest.raises(kh.DataError, match="task 0.*negative"):
+        kh.find_overloads([-1, 0], [1, 5], [3, 6])
+    with pytest.raises(kh.DataError, match="task 1.*weight"):
+        kh.find_overloads([0, 0], [1, 5], [3, 6], [1.0, float("nan")])
+    with pytest.raises(kh.DataError, match="same length"):
+        kh.find_overloads([0, 0], [1], [3, 6])
+    with pytest.raises(kh.SpecError, match="capacity"):
+        kh.find_overloads([0, 0], [1, 5], [3, 6], capacity=-1)
+    with pytest.raises(TypeError, match="units"):
+        kh.find_overloads([0.5, 1.0], [1, 5], [3, 6])
+    with pytest.raises(TypeError, match="starts"):
+        kh.find_overloads([0, 1], [1.5, 5], [3, 6])
 
 
 @settings(max_examples=60, deadline=None)
