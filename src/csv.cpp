@@ -98,7 +98,7 @@ class tokenizer {
   }
 
  private:
-  static constexpr std::size_t kReportEvery = std::size_t{16} << 20;
+  static constexpr std::size_t kReportEvery = std::size_t{1} << 20;  // progress every MB
 
   // `offset1` is a 1-based byte offset into the text (0: no column).
   [[nodiscard]] location loc(std::size_t line, std::size_t offset1) const {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from . import _core
 from ._core import Findings, Plan
 
 
@@ -61,7 +62,10 @@ def _findings_repr_html(self: Findings) -> str:
             cols["last"][i] or "",
             ", ".join(cols["tasks"][i]),
             cols["subject"][i],
-            cols["message_vi"][i] + "<br><i>" + html.escape(cols["message_en"][i]) + "</i>",
+            html.escape(cols["message_vi"][i])
+            + "<br><i>"
+            + html.escape(cols["message_en"][i])
+            + "</i>",
         ]
         tds = "".join(
             f"<td>{c if k == 6 else html.escape(str(c))}</td>" for k, c in enumerate(cells)
@@ -89,3 +93,55 @@ def _plan_to_pandas(self: Plan) -> Any:
             "time_error": [t.time_error for t in self.tasks],
         }
     )
+
+
+def _day_numbers(values: Any, name: str) -> Any:
+    import numpy as np
+
+    a = np.asarray(values)
+    if a.dtype == object:  # datetime.date objects
+        a = np.asarray(values, dtype="datetime64[D]")
+    if a.dtype.kind == "M":
+        return a.astype("datetime64[D]").view(np.int64)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer day numbers or dates, not {a.dtype}")
+    return a
+
+
+def find_overloads(
+    units: Any,
+    starts: Any,
+    ends: Any,
+    weights: Any = None,
+    capacity: float = 1.0,
+    *,
+    threads: int = 0,
+) -> Any:
+    """Which tasks are in an overload: a boolean numpy array, True for task i when on some day of
+    its half-open period [starts[i], ends[i]) the total weight of the active tasks of its unit
+    exceeds `capacity` (at capacity 1 with unit weights: the tasks that overlap another task of
+    their unit).
+
+    units: integer unit codes >= 0 (e.g. from pandas.factorize). starts, ends: integer day
+    numbers or dates (numpy datetime64, datetime.date); ends are exclusive, so a task ending on
+    day d and one starting on d do not overlap. weights: the load of each task (default 1;
+    supporting roles weigh less); weights and capacity are rounded to thousandths. Zero-length
+    tasks carry no load and are never marked. threads: 0 for the hardware's; the answer does not
+    depend on it. Same kernel as Plan.check's overload finding: O(n) (docs/plans.md).
+
+    Raises khuyenhoc.DataError naming the task for arrays of different lengths, an end before
+    its start, a negative unit or weight; SpecError for a negative capacity; TypeError for
+    non-integer units or days.
+    """
+    import numpy as np
+
+    u = np.asarray(units)
+    if u.dtype.kind not in "iub":
+        raise TypeError(f"units must be integer codes, not {u.dtype}")
+    s = _day_numbers(starts, "starts")
+    e = _day_numbers(ends, "ends")
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    for name, a in (("units", u), ("starts", s), ("ends", e), ("weights", w)):
+        if a is not None and a.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional")
+    return _core._find_overloads(u, s, e, w, float(capacity), int(threads))

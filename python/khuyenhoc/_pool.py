@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from . import _core
+from ._progress import ProgressArg, reporter
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -159,3 +161,44 @@ def from_dict(columns: Mapping[str, Sequence[Any] | np.ndarray], id: str = "id")
     for name, values in columns.items():
         specs.append(_spec_for(str(name), values, False if name == id else None))
     return _core.Pool._from_columns(specs, id)
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    id: str = "id",
+    schema: Mapping[str, str] | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    na_values: Sequence[str] | None = None,
+    threads: int = 0,
+    progress: ProgressArg = False,
+) -> _core.Pool:
+    """Reads a CSV file into a Pool.
+
+    UTF-8 with or without BOM; ',' or ';' separated (detected); with ';', decimal commas
+    ("9,1"); NFC or NFD text (normalised to NFC); dates dd/mm/yyyy or yyyy-mm-dd; list cells split
+    on '|' (or ';' for columns the schema declares as "list"). ``schema`` maps column names to
+    types (number, integer, boolean, date, category, text, list); other columns are inferred.
+    Raises khuyenhoc.Error subclasses whose message names file, line, column and value.
+
+    ``progress`` (off by default): True shows a tqdm bar (or a stderr line without tqdm); a
+    callable ``f(phase, done, total)`` is called with phase "reading" (bytes of the file, about
+    once per MB, the last call with done == total) and then once with phase "rows"
+    (done == total == the number of rows read).
+    """
+    report = reporter(progress, f"read_csv {os.fspath(path)}")
+    raw = None if report is None else (lambda done, total: report("reading", done, total))
+    pool = _core.read_csv(
+        os.fspath(path),
+        id=id,
+        schema=dict(schema) if schema is not None else None,
+        sep=sep,
+        decimal=decimal,
+        na_values=list(na_values) if na_values is not None else None,
+        threads=threads,
+        progress=raw,
+    )
+    if report is not None:
+        report("rows", len(pool), len(pool))
+    return pool

@@ -1,5 +1,11 @@
-"""Plots of plans (needs matplotlib, imported only when this module is): a Gantt chart with the
-findings of Plan.check highlighted.
+"""Plots for notebooks (needs matplotlib, imported only when this module is; ``import khuyenhoc``
+alone needs only numpy). Every function draws on ``ax=`` (or a new figure) and returns the
+matplotlib Axes.
+
+- ``gantt(plan, findings)``: a Gantt chart of a plan with the findings of Plan.check highlighted;
+- ``score_distribution(scores)``: histogram of the total scores (phân bố điểm);
+- ``seats_and_cutoffs(selection)``: seats per group and the cut-off score (điểm chuẩn);
+- ``rejection_reasons(verdicts)``: nominees failing each eligibility rule (lý do không đạt).
 
 >>> import khuyenhoc as kh
 >>> from khuyenhoc.plot import gantt
@@ -10,7 +16,10 @@ findings of Plan.check highlighted.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from ._core import Findings, Plan
 
@@ -37,9 +46,9 @@ def gantt(
     worst: dict[str, str] = {}
     rank = {"error": 0, "warning": 1, "info": 2}
     for f in findings or []:
-        for t in f.tasks:
-            if t not in worst or rank[f.severity] < rank[worst[t]]:
-                worst[t] = f.severity
+        for tid in f.tasks:
+            if tid not in worst or rank[f.severity] < rank[worst[tid]]:
+                worst[tid] = f.severity
     labels = []
     all_days = []
     for row, t in enumerate(plan.tasks):
@@ -76,4 +85,192 @@ def gantt(
     return ax
 
 
-__all__ = ["gantt"]
+def _new_axes(ax: Any, size: tuple[float, float]) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def score_distribution(
+    scores: Any,
+    *,
+    ax: Any = None,
+    bins: int = 30,
+    by_level: bool = False,
+    marks: Mapping[str, float] | None = None,
+    title: str = "Phân bố tổng điểm (score distribution)",
+) -> Any:
+    """Histogram of total scores: the ``total`` of a ScoreTable, the ``score`` column of a
+    Selection, or any array / Series of numbers. Missing totals (NaN: unclassifiable) are left
+    out and counted in the legend.
+
+    ``bins`` equal-width bins over the range of the scores. With ``by_level=True`` and a
+    ScoreTable, the bars are stacked by level (xếp loại), one colour per level that has
+    nominees. ``marks`` draws labelled vertical lines, e.g. ``{"điểm sàn": 60}``.
+    Returns the Axes.
+    """
+    table = getattr(scores, "table", None)
+    if table is not None and hasattr(table, "columns") and "score" in table.columns:
+        values = np.asarray(table["score"], dtype=np.float64)  # a Selection
+    else:
+        values = np.asarray(getattr(scores, "total", scores), dtype=np.float64)
+    ax = _new_axes(ax, (8, 4))
+    present = ~np.isnan(values)
+    missing = int((~present).sum())
+    finite = values[present]
+    edges = np.histogram_bin_edges(finite if len(finite) else np.zeros(1), bins=bins)
+    if by_level and hasattr(scores, "level_index") and hasattr(scores, "level_names"):
+        index = np.asarray(scores.level_index)
+        groups = [
+            (name, present & (index == k)) for k, name in enumerate(scores.level_names)
+        ] + [("không xếp loại (no level)", present & (index < 0))]
+        groups = [(name, mask) for name, mask in groups if mask.any()]
+        ax.hist(
+            [values[mask] for _, mask in groups],
+            bins=edges,
+            stacked=True,
+            label=[name for name, _ in groups],
+        )
+    else:
+        ax.hist(finite, bins=edges, color="#4c72b0", label=f"{len(finite):,} nominees")
+    for label, x in (marks or {}).items():
+        ax.axvline(x, color="#d62728", linestyle="--", linewidth=1.2, label=f"{label}: {x:g}")
+    if missing:
+        ax.plot([], [], " ", label=f"{missing:,} without a total")
+    ax.set_xlabel("Tổng điểm (total score)")
+    ax.set_ylabel("Số hồ sơ (nominees)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def _outcomes(selection: Any) -> Any:
+    out = getattr(selection, "outcomes", selection)
+    if not hasattr(out, "columns"):
+        import pandas as pd
+
+        out = pd.DataFrame(
+            out, columns=["level", "group", "nominees", "eligible", "quota", "selected", "cutoff"]
+        )
+    return out
+
+
+def seats_and_cutoffs(
+    selection: Any,
+    *,
+    ax: Any = None,
+    level: str | None = None,
+    sort: str = "group",
+    title: str = "Chỉ tiêu và điểm chuẩn theo nhóm (seats and cut-off per group)",
+) -> Any:
+    """Per group: bars of seats (chỉ tiêu: the quota, light) and selected nominees (dark), and
+    the cut-off score (điểm chuẩn: the lowest selected score) as markers on a second y axis.
+
+    ``selection`` is a Selection (or its ``outcomes`` DataFrame). With award levels, ``level``
+    picks one; by default the levels are added up and the cut-off is the lowest over the
+    levels. ``sort``: "group" (as in the outcomes), "seats" or "cutoff" (descending). Returns
+    the Axes of the bars; the cut-off axis is ``ax.cutoff_axes``.
+    """
+    out = _outcomes(selection)
+    if level is not None:
+        if level not in set(out["level"]):
+            raise ValueError(f"no level {level!r} in the selection (levels: {sorted(set(out['level']))})")
+        out = out[out["level"] == level]
+    groups: list[str] = []
+    quota: dict[str, float] = {}
+    chosen: dict[str, float] = {}
+    cutoff: dict[str, float] = {}
+    for row in out.itertuples(index=False):
+        g = str(row.group)
+        if g not in quota:
+            groups.append(g)
+            quota[g] = chosen[g] = 0.0
+            cutoff[g] = np.nan
+        quota[g] += float(row.quota)
+        chosen[g] += float(row.selected)
+        c = float(row.cutoff)
+        if not np.isnan(c):
+            cutoff[g] = c if np.isnan(cutoff[g]) else min(cutoff[g], c)
+    if sort == "seats":
+        groups.sort(key=lambda g: -quota[g])
+    elif sort == "cutoff":
+        groups.sort(key=lambda g: -np.nan_to_num(cutoff[g], nan=-np.inf))
+    elif sort != "group":
+        raise ValueError(f'sort must be "group", "seats" or "cutoff", not {sort!r}')
+    ax = _new_axes(ax, (max(6.0, 0.45 * len(groups) + 2), 4.5))
+    x = np.arange(len(groups))
+    ax.bar(x, [quota[g] for g in groups], width=0.8, color="#c6dbef", label="chỉ tiêu (seats)")
+    ax.bar(x, [chosen[g] for g in groups], width=0.5, color="#2171b5", label="được chọn (selected)")
+    ax.set_xticks(x)
+    ax.set_xticklabels(groups, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("Số suất (seats)")
+    ax.set_title(title)
+    twin = ax.twinx()
+    twin.plot(
+        x, [cutoff[g] for g in groups], "D", color="#d62728", label="điểm chuẩn (cut-off)"
+    )
+    twin.set_ylabel("Điểm chuẩn (cut-off score)")
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = twin.get_legend_handles_labels()
+    ax.legend(handles + h2, labels + l2, fontsize=8, loc="upper right")
+    ax.cutoff_axes = twin
+    return ax
+
+
+def rejection_reasons(
+    verdicts: Any,
+    *,
+    ax: Any = None,
+    mode: str = "total",
+    rule_labels: Mapping[str, str] | None = None,
+    title: str = "Lý do không đạt (nominees failing each rule)",
+) -> Any:
+    """Horizontal bars per eligibility rule, in rule order: nominees who fail it (dark) and whose
+    result is unknown (light, e.g. a missing value).
+
+    ``verdicts`` is a Verdicts, its ``funnel`` (a list of dicts) or a DataFrame with columns
+    rule, failed, unknown. ``mode``: "total" counts every nominee failing each rule (needs a
+    Verdicts: one nominee can fail several rules); "funnel" counts, rule after rule, only those
+    still in the running (the funnel: each rejected nominee once). ``rule_labels`` renames the
+    rules on the axis (e.g. to their descriptions). Returns the Axes.
+    """
+    if mode not in ("total", "funnel"):
+        raise ValueError(f'mode must be "total" or "funnel", not {mode!r}')
+    rules: list[str]
+    failed: list[int]
+    unknown: list[int]
+    if mode == "total":
+        if not hasattr(verdicts, "status"):
+            raise TypeError('mode="total" needs a Verdicts; pass mode="funnel" for a funnel')
+        status = np.asarray(verdicts.status)
+        rules = list(verdicts.rule_ids)
+        failed = [int(x) for x in (status == 1).sum(axis=0)]
+        unknown = [int(x) for x in (status == 2).sum(axis=0)]
+    else:
+        funnel = getattr(verdicts, "funnel", verdicts)
+        if hasattr(funnel, "to_dict"):
+            funnel = funnel.to_dict("records")
+        steps: Sequence[Mapping[str, Any]] = list(funnel)
+        rules = [str(s["rule"]) for s in steps]
+        failed = [int(s["failed"]) for s in steps]
+        unknown = [int(s["unknown"]) for s in steps]
+    labels = [(rule_labels or {}).get(r, r) for r in rules]
+    ax = _new_axes(ax, (8, 0.45 * max(len(rules), 3) + 1.5))
+    y = np.arange(len(rules))
+    ax.barh(y, failed, color="#cb181d", label="không đạt (fail)")
+    ax.barh(y, unknown, left=failed, color="#fcae91", label="chưa xác định (unknown)")
+    for yi, (f, u) in enumerate(zip(failed, unknown)):
+        ax.text(f + u, yi, f" {f + u:,}", va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlabel("Số hồ sơ (nominees)")
+    ax.set_title(title + (" — funnel" if mode == "funnel" else ""))
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+__all__ = ["gantt", "rejection_reasons", "score_distribution", "seats_and_cutoffs"]

@@ -197,7 +197,9 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
           [](const pool& p, const std::string& name) {
             return std::string(to_string(p[name].type()));
           },
-          py::arg("name"))
+          py::arg("name"),
+          "The type of a column: \"number\", \"integer\", \"boolean\", \"date\", \"category\", "
+          "\"text\" or \"category_list\". Raises SchemaError for an unknown column.")
       .def("row_of", &pool::row_of, py::arg("id"), "Row position of a nominee id, or None.")
       .def(
           "take",
@@ -240,7 +242,7 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
       "read_csv",
       [](const std::string& path, const std::string& id, const py::object& schema,
          const py::object& sep, const py::object& decimal, const py::object& na_values,
-         unsigned threads) {
+         unsigned threads, const py::object& progress) {
         csv_options opt;
         opt.id_column = id;
         if (!schema.is_none()) {
@@ -253,19 +255,30 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
         if (!decimal.is_none()) opt.decimal = decimal.cast<char>();
         if (!na_values.is_none()) opt.na_values = na_values.cast<std::vector<std::string>>();
         opt.threads = threads;
+        if (!progress.is_none()) {
+          // The reader calls this on the calling thread (about once per MB) with the GIL
+          // released: take the GIL for the Python call. A Python exception propagates as
+          // error_already_set and stops the read.
+          opt.progress = [&progress](std::size_t done, std::size_t total) {
+            py::gil_scoped_acquire gil;
+            progress(done, total);
+          };
+        }
         py::gil_scoped_release release;  // all arguments converted; the reader touches no Python
         return read_csv(path, opt);
       },
       py::arg("path"), py::kw_only(), py::arg("id") = "id", py::arg("schema") = py::none(),
       py::arg("sep") = py::none(), py::arg("decimal") = py::none(),
-      py::arg("na_values") = py::none(), py::arg("threads") = 0U,
+      py::arg("na_values") = py::none(), py::arg("threads") = 0U, py::arg("progress") = py::none(),
       R"doc(Reads a CSV file into a Pool.
 
 UTF-8 with or without BOM; ',' or ';' separated (detected); with ';', decimal commas ("9,1");
 NFC or NFD text (normalised to NFC); dates dd/mm/yyyy or yyyy-mm-dd; list cells split on '|'
 (or ';' for columns the schema declares as "list"). `schema` maps column names to types
 (number, integer, boolean, date, category, text, list); other columns are inferred.
-Raises khuyenhoc.Error subclasses whose message names file, line, column and value.)doc");
+Raises khuyenhoc.Error subclasses whose message names file, line, column and value.
+`progress`: None or a callable f(bytes_done, bytes_total) called with the GIL held while the
+file is tokenized (khuyenhoc.read_csv wraps this with progress=True / f(phase, done, total)).)doc");
 
   m.def(
       "generate_pool",

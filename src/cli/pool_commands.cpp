@@ -27,9 +27,13 @@ std::vector<std::string> split_list(const std::string& s) {
 }  // namespace
 
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what) {
-  return [what = std::move(what)](std::size_t done, std::size_t total) {
-    const int pct = total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(done) /
-                                                        static_cast<double>(total));
+  return [what = std::move(what), last = -1](std::size_t done, std::size_t total) mutable {
+    const int pct =
+        total == 0
+            ? 100
+            : static_cast<int>(100.0 * static_cast<double>(done) / static_cast<double>(total));
+    if (pct == last) return;  // the reader reports every MB: print only a new percent
+    last = pct;
     std::cerr << "\r" << what << ": " << pct << "%" << (done >= total ? "\n" : "") << std::flush;
   };
 }

@@ -195,3 +195,23 @@ TEST(csv, quote_only_when_needed) {
   EXPECT_EQ(csv_quote("a;b", ';'), "\"a;b\"");
   EXPECT_EQ(csv_quote("a;b", ','), "a;b");
 }
+
+TEST(csv, progress_reports_monotone_bytes_about_once_per_megabyte) {
+  // About 3 MB of rows: a few reports, done never decreasing, the last one done == total.
+  std::string text = "id,x\n";
+  for (int i = 0; text.size() < (std::size_t{3} << 20); ++i)
+    text += "HS" + std::to_string(i) + "," + std::to_string(i % 97) + ".5\n";
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  csv_options opt;
+  opt.progress = [&](std::size_t done, std::size_t total) { calls.emplace_back(done, total); };
+  const auto p = read_csv_text(text, opt);
+  ASSERT_GE(calls.size(), 3U);
+  for (std::size_t k = 0; k < calls.size(); ++k) {
+    EXPECT_EQ(calls[k].second, text.size());
+    if (k > 0) {
+      EXPECT_LE(calls[k - 1].first, calls[k].first);
+    }
+  }
+  EXPECT_EQ(calls.back().first, text.size());
+  EXPECT_GT(p.size(), 0U);
+}
