@@ -3,7 +3,8 @@
 #  1. generates a province-wide synthetic pool of 200,000 nominees (deterministic by seed),
 #  2. loads it and prints a summary per district,
 #  3. scores it with the bundled criteria set, checks eligibility with the bundled rule set, and
-#     selects 300 nominees apportioned across districts, writing one result row per nominee.
+#     selects 300 nominees apportioned across districts, writing one result row per nominee and
+#     the selection report a review council signs (out/report.html, see docs/report.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/build.sh" release
 cd "$KHUYENHOC_ROOT"
@@ -15,4 +16,4 @@ echo
 "$bin" select --pool out/pool.csv \
   --criteria examples/criteria/honour_pupils.yaml --rules examples/rules/honour_pupils.yaml \
   --quota 300 --per district --apportion largest_remainder \
-  --order "exam_score desc" --order "name:full_name" --out out/result.csv
+  --order "exam_score desc" --order "name:full_name" --out out/result.csv --report out/report.html

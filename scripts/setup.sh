@@ -10,6 +10,8 @@ apt_packages=(
   build-essential pkg-config git python3 python3-dev python3-venv
   libeigen3-dev libboost-date-time-dev libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev libicu-dev libcli11-dev clang libclang-rt-14-dev
+  libssl-dev  # the CLI's SHA-256 of the selection report's inputs (libcrypto)
+  chromium    # tests/python/test_report.py renders the selection report in a headless browser
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # All tests: installs what is missing, builds, then runs the C++ tests (ctest), the Python tests
-# (pytest, against `pip install .`), and the C++ tests again under AddressSanitizer + UBSan.
+# (pytest, against `pip install .`; they also run every docs sample, mypy --strict on the examples
+# and the selection report in headless chromium), builds the docs (Sphinx, warnings are errors),
+# and runs the C++ tests again under AddressSanitizer + UBSan.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$KHUYENHOC_ROOT"
@@ -15,6 +17,9 @@ echo "== Python package (pip install .) and tests =="
 python -m pip install -q --no-build-isolation .
 python -c "import khuyenhoc, sys; print('khuyenhoc', khuyenhoc.__version__, 'on Python', sys.version.split()[0])"
 python -m pytest -q -p no:cacheprovider tests/python
+
+echo "== Documentation (Sphinx, warnings are errors) =="
+bash scripts/docs.sh
 
 echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 cmake --preset asan >/dev/null

@@ -323,6 +323,7 @@ struct parser {
     if (root["name"]) s.name = text(root["name"], "name");
     if (root["source"]) s.source = text(root["source"], "source");
     if (root["description"]) s.description = text(root["description"], "description");
+    if (root["version"]) s.version = text(root["version"], "version");
     if (root["max_points"]) s.max_points = number(root["max_points"], "max_points");
     if (const auto cs = root["criteria"]) {
       need_seq(cs, "key \"criteria\"");

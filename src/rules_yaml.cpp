@@ -109,9 +109,11 @@ class reader {
     rule_set_spec spec;
     spec.file = file_;
     if (!root || root.IsNull()) throw spec_error("the rule set is empty", location{.file = file_});
-    check_keys(root, {"name", "description", "on_unknown", "rules", "tables"}, "the rule set");
+    check_keys(root, {"name", "description", "version", "on_unknown", "rules", "tables"},
+               "the rule set");
     spec.name = scalar(root, "name", "the rule set", false);
     spec.description = scalar(root, "description", "the rule set", false);
+    spec.version = scalar(root, "version", "the rule set", false);
     const auto on_unknown = scalar(root, "on_unknown", "the rule set", false);
     if (on_unknown == "not_eligible" || on_unknown == "reject" || on_unknown.empty()) {
       spec.on_unknown = unknown_policy::not_eligible;

@@ -37,7 +37,6 @@
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/pool.hpp"
 
-
 namespace khuyenhoc {
 
 // ---------------------------------------------------------------------------------------------
@@ -144,6 +143,7 @@ struct criteria_spec {
   std::string name{};
   std::string source{};  ///< the kind of document it follows
   std::string description{};
+  std::string version{};               ///< the set's own version, e.g. "2024.1" ("" if none)
   std::optional<double> max_points{};  ///< cap on the total
   std::vector<criterion_spec> criteria{};
   std::vector<indicator_spec> indicators{};  ///< indicators directly under the set
@@ -423,21 +423,11 @@ class big_array {
     void* p = detail::allocate_uninitialized(std::max<std::size_t>(n, 1) * sizeof(T));
     data_.reset(static_cast<T*>(p));
   }
-  [[nodiscard]] T* data() noexcept {
-    return data_.get();
-  }
-  [[nodiscard]] const T* data() const noexcept {
-    return data_.get();
-  }
-  [[nodiscard]] std::size_t size() const noexcept {
-    return size_;
-  }
-  [[nodiscard]] T& operator[](std::size_t i) noexcept {
-    return data_.get()[i];
-  }
-  [[nodiscard]] const T& operator[](std::size_t i) const noexcept {
-    return data_.get()[i];
-  }
+  [[nodiscard]] T* data() noexcept { return data_.get(); }
+  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
 
  private:
   struct freer {

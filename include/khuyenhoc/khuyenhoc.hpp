@@ -11,6 +11,7 @@
 #include "khuyenhoc/plan.hpp"
 #include "khuyenhoc/pool.hpp"
 #include "khuyenhoc/ranking.hpp"
+#include "khuyenhoc/report.hpp"
 #include "khuyenhoc/rules.hpp"
 #include "khuyenhoc/selection.hpp"
 #include "khuyenhoc/summary.hpp"

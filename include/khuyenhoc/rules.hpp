@@ -154,6 +154,7 @@ struct decision_table_spec {
 struct rule_set_spec {
   std::string name{};
   std::string description{};
+  std::string version{};  ///< the set's own version, e.g. "2024.1" ("" if none)
   unknown_policy on_unknown = unknown_policy::not_eligible;
   std::vector<rule_spec> rules{};
   std::vector<decision_table_spec> tables{};
@@ -209,11 +210,16 @@ class verdicts {
   [[nodiscard]] std::size_t rule_count() const noexcept { return rules_; }
   /// Rule ids, in order.
   [[nodiscard]] const std::vector<std::string>& rule_ids() const noexcept;
-  /// Row-major rows() × rule_count() matrix of rule_status values (int8).
+  /// rows() × rule_count() matrix of rule_status values (int8), stored rule-major (column by
+  /// column, as it is computed): the status of `rule` for `row` is at `rule * rows() + row`.
   [[nodiscard]] std::span<const std::int8_t> status() const noexcept { return status_; }
+  /// The statuses of rule `rule` for every row (rows() items). Precondition: rule in range.
+  [[nodiscard]] std::span<const std::int8_t> status_of_rule(std::size_t rule) const noexcept {
+    return status_.subspan(rule * rows_, rows_);
+  }
   /// Status of `rule` for `row`. Precondition: both in range.
   [[nodiscard]] rule_status status(std::size_t row, std::size_t rule) const noexcept {
-    return static_cast<rule_status>(status_[row * rules_ + rule]);
+    return static_cast<rule_status>(status_[rule * rows_ + row]);
   }
   /// 1 where the nominee is eligible (no reject rule failed, and, under the default
   /// unknown policy, none unknown).
@@ -256,6 +262,14 @@ class rule_set {
   /// rules); parallel over chunks; identical at any thread count.
   /// \throws schema_error if `p` does not match the compiled schema.
   [[nodiscard]] verdicts evaluate(const pool& p, unsigned threads = 0) const;
+
+  /// Eligibility only: 1 per nominee where no reject rule fails (and, under the default
+  /// unknown policy, none is unknown) — exactly `evaluate(p).eligible()`, without the status
+  /// matrix, funnel, reasons or tables. Warn rules and decision tables are not evaluated, and a
+  /// chunk of rows stops at the first rule after which none of its rows is left. O(rows × size
+  /// of the reject rules); parallel over chunks; identical at any thread count.
+  /// \throws schema_error if `p` does not match the compiled schema.
+  [[nodiscard]] std::vector<std::uint8_t> eligible(const pool& p, unsigned threads = 0) const;
 
   /// Warnings from compiling (each prefixed by its rule id).
   [[nodiscard]] const std::vector<diagnostic>& warnings() const noexcept;

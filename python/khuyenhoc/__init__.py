@@ -18,9 +18,8 @@ from ._core import (
     SchemaError,
     SpecError,
     generate_pool,
-    read_csv,
 )
-from ._pool import column_array, from_dict, from_pandas, to_pandas
+from ._pool import column_array, from_dict, from_pandas, read_csv, to_pandas
 from ._selection import Selection, select
 
 __version__: str = _core.__version__
@@ -119,6 +118,7 @@ from ._plan import (  # noqa: E402
     _findings_to_pandas,
     _from_table,
     _plan_to_pandas,
+    find_overloads,
 )
 
 Plan.from_table = staticmethod(_from_table)  # type: ignore[attr-defined]
@@ -126,5 +126,23 @@ Plan.to_pandas = _plan_to_pandas  # type: ignore[attr-defined]
 Findings.to_pandas = _findings_to_pandas  # type: ignore[attr-defined]
 Findings._repr_html_ = _findings_repr_html  # type: ignore[attr-defined]
 
-__all__ += ["Finding", "Findings", "Plan", "Task"]
+__all__ += ["Finding", "Findings", "Plan", "Task", "find_overloads"]
 # --- end plans and the schedule checker ---
+
+# --- notebook display (_display.py): reprs of the result objects ---
+from ._display import (  # noqa: E402
+    plan_repr as _plan_repr,
+    plan_repr_html as _plan_repr_html,
+    pool_repr_html as _pool_repr_html,
+    score_table_repr as _score_table_repr,
+    score_table_repr_html as _score_table_repr_html,
+    verdicts_repr_html as _verdicts_repr_html,
+)
+
+Pool._repr_html_ = _pool_repr_html  # type: ignore[method-assign,assignment]
+ScoreTable.__repr__ = _score_table_repr  # type: ignore[assignment]
+ScoreTable._repr_html_ = _score_table_repr_html  # type: ignore[method-assign,assignment]
+Verdicts._repr_html_ = _verdicts_repr_html  # type: ignore[method-assign,assignment]
+Plan.__repr__ = _plan_repr  # type: ignore[assignment]
+Plan._repr_html_ = _plan_repr_html  # type: ignore[method-assign,assignment]
+# --- end notebook display ---

@@ -118,11 +118,14 @@ void register_calendar(py::module_& m) {
 
   // --- holidays ---
   py::class_<holiday>(m, "Holiday", "One day off: date, names, the rule it comes from.")
-      .def_readonly("date", &holiday::date)
-      .def_readonly("name_vi", &holiday::name_vi)
-      .def_readonly("name_en", &holiday::name_en)
-      .def_readonly("rule_id", &holiday::rule_id)
-      .def_readonly("substitute", &holiday::substitute)
+      .def_readonly("date", &holiday::date, "The day off (datetime.date).")
+      .def_readonly("name_vi", &holiday::name_vi,
+                    "Vietnamese name, e.g. \"Tết Nguyên Đán\", \"Nghỉ bù Quốc khánh\".")
+      .def_readonly("name_en", &holiday::name_en, "English name.")
+      .def_readonly("rule_id", &holiday::rule_id,
+                    "Id of the rule it comes from; \"extra\" for added holidays.")
+      .def_readonly("substitute", &holiday::substitute,
+                    "True for a substitute day off for a holiday falling on a weekend.")
       .def("__eq__", [](const holiday& a, const holiday& b) { return a == b; })
       .def("__repr__", [](const holiday& h) {
         return "Holiday(" + iso(h.date) + ", " + std::string(py::repr(py::str(h.name_vi))) +
@@ -158,9 +161,13 @@ void register_calendar(py::module_& m) {
       .def_static(
           "from_yaml_text", [](const std::string& text) { return calendar::from_yaml(text); },
           py::arg("text"), "A calendar from YAML text.")
-      .def("is_working_day", &calendar::is_working_day, py::arg("date"))
-      .def("is_holiday", &calendar::is_holiday, py::arg("date"))
-      .def("is_weekend", &calendar::is_weekend, py::arg("date"))
+      .def(
+          "is_working_day", &calendar::is_working_day, py::arg("date"),
+          "True when the date is neither a weekend day nor a holiday, or is a make-up working day.")
+      .def("is_holiday", &calendar::is_holiday, py::arg("date"),
+           "True when the date is a public holiday (or an added one) of this calendar.")
+      .def("is_weekend", &calendar::is_weekend, py::arg("date"),
+           "True when the date falls on one of the calendar's weekend days.")
       .def("add_working_days", &calendar::add_working_days, py::arg("date"), py::arg("n"),
            "The date n working days after date (before it when n < 0).")
       .def("working_days_between", &calendar::working_days_between, py::arg("start"),
@@ -179,32 +186,47 @@ void register_calendar(py::module_& m) {
           [](calendar& c, bg::date day, std::string name_vi, std::string name_en) {
             c.add_holiday(day, std::move(name_vi), std::move(name_en));
           },
-          py::arg("date"), py::arg("name_vi") = "Ngày nghỉ", py::arg("name_en") = "")
-      .def("add_make_up_day", &calendar::add_make_up_day, py::arg("date"))
+          py::arg("date"), py::arg("name_vi") = "Ngày nghỉ", py::arg("name_en") = "",
+          "Adds an extra day off (rule_id \"extra\"). Modifies the calendar: not thread-safe.")
+      .def("add_make_up_day", &calendar::add_make_up_day, py::arg("date"),
+           "Adds a make-up working day (ngày làm bù): a weekend day that counts as a working day.")
       .def("set_span", &calendar::set_span, py::arg("id"), py::arg("year"), py::arg("first"),
-           py::arg("last"))
+           py::arg("last"),
+           "Sets (or replaces) the days off of rule id in a year, first to last inclusive. Raises "
+           "SpecError if last < first or the dates are not in the year.")
       .def("set_tet_span", &calendar::set_tet_span, py::arg("year"), py::arg("first"),
            py::arg("last"), "The days off for Tết in a year, as the government decided.")
-      .def_property_readonly("weekend", [](const calendar& c) {
-        std::vector<int> out;
-        for (int w : c.weekend()) out.push_back(python_weekday(w));
-        std::sort(out.begin(), out.end());
-        return out;
-      });
+      .def_property_readonly(
+          "weekend",
+          [](const calendar& c) {
+            std::vector<int> out;
+            for (int w : c.weekend()) out.push_back(python_weekday(w));
+            std::sort(out.begin(), out.end());
+            return out;
+          },
+          "The weekend days as Python weekday numbers (Monday 0 … Sunday 6), sorted.");
 
   // --- time expressions ---
   py::class_<time_expr>(m, "TimeExpr", "A parsed Vietnamese time expression.")
-      .def_readonly("start", &time_expr::start)
-      .def_readonly("end", &time_expr::end)
-      .def_readonly("tentative", &time_expr::tentative)
-      .def_readonly("open_ended", &time_expr::open_ended)
-      .def_readonly("recurring", &time_expr::recurring)
-      .def_readonly("approximate", &time_expr::approximate)
-      .def_readonly("deadline", &time_expr::deadline)
-      .def_readonly("text", &time_expr::text)
+      .def_readonly("start", &time_expr::start,
+                    "First day (datetime.date); None for \"trước ngày …\" (a deadline).")
+      .def_readonly("end", &time_expr::end,
+                    "Last day included (datetime.date); None for \"Từ …\" (open-ended).")
+      .def_readonly("tentative", &time_expr::tentative, "\"(Dự kiến)\": the date may still move.")
+      .def_readonly("open_ended", &time_expr::open_ended,
+                    "\"Từ 15/10\", \"sau ngày 15/10\": no end given.")
+      .def_readonly("recurring", &time_expr::recurring, "\"hàng năm\" / \"hằng năm\": every year.")
+      .def_readonly("approximate", &time_expr::approximate,
+                    "\"đầu/giữa/cuối tháng\", \"khoảng\", \"năm học\": loose bounds.")
+      .def_readonly("deadline", &time_expr::deadline,
+                    "\"trước ngày\", \"chậm nhất\": only the end is given.")
+      .def_readonly("text", &time_expr::text, "The text as given.")
       .def_property_readonly(
-          "granularity", [](const time_expr& t) { return std::string(to_string(t.granularity)); })
-      .def_property_readonly("bounded", &time_expr::bounded)
+          "granularity", [](const time_expr& t) { return std::string(to_string(t.granularity)); },
+          "How precise the text is: \"day\", \"part_of_month\", \"month\", \"quarter\" or "
+          "\"year\".")
+      .def_property_readonly("bounded", &time_expr::bounded,
+                             "True when both start and end are known.")
       .def_property_readonly(
           "period",
           [](const time_expr& t) {

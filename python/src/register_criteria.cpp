@@ -127,24 +127,31 @@ py::dict criterion_dict(const criterion_explanation& c) {
 void register_criteria(py::module_& m) {
   py::class_<explanation>(m, "Explanation",
                           "Why one nominee got its score (see ScoreTable.explain).")
-      .def_readonly("id", &explanation::id)
-      .def_readonly("row", &explanation::row)
-      .def_readonly("total", &explanation::total)
-      .def_readonly("uncapped_total", &explanation::uncapped_total)
-      .def_readonly("total_capped", &explanation::total_capped)
-      .def_property_readonly("level",
-                             [](const explanation& e) {
-                               return e.level < 0 ? py::object(py::none())
-                                                  : py::object(py::str(e.level_code));
-                             })
-      .def_property_readonly("level_name",
-                             [](const explanation& e) {
-                               return e.level < 0 ? py::object(py::none())
-                                                  : py::object(py::str(e.level_name));
-                             })
-      .def_readonly("unclassifiable", &explanation::unclassifiable)
-      .def_readonly("reason", &explanation::reason)
-      .def_readonly("mandatory_met", &explanation::mandatory_met)
+      .def_readonly("id", &explanation::id, "The nominee's id.")
+      .def_readonly("row", &explanation::row, "The nominee's row in the pool.")
+      .def_readonly("total", &explanation::total, "Total score after the set's cap.")
+      .def_readonly("uncapped_total", &explanation::uncapped_total,
+                    "Total score before the set's cap.")
+      .def_readonly("total_capped", &explanation::total_capped,
+                    "True when the set's cap lowered the total.")
+      .def_property_readonly(
+          "level",
+          [](const explanation& e) {
+            return e.level < 0 ? py::object(py::none()) : py::object(py::str(e.level_code));
+          },
+          "Level code, or None when unclassifiable.")
+      .def_property_readonly(
+          "level_name",
+          [](const explanation& e) {
+            return e.level < 0 ? py::object(py::none()) : py::object(py::str(e.level_name));
+          },
+          "Level display name, or None when unclassifiable.")
+      .def_readonly("unclassifiable", &explanation::unclassifiable,
+                    "True when a `missing: fail` input is missing, so no level is given.")
+      .def_readonly("reason", &explanation::reason,
+                    "Why the nominee is unclassifiable or at a lower level (\"\" when not).")
+      .def_readonly("mandatory_met", &explanation::mandatory_met,
+                    "True when every mandatory indicator and criterion passes.")
       .def_property_readonly(
           "indicators",
           [](const explanation& e) {
@@ -252,29 +259,38 @@ C++ storage (no copies).)doc")
             return out;
           },
           "Why each nominee is unclassifiable (None when classifiable).")
-      .def_property_readonly("ids",
-                             [](const score_table& t) {
-                               py::list out(t.size());
-                               for (std::size_t r = 0; r < t.size(); ++r) {
-                                 const auto id = t.scored_pool().id(r);
-                                 out[r] = py::str(id.data(), id.size());
-                               }
-                               return out;
-                             })
-      .def_property_readonly("id_column",
-                             [](const score_table& t) { return t.scored_pool().id_name(); })
-      .def_property_readonly("indicator_ids",
-                             [](const score_table& t) { return t.criteria().indicator_ids(); })
-      .def_property_readonly("indicator_names",
-                             [](const score_table& t) { return t.criteria().indicator_names(); })
-      .def_property_readonly("criterion_ids",
-                             [](const score_table& t) { return t.criteria().criterion_ids(); })
-      .def_property_readonly("criterion_names",
-                             [](const score_table& t) { return t.criteria().criterion_names(); })
-      .def_property_readonly("level_codes",
-                             [](const score_table& t) { return t.criteria().level_codes(); })
-      .def_property_readonly("level_names",
-                             [](const score_table& t) { return t.criteria().level_names(); })
+      .def_property_readonly(
+          "ids",
+          [](const score_table& t) {
+            py::list out(t.size());
+            for (std::size_t r = 0; r < t.size(); ++r) {
+              const auto id = t.scored_pool().id(r);
+              out[r] = py::str(id.data(), id.size());
+            }
+            return out;
+          },
+          "The nominees' ids, in pool order.")
+      .def_property_readonly(
+          "id_column", [](const score_table& t) { return t.scored_pool().id_name(); },
+          "Name of the pool's id column.")
+      .def_property_readonly(
+          "indicator_ids", [](const score_table& t) { return t.criteria().indicator_ids(); },
+          "Indicator ids (the columns of points).")
+      .def_property_readonly(
+          "indicator_names", [](const score_table& t) { return t.criteria().indicator_names(); },
+          "Indicator display names (the columns of points).")
+      .def_property_readonly(
+          "criterion_ids", [](const score_table& t) { return t.criteria().criterion_ids(); },
+          "Criterion ids (the columns of subtotals).")
+      .def_property_readonly(
+          "criterion_names", [](const score_table& t) { return t.criteria().criterion_names(); },
+          "Criterion display names (the columns of subtotals).")
+      .def_property_readonly(
+          "level_codes", [](const score_table& t) { return t.criteria().level_codes(); },
+          "Level codes from the highest (level_index values index into it).")
+      .def_property_readonly(
+          "level_names", [](const score_table& t) { return t.criteria().level_names(); },
+          "Level display names from the highest.")
       .def(
           "explain",
           [](const score_table& t, const py::object& which) {
@@ -301,9 +317,12 @@ C++ storage (no copies).)doc")
           },
           py::arg("pool"), py::kw_only(), py::arg("threads") = 0U,
           "Scores every nominee (same results at any thread count).")
-      .def_property_readonly("indicator_ids", &compiled_criteria::indicator_ids)
-      .def_property_readonly("criterion_ids", &compiled_criteria::criterion_ids)
-      .def_property_readonly("level_codes", &compiled_criteria::level_codes);
+      .def_property_readonly("indicator_ids", &compiled_criteria::indicator_ids,
+                             "Indicator ids, the columns of ScoreTable.points.")
+      .def_property_readonly("criterion_ids", &compiled_criteria::criterion_ids,
+                             "Criterion ids, the columns of ScoreTable.subtotals.")
+      .def_property_readonly("level_codes", &compiled_criteria::level_codes,
+                             "Level codes from the highest.");
 
   py::class_<criteria_set>(m, "CriteriaSet", R"doc(
 A validated criteria set (bộ tiêu chí): criteria holding indicators (bands, linear, map,
@@ -324,15 +343,25 @@ docs/criteria.md for the format.)doc")
             return criteria_set::from_yaml(text, name);
           },
           py::arg("text"), py::arg("name") = "<string>", "Parses YAML or JSON text.")
-      .def_property_readonly("id", [](const criteria_set& s) { return s.spec().id; })
-      .def_property_readonly("name", [](const criteria_set& s) { return s.spec().name; })
-      .def_property_readonly("source", [](const criteria_set& s) { return s.spec().source; })
-      .def_property_readonly("level_codes",
-                             [](const criteria_set& s) {
-                               std::vector<std::string> out;
-                               for (const auto& l : s.spec().levels) out.push_back(l.code);
-                               return out;
-                             })
+      .def_property_readonly(
+          "id", [](const criteria_set& s) { return s.spec().id; }, "The set's id (key \"id\").")
+      .def_property_readonly(
+          "name", [](const criteria_set& s) { return s.spec().name; },
+          "The set's display name (key \"name\").")
+      .def_property_readonly(
+          "source", [](const criteria_set& s) { return s.spec().source; },
+          "The kind of document it follows (key \"source\").")
+      .def_property_readonly(
+          "version", [](const criteria_set& s) { return s.spec().version; },
+          "The set's own version (key \"version\"), \"\" if it has none.")
+      .def_property_readonly(
+          "level_codes",
+          [](const criteria_set& s) {
+            std::vector<std::string> out;
+            for (const auto& l : s.spec().levels) out.push_back(l.code);
+            return out;
+          },
+          "Level codes from the highest.")
       .def("compile", &criteria_set::compile, py::arg("pool"),
            "Binds the set to the pool's columns. Raises SchemaError (unknown column, wrong type).")
       .def(

@@ -128,19 +128,36 @@ Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
             return parse_rule_set(text, file);
           },
           py::arg("text"), py::arg("file") = "<string>", "Reads a rule set from YAML/JSON text.")
-      .def_property_readonly("name", [](const rule_set_spec& s) { return s.name; })
-      .def_property_readonly("ids",
-                             [](const rule_set_spec& s) {
-                               std::vector<std::string> out;
-                               for (const auto& r : s.rules) out.push_back(r.id);
-                               return out;
-                             })
-      .def_property_readonly("table_ids",
-                             [](const rule_set_spec& s) {
-                               std::vector<std::string> out;
-                               for (const auto& t : s.tables) out.push_back(t.id);
-                               return out;
-                             })
+      .def_property_readonly(
+          "name", [](const rule_set_spec& s) { return s.name; },
+          "The rule set's name (key \"name\").")
+      .def_property_readonly(
+          "version", [](const rule_set_spec& s) { return s.version; },
+          "The set's own version (key \"version\"), \"\" if it has none.")
+      .def_property_readonly(
+          "descriptions",
+          [](const rule_set_spec& s) {
+            std::vector<std::string> out;
+            for (const auto& r : s.rules) out.push_back(r.description);
+            return out;
+          },
+          "The rules' descriptions, in the order of ``ids``.")
+      .def_property_readonly(
+          "ids",
+          [](const rule_set_spec& s) {
+            std::vector<std::string> out;
+            for (const auto& r : s.rules) out.push_back(r.id);
+            return out;
+          },
+          "The rules' ids, in order.")
+      .def_property_readonly(
+          "table_ids",
+          [](const rule_set_spec& s) {
+            std::vector<std::string> out;
+            for (const auto& t : s.tables) out.push_back(t.id);
+            return out;
+          },
+          "The decision tables' ids, in order.")
       .def(
           "compile",
           [](const rule_set_spec& s, const pool& p) {
@@ -170,8 +187,9 @@ Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
 
   py::class_<rule_set>(m, "CompiledRules",
                        "A rule set compiled against a pool's schema; immutable, thread-safe.")
-      .def_property_readonly("warnings",
-                             [](const rule_set& r) { return diagnostics(r.warnings()); })
+      .def_property_readonly(
+          "warnings", [](const rule_set& r) { return diagnostics(r.warnings()); },
+          "Compile-time warnings (e.g. a category value no row has), as messages.")
       .def(
           "evaluate",
           [](const rule_set& r, const pool& p, unsigned threads) {
@@ -182,20 +200,38 @@ Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
             }
             return out;
           },
-          py::arg("pool"), py::kw_only(), py::arg("threads") = 0);
+          py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+          "Evaluates the compiled rule set over a pool with the same schema; returns Verdicts. GIL "
+          "released; parallel over row chunks.")
+      .def(
+          "eligible",
+          [](const rule_set& r, const pool& p, unsigned threads) {
+            std::vector<std::uint8_t> out;
+            {
+              py::gil_scoped_release release;  // see Rules.evaluate
+              out = r.eligible(p, threads);
+            }
+            return owned(std::move(out), py::dtype("bool"));
+          },
+          py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+          "Eligibility only: a bool per nominee, equal to evaluate(pool).eligible, without the "
+          "status matrix, funnel, reasons or tables (warn rules and tables are skipped).");
 
   py::class_<py_verdicts>(m, "Verdicts", R"doc(
 Per nominee × rule results: status (int8: 0 pass, 1 fail, 2 unknown, 3 not applicable),
 eligible, reasons, the funnel and decision-table outputs. Every input row appears.)doc")
       .def("__len__", [](const py_verdicts& v) { return v.v.rows(); })
-      .def_property_readonly("rule_ids", [](const py_verdicts& v) { return v.v.rule_ids(); })
+      .def_property_readonly(
+          "rule_ids", [](const py_verdicts& v) { return v.v.rule_ids(); },
+          "The rules' ids: the columns of status.")
       .def_property_readonly(
           "status",
           [](const py_verdicts& v) {
             const auto s = v.v.status();
             const auto r = static_cast<py::ssize_t>(v.v.rule_count());
-            return view(py::dtype::of<std::int8_t>(), {static_cast<py::ssize_t>(v.v.rows()), r},
-                        {r, 1}, s.data(), v.v.owner());
+            const auto n = static_cast<py::ssize_t>(v.v.rows());
+            // Rule-major storage: a Fortran-ordered view, each rule's column contiguous.
+            return view(py::dtype::of<std::int8_t>(), {n, r}, {1, n}, s.data(), v.v.owner());
           },
           "rows × rules int8 matrix (a view, no copy).")
       .def_property_readonly(
@@ -280,14 +316,15 @@ eligible, reasons, the funnel and decision-table outputs. Every input row appear
             return out;
           },
           "Decision table outputs: id -> {output, hit_policy, value, matched[, matches]}.")
-      .def_property_readonly("ids",
-                             [](const py_verdicts& v) {
-                               const auto& c = v.nominees.id_column();
-                               std::vector<std::string> out(v.v.rows());
-                               for (std::size_t r = 0; r < out.size(); ++r)
-                                 out[r] = std::string(c.text_at(r));
-                               return out;
-                             })
+      .def_property_readonly(
+          "ids",
+          [](const py_verdicts& v) {
+            const auto& c = v.nominees.id_column();
+            std::vector<std::string> out(v.v.rows());
+            for (std::size_t r = 0; r < out.size(); ++r) out[r] = std::string(c.text_at(r));
+            return out;
+          },
+          "The nominees' ids, in pool order.")
       .def("__repr__", [](const py_verdicts& v) {
         std::size_t n = 0;
         for (const auto e : v.v.eligible()) n += e;

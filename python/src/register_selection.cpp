@@ -2,6 +2,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <khuyenhoc/report.hpp>
 #include <khuyenhoc/selection.hpp>
 
 #include "bindings.hpp"
@@ -72,9 +73,70 @@ selection_policy policy_from(const py::dict& d) {
   return p;
 }
 
+// A selection with the policy that made it, kept by khuyenhoc.Selection for its report.
+struct selection_result {
+  selection s;
+  selection_policy policy;
+};
+
+template <class T>
+T get_or(const py::dict& d, const char* key, T fallback) {
+  if (!d.contains(key) || d[key].is_none()) return fallback;
+  return d[key].cast<T>();
+}
+
+report_metadata metadata_from(const py::dict& d) {
+  report_metadata m;
+  m.title = get_or<std::string>(d, "title", m.title);
+  m.organisation = get_or<std::string>(d, "organisation", "");
+  m.group_label = get_or<std::string>(d, "group_label", "");
+  m.generated_at = get_or<std::string>(d, "generated_at", "");
+  m.signatures = get_or<std::vector<std::string>>(d, "signatures", {});
+  m.names = get_or<std::vector<std::string>>(d, "names", {});
+  m.classification = get_or<std::vector<std::string>>(d, "classification", {});
+  for (const auto& t : get_or<py::list>(d, "inputs", py::list())) {
+    const auto item = t.cast<py::tuple>();
+    m.inputs.push_back({.role = item[0].cast<std::string>(),
+                        .name = item[1].cast<std::string>(),
+                        .sha256 = item[2].cast<std::string>(),
+                        .bytes = item[3].cast<std::uint64_t>()});
+  }
+  for (const auto& t : get_or<py::list>(d, "specs", py::list())) {
+    const auto item = t.cast<py::tuple>();
+    m.specs.push_back({.kind = item[0].cast<std::string>(),
+                       .id = item[1].cast<std::string>(),
+                       .name = item[2].cast<std::string>(),
+                       .version = item[3].cast<std::string>()});
+  }
+  for (const auto& f : get_or<py::list>(d, "funnel", py::list())) {
+    const auto step = f.cast<py::dict>();
+    m.funnel.push_back({.id = step["rule"].cast<std::string>(),
+                        .description = get_or<std::string>(step, "description", ""),
+                        .warn_only = get_or<std::string>(step, "severity", "reject") == "warn",
+                        .failed = step["failed"].cast<std::uint64_t>(),
+                        .unknown = step["unknown"].cast<std::uint64_t>(),
+                        .remaining = step["remaining"].cast<std::uint64_t>()});
+  }
+  return m;
+}
+
 }  // namespace
 
 void register_selection(py::module_& m) {
+  py::class_<selection_result>(m, "_SelectionResult",
+                               "The C++ selection and its policy (kept for the report).")
+      .def("__len__", [](const selection_result& r) { return r.s.size(); });
+
+  m.def(
+      "_selection_report_html",
+      [](const selection_result& r, const py::dict& meta) {
+        const report_metadata md = metadata_from(meta);
+        py::gil_scoped_release release;
+        return selection_report_html(r.s, r.policy, md);
+      },
+      py::arg("result"), py::arg("meta"),
+      "The selection report as one HTML5 document (see khuyenhoc.Selection.report_html).");
+
   m.def(
       "_select",
       [](const pool& p, const py::array_t<double, py::array::c_style | py::array::forcecast>& score,
@@ -103,7 +165,11 @@ void register_selection(py::module_& m) {
                                          o.selected, o.cutoff));
         }
         const std::string group = policy.group_column.empty() ? "group" : policy.group_column;
-        return py::make_tuple(to_pool(s, group), outcomes, s.lottery_seed, format_outcomes(s));
+        auto table = to_pool(s, group);
+        const auto seed = s.lottery_seed;
+        auto text = format_outcomes(s);
+        return py::make_tuple(std::move(table), outcomes, seed, std::move(text),
+                              selection_result{std::move(s), policy});
       },
       py::arg("pool"), py::arg("score"), py::arg("eligible"), py::arg("reasons"),
       py::arg("score_notes"), py::arg("options"));

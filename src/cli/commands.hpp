@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "khuyenhoc/report.hpp"
+
 namespace khuyenhoc::cli {
 
 /// Exit codes: 0 success, 1 findings (checks), 2 bad input or usage.
@@ -16,6 +18,9 @@ inline constexpr int exit_bad_input = 2;
 
 /// A progress callback that prints "what: NN%" on one stderr line.
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what);
+
+/// An input file of a selection report: its size and SHA-256 (OpenSSL). \throws error
+report_input describe_input(const std::string& role, const std::string& path);
 
 void add_generate(CLI::App& app);
 void add_summary(CLI::App& app);

@@ -1,8 +1,10 @@
 // `khuyenhoc select`: the main job. Scores a pool with a criteria set, checks eligibility with a
 // rule set, ranks, selects with quotas, writes the full result and prints a summary.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -15,6 +17,7 @@
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/rules.hpp"
 #include "khuyenhoc/selection.hpp"
+#include "progress.hpp"
 
 namespace khuyenhoc::cli {
 
@@ -58,6 +61,60 @@ std::map<std::string, T> as_map(const std::vector<std::pair<std::string, T>>& pa
   return {pairs.begin(), pairs.end()};
 }
 
+// What the report says besides the selection: input checksums, set names and versions, the
+// funnel with the rules' descriptions, names and classifications per row.
+template <class Args>
+report_metadata report_meta(const Args& a, const pool& p, const criteria_set& criteria,
+                            const score_table& scores, const std::optional<rule_set_spec>& rules,
+                            const std::optional<verdicts>& v) {
+  report_metadata meta;
+  if (!a.report_title.empty()) meta.title = a.report_title;
+  meta.organisation = a.report_org;
+  meta.group_label = a.per;
+  meta.inputs.push_back(describe_input("pool", a.pool));
+  meta.inputs.push_back(describe_input("criteria", a.criteria));
+  const auto& cs = criteria.spec();
+  meta.specs.push_back({.kind = "criteria", .id = cs.id, .name = cs.name, .version = cs.version});
+  if (rules) {
+    meta.inputs.push_back(describe_input("rules", a.rules));
+    meta.specs.push_back(
+        {.kind = "rules", .id = {}, .name = rules->name, .version = rules->version});
+    std::map<std::string, std::string> descriptions;
+    for (const auto& r : rules->rules) descriptions[r.id] = r.description;
+    for (const auto& step : v->funnel()) {
+      meta.funnel.push_back({.id = step.rule_id,
+                             .description = descriptions[step.rule_id],
+                             .warn_only = step.level == rule_severity::warn,
+                             .failed = step.failed,
+                             .unknown = step.unknown,
+                             .remaining = step.remaining});
+    }
+  }
+  const column* names = a.name_column.empty() ? nullptr : p.find(a.name_column);
+  if (names && (names->type() == column_type::text || names->type() == column_type::category)) {
+    const bool text = names->type() == column_type::text;
+    meta.names.resize(p.size());
+    for (std::size_t r = 0; r < p.size(); ++r)
+      meta.names[r] = std::string(text ? names->text_at(r) : names->category_at(r));
+  }
+  const auto& level_names = scores.criteria().level_names();
+  const auto lv = scores.level();
+  meta.classification.resize(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) {
+    if (lv[r] >= 0 && static_cast<std::size_t>(lv[r]) < level_names.size())
+      meta.classification[r] = level_names[static_cast<std::size_t>(lv[r])];
+  }
+  if (a.report_time) {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::array<char, 32> buf{};
+    const auto len = std::strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%S UTC", &utc);
+    meta.generated_at.assign(buf.data(), len);
+  }
+  return meta;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -68,6 +125,8 @@ void add_select(CLI::App& app) {
   struct args_t {
     std::string pool, criteria, rules, out, id = "id", per, method = "largest_remainder";
     std::string ties = "break", levels, fixed, weights;
+    std::string report, report_title, report_org, name_column = "full_name";
+    bool report_time = false;
     std::vector<std::string> order;
     std::int64_t quota = 0, group_min = 0, group_max = -1;
     double min_score = -std::numeric_limits<double>::infinity();
@@ -116,18 +175,36 @@ void add_select(CLI::App& app) {
                   "Award levels filled in cascade: NAME=SEATS,... (e.g. \"Giải Nhất=30,Giải "
                   "Nhì=90\")");
   cmd->add_option("--seed", a->seed, "Seed of the lottery tie-breaker")->capture_default_str();
-  cmd->add_flag("--progress", a->progress, "Show progress on stderr");
+  a->progress = stderr_is_terminal();
+  cmd->add_flag("--progress,!--no-progress", a->progress,
+                "Show each phase (reading, scoring, rules, selecting, writing) with its percent, "
+                "counts and time on stderr (default: on when stderr is a terminal)");
+  cmd->add_option("--report", a->report,
+                  "Also write the selection report (one self-contained HTML file: input "
+                  "checksums, parameters, funnel, seats and cut-offs, the selected list)");
+  cmd->add_option("--report-title", a->report_title, "Title of the report");
+  cmd->add_option("--report-org", a->report_org, "Organisation line above the report's title");
+  cmd->add_option("--name-column", a->name_column,
+                  "Pool column with the nominees' names shown in the report (if present)")
+      ->capture_default_str();
+  cmd->add_flag("--report-time", a->report_time,
+                "Put the generation time (UTC) in the report (default: none, so the same "
+                "inputs give byte-identical reports)");
 
   cmd->callback([a] {
     const auto t0 = std::chrono::steady_clock::now();
     csv_options opt;
     opt.id_column = a->id;
-    if (a->progress) opt.progress = progress_printer("reading " + a->pool);
+    phase_progress prog(a->progress, stderr_is_terminal());
+    prog.begin("reading " + a->pool);
+    if (prog.enabled()) opt.progress = prog.callback();
     const pool p = read_csv(a->pool, opt);
     const double t_read = seconds_since(t0);
+    prog.end(std::to_string(p.size()) + " nominees");
 
     // Scores.
     const auto t1 = std::chrono::steady_clock::now();
+    prog.begin("scoring with " + a->criteria);
     const auto criteria = criteria_set::from_file(a->criteria);
     const score_table scores = criteria.score(p);
     std::vector<double> total(scores.total().data(), scores.total().data() + p.size());
@@ -140,14 +217,21 @@ void add_select(CLI::App& app) {
       }
     }
     const double t_score = seconds_since(t1);
+    const auto n_unclassifiable =
+        std::count(unclassifiable.begin(), unclassifiable.end(), std::uint8_t{1});
+    prog.end(std::to_string(p.size()) + " scored, " + std::to_string(n_unclassifiable) +
+             " unclassifiable");
 
     // Eligibility.
     const auto t2 = std::chrono::steady_clock::now();
     std::vector<std::uint8_t> eligible;
     std::vector<std::string> why;
     std::optional<verdicts> v;
+    std::optional<rule_set_spec> rules_spec;
     if (!a->rules.empty()) {
-      const auto rules = rule_set::compile(load_rule_set(a->rules), p);
+      prog.begin("rules " + a->rules);
+      rules_spec = load_rule_set(a->rules);
+      const auto rules = rule_set::compile(*rules_spec, p);
       for (const auto& w : rules.warnings())
         std::cerr << "khuyenhoc: warning: " << w.message << '\n';
       v = rules.evaluate(p);
@@ -159,9 +243,14 @@ void add_select(CLI::App& app) {
       }
     }
     const double t_rules = seconds_since(t2);
+    if (v) {
+      const auto n_eligible = std::count(eligible.begin(), eligible.end(), std::uint8_t{1});
+      prog.end(std::to_string(n_eligible) + " of " + std::to_string(p.size()) + " eligible");
+    }
 
     // Selection.
     const auto t3 = std::chrono::steady_clock::now();
+    prog.begin("ranking and selecting");
     selection_policy pol;
     pol.group_column = a->per;
     pol.seats = a->quota;
@@ -187,6 +276,7 @@ void add_select(CLI::App& app) {
     }
     const auto result = select(make_selection_input(p, total, eligible, why, pol, score_note), pol);
     const double t_select = seconds_since(t3);
+    prog.end(std::to_string(result.selected_count()) + " selected");
 
     // Result: the selection plus the criteria classification of each nominee.
     pool out = to_pool(result, a->per.empty() ? "group" : a->per);
@@ -196,8 +286,15 @@ void add_select(CLI::App& app) {
       out = out.with_column(
           column::category("classification", std::move(codes), scores.criteria().level_names()));
     }
+    prog.begin("writing " + a->out);
     write_csv(out, a->out);
+    prog.end(std::to_string(out.size()) + " rows");
+    if (!a->report.empty()) {
+      write_selection_report(a->report, result, pol,
+                             report_meta(*a, p, criteria, scores, rules_spec, v));
+    }
 
+    prog.finish();
     std::cout << "Pool " << a->pool << ": " << p.size() << " nominees; criteria "
               << criteria.spec().id << "; " << result.selected_count() << " selected\n\n";
     if (v) {
