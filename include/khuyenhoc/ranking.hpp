@@ -23,6 +23,7 @@
 #include <limits>
 #include <new>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -171,6 +172,35 @@ inline void insertion_sort_pairs(std::uint64_t* keys, std::uint32_t* rows, std::
   }
 }
 
+/// One level of an MSD radix sort: keys are bucketed by ((key - lo) >> shift), into `buckets`.
+struct radix_digit {
+  std::uint64_t lo{};
+  unsigned shift{};
+  std::size_t buckets{};
+};
+
+/// Chooses the top digit of the actual range of keys[0..n): up to 16 bits when n is large (so
+/// buckets are cache-sized), 8 otherwise; a narrow range is finished in one counting pass when
+/// its histogram is not much larger than the data (e.g. the 12 low bits left of distinct ids
+/// after the first level). Empty when all keys are equal.
+inline std::optional<radix_digit> choose_radix_digit(const std::uint64_t* keys, std::size_t n) {
+  std::uint64_t lo = keys[0];
+  std::uint64_t hi = keys[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    lo = std::min(lo, keys[i]);
+    hi = std::max(hi, keys[i]);
+  }
+  const auto bits = static_cast<unsigned>(std::bit_width(hi - lo));
+  if (bits == 0) return std::nullopt;
+  const unsigned wanted =
+      n >= (std::size_t{1} << 16)
+          ? std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n >> 12)), 8, 16)
+          : 8;
+  const bool one_pass = bits <= 12 && (std::size_t{1} << bits) <= 8 * n;
+  const unsigned digit = one_pass ? bits : std::min(bits, wanted);
+  return radix_digit{.lo = lo, .shift = bits - digit, .buckets = std::size_t{1} << digit};
+}
+
 /// Sorts n pairs (keys[i], rows[i]) by key, stably (equal keys keep their current order).
 /// Most-significant-digit radix sort on key - min(key): each level takes the top digit of
 /// the keys' actual range, scatters (stably) into the other array pair, and recurses into each
@@ -186,24 +216,9 @@ inline bool radix_sort_core(std::uint64_t* keys, std::uint32_t* rows, std::uint6
     insertion_sort_pairs(keys, rows, n);
     return false;
   }
-  std::uint64_t lo = keys[0];
-  std::uint64_t hi = keys[0];
-  for (std::size_t i = 1; i < n; ++i) {
-    lo = std::min(lo, keys[i]);
-    hi = std::max(hi, keys[i]);
-  }
-  const auto bits = static_cast<unsigned>(std::bit_width(hi - lo));
-  if (bits == 0) return false;  // all equal
-  const unsigned wanted =
-      n >= (std::size_t{1} << 16)
-          ? std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n >> 12)), 8, 16)
-          : 8;
-  // A narrow range is finished in one counting pass when its histogram is not much larger
-  // than the data (e.g. the 12 low bits left of distinct ids after the first level).
-  const bool one_pass = bits <= 12 && (std::size_t{1} << bits) <= 8 * n;
-  const unsigned digit = one_pass ? bits : std::min(bits, wanted);
-  const unsigned shift = bits - digit;
-  const std::size_t buckets = std::size_t{1} << digit;
+  const auto level = choose_radix_digit(keys, n);
+  if (!level) return false;  // all equal
+  const auto [lo, shift, buckets] = *level;
   std::array<std::uint32_t, 257> small_count{};  // digits of up to 8 bits: no allocation
   std::vector<std::uint32_t> big_count;
   std::uint32_t* count = small_count.data();
@@ -329,22 +344,9 @@ inline void msd_sort_in_place(std::uint64_t* keys, std::uint32_t* rows, std::siz
     insertion_sort_pairs(keys, rows, n);
     return;
   }
-  std::uint64_t lo = keys[0];
-  std::uint64_t hi = keys[0];
-  for (std::size_t i = 1; i < n; ++i) {
-    lo = std::min(lo, keys[i]);
-    hi = std::max(hi, keys[i]);
-  }
-  const auto bits = static_cast<unsigned>(std::bit_width(hi - lo));
-  if (bits == 0) return;  // all equal
-  const unsigned wanted =
-      n >= (std::size_t{1} << 16)
-          ? std::clamp<unsigned>(static_cast<unsigned>(std::bit_width(n >> 12)), 8, 16)
-          : 8;
-  const bool one_pass = bits <= 12 && (std::size_t{1} << bits) <= 8 * n;
-  const unsigned digit = one_pass ? bits : std::min(bits, wanted);
-  const unsigned shift = bits - digit;
-  const std::size_t buckets = std::size_t{1} << digit;
+  const auto level = choose_radix_digit(keys, n);
+  if (!level) return;  // all equal
+  const auto [lo, shift, buckets] = *level;
   std::array<std::uint32_t, 257> small_start{};
   std::array<std::uint32_t, 256> small_next{};
   std::vector<std::uint32_t> big_start;
