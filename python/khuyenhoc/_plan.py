@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from . import _core
@@ -48,30 +47,34 @@ def _findings_to_pandas(self: Findings) -> Any:
 _COLOURS = {"error": "#f8d7da", "warning": "#fff3cd", "info": "#e7f1ff"}
 
 
-def _findings_repr_html(self: Findings) -> str:
+def _findings_repr_html(self: Findings, max_rows: int = 60) -> str:
+    """Summary line (counts by severity) and the first ``max_rows`` findings, coloured by
+    severity, escaped; the rest are counted in a note (all of them: ``to_pandas()``)."""
+    from ._display import html_block, html_table
+
     cols = self._columns()
-    names = ("severity", "kind", "first", "last", "tasks", "subject", "message")
-    head = "".join(f"<th>{h}</th>" for h in names)
-    body = []
-    for i in range(len(self)):
-        sev = cols["severity"][i]
-        cells = [
-            sev,
+    n = len(self)
+    counts = {sev: 0 for sev in _COLOURS}
+    for sev in cols["severity"]:
+        counts[sev] = counts.get(sev, 0) + 1
+    summary = f"Findings: {n} (" + ", ".join(f"{c} {s}" for s, c in counts.items()) + ")"
+    shown = range(min(n, max_rows))
+    rows = [
+        [
+            cols["severity"][i],
             cols["kind"][i],
             cols["first"][i] or "",
             cols["last"][i] or "",
             ", ".join(cols["tasks"][i]),
             cols["subject"][i],
-            html.escape(cols["message_vi"][i])
-            + "<br><i>"
-            + html.escape(cols["message_en"][i])
-            + "</i>",
+            cols["message_vi"][i],
+            cols["message_en"][i],
         ]
-        tds = "".join(
-            f"<td>{c if k == 6 else html.escape(str(c))}</td>" for k, c in enumerate(cells)
-        )
-        body.append(f'<tr style="background:{_COLOURS.get(sev, "")}">{tds}</tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        for i in shown
+    ]
+    styles = [f"background:{_COLOURS.get(cols['severity'][i], '')}" for i in shown]
+    header = ["severity", "kind", "first", "last", "tasks", "subject", "thông báo", "message"]
+    return html_block(summary, html_table(header, rows, total_rows=n, row_styles=styles))
 
 
 def _plan_to_pandas(self: Plan) -> Any:

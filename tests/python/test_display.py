@@ -123,6 +123,12 @@ def test_plan_and_findings_repr_html() -> None:
     findings = evil.check(window=(dt.date(2024, 9, 10), dt.date(2024, 9, 20)))
     assert len(findings) > 0
     assert "<script>" not in findings._repr_html_()
+    many = plan.check(window="5/9-5/10", year=2024)
+    assert len(many) > 2
+    text = many._repr_html_(max_rows=2)
+    assert _rows(text) == 1 + 2
+    assert f"{len(many) - 2:,} more rows not shown" in text
+    assert _rows(many._repr_html_()) == 1 + min(len(many), 60)
     assert len(plan.to_pandas()) == len(plan) and len(findings.to_pandas()) == len(findings)
 
 
