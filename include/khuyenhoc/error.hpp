@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace khuyenhoc {
 
@@ -78,6 +79,27 @@ class spec_error : public error {
 
 /// Invalid data values: duplicate or empty ids, a value of the wrong kind in a row.
 class data_error : public error {
+ public:
+  using error::error;
+};
+
+/// A file that cannot be read or written: missing, unreadable, a full disk, an output that
+/// would overwrite an input, a file larger than a reader's `max_bytes`. The location names the
+/// file; `os_errno()` is the operating system's error number (0 when the refusal is ours).
+class io_error : public error {
+ public:
+  explicit io_error(const std::string& message, location where = {}, int os_errno = 0)
+      : error(message, std::move(where)), os_errno_(os_errno) {}
+  /// The errno value of the failed system call (ENOENT, ENOSPC, EACCES, ...), or 0.
+  [[nodiscard]] int os_errno() const noexcept { return os_errno_; }
+
+ private:
+  int os_errno_ = 0;
+};
+
+/// A resource limit of the library was reached (an input larger than `max_bytes`, a YAML
+/// alias expansion past its bound). The message names the limit and the option that sets it.
+class limit_error : public error {
  public:
   using error::error;
 };

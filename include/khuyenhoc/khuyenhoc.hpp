@@ -8,6 +8,7 @@
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/generate.hpp"
+#include "khuyenhoc/io.hpp"
 #include "khuyenhoc/plan.hpp"
 #include "khuyenhoc/pool.hpp"
 #include "khuyenhoc/ranking.hpp"

@@ -1,0 +1,282 @@
+// Atomic, checked output files. POSIX calls are used directly (not std::ofstream) because the
+// error of every write, of fsync and of close must be seen and named: an ofstream reports only
+// "failed", and a full disk on a small file shows up at close(), which ofstream ignores.
+
+#include "khuyenhoc/io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <streambuf>
+#include <system_error>
+
+namespace khuyenhoc {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string os_reason(int err) {
+  return std::generic_category().message(err);
+}
+
+[[noreturn]] void throw_os(const std::string& what, const std::string& path, int err) {
+  throw io_error(what + ": " + os_reason(err), location{.file = path}, err);
+}
+
+/// The path a write to `path` really replaces: the target of a symbolic link, else `path`.
+std::string resolve_output(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    auto target = fs::canonical(path, ec);
+    if (!ec) return target.string();
+  }
+  return path;
+}
+
+/// A normalised spelling: absolute, `.`/`..` and symlinks resolved where the path exists.
+std::string spelling(const std::string& path) {
+  std::error_code ec;
+  auto p = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  if (spelling(a) == spelling(b)) return true;
+  struct stat sa {};
+  struct stat sb {};
+  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/// A stream buffer over a file descriptor that remembers the first write error (errno).
+class fd_buf : public std::streambuf {
+ public:
+  explicit fd_buf(int fd) : fd_(fd) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  fd_buf(const fd_buf&) = delete;
+  fd_buf& operator=(const fd_buf&) = delete;
+  ~fd_buf() override = default;
+
+  [[nodiscard]] int error() const { return err_; }
+  /// Writes what is buffered; false (and error() set) on failure.
+  bool drain() {
+    const char* p = pbase();
+    std::size_t left = static_cast<std::size_t>(pptr() - pbase());
+    setp(buf_.data(), buf_.data() + buf_.size());
+    if (err_ != 0) return false;
+    return write_all(p, left);
+  }
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(ch, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(ch);
+      pbump(1);
+    }
+    return traits_type::not_eof(ch);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const auto room = epptr() - pptr();
+    if (n <= room) {
+      std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+      pbump(static_cast<int>(n));
+      return n;
+    }
+    if (!drain()) return 0;
+    if (static_cast<std::size_t>(n) >= buf_.size()) {
+      return write_all(s, static_cast<std::size_t>(n)) ? n : 0;
+    }
+    std::memcpy(pptr(), s, static_cast<std::size_t>(n));
+    pbump(static_cast<int>(n));
+    return n;
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  bool write_all(const char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        err_ = errno;
+        return false;
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  int fd_;
+  int err_ = 0;
+  std::array<char, 1 << 16> buf_{};
+};
+
+std::string random_suffix() {
+  static std::atomic<unsigned> counter{0};
+  std::random_device rd;
+  const unsigned v = rd() ^ (counter.fetch_add(1) * 2654435761U);
+  std::array<char, 16> s{};
+  std::snprintf(s.data(), s.size(), "%08x", v);
+  return s.data();
+}
+
+struct entry {
+  std::string path;       // as given (for messages)
+  std::string target;     // the file really replaced
+  std::string temporary;  // where the bytes go until commit
+  int fd = -1;
+  std::unique_ptr<fd_buf> buf;
+  std::unique_ptr<std::ostream> stream;
+};
+
+}  // namespace
+
+struct output_set::impl {
+  std::vector<std::string> inputs;
+  std::vector<entry> entries;
+  bool committed = false;
+
+  void discard() noexcept {
+    for (auto& e : entries) {
+      e.stream.reset();
+      e.buf.reset();
+      if (e.fd >= 0) ::close(e.fd);
+      e.fd = -1;
+      if (!e.temporary.empty()) ::unlink(e.temporary.c_str());
+      e.temporary.clear();
+    }
+  }
+};
+
+output_set::output_set(std::vector<std::string> inputs) : impl_(std::make_unique<impl>()) {
+  impl_->inputs = std::move(inputs);
+}
+
+output_set::~output_set() {
+  if (!impl_->committed) impl_->discard();
+}
+
+std::ostream& output_set::add(const std::string& path) {
+  if (path.empty()) throw io_error("empty output path");
+  if (impl_->committed) throw io_error("output set already committed", location{.file = path});
+  check_not_an_input(path, impl_->inputs);
+  for (const auto& e : impl_->entries) {
+    if (same_file(path, e.path) || same_file(resolve_output(path), e.target)) {
+      throw io_error("the same file is given for two outputs (\"" + e.path + "\" and \"" + path +
+                         "\"); each output needs its own file",
+                     location{.file = path});
+    }
+  }
+  entry e;
+  e.path = path;
+  e.target = resolve_output(path);
+  std::error_code ec;
+  if (fs::is_directory(e.target, ec)) {
+    throw io_error("is a directory, not a file", location{.file = path}, EISDIR);
+  }
+  const fs::path target(e.target);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string base = target.filename().string();
+  // Keep the mode of a file being replaced; a new one gets 0666 minus the umask (open's rule).
+  struct stat old {};
+  const bool exists = ::stat(e.target.c_str(), &old) == 0;
+  for (int attempt = 0;; ++attempt) {
+    e.temporary = (dir / ("." + base + ".tmp-" + random_suffix())).string();
+    e.fd = ::open(e.temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (e.fd >= 0) break;
+    const int err = errno;
+    if (err == EEXIST && attempt < 100) continue;
+    e.temporary.clear();
+    throw_os("cannot create a file in \"" + dir.string() + "\"", path, err);
+  }
+  if (exists) (void)::fchmod(e.fd, old.st_mode & 07777);
+  e.buf = std::make_unique<fd_buf>(e.fd);
+  e.stream = std::make_unique<std::ostream>(e.buf.get());
+  impl_->entries.push_back(std::move(e));
+  return *impl_->entries.back().stream;
+}
+
+void output_set::commit() {
+  if (impl_->committed) throw io_error("output set already committed");
+  // 1. Every stream written whole, flushed to disk and closed without error: else none moves.
+  for (auto& e : impl_->entries) {
+    int err = 0;
+    const char* step = "cannot write";
+    if (!e.buf->drain() || e.buf->error() != 0) {
+      err = e.buf->error();
+    } else if (e.stream->bad() || e.stream->fail()) {
+      err = EIO;
+    } else if (::fsync(e.fd) != 0) {
+      err = errno;
+      step = "cannot save";
+    }
+    const int fd = e.fd;
+    e.fd = -1;
+    if (::close(fd) != 0 && err == 0) {
+      err = errno;
+      step = "cannot save";
+    }
+    if (err != 0) {
+      impl_->discard();
+      throw_os(std::string(step) + " the file (the previous file, if any, is left unchanged)",
+               e.path, err);
+    }
+  }
+  // 2. Rename into place. Same directory, so each rename is atomic.
+  std::vector<std::string> dirs;
+  for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
+    auto& e = impl_->entries[i];
+    if (::rename(e.temporary.c_str(), e.target.c_str()) != 0) {
+      const int err = errno;
+      impl_->discard();
+      std::string done;
+      for (std::size_t j = 0; j < i; ++j) done += (j ? ", " : "") + impl_->entries[j].path;
+      throw_os("cannot move the written file into place" +
+                   (done.empty() ? std::string() : " (already replaced: " + done + ")"),
+               e.path, err);
+    }
+    e.temporary.clear();
+    const fs::path t(e.target);
+    dirs.push_back(t.has_parent_path() ? t.parent_path().string() : std::string("."));
+  }
+  impl_->committed = true;
+  // 3. Make the renames durable. A directory that cannot be opened or synced (some file
+  // systems refuse fsync on directories) does not undo a rename that has happened.
+  for (const auto& d : dirs) {
+    const int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)::fsync(fd);
+      ::close(fd);
+    }
+  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view bytes,
+                       const std::vector<std::string>& inputs) {
+  output_set out(inputs);
+  out.add(path).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.commit();
+}
+
+void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs) {
+  const std::string target = resolve_output(output);
+  for (const auto& in : inputs) {
+    if (in.empty()) continue;
+    if (same_file(output, in) || same_file(target, in)) {
+      throw io_error(
+          "refusing to overwrite the input file \"" + in + "\"; choose another output path",
+          location{.file = output});
+    }
+  }
+}
+
+}  // namespace khuyenhoc
