@@ -5,10 +5,12 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <string_view>
 
+#include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/version.hpp"
 
@@ -48,25 +50,20 @@ std::string esc(std::string_view text) {
   return out;
 }
 
-// A score with at most 4 decimals, trailing zeros dropped; "—" for NaN. Locale-independent.
+// A score with at most 4 decimals, as Vietnamese documents write it (65,58); "—" for NaN.
 std::string fmt_number(double v) {
   if (std::isnan(v)) return "—";
-  if (std::isinf(v)) return v > 0 ? "∞" : "−∞";
-  std::array<char, 64> buf{};
-  auto [end, ec] =
-      std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed, 4);
-  if (ec != std::errc{}) return "?";
-  std::string s(buf.data(), end);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
+  return detail::format_decimal_vi(v, 4);
+}
+
+// Counts with a dot between thousands (200.000); ranks, ids and years are not counts.
+template <class T>
+std::string fmt_int(T v) {
+  return detail::format_int_vi(static_cast<std::int64_t>(v));
 }
 
 template <class T>
-std::string fmt_int(T v) {
+std::string fmt_plain(T v) {
   return std::to_string(v);
 }
 
@@ -94,7 +91,7 @@ struct status_label {
   std::string_view vi, en;
 };
 
-constexpr std::array<status_label, 5> not_selected_labels{{
+constexpr std::array<status_label, 6> not_selected_labels{{
     {selection_status::ineligible, "Không đủ điều kiện (bị loại theo điều kiện)",
      "Ineligible (rejected by a rule)"},
     {selection_status::no_score, "Không xếp loại được (thiếu điểm)", "No score (unclassifiable)"},
@@ -103,16 +100,17 @@ constexpr std::array<status_label, 5> not_selected_labels{{
      "Outside the quota (below the cut-off)"},
     {selection_status::tied_out, "Bằng điểm chuẩn, loại theo quy tắc đồng điểm",
      "Tied at the cut-off, excluded by the tie policy"},
+    {selection_status::capped, "Ngoài chỉ tiêu do giới hạn tỷ lệ của nhóm", "Over the group's cap"},
 }};
 
 std::string_view mode_name(quota_mode m) {
   switch (m) {
     case quota_mode::global:
-      return "global";
+      return "Xét chung toàn bộ danh sách";
     case quota_mode::fixed:
-      return "fixed";
+      return "Chỉ tiêu cố định cho từng nhóm";
     case quota_mode::apportion:
-      return "apportion";
+      return "Phân bổ chỉ tiêu theo tỷ lệ giữa các nhóm";
   }
   return "";
 }
@@ -120,11 +118,11 @@ std::string_view mode_name(quota_mode m) {
 std::string_view method_name(apportion_method m) {
   switch (m) {
     case apportion_method::largest_remainder:
-      return "largest_remainder";
+      return "Phần dư lớn nhất (Hamilton)";
     case apportion_method::dhondt:
-      return "dhondt";
+      return "Số chia D'Hondt (Jefferson)";
     case apportion_method::sainte_lague:
-      return "sainte_lague";
+      return "Số chia Sainte-Laguë (Webster)";
   }
   return "";
 }
@@ -132,11 +130,11 @@ std::string_view method_name(apportion_method m) {
 std::string_view ties_name(tie_policy t) {
   switch (t) {
     case tie_policy::include:
-      return "include";
+      return "Chọn tất cả hồ sơ bằng điểm chuẩn";
     case tie_policy::exclude:
-      return "exclude";
+      return "Loại tất cả hồ sơ bằng điểm chuẩn";
     case tie_policy::break_ties:
-      return "break";
+      return "Xét theo thứ tự ưu tiên (tiêu chí phụ)";
   }
   return "";
 }
@@ -191,7 +189,13 @@ dl.params dd { margin: 0; }
 .signatures .role { font-weight: bold; }
 .signatures .sign-line { border-top: 1px dotted var(--muted); padding-top: .2rem;
                          font-size: .8rem; color: var(--muted); }
-.place-date { text-align: right; font-style: italic; margin-top: 1.2rem; }
+.national { display: grid; grid-template-columns: 1fr 1.4fr; gap: 1rem; text-align: center;
+            margin-bottom: .6rem; }
+.national .issuer { text-transform: uppercase; }
+.national .country { font-weight: bold; }
+.national .motto-line { font-weight: bold; display: inline-block;
+                        border-bottom: 1px solid var(--ink); padding-bottom: .1rem; }
+.place-date { text-align: right; font-style: italic; margin: .4rem 0 1rem; }
 footer { margin-top: 2rem; font-size: .8rem; color: var(--muted); border-top: 1px solid var(--line);
          padding-top: .4rem; }
 @page { size: A4; margin: 15mm 12mm; }
@@ -205,6 +209,41 @@ footer { margin-top: 2rem; font-size: .8rem; color: var(--muted); border-top: 1p
   .signatures, .place-date { break-inside: avoid; }
 }
 )css";
+
+// An order key as the report describes it to a council.
+std::string describe_key_vi(const order_key& k) {
+  const bool desc = k.direction == sort_direction::descending;
+  switch (k.how) {
+    case order_key::kind::lottery:
+      return "bốc thăm";
+    case order_key::kind::vietnamese_name:
+      return k.column + " (thứ tự tên" + (desc ? ", ngược" : "") + ")";
+    case order_key::kind::text:
+      return k.column + " (thứ tự chữ cái" + (desc ? ", ngược" : "") + ")";
+    case order_key::kind::value:
+      break;
+  }
+  return k.column + (desc ? " (giảm dần)" : " (tăng dần)");
+}
+
+// "29/11/2026" → "ngày 29 tháng 11 năm 2026"; other text as it is; empty → dotted blanks.
+std::string place_date_line(const std::string& place, const std::string& date) {
+  std::string out = place.empty() ? "……………" : place;
+  out += ", ";
+  if (date.empty()) return out + "ngày …… tháng …… năm ………";
+  int d = 0, m = 0, y = 0;
+  char s1 = 0, s2 = 0;
+  std::size_t used = 0;
+  if (std::sscanf(date.c_str(), "%d%c%d%c%d", &d, &s1, &m, &s2, &y) == 5 && s1 == '/' &&
+      s2 == '/') {
+    used = 1;
+  }
+  if (used && d >= 1 && d <= 31 && m >= 1 && m <= 12 && y > 0) {
+    return out + "ngày " + (d < 10 ? "0" : "") + std::to_string(d) + " tháng " +
+           (m < 10 ? "0" : "") + std::to_string(m) + " năm " + std::to_string(y);
+  }
+  return out + date;
+}
 
 void heading(std::string& o, std::string_view id, std::string_view vi, std::string_view en) {
   o += "<section id=\"";
@@ -260,12 +299,11 @@ std::string selection_report_html(const selection& s, const selection_policy& po
     throw spec_error("report: " + std::to_string(meta.classification.size()) +
                      " classifications for " + std::to_string(n) + " rows");
   }
-  const std::string group_label = !meta.group_label.empty()
-                                      ? meta.group_label
-                                      : (policy.group_column.empty() ? "" : policy.group_column);
+  const std::string group_label =
+      !meta.group_label.empty() ? meta.group_label : (policy.per.empty() ? "" : policy.per);
 
   // Counts by status.
-  std::array<std::uint64_t, 6> by_status{};
+  std::array<std::uint64_t, 7> by_status{};
   for (const auto st : s.status) ++by_status[static_cast<std::size_t>(st)];
   const std::uint64_t selected = by_status[static_cast<std::size_t>(selection_status::selected)];
   std::uint64_t not_selected = 0;
@@ -282,7 +320,15 @@ std::string selection_report_html(const selection& s, const selection_policy& po
   o += "\">\n<title>" + esc(meta.title) + "</title>\n<style>";
   o += css;
   o += "</style>\n</head>\n<body>\n<header>\n";
-  if (!meta.organisation.empty()) o += "<div class=\"org\">" + esc(meta.organisation) + "</div>\n";
+  // The national header of an administrative document: the issuing body on the left, the
+  // country's name and motto on the right, then the place and date.
+  o += "<div class=\"national\">\n<div class=\"issuer\">";
+  if (!meta.governing_body.empty()) o += "<div>" + esc(meta.governing_body) + "</div>";
+  if (!meta.organisation.empty()) o += "<div class=\"org\">" + esc(meta.organisation) + "</div>";
+  o += "</div>\n<div class=\"motto\"><div class=\"country\">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+       "</div><div class=\"motto-line\">Độc lập - Tự do - Hạnh phúc</div></div>\n</div>\n";
+  o += "<p class=\"place-date\" id=\"place-date\">" + esc(place_date_line(meta.place, meta.date)) +
+       "</p>\n";
   o += "<h1>" + esc(meta.title) + "<span class=\"en\">Selection report</span></h1>\n";
   o += "<p class=\"summary\" id=\"summary\">" + fmt_int(n) + " hồ sơ, " + fmt_int(selected) +
        " được chọn <span class=\"en\">" + fmt_int(n) + " nominees, " + fmt_int(selected) +
@@ -349,52 +395,51 @@ std::string selection_report_html(const selection& s, const selection_policy& po
   }
   if (policy.mode == quota_mode::fixed) {
     seats = 0;
-    for (const auto& [g, q] : policy.fixed_quotas) seats += q;
+    for (const auto& [g, q] : policy.fixed) seats += q;
   }
   param(o, "Số suất", "Seats", fmt_int(seats));
   param(o, "Cách giao chỉ tiêu", "Quota mode", mode_name(policy.mode));
-  param(o, "Chia theo nhóm", "Groups (per)",
-        policy.group_column.empty() ? "— (một nhóm / one group)" : policy.group_column);
+  param(o, "Chia theo nhóm", "Groups (per)", policy.per.empty() ? "— (một nhóm)" : policy.per);
   if (policy.mode == quota_mode::apportion) {
     param(o, "Phương pháp phân bổ", "Apportionment method", method_name(policy.method));
     param(o, "Trọng số nhóm", "Group weights",
-          !policy.group_weights.empty()
-              ? join_map(policy.group_weights)
-              : (policy.weight_eligible_only ? "số hồ sơ đủ điều kiện / eligible nominees"
-                                             : "số hồ sơ / nominees"));
+          !policy.weights.empty()
+              ? join_map(policy.weights)
+              : (policy.weigh_eligible ? "số hồ sơ đủ điều kiện của nhóm" : "số hồ sơ của nhóm"));
   }
   if (policy.mode == quota_mode::fixed) {
-    param(o, "Chỉ tiêu cố định", "Fixed quotas", join_map(policy.fixed_quotas));
+    param(o, "Chỉ tiêu cố định", "Fixed quotas", join_map(policy.fixed));
   }
-  if (policy.group_minimum != 0) {
-    param(o, "Tối thiểu mỗi nhóm", "Minimum per group", fmt_int(policy.group_minimum));
+  if (policy.group_min != 0) {
+    param(o, "Tối thiểu mỗi nhóm", "Minimum per group", fmt_int(policy.group_min));
   }
-  if (policy.group_maximum) {
-    param(o, "Tối đa mỗi nhóm", "Maximum per group", fmt_int(*policy.group_maximum));
+  if (policy.group_max) {
+    param(o, "Tối đa mỗi nhóm", "Maximum per group", fmt_int(*policy.group_max));
   }
   if (policy.cap_share) {
-    param(o, "Tỷ lệ trần", "Cap share", fmt_number(*policy.cap_share));
+    param(o, "Tỷ lệ tối đa được chọn của mỗi nhóm", "Cap share",
+          fmt_number(*policy.cap_share * 100) + "%");
   }
   param(o, "Điểm tối thiểu", "Minimum score",
-        std::isinf(policy.min_score) && policy.min_score < 0 ? "không / none"
+        std::isinf(policy.min_score) && policy.min_score < 0 ? "không áp dụng"
                                                              : fmt_number(policy.min_score));
   param(o, "Xử lý đồng điểm tại điểm chuẩn", "Ties at the cut-off", ties_name(policy.ties));
   {
-    std::string order = "điểm tổng giảm dần / total score desc";
-    for (const auto& k : policy.tie_breakers) order += "; " + to_string(k);
-    order += "; mã hồ sơ / id";
+    std::string order = "tổng điểm (giảm dần)";
+    for (const auto& k : policy.order) order += "; " + describe_key_vi(k);
+    order += "; mã hồ sơ";
     param(o, "Thứ tự xếp hạng", "Ranking order", order);
   }
   const bool lottery =
-      std::any_of(policy.tie_breakers.begin(), policy.tie_breakers.end(),
+      std::any_of(policy.order.begin(), policy.order.end(),
                   [](const order_key& k) { return k.how == order_key::kind::lottery; });
   param(o, "Hạt giống bốc thăm", "Lottery seed",
-        fmt_int(s.lottery_seed) + (lottery ? "" : " (không dùng bốc thăm / no lottery key)"));
+        fmt_plain(s.lottery_seed) + (lottery ? "" : " (không dùng bốc thăm)"));
   if (!policy.levels.empty()) {
     std::string lv;
     for (const auto& l : policy.levels) {
       if (!lv.empty()) lv += ", ";
-      lv += l.name + "=" + std::to_string(l.seats);
+      lv += l.name + ": " + fmt_int(l.seats) + " suất";
       if (!std::isinf(l.min_score)) lv += " (≥ " + fmt_number(l.min_score) + ")";
     }
     param(o, "Các mức giải", "Award levels", lv);
@@ -519,7 +564,7 @@ std::string selection_report_html(const selection& s, const selection_policy& po
     if (s.rank[a] != s.rank[b]) return s.rank[a] < s.rank[b];
     return s.ids[a] < s.ids[b];
   });
-  const bool has_groups = !policy.group_column.empty();
+  const bool has_groups = !policy.per.empty();
   o += "<table id=\"selected-table\">\n<thead><tr>";
   th(o, "STT", "No.", true);
   th(o, "Hạng", "Rank", true);
@@ -535,9 +580,9 @@ std::string selection_report_html(const selection& s, const selection_policy& po
   std::size_t no = 0;
   for (const auto r : rows) {
     o += "<tr>";
-    td(o, fmt_int(++no), "num");
-    td(o, fmt_int(s.rank[r]), "num");
-    if (has_groups) td(o, fmt_int(s.group_rank[r]), "num");
+    td(o, fmt_plain(++no), "num");
+    td(o, fmt_plain(s.rank[r]), "num");
+    if (has_groups) td(o, fmt_plain(s.group_rank[r]), "num");
     td(o, s.ids[r]);
     if (!meta.names.empty()) td(o, meta.names[r]);
     if (has_groups) td(o, s.groups[r]);
@@ -561,7 +606,7 @@ std::string selection_report_html(const selection& s, const selection_policy& po
 
   // 8. Signatures.
   heading(o, "signatures", "8. Xác nhận của Hội đồng", "Council signatures");
-  o += "<p class=\"place-date\">……………, ngày …… tháng …… năm ………</p>\n<div class=\"signatures\">\n";
+  o += "<div class=\"signatures\">\n";
   const std::vector<std::string> default_roles{"Người lập biểu", "Thư ký Hội đồng",
                                                "Chủ tịch Hội đồng"};
   const auto& roles = meta.signatures.empty() ? default_roles : meta.signatures;

@@ -189,9 +189,9 @@ struct verdict_data {
     std::string col;
     if (cr.applies) col = missing_column(*cr.applies, cols(*cr.applies), r);
     if (col.empty()) col = missing_column(*cr.when, cols(*cr.when), r);
-    return (col.empty() ? std::string("cannot be decided (division by zero or an invalid value)")
-                        : "missing value for " + col) +
-           " (rule " + set->ids[rule] + ")";
+    return (col.empty() ? std::string("không xác định được (chia cho 0 hoặc giá trị không hợp lệ)")
+                        : "thiếu dữ liệu " + col) +
+           " (điều kiện " + set->ids[rule] + ")";
   }
 
   std::string fail_reason(std::size_t r, std::size_t rule, scratch& s) const {
@@ -954,7 +954,19 @@ std::vector<std::string> verdicts::reasons(std::size_t row) const {
     if (tr.matched[row] == -3)
       out.push_back("table " + tr.id + ": several rows match (hit policy unique)");
     else if (tr.matched[row] == -2)
-      out.push_back("table " + tr.id + ": cannot be decided (missing value)");
+      out.push_back("bảng " + tr.id + ": không xác định được (thiếu dữ liệu)");
+  }
+  return out;
+}
+
+std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule,
+                                                   std::span<const std::uint32_t> rows) const {
+  if (rule >= rules_) throw std::out_of_range("verdicts::reasons_of_rule: rule out of range");
+  std::vector<std::string> out(rows.size());
+  detail::rules::scratch s(data_->set->max_nodes, 1);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] >= rows_) throw std::out_of_range("verdicts::reasons_of_rule: row out of range");
+    out[i] = data_->reason(rows[i], rule, s);
   }
   return out;
 }

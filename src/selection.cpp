@@ -7,6 +7,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 
 namespace khuyenhoc {
@@ -19,13 +20,17 @@ double clean(double v) {
   return std::round(v * 1e9) / 1e9;
 }
 
-std::string number(double v) {
-  if (std::isnan(v)) return "–";
-  char buf[64];
-  // Round to 6 decimals for messages, then print the shortest form of that.
+// A total at the precision selection compares (6 decimals); NaN and infinities unchanged.
+double to_decimal_precision(double v) {
+  if (!std::isfinite(v) || std::abs(v) >= 1e9) return v;
   const double r = std::round(v * 1e6) / 1e6;
-  auto res = std::to_chars(buf, buf + sizeof buf, r == 0.0 ? 0.0 : r);
-  return {buf, res.ptr};
+  return r == 0.0 ? 0.0 : r;
+}
+
+// Scores and gaps in reasons, as Vietnamese documents write them (65,58): sums of decimal
+// points carry rounding noise far below 1e-6.
+std::string number(double v) {
+  return detail::format_decimal_vi(v, 6);
 }
 
 void append_u64_be(std::string& out, std::uint64_t v) {
@@ -78,6 +83,44 @@ std::string given_name_first(std::string_view full) {
   return std::string(full.substr(sp + 1)) + " " + std::string(full.substr(0, sp));
 }
 
+// How a reason names a tie-breaker: "tiêu chí phụ "exam_score" (giảm dần)".
+std::string describe_tie_breaker(const order_key& k, std::uint64_t seed) {
+  const bool desc = k.direction == sort_direction::descending;
+  switch (k.how) {
+    case order_key::kind::lottery:
+      return "bốc thăm (hạt giống " + std::to_string(seed) + ")";
+    case order_key::kind::vietnamese_name:
+      return "tiêu chí phụ \"" + k.column + "\" (thứ tự tên" + (desc ? ", ngược" : "") + ")";
+    case order_key::kind::text:
+      return "tiêu chí phụ \"" + k.column + "\" (thứ tự chữ cái" + (desc ? ", ngược" : "") + ")";
+    case order_key::kind::value:
+      break;
+  }
+  return "tiêu chí phụ \"" + k.column + "\" (" + (desc ? "giảm dần" : "tăng dần") + ")";
+}
+
+// A cell as a reason quotes it: numbers and dates as Vietnamese documents write them.
+std::string display_value(const column& c, std::size_t r) {
+  if (!c.is_valid(r)) return "(trống)";
+  switch (c.type()) {
+    case column_type::number:
+      return detail::format_decimal_vi(c.numbers()[r], 6);
+    case column_type::integer:
+      return std::to_string(c.integers()[r]);
+    case column_type::boolean:
+      return c.booleans()[r] ? "Có" : "Không";
+    case column_type::date:
+      return detail::format_date_vi(c.dates()[r]);
+    case column_type::category:
+      return std::string(c.category_at(r));
+    case column_type::text:
+      return std::string(c.text_at(r));
+    case column_type::category_list:
+      break;
+  }
+  return c.format(r);
+}
+
 std::string cell_text(const column& c, std::size_t r) {
   if (c.type() == column_type::category) return std::string(c.category_at(r));
   if (c.type() == column_type::text) return std::string(c.text_at(r));
@@ -92,6 +135,31 @@ tie_policy parse_tie_policy(std::string_view name) {
   if (name == "break" || name == "break_ties") return tie_policy::break_ties;
   throw spec_error("unknown tie policy \"" + std::string(name) +
                    "\" (expected include, exclude or break)");
+}
+
+quota_mode parse_quota_mode(std::string_view name) {
+  if (name == "global") return quota_mode::global;
+  if (name == "fixed") return quota_mode::fixed;
+  if (name == "apportion") return quota_mode::apportion;
+  throw spec_error("unknown quota mode \"" + std::string(name) +
+                   "\" (expected global, fixed or apportion)");
+}
+
+std::string_view to_string(quota_mode mode) noexcept {
+  switch (mode) {
+    case quota_mode::global:
+      return "global";
+    case quota_mode::fixed:
+      return "fixed";
+    case quota_mode::apportion:
+      return "apportion";
+  }
+  return "global";
+}
+
+quota_mode default_quota_mode(const selection_policy& policy) noexcept {
+  if (!policy.fixed.empty()) return quota_mode::fixed;
+  return policy.per.empty() ? quota_mode::global : quota_mode::apportion;
 }
 
 order_key parse_order_key(std::string_view spec) {
@@ -138,6 +206,8 @@ std::string_view to_string(selection_status s) noexcept {
       return "outside_quota";
     case selection_status::tied_out:
       return "tied_out";
+    case selection_status::capped:
+      return "capped";
   }
   return "unknown";
 }
@@ -165,18 +235,23 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
                      " rows, the pool has " + std::to_string(n));
   }
   selection_input in;
+  in.source = p;
   in.ids.reserve(n);
   for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
   in.groups.assign(n, std::string());
-  if (!policy.group_column.empty()) {
-    const column& g = p[policy.group_column];
+  if (!policy.per.empty()) {
+    const column& g = p[policy.per];
     if (g.type() != column_type::category && g.type() != column_type::text) {
       throw schema_error("the group column must be a category or text column",
-                         location{.field = policy.group_column});
+                         location{.field = policy.per});
     }
     for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
   }
-  in.score.assign(score.begin(), score.end());
+  // Totals are compared as the decimals they stand for: sums and averages of marks with one or
+  // two decimals carry binary noise (8,7 + 8,1 + 8,7 over 3 = 8.499999999999998), so they are
+  // rounded half away from zero at 6 decimals before ranking, and equal-on-paper totals tie.
+  in.score.resize(n);
+  for (std::size_t r = 0; r < n; ++r) in.score[r] = to_decimal_precision(score[r]);
   in.eligible.assign(n, 1);
   if (!eligible.empty()) {
     for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
@@ -194,12 +269,12 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
     }
     in.score_note = score_note;
   }
-  for (const auto& k : policy.tie_breakers) {
+  for (const auto& k : policy.order) {
     std::vector<std::string> col(n);
     if (k.how == order_key::kind::lottery) {
       for (std::size_t r = 0; r < n; ++r) {
         col[r].clear();
-        append_u64_be(col[r], lottery_key(policy.lottery_seed, id_hash(p.id(r))));
+        append_u64_be(col[r], lottery_key(policy.seed, id_hash(p.id(r))));
       }
       in.keys.push_back(std::move(col));
       continue;
@@ -277,6 +352,137 @@ selection_input concat(const std::vector<selection_input>& parts) {
   return out;
 }
 
+namespace {
+
+// Seats and quotas above this are certainly a mistake, and sums of them cannot overflow.
+constexpr std::int64_t max_seats = std::int64_t{1} << 40;
+
+void add_problem(std::vector<error_info>& out, std::string_view option, std::string message) {
+  out.push_back({.kind = "spec",
+                 .message = std::move(message),
+                 .where = location{.field = std::string(option)}});
+}
+
+// A column a policy names: present (with "did you mean") and of one of `types`.
+void check_column(std::vector<error_info>& out, const pool& schema, std::string_view option,
+                  const std::string& name, std::initializer_list<column_type> types,
+                  std::string_view wanted) {
+  const column* c = schema.find(name);
+  if (c == nullptr) {
+    try {
+      (void)schema[name];
+    } catch (const error& e) {
+      out.push_back({.kind = "schema",
+                     .message = std::string(option) + ": " + e.message(),
+                     .where = location{.field = name}});
+    }
+    return;
+  }
+  if (std::find(types.begin(), types.end(), c->type()) == types.end()) {
+    out.push_back({.kind = "schema",
+                   .message = std::string(option) + ": the column is " +
+                              std::string(to_string(c->type())) + "; " + std::string(wanted),
+                   .where = location{.field = name}});
+  }
+}
+
+}  // namespace
+
+std::vector<error_info> check_policy(const selection_policy& policy, const pool* schema) {
+  std::vector<error_info> out;
+  auto seats_ok = [&](std::string_view option, std::int64_t v) {
+    if (v < 0) add_problem(out, option, "must not be negative (is " + std::to_string(v) + ")");
+    if (v > max_seats) {
+      add_problem(out, option,
+                  "is too large (" + std::to_string(v) + " > " + std::to_string(max_seats) + ")");
+    }
+  };
+  seats_ok("seats", policy.seats);
+  if (std::isnan(policy.min_score) || (std::isinf(policy.min_score) && policy.min_score > 0)) {
+    add_problem(out, "min_score",
+                "must be a finite number (or none), not " +
+                    std::string(std::isnan(policy.min_score) ? "NaN" : "inf"));
+  }
+  for (const auto& [group, seats] : policy.fixed) {
+    if (group.empty()) add_problem(out, "fixed", "a group name is empty");
+    seats_ok("fixed", seats);
+  }
+  if (policy.mode == quota_mode::fixed && policy.levels.size() > 1) {
+    add_problem(out, "levels",
+                "fixed quotas per group apply to a single level; use apportion with levels");
+  }
+  for (const auto& [group, w] : policy.weights) {
+    if (!std::isfinite(w) || w < 0) {
+      add_problem(out, "weights", "the weight of \"" + group + "\" must be a finite number >= 0");
+    }
+  }
+  if (policy.group_min < 0 || policy.group_min > max_seats) {
+    add_problem(out, "minimum", "must be between 0 and " + std::to_string(max_seats));
+  }
+  if (policy.group_max) {
+    if (*policy.group_max < 0 || *policy.group_max > max_seats) {
+      add_problem(out, "maximum", "must be between 0 and " + std::to_string(max_seats));
+    } else if (*policy.group_max < policy.group_min) {
+      add_problem(out, "maximum",
+                  "is below the minimum per group (" + std::to_string(*policy.group_max) + " < " +
+                      std::to_string(policy.group_min) + ")");
+    }
+  }
+  if (policy.cap_share) {
+    const double c = *policy.cap_share;
+    if (!std::isfinite(c) || c < 0 || c > 1) {
+      add_problem(out, "cap_share",
+                  "must be a share between 0 and 1 (e.g. 0.15), not " +
+                      (std::isnan(c) ? std::string("NaN") : detail::format_decimal_vi(c, 6)));
+    }
+  }
+  for (const auto& [group, base] : policy.cap_base) {
+    if (!std::isfinite(base) || base < 0 || base > static_cast<double>(max_seats)) {
+      add_problem(out, "cap_base", "the base of \"" + group + "\" must be a finite number >= 0");
+    }
+  }
+  {
+    std::vector<std::string_view> seen;
+    for (const auto& l : policy.levels) {
+      if (l.name.empty()) add_problem(out, "levels", "a level has no name");
+      if (std::find(seen.begin(), seen.end(), l.name) != seen.end()) {
+        add_problem(out, "levels", "level \"" + l.name + "\" is named twice");
+      }
+      seen.push_back(l.name);
+      seats_ok("levels", l.seats);
+      if (std::isnan(l.min_score)) {
+        add_problem(out, "levels", "the minimum score of \"" + l.name + "\" is NaN");
+      }
+    }
+    if (policy.levels.size() > 1024) add_problem(out, "levels", "more than 1024 levels");
+  }
+  for (const auto& k : policy.order) {
+    if (k.how != order_key::kind::lottery && k.column.empty()) {
+      add_problem(out, "order", "an order key needs a column name");
+    }
+  }
+  if (schema != nullptr) {
+    if (!policy.per.empty()) {
+      check_column(out, *schema, "per", policy.per, {column_type::category, column_type::text},
+                   "the group column must be a category or text column");
+    }
+    for (const auto& k : policy.order) {
+      if (k.column.empty()) continue;
+      if (k.how == order_key::kind::value) {
+        check_column(
+            out, *schema, "order", k.column,
+            {column_type::number, column_type::integer, column_type::date, column_type::boolean},
+            "a value order key needs a number, integer, date or boolean column; use "
+            "text: or name: for words");
+      } else if (k.how != order_key::kind::lottery) {
+        check_column(out, *schema, "order", k.column, {column_type::category, column_type::text},
+                     "a name or text order key needs a category or text column");
+      }
+    }
+  }
+  return out;
+}
+
 selection select(const selection_input& in, const selection_policy& policy) {
   const std::size_t n = in.size();
   if (in.groups.size() != n || in.score.size() != n || in.eligible.size() != n ||
@@ -286,11 +492,12 @@ selection select(const selection_input& in, const selection_policy& policy) {
   for (const auto& k : in.keys) {
     if (k.size() != n) throw spec_error("selection input order keys differ in length");
   }
-  if (in.keys.size() != policy.tie_breakers.size()) {
+  if (in.keys.size() != policy.order.size()) {
     throw spec_error("the selection input has " + std::to_string(in.keys.size()) +
-                     " order keys, the policy " + std::to_string(policy.tie_breakers.size()));
+                     " order keys, the policy " + std::to_string(policy.order.size()));
   }
-  if (policy.seats < 0) throw spec_error("seats must not be negative");
+  if (auto problems = check_policy(policy); !problems.empty())
+    throw spec_error(std::move(problems));
 
   // Groups, numbered in Vietnamese alphabetical order: independent of row order.
   std::vector<std::string> names;
@@ -332,7 +539,7 @@ selection select(const selection_input& in, const selection_policy& policy) {
   out.status.assign(n, selection_status::outside_quota);
   out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
   out.reason.assign(n, std::string());
-  out.lottery_seed = policy.lottery_seed;
+  out.lottery_seed = policy.seed;
 
   std::vector<std::uint8_t> ranked(n, 0);
   std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
@@ -373,7 +580,7 @@ selection select(const selection_input& in, const selection_policy& policy) {
   if (policy.mode == quota_mode::fixed && levels.size() > 1) {
     throw spec_error("fixed quotas per group apply to a single level; use apportion with levels");
   }
-  for (const auto& [name, seats] : policy.fixed_quotas) {
+  for (const auto& [name, seats] : policy.fixed) {
     if (seats < 0) throw spec_error("fixed quota of \"" + name + "\" is negative");
     if (!code_of.contains(name) && policy.mode == quota_mode::fixed) {
       throw spec_error("fixed quota for group \"" + name + "\", which has no nominees");
@@ -383,7 +590,6 @@ selection select(const selection_input& in, const selection_policy& policy) {
   // Caps as a share of a base, over all levels together.
   std::vector<std::int64_t> cap_left(ng, std::numeric_limits<std::int64_t>::max());
   if (policy.cap_share) {
-    if (!(*policy.cap_share >= 0.0)) throw spec_error("cap share must be a number >= 0");
     for (std::size_t g = 0; g < ng; ++g) {
       const auto it = policy.cap_base.find(names[g]);
       const double base =
@@ -396,35 +602,42 @@ selection select(const selection_input& in, const selection_policy& policy) {
   // Apportionment weights (the same for every level).
   std::vector<double> weights(ng, 0.0);
   for (std::size_t g = 0; g < ng; ++g) {
-    if (!policy.group_weights.empty()) {
-      const auto it = policy.group_weights.find(names[g]);
-      weights[g] = it == policy.group_weights.end() ? 0.0 : it->second;
+    if (!policy.weights.empty()) {
+      const auto it = policy.weights.find(names[g]);
+      weights[g] = it == policy.weights.end() ? 0.0 : it->second;
     } else {
-      weights[g] =
-          static_cast<double>(policy.weight_eligible_only ? eligible_count[g] : nominees[g]);
+      weights[g] = static_cast<double>(policy.weigh_eligible ? eligible_count[g] : nominees[g]);
     }
   }
 
   std::vector<std::uint8_t> taken(n, 0);
   std::vector<double> last_cutoff(ng, std::numeric_limits<double>::quiet_NaN());
+  // The last selected row of each group at the last level that selected anyone there: the
+  // row a nominee tied on score lost to, when a tie-breaker decided.
+  constexpr std::uint32_t no_row = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::uint32_t> last_boundary(ng, no_row);
+  const bool has_cap = policy.cap_share.has_value();
+  std::vector<std::int64_t> cap_total(ng, -1);
+  if (has_cap) cap_total = cap_left;
   for (std::size_t li = 0; li < levels.size(); ++li) {
     const auto& lv = levels[li];
     const double level_min = std::max(policy.min_score, lv.min_score);
     std::vector<std::int64_t> quota(ng, 0);
     if (policy.mode == quota_mode::apportion) {
-      std::vector<std::int64_t> lo(ng, policy.group_minimum), hi;
-      if (policy.group_maximum) hi.assign(ng, *policy.group_maximum);
+      std::vector<std::int64_t> lo(ng, policy.group_min), hi;
+      if (policy.group_max) hi.assign(ng, *policy.group_max);
       quota = apportion(weights, lv.seats, policy.method, lo, hi);
     } else if (policy.mode == quota_mode::fixed) {
       for (std::size_t g = 0; g < ng; ++g) {
-        const auto it = policy.fixed_quotas.find(names[g]);
-        quota[g] = it == policy.fixed_quotas.end() ? 0 : it->second;
+        const auto it = policy.fixed.find(names[g]);
+        quota[g] = it == policy.fixed.end() ? 0 : it->second;
       }
     }
-    // The walk over candidates: one list for global mode, one per group otherwise.
+    // The walk over candidates: one list for global mode, one per group otherwise. Rows
+    // that the seats would take but the cap does not are `capped`.
     auto fill = [&](const std::vector<std::uint32_t>& candidates_all, std::int64_t q,
                     std::int64_t cap, std::vector<std::uint32_t>& chosen,
-                    std::vector<std::uint32_t>& tied_out) {
+                    std::vector<std::uint32_t>& tied_out, std::vector<std::uint32_t>& capped) {
       std::vector<std::uint32_t> cand;
       for (auto r : candidates_all) {
         if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
@@ -439,6 +652,9 @@ selection select(const selection_input& in, const selection_policy& policy) {
                  static_cast<std::int64_t>(k) < cap) {
             ++k;
           }
+          for (std::size_t i = k; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+            capped.push_back(cand[i]);  // the cap stopped the tied group
+          }
         } else if (policy.ties == tie_policy::exclude) {
           std::size_t b = k;
           while (b > 0 && in.score[cand[b - 1]] == tie) --b;
@@ -448,11 +664,17 @@ selection select(const selection_input& in, const selection_policy& policy) {
           k = b;
         }
       }
+      if (cap < q) {
+        const auto seats_end = static_cast<std::size_t>(
+            std::min<std::int64_t>(q, static_cast<std::int64_t>(cand.size())));
+        for (std::size_t i = std::max(k, limit); i < seats_end; ++i) capped.push_back(cand[i]);
+      }
       chosen.assign(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k));
     };
 
     std::vector<std::int64_t> chosen_per_group(ng, 0);
     std::vector<double> cutoff(ng, std::numeric_limits<double>::quiet_NaN());
+    std::vector<std::uint32_t> boundary(ng, no_row);
     auto take = [&](const std::vector<std::uint32_t>& chosen) {
       for (auto r : chosen) {
         taken[r] = 1;
@@ -463,46 +685,68 @@ selection select(const selection_input& in, const selection_policy& policy) {
         ++chosen_per_group[g];
         cap_left[g] -= cap_left[g] == std::numeric_limits<std::int64_t>::max() ? 0 : 1;
         cutoff[g] = std::isnan(cutoff[g]) ? in.score[r] : std::min(cutoff[g], in.score[r]);
+        boundary[g] = r;  // rows come in rank order: the last one is the lowest selected
       }
     };
-    auto mark_tied_out = [&](const std::vector<std::uint32_t>& rows) {
+    auto mark = [&](const std::vector<std::uint32_t>& rows, selection_status st) {
       for (auto r : rows) {
-        if (!taken[r]) out.status[r] = selection_status::tied_out;
+        if (!taken[r]) out.status[r] = st;
       }
     };
     double global_cutoff = std::numeric_limits<double>::quiet_NaN();
+    std::uint32_t global_boundary = no_row;
     if (policy.mode == quota_mode::global) {
       std::vector<std::uint32_t> all;
       for (const auto r : ord) {
         if (ranked[r]) all.push_back(r);
       }
       // Caps still apply per group in global mode: drop rows of capped-out groups as we go.
-      std::vector<std::uint32_t> chosen, tied_out;
-      if (policy.cap_share) {
+      std::vector<std::uint32_t> chosen, tied_out, capped, dropped;
+      std::vector<std::size_t> dropped_at;  // position of each dropped row in `all`
+      std::vector<std::size_t> position(n, 0);
+      if (has_cap) {
         std::vector<std::int64_t> left = cap_left;
-        std::vector<std::uint32_t> capped;
-        for (auto r : all) {
+        std::vector<std::uint32_t> kept;
+        for (std::size_t i = 0; i < all.size(); ++i) {
+          const auto r = all[i];
+          position[r] = i;
           auto& l = left[static_cast<std::size_t>(gcode[r])];
-          if (!taken[r] && in.score[r] >= level_min && l > 0) {
-            capped.push_back(r);
+          if (taken[r] || in.score[r] < level_min) continue;
+          if (l > 0) {
+            kept.push_back(r);
             --l;
+          } else {
+            dropped.push_back(r);
+            dropped_at.push_back(i);
           }
         }
-        all.swap(capped);
+        all.swap(kept);
       }
-      fill(all, lv.seats, std::numeric_limits<std::int64_t>::max(), chosen, tied_out);
+      fill(all, lv.seats, std::numeric_limits<std::int64_t>::max(), chosen, tied_out, capped);
       take(chosen);
-      mark_tied_out(tied_out);
-      for (auto r : chosen)
+      mark(tied_out, selection_status::tied_out);
+      // A row dropped by its group's cap is `capped` when it outranks a selected row, or when
+      // seats were left over.
+      const bool seats_left = static_cast<std::int64_t>(chosen.size()) < lv.seats;
+      const std::size_t last_pos = chosen.empty() ? 0 : position[chosen.back()];
+      for (std::size_t i = 0; i < dropped.size(); ++i) {
+        if (!taken[dropped[i]] && (seats_left || dropped_at[i] < last_pos)) {
+          out.status[dropped[i]] = selection_status::capped;
+        }
+      }
+      for (auto r : chosen) {
         global_cutoff =
             std::isnan(global_cutoff) ? in.score[r] : std::min(global_cutoff, in.score[r]);
+      }
+      if (!chosen.empty()) global_boundary = chosen.back();
       for (std::size_t g = 0; g < ng; ++g) quota[g] = chosen_per_group[g];
     } else {
       for (std::size_t g = 0; g < ng; ++g) {
-        std::vector<std::uint32_t> chosen, tied_out;
-        fill(group_order[g], quota[g], cap_left[g], chosen, tied_out);
+        std::vector<std::uint32_t> chosen, tied_out, capped;
+        fill(group_order[g], quota[g], cap_left[g], chosen, tied_out, capped);
         take(chosen);
-        mark_tied_out(tied_out);
+        mark(tied_out, selection_status::tied_out);
+        mark(capped, selection_status::capped);
       }
     }
     for (std::size_t g = 0; g < ng; ++g) {
@@ -513,57 +757,83 @@ selection select(const selection_input& in, const selection_policy& policy) {
       o.eligible = eligible_count[g];
       o.quota = quota[g];
       o.selected = chosen_per_group[g];
+      o.cap = cap_total[g];
       o.cutoff = policy.mode == quota_mode::global ? global_cutoff : cutoff[g];
       out.outcomes.push_back(o);
-      if (!std::isnan(o.cutoff)) last_cutoff[g] = o.cutoff;
+      if (policy.mode != quota_mode::global && boundary[g] != no_row) {
+        last_cutoff[g] = o.cutoff;
+        last_boundary[g] = boundary[g];
+      }
     }
-    if (policy.mode == quota_mode::global && !std::isnan(global_cutoff)) {
+    if (policy.mode == quota_mode::global && global_boundary != no_row) {
       std::fill(last_cutoff.begin(), last_cutoff.end(), global_cutoff);
+      std::fill(last_boundary.begin(), last_boundary.end(), global_boundary);
     }
   }
 
-  // Reasons, Vietnamese then English.
+  // Reasons, in Vietnamese, from what the walk recorded.
+  const bool named_levels = !policy.levels.empty();
   for (std::size_t r = 0; r < n; ++r) {
     const auto g = static_cast<std::size_t>(gcode[r]);
-    const std::string group_label = names[g].empty() ? "" : " " + names[g];
+    const std::string of_group = names[g].empty() ? "" : " của " + names[g];
+    std::string& why = out.reason[r];
     switch (out.status[r]) {
       case selection_status::selected:
-        out.reason[r] = "Được chọn: " + levels[static_cast<std::size_t>(out.level[r])].name +
-                        " (hạng " + std::to_string(out.group_rank[r]) +
-                        (names[g].empty() ? "" : " trong " + names[g]) + ") / selected";
+        why = "Được chọn";
+        if (named_levels) why += ": " + levels[static_cast<std::size_t>(out.level[r])].name;
+        why += " (hạng " + std::to_string(out.group_rank[r]) +
+               (names[g].empty() ? "" : " trong " + names[g]) + ")";
         break;
       case selection_status::ineligible:
-        out.reason[r] = "Không đủ điều kiện / not eligible" +
-                        (in.ineligible_reason[r].empty() ? "" : ": " + in.ineligible_reason[r]);
+        why = "Không đủ điều kiện";
+        if (!in.ineligible_reason[r].empty()) why += ": " + in.ineligible_reason[r];
         break;
       case selection_status::no_score:
-        out.reason[r] = "Không có tổng điểm / no total score";
-        if (!in.score_note.empty() && !in.score_note[r].empty()) {
-          out.reason[r] += ": " + in.score_note[r];
-        }
+        why = "Không xếp loại được (thiếu điểm)";
+        if (!in.score_note.empty() && !in.score_note[r].empty()) why += ": " + in.score_note[r];
         break;
       case selection_status::below_minimum:
-        out.reason[r] = "Tổng điểm " + number(in.score[r]) + " dưới mức tối thiểu " +
-                        number(policy.min_score) + " (thiếu " + number(out.gap[r]) +
-                        ") / below the minimum score by " + number(out.gap[r]);
+        why = "Tổng điểm " + number(in.score[r]) + " dưới điểm tối thiểu " +
+              number(policy.min_score) + " (thiếu " + number(out.gap[r]) + ")";
         break;
-      case selection_status::outside_quota:
-      case selection_status::tied_out: {
+      case selection_status::capped: {
+        out.gap[r] = 0;
+        why = "Ngoài chỉ tiêu" + of_group + ": đơn vị đã đạt giới hạn " +
+              number(*policy.cap_share * 100) + "% (tối đa " + std::to_string(cap_total[g]) +
+              " suất)";
+        break;
+      }
+      case selection_status::tied_out:
+        out.gap[r] = 0;
+        why = "Bằng điểm " + number(in.score[r]) + " với suất cuối cùng" + of_group +
+              " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
+        break;
+      case selection_status::outside_quota: {
         const double cut = last_cutoff[g];
-        if (std::isnan(cut)) {
-          out.reason[r] = "Ngoài chỉ tiêu: đơn vị" + group_label +
-                          " không có suất nào / outside the quota: no seats for the group";
+        const std::uint32_t b = last_boundary[g];
+        if (std::isnan(cut) || b == no_row) {
+          why = "Ngoài chỉ tiêu: " + (names[g].empty() ? std::string("không có suất nào")
+                                                       : names[g] + " không được giao suất nào");
+          break;
+        }
+        out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
+        if (in.score[r] != in.score[b]) {
+          why = "Ngoài chỉ tiêu" + of_group + ": tổng điểm " + number(in.score[r]) +
+                ", điểm chuẩn " + number(cut) + ", thiếu " + number(out.gap[r]);
+          break;
+        }
+        // Equal on score: the first order key that differs decided.
+        why = "Ngoài chỉ tiêu" + of_group + ": bằng điểm chuẩn " + number(cut) +
+              " nhưng xếp sau hồ sơ " + in.ids[b] + " (suất cuối cùng) theo ";
+        std::size_t k = 0;
+        while (k < in.keys.size() && in.keys[k][r] == in.keys[k][b]) ++k;
+        if (k == in.keys.size()) {
+          why += "mã hồ sơ (" + in.ids[r] + " sau " + in.ids[b] + ")";
         } else {
-          out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
-          if (out.status[r] == selection_status::tied_out) {
-            out.reason[r] = "Bằng điểm chuẩn " + number(cut) + " của" + group_label +
-                            " nhưng bị loại do quy tắc bằng điểm 'exclude' / tied at the "
-                            "cut-off and excluded by the tie policy";
-          } else {
-            out.reason[r] = "Ngoài chỉ tiêu" + (names[g].empty() ? "" : " của " + names[g]) +
-                            ": điểm chuẩn " + number(cut) + ", thiếu " + number(out.gap[r]) +
-                            " / outside the quota: cut-off " + number(cut) + ", " +
-                            number(out.gap[r]) + " short";
+          why += describe_tie_breaker(policy.order[k], policy.seed);
+          if (in.source && policy.order[k].how != order_key::kind::lottery) {
+            const column& c = (*in.source)[policy.order[k].column];
+            why += ": " + display_value(c, r) + " so với " + display_value(c, b);
           }
         }
         break;
@@ -573,7 +843,7 @@ selection select(const selection_input& in, const selection_policy& policy) {
   return out;
 }
 
-pool to_pool(const selection& s, std::string_view group_column) {
+pool to_pool(const selection& s, std::string_view per) {
   const std::size_t n = s.size();
   std::vector<column> cols;
   cols.push_back(column::text("id", s.ids));
@@ -587,7 +857,7 @@ pool to_pool(const selection& s, std::string_view group_column) {
       if (inserted) dict.push_back(s.groups[r]);
       codes[r] = it->second;
     }
-    cols.push_back(column::category(std::string(group_column), std::move(codes), std::move(dict)));
+    cols.push_back(column::category(std::string(per), std::move(codes), std::move(dict)));
   }
   cols.push_back(column::number("score", buffer<double>(s.score)));
   auto ranks = [&](const std::vector<std::uint32_t>& v, const std::string& name) {
@@ -608,9 +878,10 @@ pool to_pool(const selection& s, std::string_view group_column) {
   }
   {
     std::vector<std::string> dict;
-    for (auto st : {selection_status::selected, selection_status::ineligible,
-                    selection_status::no_score, selection_status::below_minimum,
-                    selection_status::outside_quota, selection_status::tied_out}) {
+    for (auto st :
+         {selection_status::selected, selection_status::ineligible, selection_status::no_score,
+          selection_status::below_minimum, selection_status::outside_quota,
+          selection_status::tied_out, selection_status::capped}) {
       dict.emplace_back(to_string(st));
     }
     std::vector<std::int32_t> codes(n);

@@ -38,6 +38,8 @@ def main(out_dir: Path) -> int:
         seats=40,
         per="district",
         order=["exam_score desc", "name:full_name"],
+        organisation="Sở Giáo dục và Đào tạo (ví dụ)",
+        inputs={"pool": POOL, "criteria": CRITERIA, "rules": RULES},
     )
     table: pd.DataFrame = sel.to_pandas()
     selected = table[table["selected"]]
@@ -47,15 +49,8 @@ def main(out_dir: Path) -> int:
     assert len(table) == len(pool)  # every nominee is in the result
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out_dir / "result.csv", index=False)
     report = out_dir / "report.html"
-    sel.write_report(
-        report,
-        criteria=criteria,
-        rules=rules,
-        inputs={"pool": POOL, "criteria": CRITERIA, "rules": RULES},
-        organisation="Sở Giáo dục và Đào tạo (ví dụ)",
-    )
+    sel.write(out_dir / "result.csv", report)  # the same bytes as `khuyenhoc select`
     print(f"wrote {out_dir / 'result.csv'} and {report}")
     return 0
 

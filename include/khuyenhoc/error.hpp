@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace khuyenhoc {
 
@@ -71,10 +72,42 @@ class schema_error : public error {
   using error::error;
 };
 
-/// An invalid specification: criteria set, rule set, selection policy.
+/// One problem among several reported together (see `spec_error::problems`).
+struct error_info {
+  std::string kind{};  ///< "parse", "schema", "spec" or "data": the exception it would be alone
+  std::string message{};
+  location where{};
+  /// "location: message", as `error::what()` would be.
+  [[nodiscard]] std::string str() const {
+    const std::string loc = where.str();
+    return loc.empty() ? message : loc + ": " + message;
+  }
+};
+
+/// An invalid specification: criteria set, rule set, selection policy. Preparing a run
+/// collects every problem of its specification and throws them together: `what()` lists them
+/// one per line, `problems()` gives each with its location.
 class spec_error : public error {
  public:
   using error::error;
+  explicit spec_error(std::vector<error_info> problems)
+      : error(compose_all(problems), problems.size() == 1 ? problems.front().where : location{}),
+        problems_(std::move(problems)) {}
+
+  /// Every problem found (one item when the error was thrown alone).
+  [[nodiscard]] std::vector<error_info> problems() const {
+    if (!problems_.empty()) return problems_;
+    return {error_info{.kind = "spec", .message = message(), .where = where()}};
+  }
+
+ private:
+  static std::string compose_all(const std::vector<error_info>& problems) {
+    if (problems.size() == 1) return problems.front().message;
+    std::string out = std::to_string(problems.size()) + " problems in the specification:";
+    for (const auto& p : problems) out += "\n  " + p.str();
+    return out;
+  }
+  std::vector<error_info> problems_;
 };
 
 /// Invalid data values: duplicate or empty ids, a value of the wrong kind in a row.

@@ -14,6 +14,7 @@
 #include "khuyenhoc/ranking.hpp"
 #include "khuyenhoc/report.hpp"
 #include "khuyenhoc/rules.hpp"
+#include "khuyenhoc/run.hpp"
 #include "khuyenhoc/selection.hpp"
 #include "khuyenhoc/summary.hpp"
 #include "khuyenhoc/time_expr.hpp"

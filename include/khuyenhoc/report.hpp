@@ -5,8 +5,11 @@
 /// names and versions of the criteria and rule sets, the selection parameters, the eligibility
 /// funnel (rejections per rule), seats and cut-off scores per group, counts proving that every
 /// input row is accounted for (selected + not selected, by reason), the selected list, and a
-/// place for signatures. Labels are Vietnamese with English underneath; the CSS is inline, there
-/// are no scripts or external assets, every value is HTML-escaped, and it prints on A4.
+/// place for signatures. It opens with the national header of an administrative document
+/// (issuing body; CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc; place and
+/// date), and writes numbers and dates as Vietnamese documents do (200.000; 65,58; 29/11/2026).
+/// Labels are Vietnamese with English underneath; the CSS is inline, there are no scripts or
+/// external assets, every value is HTML-escaped, and it prints on A4.
 ///
 /// The output is a function of its arguments only: the same selection and metadata give the
 /// same bytes. Nothing is read from the clock; a generation time appears only when the caller
@@ -50,7 +53,14 @@ struct report_rule {
 /// What the report says besides the selection itself. Every field is optional.
 struct report_metadata {
   std::string title = "Báo cáo kết quả xét chọn";  ///< heading and <title>
-  std::string organisation{};  ///< e.g. "Hội đồng xét chọn — Sở GDĐT ..." (above the title)
+  /// The governing body, first line of the header's left block (e.g. "UBND THÀNH PHỐ HẢI PHÒNG").
+  std::string governing_body{};
+  /// The issuing body (e.g. "SỞ GIÁO DỤC VÀ ĐÀO TẠO"), under the governing body.
+  std::string organisation{};
+  /// Place of the place/date line under the national header; empty: a dotted blank.
+  std::string place{};
+  /// Signing date "dd/mm/yyyy" (shown "ngày 29 tháng 11 năm 2026") or any text; empty: blanks.
+  std::string date{};
   std::vector<report_input> inputs{};
   std::vector<report_spec> specs{};
   std::vector<report_rule> funnel{};  ///< empty: no rule set (everyone eligible)

@@ -109,7 +109,7 @@ enum class rule_status : std::int8_t { pass = 0, fail = 1, unknown = 2, not_appl
 
 /// How an undecidable (unknown) reject rule counts for eligibility.
 enum class unknown_policy : std::uint8_t {
-  not_eligible,  ///< default: the nominee is not eligible, reason "missing value for X"
+  not_eligible,  ///< default: the nominee is not eligible, reason "thiếu dữ liệu X"
   eligible,      ///< the rule is ignored for eligibility (still reported)
 };
 
@@ -229,12 +229,17 @@ class verdicts {
   /// Decision table outputs, in the order of the rule set.
   [[nodiscard]] const std::vector<table_result>& tables() const noexcept;
   /// Rendered reasons of row `row`, in rule order: the rule's message where it failed,
-  /// "missing value for X (rule id)" where it is unknown, then table conflicts.
+  /// "thiếu dữ liệu X (điều kiện id)" where it is unknown, then table conflicts.
   /// O(rules × expression size). \throws std::out_of_range for a bad row.
   [[nodiscard]] std::vector<std::string> reasons(std::size_t row) const;
   /// The rendered reason of rule `rule` for every row ("" where it passed or does not
   /// apply). O(rows). \throws std::out_of_range for a bad rule index.
   [[nodiscard]] std::vector<std::string> reasons_of_rule(std::size_t rule) const;
+  /// The rendered reason of rule `rule` for each row of `rows` (same order; "" where it passed
+  /// or does not apply). O(|rows| × expression size); const and thread-safe.
+  /// \throws std::out_of_range for a bad rule or row index.
+  [[nodiscard]] std::vector<std::string> reasons_of_rule(
+      std::size_t rule, std::span<const std::uint32_t> rows) const;
   /// Storage owner of status() and eligible() for zero-copy export.
   [[nodiscard]] std::shared_ptr<const void> owner() const noexcept;
 

@@ -41,6 +41,11 @@ enum class quota_mode : std::uint8_t {
   apportion,  ///< a total apportioned across groups by weight
 };
 
+/// Parses "global", "fixed" or "apportion". \throws spec_error
+[[nodiscard]] quota_mode parse_quota_mode(std::string_view name);
+/// "global", "fixed" or "apportion".
+[[nodiscard]] std::string_view to_string(quota_mode mode) noexcept;
+
 /// One tie-breaking key after the total score.
 struct order_key {
   enum class kind : std::uint8_t {
@@ -66,26 +71,29 @@ struct award_level {
   double min_score = -std::numeric_limits<double>::infinity();  ///< on top of the global minimum
 };
 
-/// Everything that decides a selection; defaults select nobody.
+/// Everything that decides a selection; defaults select nobody. The field names are the
+/// option vocabulary of every door: Python's keyword arguments have the same names, the CLI's
+/// flags the same names with dashes (`group_min` → `--group-min`); docs/selection.md has the
+/// table.
 struct selection_policy {
   /// Keys after the total score (descending); the id always ends the order (ascending, bytes).
-  std::vector<order_key> tie_breakers{};
+  std::vector<order_key> order{};
   /// Nominees with a lower total are not ranked ("below the minimum score").
   double min_score = -std::numeric_limits<double>::infinity();
   /// Category column whose groups get seats (e.g. "district"); empty: one group.
-  std::string group_column{};
+  std::string per{};
   quota_mode mode = quota_mode::global;
   /// Total seats (global and apportion modes). With levels, the sum of their seats is used.
   std::int64_t seats = 0;
   /// Seats per group name (fixed mode); groups not named get 0.
-  std::map<std::string, std::int64_t> fixed_quotas{};
+  std::map<std::string, std::int64_t> fixed{};
   apportion_method method = apportion_method::largest_remainder;
   /// Apportionment weights by group name; empty: the number of nominees of each group.
-  std::map<std::string, double> group_weights{};
-  /// Count only eligible nominees as a group's weight (when group_weights is empty).
-  bool weight_eligible_only = false;
-  std::int64_t group_minimum = 0;
-  std::optional<std::int64_t> group_maximum{};
+  std::map<std::string, double> weights{};
+  /// Count only eligible nominees as a group's weight (when weights is empty).
+  bool weigh_eligible = false;
+  std::int64_t group_min = 0;
+  std::optional<std::int64_t> group_max{};
   /// Cap: a group selects at most floor(cap_share × base) nominees (all levels together);
   /// base is cap_base[group] if given, else the group's number of nominees.
   std::optional<double> cap_share{};
@@ -94,8 +102,12 @@ struct selection_policy {
   /// Award levels in cascade; empty: one level "selected" with `seats`.
   std::vector<award_level> levels{};
   /// Seed of the lottery key (recorded in the result).
-  std::uint64_t lottery_seed = 0;
+  std::uint64_t seed = 0;
 };
+
+/// The mode a policy gets when none is named: `fixed` when fixed quotas are given, `apportion`
+/// when there is a group column, else `global` (the CLI and Python default alike).
+[[nodiscard]] quota_mode default_quota_mode(const selection_policy& policy) noexcept;
 
 /// The row-local data a selection needs. Build it from a pool with `make_selection_input`;
 /// inputs of shards are merged with `concat`.
@@ -106,14 +118,20 @@ struct selection_input {
   std::vector<std::uint8_t> eligible{};
   std::vector<std::string> ineligible_reason{};  ///< why not eligible ("" when eligible)
   std::vector<std::string> score_note{};  ///< why the score is missing ("" or empty: unknown)
-  /// Tie-breaker keys, one column per `selection_policy::tie_breakers` entry: each row's key is
+  /// Tie-breaker keys, one column per `selection_policy::order` entry: each row's key is
   /// a byte string whose bytewise order is the wanted order (direction included).
   std::vector<std::vector<std::string>> keys{};
+  /// The pool the input was made from (shared storage), so that reasons can quote the values
+  /// of the tie-breaker that decided a cut-off. Absent after `concat` (reasons then name the
+  /// tie-breaker without its values).
+  std::optional<pool> source{};
 
   [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
 };
 
-/// Extracts the selection input of `p`: the group column, the scores, the eligibility and the
+/// Extracts the selection input of `p`: the group column, the scores (rounded half away from
+/// zero at 6 decimals, so that totals equal on paper tie exactly: 8,7 + 8,1 + 8,7 over 3 is
+/// 8,5), the eligibility and the
 /// reasons of ineligible rows (empty spans: everyone eligible), and the encoded tie-breakers.
 /// \throws schema_error for unknown or unsuitable columns; spec_error for length mismatches.
 [[nodiscard]] selection_input make_selection_input(
@@ -132,6 +150,7 @@ enum class selection_status : std::uint8_t {
   below_minimum,  ///< total below the policy's (or the level's) minimum
   outside_quota,  ///< ranked below its group's cut-off
   tied_out,       ///< tied with the cut-off and excluded by tie policy `exclude`
+  capped,         ///< within its group's seats but over the group's cap (`cap_share`)
 };
 [[nodiscard]] std::string_view to_string(selection_status s) noexcept;
 
@@ -143,6 +162,7 @@ struct group_outcome {
   std::int64_t eligible = 0;  ///< eligible rows with a score at or above the minimum
   std::int64_t quota = 0;     ///< seats given to the group at this level (after caps)
   std::int64_t selected = 0;  ///< nominees selected (differs from quota by ties or shortage)
+  std::int64_t cap = -1;      ///< the group's cap over all levels (-1: no cap)
   double cutoff = std::numeric_limits<double>::quiet_NaN();  ///< lowest selected score
 };
 
@@ -156,8 +176,10 @@ struct selection {
   std::vector<std::uint8_t> selected{};
   std::vector<std::int32_t> level{};  ///< index into `levels`, -1 when not selected
   std::vector<selection_status> status{};
-  std::vector<double> gap{};          ///< points missing to the cut-off/minimum (NaN: n/a)
-  std::vector<std::string> reason{};  ///< human-readable, Vietnamese then English
+  std::vector<double> gap{};  ///< points missing to the cut-off/minimum (NaN: n/a)
+  /// Human-readable, in Vietnamese, with numbers as Vietnamese documents write them (65,58).
+  /// A nominee beaten at the cut-off by a tie-breaker is told which one and both values.
+  std::vector<std::string> reason{};
   std::vector<std::string> levels{};
   std::vector<group_outcome> outcomes{};  ///< per level, per group (Vietnamese order)
   std::uint64_t lottery_seed = 0;
@@ -167,15 +189,23 @@ struct selection {
   [[nodiscard]] std::size_t selected_count() const noexcept;
 };
 
+/// Checks every numeric and named option of `policy` (NaN, infinities, negatives, integer
+/// overflow, empty or duplicate level names, fixed quotas for unknown groups) and, when
+/// `schema` is given, the group and tie-breaker columns (present, of a usable type, with
+/// "did you mean"). Returns every problem found (empty: valid); each names its option in
+/// `location::field`. O(options + columns).
+[[nodiscard]] std::vector<error_info> check_policy(const selection_policy& policy,
+                                                   const pool* schema = nullptr);
+
 /// Selects from `input` by `policy`. Deterministic: the same rows in any order give the same
 /// per-row results. Complexity O(n · keys) (radix sort on encoded keys) plus O(groups).
-/// \throws spec_error for an inconsistent policy (infeasible apportionment bounds, negative
-/// seats, fixed quotas naming unknown groups).
+/// \throws spec_error for an invalid policy (every problem `check_policy` finds, together) or
+/// one the data makes infeasible (apportionment bounds, fixed quotas naming unknown groups).
 [[nodiscard]] selection select(const selection_input& input, const selection_policy& policy);
 
 /// The result as a pool (id, group, score, rank, group_rank, selected, level, status, gap,
 /// reason), one row per input row, in input order.
-[[nodiscard]] pool to_pool(const selection& s, std::string_view group_column = "group");
+[[nodiscard]] pool to_pool(const selection& s, std::string_view per = "group");
 
 /// A text summary: seats and cut-off per group and level, and totals.
 [[nodiscard]] std::string format_outcomes(const selection& s);

@@ -1,85 +1,113 @@
-"""khuyenhoc.select: the Python face of the C++ selection engine."""
+"""khuyenhoc.select: the Python door on the library's selection pipeline (C++ ``run.hpp``).
+
+Arguments are handed to the C++ pipeline as they are; scoring, rules, ranking, seats, reasons,
+the result CSV and the report are all made there, so the CLI, Python and C++ give the same bytes.
+The keyword arguments have the names of the C++ ``selection_policy`` fields and of the CLI flags
+(``group_min`` ↔ ``--group-min``); docs/selection.md has the table.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import numpy as np
-
 from . import _core
-from ._report import ReportContext, report_html
 from ._progress import ProgressArg, reporter
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+_OUTCOME_COLUMNS = ["level", "group", "nominees", "eligible", "quota", "selected", "cutoff"]
+
 
 class Selection:
-    """A selection: one row per nominee (``table``), seats and cut-offs per group (``outcomes``)."""
+    """The result of :func:`select`: wraps the C++ run result.
 
-    def __init__(self, table: "pd.DataFrame", outcomes: "pd.DataFrame", seed: int, text: str) -> None:
-        self.table = table
-        self.outcomes = outcomes
-        self.lottery_seed = seed
-        self._text = text
+    ``table`` (pandas) has one row per nominee (id, group, score, rank, group_rank, selected,
+    level, status, gap, reason, classification); ``outcomes`` (pandas) the seats and cut-off per
+    level and group; ``to_csv`` / ``write_report`` write exactly the bytes of the CLI's
+    ``--out`` / ``--report``.
+    """
+
+    def __init__(self, result: _core._RunResult) -> None:
+        self._result = result
+        self._table: "pd.DataFrame | None" = None
+        self._outcomes: "pd.DataFrame | None" = None
+
+    @property
+    def table(self) -> "pd.DataFrame":
+        """One row per nominee in pool order (pandas; needs pandas)."""
+        if self._table is None:
+            self._table = self._result.table.to_pandas()
+        return self._table
+
+    @property
+    def outcomes(self) -> "pd.DataFrame":
+        """Seats and cut-off per level and group (pandas; needs pandas)."""
+        if self._outcomes is None:
+            import pandas as pd
+
+            self._outcomes = pd.DataFrame(list(self._result.outcomes), columns=_OUTCOME_COLUMNS)
+        return self._outcomes
+
+    @property
+    def lottery_seed(self) -> int:
+        """The seed of the lottery tie-breaker (recorded even when no lottery key is used)."""
+        return int(self._result.lottery_seed)
+
+    @property
+    def selected_count(self) -> int:
+        """Number of nominees selected."""
+        return int(self._result.selected_count)
 
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self._result)
 
     def __str__(self) -> str:
-        return self._text
+        return str(self._result.summary())
 
     def __repr__(self) -> str:
-        selected = int(self.table["selected"].sum())
-        return f"<khuyenhoc.Selection: {selected} selected of {len(self.table)} nominees>"
+        return (
+            f"<khuyenhoc.Selection: {self.selected_count} selected of {len(self)} nominees>"
+        )
+
+    def to_pool(self) -> _core.Pool:
+        """The per-nominee table as a :class:`Pool` (no copy)."""
+        return self._result.table
 
     def to_pandas(self) -> "pd.DataFrame":
         """The result table: one row per nominee (``table``)."""
         return self.table
 
-    _report_context: "ReportContext | None" = None
+    def to_csv(self, path: "str | os.PathLike[str] | None" = None) -> "str | None":
+        """Writes the result CSV to ``path`` atomically (exactly the bytes of the CLI's ``--out``)
+        or, without a path, returns it as text."""
+        if path is None:
+            return bytes(self._result.csv()).decode("utf-8")
+        self._result.write(os.fspath(path), "")
+        return None
 
-    def report_html(
-        self,
-        *,
-        inputs: "Mapping[str, str | os.PathLike[str]] | None" = None,
-        criteria: "_core.CriteriaSet | None" = None,
-        rules: "_core.Rules | None" = None,
-        title: str | None = None,
-        organisation: str = "",
-        signatures: Sequence[str] | None = None,
-        name_column: str | None = "full_name",
-        generated_at: str | bool | None = None,
-    ) -> str:
-        """The selection report: one self-contained HTML5 document for the review council.
+    def report_html(self) -> str:
+        """The selection report: one self-contained HTML5 document for the review council
+        (exactly the bytes of the CLI's ``--report``). Report options (title, organisation,
+        place, date, ...) are given to :func:`select`."""
+        return str(self._result.report_html())
 
-        Lists the inputs with their SHA-256 checksums, the criteria and rule sets (name,
-        version), the parameters, the eligibility funnel, seats and cut-offs per group, the
-        row-conservation counts, the selected list and signature boxes. The same inputs give
-        the same bytes. Options (all keyword, all optional): ``inputs`` maps a role ("pool",
-        "criteria", "rules" or any label) to a file path, hashed with :mod:`hashlib`;
-        ``criteria`` (:class:`CriteriaSet`) and ``rules`` (:class:`Rules`) give set names,
-        versions and rule descriptions; ``title``, ``organisation``, ``signatures`` (roles);
-        ``name_column`` (default "full_name", used when the pool has it); ``generated_at``
-        (a string, or True for the current UTC time; default: none).
-        """
-        return report_html(
-            self,
-            inputs=inputs,
-            criteria=criteria,
-            rules=rules,
-            title=title,
-            organisation=organisation,
-            signatures=signatures,
-            name_column=name_column,
-            generated_at=generated_at,
-        )
+    def write_report(self, path: "str | os.PathLike[str]") -> None:
+        """Writes :meth:`report_html` to ``path`` atomically."""
+        self._result.write("", os.fspath(path))
 
-    def write_report(self, path: "str | os.PathLike[str]", **options: Any) -> None:
-        """Writes :meth:`report_html` to ``path`` (UTF-8); options as for :meth:`report_html`."""
-        Path(path).write_bytes(self.report_html(**options).encode("utf-8"))
+    def write(
+        self, out: "str | os.PathLike[str]", report: "str | os.PathLike[str] | None" = None
+    ) -> None:
+        """Writes the result CSV and the report together: both or neither replace the old
+        files; an output that is one of the run's input files is refused."""
+        self._result.write(os.fspath(out), "" if report is None else os.fspath(report))
+
+    def reselect(self, **options: Any) -> "Selection":
+        """The same scores and eligibility selected with other options (same names as
+        :func:`select`'s selection options); scoring and rules are not run again."""
+        return Selection(self._result.reselect(_policy_options(**options)))
 
     def _repr_html_(self) -> str:
         from ._display import selection_repr_html
@@ -87,110 +115,138 @@ class Selection:
         return selection_repr_html(self)
 
 
-def select(
-    pool: _core.Pool,
-    scores: Any,
-    eligibility: Any = None,
+def _policy_options(
     *,
     seats: int = 0,
     per: str | None = None,
-    quota: str | None = None,
+    mode: str | None = None,
     method: str = "largest_remainder",
     min_score: float | None = None,
     ties: str = "break",
-    order: Sequence[str] = (),
+    order: Sequence[str] | str = (),
     levels: Sequence[tuple[str, int] | tuple[str, int, float]] | None = None,
-    fixed_quotas: Mapping[str, int] | None = None,
-    group_weights: Mapping[str, float] | None = None,
-    weight_eligible_only: bool = False,
-    minimum: int = 0,
-    maximum: int | None = None,
+    fixed: Mapping[str, int] | None = None,
+    weights: Mapping[str, float] | None = None,
+    weigh_eligible: bool = False,
+    group_min: int = 0,
+    group_max: int | None = None,
     cap_share: float | None = None,
     cap_base: Mapping[str, float] | None = None,
     seed: int = 0,
-    reasons: Sequence[str] | None = None,
-    progress: ProgressArg = False,
-) -> Selection:
-    """Ranks and selects nominees; every nominee appears in the result.
-
-    ``scores`` is a numpy array of totals (NaN: no score) or a score table with ``.total``;
-    ``eligibility`` a boolean array or a rule evaluation with ``.eligible`` (its rendered reasons
-    are used), or None (everyone eligible). ``per`` names the group column; ``quota`` is
-    "global" (default without ``per``), "apportion" (default with ``per``: ``seats`` shared by
-    ``method`` in proportion to group sizes or ``group_weights``) or "fixed" (``fixed_quotas``).
-    ``order`` lists tie-breakers after the score ("gpa desc", "date_of_birth", "name:full_name",
-    "lottery"); the id always ends the order. ``ties`` is "break", "include" or "exclude".
-    ``levels`` fills award levels in cascade: [("Giải Nhất", 10), ("Giải Nhì", 30)].
-    ``progress`` (off by default): True shows a bar (tqdm) or a stderr line; a callable
-    ``f(phase, done, total)`` gets phases "reasons" (joining the rule reasons of the rejected),
-    "selecting" (ranking and seats) and "result" (the result table), each counted in nominees
-    and ending with done == total == len(pool).
-    """
-    import pandas as pd
-
-    report = reporter(progress, "select")
-    n = len(pool)
-
-    score_arr = np.array(getattr(scores, "total", scores), dtype=np.float64)
-    notes = None
-    score_reasons = getattr(scores, "reasons", None)
-    if score_reasons is not None and not callable(score_reasons):
-        # A score table: unclassifiable nominees have no total; their reason explains why.
-        notes = ["" if r is None else str(r) for r in score_reasons]
-        score_arr[np.array([r is not None for r in score_reasons], dtype=bool)] = np.nan
-    elig = None
-    why = list(reasons) if reasons is not None else None
-    if eligibility is not None:
-        elig = np.asarray(getattr(eligibility, "eligible", eligibility), dtype=bool)
-        rule_ids = getattr(eligibility, "rule_ids", None)
-        if why is None and rule_ids is not None and hasattr(eligibility, "reasons_of"):
-            # Rendered reasons of every rule (vectorised per rule), joined for the rejected.
-            if report is not None:
-                report("reasons", 0, len(elig))
-            per_rule = [eligibility.reasons_of(rule) for rule in rule_ids]
-            why = []
-            step = max(len(elig) // 20, 1)
-            for i in range(len(elig)):
-                why.append("" if elig[i] else "; ".join(r[i] for r in per_rule if r[i]))
-                if report is not None and (i + 1) % step == 0:
-                    report("reasons", i + 1, len(elig))
-            if report is not None and len(elig) % step != 0:
-                report("reasons", len(elig), len(elig))
-    if quota is None:
-        quota = "apportion" if per else "global"
-    options: dict[str, Any] = {
+) -> dict[str, Any]:
+    return {
+        "seats": seats,
         "per": per,
-        "quota": quota,
-        "seats": int(seats),
+        "mode": mode,
         "method": method,
         "min_score": min_score,
         "ties": ties,
-        "order": list(order),
-        "fixed_quotas": dict(fixed_quotas) if fixed_quotas else None,
-        "group_weights": dict(group_weights) if group_weights else None,
-        "weight_eligible_only": weight_eligible_only,
-        "minimum": minimum,
-        "maximum": maximum,
+        "order": [order] if isinstance(order, str) else list(order),
+        "levels": [tuple(level) for level in levels] if levels else None,
+        "fixed": dict(fixed) if fixed else None,
+        "weights": dict(weights) if weights else None,
+        "weigh_eligible": weigh_eligible,
+        "group_min": group_min,
+        "group_max": group_max,
         "cap_share": cap_share,
         "cap_base": dict(cap_base) if cap_base else None,
-        "levels": [tuple(level) for level in levels] if levels else None,
         "seed": seed,
     }
+
+
+def select(
+    pool: "_core.Pool | str | os.PathLike[str]",
+    criteria: Any = None,
+    rules: Any = None,
+    *,
+    seats: int = 0,
+    per: str | None = None,
+    mode: str | None = None,
+    method: str = "largest_remainder",
+    min_score: float | None = None,
+    ties: str = "break",
+    order: Sequence[str] | str = (),
+    levels: Sequence[tuple[str, int] | tuple[str, int, float]] | None = None,
+    fixed: Mapping[str, int] | None = None,
+    weights: Mapping[str, float] | None = None,
+    weigh_eligible: bool = False,
+    group_min: int = 0,
+    group_max: int | None = None,
+    cap_share: float | None = None,
+    cap_base: Mapping[str, float] | None = None,
+    seed: int = 0,
+    id: str = "id",
+    threads: int = 0,
+    title: str | None = None,
+    organisation: str | None = None,
+    governing_body: str | None = None,
+    place: str | None = None,
+    date: str | None = None,
+    name_column: str = "full_name",
+    signatures: Sequence[str] | None = None,
+    report_time: bool = False,
+    inputs: Mapping[str, "str | os.PathLike[str]"] | None = None,
+    progress: ProgressArg = False,
+) -> Selection:
+    """Scores, checks the rules, ranks and selects: the library's whole pipeline in one call.
+
+    ``pool`` is a :class:`Pool` or a CSV path (read with id column ``id``). ``criteria`` is a
+    :class:`CriteriaSet` or a path to one, or precomputed scores (a :class:`ScoreTable`, or an
+    array of totals with NaN for "no score"). ``rules`` is a :class:`Rules` or a path to one,
+    precomputed :class:`Verdicts`, a boolean array, or None (everyone eligible).
+
+    Selection options (the names of the C++ ``selection_policy`` fields and of the CLI flags):
+    ``seats``; ``per`` (group column); ``mode`` ("global", "apportion" or "fixed"; default
+    "fixed" with ``fixed``, "apportion" with ``per``, else "global"); ``method``
+    ("largest_remainder", "dhondt", "sainte_lague"); ``min_score``; ``ties`` ("break",
+    "include", "exclude"); ``order`` (tie-breakers: "gpa desc", "name:full_name", "lottery");
+    ``levels`` ([("Giải Nhất", 10), ("Giải Nhì", 30, 80.0)]); ``fixed`` ({group: seats});
+    ``weights``; ``weigh_eligible``; ``group_min``; ``group_max``; ``cap_share`` (0–1);
+    ``cap_base``; ``seed``. Report options: ``title``, ``organisation``, ``governing_body``,
+    ``place``, ``date``, ``name_column``, ``signatures``, ``report_time``; ``inputs`` maps a role
+    to a file listed with its SHA-256 in the report (paths given for ``pool``, ``criteria`` and
+    ``rules`` are listed by themselves). ``progress``: see :mod:`khuyenhoc` (phases "reading"
+    and "selecting").
+
+    Raises :class:`khuyenhoc.SpecError` listing every problem of the options at once.
+    """
+    report = reporter(progress, "select")
+    files: dict[str, str] = {}
+    if isinstance(pool, (str, os.PathLike)):
+        files["pool"] = os.fspath(pool)
+        from ._pool import read_csv
+
+        pool = read_csv(files["pool"], id=id, progress=progress)
+    if isinstance(criteria, (str, os.PathLike)):
+        files["criteria"] = os.fspath(criteria)
+        criteria = _core.CriteriaSet.from_yaml(files["criteria"])
+    if isinstance(rules, (str, os.PathLike)):
+        files["rules"] = os.fspath(rules)
+        rules = _core.Rules.from_yaml(files["rules"])
+    for role, path in (inputs or {}).items():
+        files[str(role)] = os.fspath(path)
+    options = _policy_options(
+        seats=seats, per=per, mode=mode, method=method, min_score=min_score, ties=ties,
+        order=order, levels=levels, fixed=fixed, weights=weights, weigh_eligible=weigh_eligible,
+        group_min=group_min, group_max=group_max, cap_share=cap_share, cap_base=cap_base,
+        seed=seed,
+    )
+    report_options = {
+        "title": title,
+        "organisation": organisation,
+        "governing_body": governing_body,
+        "place": place,
+        "date": date,
+        "name_column": name_column,
+        "signatures": list(signatures) if signatures is not None else None,
+        "report_time": report_time,
+    }
+    n = len(pool)
     if report is not None:
         report("selecting", 0, n)
-    result, outcomes, used_seed, text, core = _core._select(
-        pool, score_arr, elig, why, notes, options
+    result = _core._run_select(
+        pool, criteria, rules, options, report_options, list(files.items()), threads
     )
     if report is not None:
         report("selecting", n, n)
-        report("result", 0, n)
-    table = result.to_pandas()
-    out = pd.DataFrame(
-        outcomes,
-        columns=["level", "group", "nominees", "eligible", "quota", "selected", "cutoff"],
-    )
-    if report is not None:
-        report("result", n, n)
-    selection = Selection(table, out, used_seed, text)
-    selection._report_context = ReportContext(core, pool, scores, eligibility, per)
-    return selection
+    return Selection(result)

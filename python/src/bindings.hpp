@@ -3,9 +3,19 @@
 
 #include <pybind11/pybind11.h>
 
+#include <khuyenhoc/pool.hpp>
+#include <khuyenhoc/rules.hpp>
+
 namespace khuyenhoc::python {
 
 namespace py = pybind11;
+
+/// khuyenhoc.Verdicts: rule verdicts with the pool they were evaluated on (shared by the rules
+/// and the selection bindings).
+struct py_verdicts {
+  verdicts v;
+  pool nominees;
+};
 
 void register_calendar(py::module_& m);
 void register_criteria(py::module_& m);

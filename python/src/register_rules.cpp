@@ -107,11 +107,6 @@ std::size_t row_index(const verdicts& v, const pool& p, const py::object& which)
 }
 
 // Verdicts with the pool they were computed on (for ids).
-struct py_verdicts {
-  verdicts v;
-  pool nominees;
-};
-
 }  // namespace
 
 void register_rules(py::module_& m) {

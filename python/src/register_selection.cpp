@@ -1,9 +1,10 @@
-// khuyenhoc.select: ranking and selection with quotas, apportionment, ties and cascades.
+// khuyenhoc.select: the Python door on the library's pipeline (run.hpp). Arguments are
+// converted to a run_spec (the option names are selection_policy's field names), then the
+// run is prepared and executed by the library with the GIL released. No selection logic here.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include <khuyenhoc/report.hpp>
-#include <khuyenhoc/selection.hpp>
+#include <khuyenhoc/run.hpp>
 
 #include "bindings.hpp"
 
@@ -13,22 +14,15 @@ namespace {
 
 selection_policy policy_from(const py::dict& d) {
   selection_policy p;
+  bool mode_given = false;
   for (const auto& [key_obj, value] : d) {
     const auto key = key_obj.cast<std::string>();
     if (value.is_none()) continue;
     if (key == "per") {
-      p.group_column = value.cast<std::string>();
-    } else if (key == "quota") {
-      const auto q = value.cast<std::string>();
-      if (q == "global") {
-        p.mode = quota_mode::global;
-      } else if (q == "fixed") {
-        p.mode = quota_mode::fixed;
-      } else if (q == "apportion") {
-        p.mode = quota_mode::apportion;
-      } else {
-        throw spec_error("quota must be \"global\", \"fixed\" or \"apportion\", not \"" + q + "\"");
-      }
+      p.per = value.cast<std::string>();
+    } else if (key == "mode") {
+      p.mode = parse_quota_mode(value.cast<std::string>());
+      mode_given = true;
     } else if (key == "seats") {
       p.seats = value.cast<std::int64_t>();
     } else if (key == "method") {
@@ -38,19 +32,23 @@ selection_policy policy_from(const py::dict& d) {
     } else if (key == "ties") {
       p.ties = parse_tie_policy(value.cast<std::string>());
     } else if (key == "order") {
-      for (const auto& k : value.cast<std::vector<std::string>>()) {
-        p.tie_breakers.push_back(parse_order_key(k));
+      if (py::isinstance<py::str>(value)) {
+        p.order.push_back(parse_order_key(value.cast<std::string>()));
+      } else {
+        for (const auto& k : value.cast<std::vector<std::string>>()) {
+          p.order.push_back(parse_order_key(k));
+        }
       }
-    } else if (key == "fixed_quotas") {
-      p.fixed_quotas = value.cast<std::map<std::string, std::int64_t>>();
-    } else if (key == "group_weights") {
-      p.group_weights = value.cast<std::map<std::string, double>>();
-    } else if (key == "weight_eligible_only") {
-      p.weight_eligible_only = value.cast<bool>();
-    } else if (key == "minimum") {
-      p.group_minimum = value.cast<std::int64_t>();
-    } else if (key == "maximum") {
-      p.group_maximum = value.cast<std::int64_t>();
+    } else if (key == "fixed") {
+      p.fixed = value.cast<std::map<std::string, std::int64_t>>();
+    } else if (key == "weights") {
+      p.weights = value.cast<std::map<std::string, double>>();
+    } else if (key == "weigh_eligible") {
+      p.weigh_eligible = value.cast<bool>();
+    } else if (key == "group_min") {
+      p.group_min = value.cast<std::int64_t>();
+    } else if (key == "group_max") {
+      p.group_max = value.cast<std::int64_t>();
     } else if (key == "cap_share") {
       p.cap_share = value.cast<double>();
     } else if (key == "cap_base") {
@@ -58,6 +56,10 @@ selection_policy policy_from(const py::dict& d) {
     } else if (key == "levels") {
       for (const auto& item : value.cast<py::list>()) {
         const auto t = item.cast<py::tuple>();
+        if (t.size() < 2 || t.size() > 3) {
+          throw spec_error("levels: each level is (name, seats) or (name, seats, min_score)",
+                           location{.field = "levels"});
+        }
         award_level l;
         l.name = t[0].cast<std::string>();
         l.seats = t[1].cast<std::int64_t>();
@@ -65,114 +67,163 @@ selection_policy policy_from(const py::dict& d) {
         p.levels.push_back(std::move(l));
       }
     } else if (key == "seed") {
-      p.lottery_seed = value.cast<std::uint64_t>();
+      p.seed = value.cast<std::uint64_t>();
     } else {
-      throw spec_error("unknown selection option \"" + key + "\"");
+      throw spec_error("unknown selection option \"" + key + "\"", location{.field = key});
     }
   }
+  if (!mode_given) p.mode = default_quota_mode(p);
   return p;
 }
 
-// A selection with the policy that made it, kept by khuyenhoc.Selection for its report.
-struct selection_result {
-  selection s;
-  selection_policy policy;
-};
-
-template <class T>
-T get_or(const py::dict& d, const char* key, T fallback) {
-  if (!d.contains(key) || d[key].is_none()) return fallback;
-  return d[key].cast<T>();
+report_options report_from(const py::dict& d) {
+  report_options r;
+  for (const auto& [key_obj, value] : d) {
+    const auto key = key_obj.cast<std::string>();
+    if (value.is_none()) continue;
+    if (key == "title") {
+      r.title = value.cast<std::string>();
+    } else if (key == "organisation") {
+      r.organisation = value.cast<std::string>();
+    } else if (key == "governing_body") {
+      r.governing_body = value.cast<std::string>();
+    } else if (key == "place") {
+      r.place = value.cast<std::string>();
+    } else if (key == "date") {
+      r.date = value.cast<std::string>();
+    } else if (key == "name_column") {
+      r.name_column = value.cast<std::string>();
+    } else if (key == "signatures") {
+      r.signatures = value.cast<std::vector<std::string>>();
+    } else if (key == "report_time") {
+      if (value.cast<bool>()) r.generated_at = utc_timestamp();
+    } else if (key == "generated_at") {
+      r.generated_at = value.cast<std::string>();
+    } else {
+      throw spec_error("unknown report option \"" + key + "\"", location{.field = key});
+    }
+  }
+  return r;
 }
 
-report_metadata metadata_from(const py::dict& d) {
-  report_metadata m;
-  m.title = get_or<std::string>(d, "title", m.title);
-  m.organisation = get_or<std::string>(d, "organisation", "");
-  m.group_label = get_or<std::string>(d, "group_label", "");
-  m.generated_at = get_or<std::string>(d, "generated_at", "");
-  m.signatures = get_or<std::vector<std::string>>(d, "signatures", {});
-  m.names = get_or<std::vector<std::string>>(d, "names", {});
-  m.classification = get_or<std::vector<std::string>>(d, "classification", {});
-  for (const auto& t : get_or<py::list>(d, "inputs", py::list())) {
-    const auto item = t.cast<py::tuple>();
-    m.inputs.push_back({.role = item[0].cast<std::string>(),
-                        .name = item[1].cast<std::string>(),
-                        .sha256 = item[2].cast<std::string>(),
-                        .bytes = item[3].cast<std::uint64_t>()});
+// Eligibility handed in as an array: booleans, or integers that are all 0 or 1.
+std::vector<std::uint8_t> eligibility_from(const py::object& obj, std::size_t n) {
+  const auto arr = py::array::ensure(obj);
+  if (!arr) throw spec_error("eligibility must be a boolean array", location{.field = "rules"});
+  const char kind = arr.dtype().kind();
+  if (kind != 'b' && kind != 'i' && kind != 'u') {
+    throw spec_error("eligibility must be a boolean array (got dtype " +
+                         py::str(arr.dtype()).cast<std::string>() + ")",
+                     location{.field = "rules"});
   }
-  for (const auto& t : get_or<py::list>(d, "specs", py::list())) {
-    const auto item = t.cast<py::tuple>();
-    m.specs.push_back({.kind = item[0].cast<std::string>(),
-                       .id = item[1].cast<std::string>(),
-                       .name = item[2].cast<std::string>(),
-                       .version = item[3].cast<std::string>()});
+  if (arr.ndim() != 1 || static_cast<std::size_t>(arr.size()) != n) {
+    throw spec_error("eligibility has " + std::to_string(arr.size()) + " items, the pool has " +
+                         std::to_string(n) + " rows",
+                     location{.field = "rules"});
   }
-  for (const auto& f : get_or<py::list>(d, "funnel", py::list())) {
-    const auto step = f.cast<py::dict>();
-    m.funnel.push_back({.id = step["rule"].cast<std::string>(),
-                        .description = get_or<std::string>(step, "description", ""),
-                        .warn_only = get_or<std::string>(step, "severity", "reject") == "warn",
-                        .failed = step["failed"].cast<std::uint64_t>(),
-                        .unknown = step["unknown"].cast<std::uint64_t>(),
-                        .remaining = step["remaining"].cast<std::uint64_t>()});
+  const auto as_i64 =
+      py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(arr);
+  std::vector<std::uint8_t> out(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    const auto v = as_i64.data()[r];
+    if (v != 0 && v != 1) {
+      throw spec_error("eligibility must be 0/1 or boolean (item " + std::to_string(r) + " is " +
+                           std::to_string(v) + ")",
+                       location{.field = "rules"});
+    }
+    out[r] = static_cast<std::uint8_t>(v);
   }
-  return m;
+  return out;
+}
+
+run_result run_select(const pool& p, const py::object& criteria, const py::object& rules,
+                      const py::dict& options, const py::dict& report,
+                      const std::vector<std::pair<std::string, std::string>>& inputs,
+                      unsigned threads) {
+  run_spec spec;
+  spec.policy = policy_from(options);
+  spec.report = report_from(report);
+  spec.threads = threads;
+  for (const auto& [role, path] : inputs) spec.inputs.push_back({.role = role, .path = path});
+  run_overrides over;
+  score_table scores;
+  std::vector<double> totals;
+  py_verdicts given_verdicts;
+  std::vector<std::uint8_t> eligible;
+  if (py::isinstance<criteria_set>(criteria)) {
+    spec.criteria = criteria.cast<criteria_set>();
+  } else if (py::isinstance<score_table>(criteria)) {
+    scores = criteria.cast<score_table>();
+    over.scores = &scores;
+  } else if (!criteria.is_none()) {
+    const auto arr =
+        py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(criteria);
+    if (!arr || arr.ndim() != 1) {
+      throw spec_error("criteria must be a CriteriaSet, a ScoreTable or a 1-d array of totals",
+                       location{.field = "criteria"});
+    }
+    totals.assign(arr.data(), arr.data() + arr.size());
+    if (totals.empty() && p.size() != 0) {
+      throw spec_error("the totals are empty", location{.field = "criteria"});
+    }
+    over.totals = totals;
+  }
+  if (py::isinstance<rule_set_spec>(rules)) {
+    spec.rules = rules.cast<rule_set_spec>();
+  } else if (py::isinstance<py_verdicts>(rules)) {
+    given_verdicts = rules.cast<py_verdicts>();
+    over.rule_verdicts = &given_verdicts.v;
+  } else if (!rules.is_none()) {
+    eligible = eligibility_from(rules, p.size());
+    over.eligible = eligible;
+  }
+  py::gil_scoped_release release;  // every argument converted; pure C++ from here
+  const auto run = prepared_run::prepare(std::move(spec), p);
+  return run.execute(p, over);
+}
+
+py::list outcomes_of(const run_result& r) {
+  py::list out;
+  for (const auto& o : r.outcome().outcomes) {
+    out.append(
+        py::make_tuple(o.level, o.group, o.nominees, o.eligible, o.quota, o.selected, o.cutoff));
+  }
+  return out;
 }
 
 }  // namespace
 
 void register_selection(py::module_& m) {
-  py::class_<selection_result>(m, "_SelectionResult",
-                               "The C++ selection and its policy (kept for the report).")
-      .def("__len__", [](const selection_result& r) { return r.s.size(); });
+  py::class_<run_result>(m, "_RunResult",
+                         "The result of one run of the selection pipeline (C++ run_result).")
+      .def("__len__", [](const run_result& r) { return r.outcome().size(); })
+      .def_property_readonly("table", &run_result::table, "One row per nominee (a Pool).")
+      .def_property_readonly("outcomes", &outcomes_of,
+                             "(level, group, nominees, eligible, quota, selected, cutoff) per "
+                             "level and group.")
+      .def_property_readonly("lottery_seed",
+                             [](const run_result& r) { return r.outcome().lottery_seed; })
+      .def_property_readonly("selected_count",
+                             [](const run_result& r) { return r.outcome().selected_count(); })
+      .def("summary", &run_result::summary, py::call_guard<py::gil_scoped_release>())
+      .def(
+          "csv", [](const run_result& r) { return py::bytes(r.csv()); }, "The result CSV as bytes.")
+      .def("report_html", &run_result::report_html, py::call_guard<py::gil_scoped_release>())
+      .def("write", &run_result::write, py::arg("csv_path"), py::arg("report_path") = "",
+           py::arg("protect") = std::vector<std::string>{},
+           py::call_guard<py::gil_scoped_release>())
+      .def(
+          "reselect",
+          [](const run_result& r, const py::dict& options) {
+            const selection_policy policy = policy_from(options);
+            py::gil_scoped_release release;
+            return r.reselect(policy);
+          },
+          py::arg("options"));
 
-  m.def(
-      "_selection_report_html",
-      [](const selection_result& r, const py::dict& meta) {
-        const report_metadata md = metadata_from(meta);
-        py::gil_scoped_release release;
-        return selection_report_html(r.s, r.policy, md);
-      },
-      py::arg("result"), py::arg("meta"),
-      "The selection report as one HTML5 document (see khuyenhoc.Selection.report_html).");
-
-  m.def(
-      "_select",
-      [](const pool& p, const py::array_t<double, py::array::c_style | py::array::forcecast>& score,
-         const py::object& eligible, const py::object& reasons, const py::object& score_notes,
-         const py::dict& options) {
-        const selection_policy policy = policy_from(options);
-        std::vector<std::uint8_t> elig;
-        if (!eligible.is_none()) {
-          auto arr = py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(
-              py::array::ensure(eligible).attr("astype")("uint8"));
-          elig.assign(arr.data(), arr.data() + arr.size());
-        }
-        std::vector<std::string> why;
-        if (!reasons.is_none()) why = reasons.cast<std::vector<std::string>>();
-        std::vector<std::string> notes;
-        if (!score_notes.is_none()) notes = score_notes.cast<std::vector<std::string>>();
-        const std::span<const double> scores(score.data(), static_cast<std::size_t>(score.size()));
-        selection s;
-        {
-          py::gil_scoped_release release;  // arguments converted; pure C++ from here
-          s = select(make_selection_input(p, scores, elig, why, policy, notes), policy);
-        }
-        py::list outcomes;
-        for (const auto& o : s.outcomes) {
-          outcomes.append(py::make_tuple(o.level, o.group, o.nominees, o.eligible, o.quota,
-                                         o.selected, o.cutoff));
-        }
-        const std::string group = policy.group_column.empty() ? "group" : policy.group_column;
-        auto table = to_pool(s, group);
-        const auto seed = s.lottery_seed;
-        auto text = format_outcomes(s);
-        return py::make_tuple(std::move(table), outcomes, seed, std::move(text),
-                              selection_result{std::move(s), policy});
-      },
-      py::arg("pool"), py::arg("score"), py::arg("eligible"), py::arg("reasons"),
-      py::arg("score_notes"), py::arg("options"));
+  m.def("_run_select", &run_select, py::arg("pool"), py::arg("criteria"), py::arg("rules"),
+        py::arg("options"), py::arg("report"), py::arg("inputs"), py::arg("threads") = 0,
+        "Prepares and executes the selection pipeline (see khuyenhoc.select).");
 }
 
 }  // namespace khuyenhoc::python

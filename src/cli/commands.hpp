@@ -11,16 +11,14 @@
 
 namespace khuyenhoc::cli {
 
-/// Exit codes: 0 success, 1 findings (checks), 2 bad input or usage.
+/// Exit codes: 0 success, 1 findings (checks), 2 bad input or usage, 3 internal error.
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_findings = 1;
 inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_internal = 3;
 
 /// A progress callback that prints "what: NN%" on one stderr line.
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what);
-
-/// An input file of a selection report: its size and SHA-256 (OpenSSL). \throws error
-report_input describe_input(const std::string& role, const std::string& path);
 
 void add_generate(CLI::App& app);
 void add_summary(CLI::App& app);

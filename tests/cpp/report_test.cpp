@@ -70,12 +70,12 @@ fixture make_fixture() {
   const std::vector<std::uint8_t> eligible{1, 1, 1, 1, 1, 1, 1, 0};
   const std::vector<std::string> why{"", "", "", "",
                                      "", "", "", "Hồ sơ thiếu <Tờ trình> & \"Biên bản\""};
-  f.pol.group_column = "district";
+  f.pol.per = "district";
   f.pol.mode = quota_mode::apportion;
   f.pol.seats = 3;
   f.pol.min_score = 50;
-  f.pol.tie_breakers.push_back(parse_order_key("lottery"));
-  f.pol.lottery_seed = 7;
+  f.pol.order.push_back(parse_order_key("lottery"));
+  f.pol.seed = 7;
   f.s = select(make_selection_input(f.p, score, eligible, why, f.pol), f.pol);
   return f;
 }
@@ -140,7 +140,8 @@ TEST(report, selected_list_and_seats) {
   }
   EXPECT_NE(html.find("seed"), std::string::npos);
   EXPECT_NE(html.find(">7</dd>"), std::string::npos);  // the lottery seed
-  EXPECT_NE(html.find("largest_remainder"), std::string::npos);
+  EXPECT_NE(html.find("Phần dư lớn nhất (Hamilton)"), std::string::npos);
+  EXPECT_EQ(html.find("largest_remainder"), std::string::npos);  // labels, not identifiers
   EXPECT_NE(html.find(std::string(64, 'a')), std::string::npos);
   EXPECT_NE(html.find("2024.1"), std::string::npos);
 }
@@ -226,6 +227,6 @@ TEST(report, levels_and_no_groups) {
   const auto html = selection_report_html(s, pol, {});
   EXPECT_EQ(counted(html, "selected"), 15);
   EXPECT_EQ(counted(html, "input"), 300);
-  EXPECT_NE(html.find("Giải Nhất=5, Giải Nhì=10"), std::string::npos);
+  EXPECT_NE(html.find("Giải Nhất: 5 suất, Giải Nhì: 10 suất"), std::string::npos);
   EXPECT_NE(html.find("300 = 15 + 285 ✓"), std::string::npos);
 }

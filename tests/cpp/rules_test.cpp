@@ -372,13 +372,13 @@ TEST(rules_sets, status_eligibility_funnel_reasons) {
   EXPECT_THAT(v.reasons(1),
               ElementsAre("Điểm trung bình 7 thấp hơn 8.0", "Hạnh kiểm Khá (3 năm), {không} đạt",
                           "Nộp ngày 02/10/2024, sau hạn"));
-  EXPECT_THAT(v.reasons(2), ElementsAre("missing value for gpa (rule gpa)",
-                                        "missing value for conduct (rule conduct)",
-                                        "missing value for grade (rule grade12)",
-                                        "table level: cannot be decided (missing value)"));
+  EXPECT_THAT(v.reasons(2), ElementsAre("thiếu dữ liệu gpa (điều kiện gpa)",
+                                        "thiếu dữ liệu conduct (điều kiện conduct)",
+                                        "thiếu dữ liệu grade (điều kiện grade12)",
+                                        "bảng level: không xác định được (thiếu dữ liệu)"));
   EXPECT_THAT(v.reasons(0), ElementsAre());
   EXPECT_THAT(v.reasons_of_rule(0), ElementsAre("", "Điểm trung bình 7 thấp hơn 8.0",
-                                                "missing value for gpa (rule gpa)", ""));
+                                                "thiếu dữ liệu gpa (điều kiện gpa)", ""));
   EXPECT_THROW((void)v.reasons(4), std::out_of_range);
 
   ASSERT_EQ(v.tables().size(), 2U);

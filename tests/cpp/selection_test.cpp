@@ -95,7 +95,7 @@ TEST(selection, apportioned_quotas_per_group_with_cutoffs) {
   }
   const auto p = tiny(ids, groups);
   selection_policy pol;
-  pol.group_column = "district";
+  pol.per = "district";
   pol.mode = quota_mode::apportion;
   pol.seats = 5;
   const auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
@@ -129,19 +129,19 @@ TEST(selection, fixed_quotas_caps_and_cascade) {
   }
   const auto p = tiny(ids, groups);
   selection_policy pol;
-  pol.group_column = "district";
+  pol.per = "district";
   pol.mode = quota_mode::fixed;
-  pol.fixed_quotas = {{"A", 4}, {"B", 1}};
+  pol.fixed = {{"A", 4}, {"B", 1}};
   auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
   EXPECT_EQ(s.selected_count(), 5U);
   pol.cap_share = 0.15;  // at most 15% of 10 nominees = 1 per group
   s = select(make_selection_input(p, score, {}, {}, pol), pol);
   EXPECT_EQ(s.selected_count(), 2U);
-  pol.fixed_quotas = {{"C", 1}};
+  pol.fixed = {{"C", 1}};
   EXPECT_THROW((void)select(make_selection_input(p, score, {}, {}, pol), pol), spec_error);
 
   selection_policy cascade;
-  cascade.group_column = "district";
+  cascade.per = "district";
   cascade.mode = quota_mode::apportion;
   cascade.levels = {{.name = "Giải Nhất", .seats = 2}, {.name = "Giải Nhì", .seats = 4}};
   s = select(make_selection_input(p, score, {}, {}, cascade), cascade);
@@ -161,22 +161,22 @@ TEST(selection, tie_breakers_vietnamese_names_and_lottery) {
   const std::vector<double> score{80, 80, 80};
   selection_policy pol;
   pol.seats = 1;
-  pol.tie_breakers = {parse_order_key("name:full_name")};
+  pol.order = {parse_order_key("name:full_name")};
   auto s = select(make_selection_input(p, score, {}, {}, pol), pol);
   // Given name first: An < Ánh < Bình.
   EXPECT_EQ(s.rank, (std::vector<std::uint32_t>{3, 2, 1}));
-  pol.tie_breakers = {parse_order_key("name:full_name desc")};
+  pol.order = {parse_order_key("name:full_name desc")};
   s = select(make_selection_input(p, score, {}, {}, pol), pol);
   EXPECT_EQ(s.rank, (std::vector<std::uint32_t>{1, 2, 3}));
-  pol.tie_breakers = {parse_order_key("lottery")};
-  pol.lottery_seed = 42;
+  pol.order = {parse_order_key("lottery")};
+  pol.seed = 42;
   s = select(make_selection_input(p, score, {}, {}, pol), pol);
   EXPECT_EQ(s.lottery_seed, 42U);
   EXPECT_EQ(s.selected_count(), 1U);
   EXPECT_THROW((void)parse_tie_policy("random"), spec_error);
   EXPECT_THROW(
       (void)make_selection_input(p, score, {}, {},
-                                 selection_policy{.tie_breakers = {parse_order_key("full_name")}}),
+                                 selection_policy{.order = {parse_order_key("full_name")}}),
       schema_error);
 }
 
@@ -191,11 +191,11 @@ TEST(selection, every_row_accounted_for_and_shards_merge_exactly) {
     if (!eligible[r]) reasons[r] = "conduct";
   }
   selection_policy pol;
-  pol.group_column = "district";
+  pol.per = "district";
   pol.mode = quota_mode::apportion;
   pol.seats = 300;
   pol.min_score = 6.0;
-  pol.tie_breakers = {parse_order_key("exam_score desc"), parse_order_key("date_of_birth")};
+  pol.order = {parse_order_key("exam_score desc"), parse_order_key("date_of_birth")};
   pol.ties = tie_policy::include;
   const auto whole = select(make_selection_input(p, score, eligible, reasons, pol), pol);
   ASSERT_EQ(whole.size(), p.size());

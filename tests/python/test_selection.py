@@ -22,7 +22,7 @@ def test_select_apportioned_by_district_every_row_accounted_for() -> None:
     sel = kh.select(pool, score, eligible, seats=60, per="district", min_score=6.0, order=["exam_score desc"])
     df = sel.table
     assert len(df) == len(pool)  # every nominee appears
-    assert set(df["status"].astype(str)) <= {"selected", "ineligible", "no_score", "below_minimum", "outside_quota", "tied_out"}
+    assert set(df["status"].astype(str)) <= {"selected", "ineligible", "no_score", "below_minimum", "outside_quota", "tied_out", "capped"}
     assert int(df["selected"].sum()) == 60
     assert (df.loc[~eligible, "status"].astype(str) == "ineligible").all()
     # Cut-offs: each selected score >= its group's cut-off, each outside-quota score <= it.
@@ -67,7 +67,8 @@ def test_bad_options_raise() -> None:
     pool, score, _ = _scored_pool(100)
     with pytest.raises(kh.SpecError):
         kh.select(pool, score, seats=5, ties="random")
-    with pytest.raises(kh.SchemaError):
+    # Every problem of a run's specification comes in one SpecError, schema ones included.
+    with pytest.raises(kh.SpecError, match='did you mean "district"'):
         kh.select(pool, score, seats=5, per="distric")
     with pytest.raises(kh.SpecError):
         kh.select(pool, score[:10], seats=5)

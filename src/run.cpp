@@ -1,0 +1,486 @@
+// The selection pipeline (run.hpp): spec → prepared run → result. Every door goes through here.
+#include "khuyenhoc/run.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "khuyenhoc/csv.hpp"
+#include "khuyenhoc/detail/format_vi.hpp"
+#include "khuyenhoc/io.hpp"
+
+namespace khuyenhoc {
+
+// ---------------------------------------------------------------------------------------------
+// Internal state
+
+struct prepared_run::impl {
+  run_spec spec;
+  std::optional<compiled_criteria> criteria;
+  std::optional<rule_set> rules;
+};
+
+struct run_result::impl {
+  std::shared_ptr<const prepared_run::impl> run;
+  pool input;
+  score_table scores;
+  bool scored = false;  ///< scores come from a criteria set (classification column present)
+  std::optional<verdicts> rule_verdicts;
+  /// Row-local selection data (scores, eligibility, reasons, encoded tie-breakers): shared by
+  /// `reselect` when the order keys and the group column do not change.
+  std::shared_ptr<const selection_input> input_rows;
+  selection_policy policy;
+  selection outcome;
+  pool table;
+};
+
+namespace {
+
+void collect(std::vector<error_info>& out, std::string_view what, auto&& fn) {
+  try {
+    fn();
+  } catch (const spec_error& e) {
+    for (auto p : e.problems()) {
+      p.message = std::string(what) + ": " + p.message;
+      out.push_back(std::move(p));
+    }
+  } catch (const parse_error& e) {
+    out.push_back(
+        {.kind = "parse", .message = std::string(what) + ": " + e.message(), .where = e.where()});
+  } catch (const schema_error& e) {
+    out.push_back(
+        {.kind = "schema", .message = std::string(what) + ": " + e.message(), .where = e.where()});
+  } catch (const error& e) {
+    out.push_back(
+        {.kind = "data", .message = std::string(what) + ": " + e.message(), .where = e.where()});
+  }
+}
+
+unsigned thread_count(unsigned wanted) {
+  return wanted != 0 ? wanted : std::max(1U, std::thread::hardware_concurrency());
+}
+
+// The reasons of the ineligible: for each reject rule in order, the rendered reason where the
+// rule failed (or was undecidable and undecidable counts as ineligible), joined with "; ".
+// Rendered per rule over the rows that need it, in parallel chunks of rows.
+std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_rejects,
+                                            unsigned threads) {
+  const std::size_t n = v.rows();
+  std::vector<std::string> why(n);
+  const auto eligible = v.eligible();
+  const auto& funnel = v.funnel();
+  std::vector<std::uint32_t> rows;
+  for (std::size_t k = 0; k < v.rule_count(); ++k) {
+    if (k < funnel.size() && funnel[k].level != rule_severity::reject) continue;
+    const auto st = v.status_of_rule(k);
+    rows.clear();
+    for (std::size_t r = 0; r < n; ++r) {
+      if (eligible[r]) continue;
+      const auto s = static_cast<rule_status>(st[r]);
+      if (s == rule_status::fail || (unknown_rejects && s == rule_status::unknown)) {
+        rows.push_back(static_cast<std::uint32_t>(r));
+      }
+    }
+    if (rows.empty()) continue;
+    const unsigned t = std::min<unsigned>(thread_count(threads),
+                                          static_cast<unsigned>((rows.size() + 4095) / 4096));
+    std::vector<std::vector<std::string>> parts(std::max(1U, t));
+    const std::size_t per = (rows.size() + parts.size() - 1) / parts.size();
+    auto work = [&](std::size_t i) {
+      const std::size_t b = std::min(rows.size(), i * per), e = std::min(rows.size(), b + per);
+      parts[i] = v.reasons_of_rule(k, std::span<const std::uint32_t>(rows).subspan(b, e - b));
+    };
+    if (parts.size() == 1) {
+      work(0);
+    } else {
+      std::vector<std::exception_ptr> errors(parts.size());
+      std::vector<std::thread> pool_threads;
+      for (std::size_t i = 0; i < parts.size(); ++i) {
+        pool_threads.emplace_back([&, i] {
+          try {
+            work(i);
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+        });
+      }
+      for (auto& th : pool_threads) th.join();
+      for (auto& e : errors) {
+        if (e) std::rethrow_exception(e);
+      }
+    }
+    std::size_t i = 0;
+    for (const auto& part : parts) {
+      for (const auto& text : part) {
+        auto& w = why[rows[i++]];
+        if (text.empty()) continue;
+        if (!w.empty()) w += "; ";
+        w += text;
+      }
+    }
+  }
+  return why;
+}
+
+// The per-nominee result table: the selection, then the criteria classification.
+pool result_table(const selection& s, const selection_policy& policy, const score_table* scores) {
+  pool out = to_pool(s, policy.per.empty() ? "group" : policy.per);
+  if (scores != nullptr) {
+    const auto lv = scores->level();
+    std::vector<std::int32_t> codes(lv.begin(), lv.end());
+    out = out.with_column(
+        column::category("classification", std::move(codes), scores->criteria().level_names()));
+  }
+  return out;
+}
+
+// Whether two policies rank on the same encoded keys (so selection input can be shared).
+bool same_keys(const selection_policy& a, const selection_policy& b) {
+  if (a.per != b.per || a.order.size() != b.order.size()) {
+    return false;
+  }
+  bool lottery = false;
+  for (std::size_t k = 0; k < a.order.size(); ++k) {
+    const auto &x = a.order[k], &y = b.order[k];
+    if (x.column != y.column || x.direction != y.direction || x.how != y.how) return false;
+    lottery = lottery || x.how == order_key::kind::lottery;
+  }
+  return !lottery || a.seed == b.seed;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// prepared_run
+
+prepared_run prepared_run::prepare(run_spec spec, const pool& schema) {
+  auto state = std::make_shared<impl>();
+  std::vector<error_info> problems;
+  if (spec.criteria) {
+    collect(problems, "criteria", [&] { state->criteria = spec.criteria->compile(schema); });
+  }
+  if (spec.rules) {
+    collect(problems, "rules", [&] { state->rules = rule_set::compile(*spec.rules, schema); });
+  }
+  for (auto p : check_policy(spec.policy, &schema)) {
+    p.message = "selection: " + p.message;
+    problems.push_back(std::move(p));
+  }
+  if (const column* names = schema.find(spec.report.name_column);
+      names != nullptr && names->type() != column_type::text &&
+      names->type() != column_type::category) {
+    problems.push_back({.kind = "schema",
+                        .message = "report: the name column must be a text or category column",
+                        .where = location{.field = spec.report.name_column}});
+  }
+  for (const auto& in : spec.inputs) {
+    std::ifstream f(in.path, std::ios::binary);
+    if (!f) {
+      problems.push_back({.kind = "spec",
+                          .message = "report: cannot read the " + in.role + " file",
+                          .where = location{.file = in.path}});
+    }
+  }
+  if (!problems.empty()) throw spec_error(std::move(problems));
+  state->spec = std::move(spec);
+  prepared_run out;
+  out.impl_ = std::move(state);
+  return out;
+}
+
+const run_spec& prepared_run::spec() const noexcept {
+  return impl_->spec;
+}
+
+const std::vector<diagnostic>& prepared_run::warnings() const noexcept {
+  static const std::vector<diagnostic> none;
+  return impl_ && impl_->rules ? impl_->rules->warnings() : none;
+}
+
+run_result prepared_run::execute(const pool& p, const run_overrides& overrides) const {
+  if (!impl_) throw spec_error("execute() on a prepared_run that was not prepared");
+  const auto& spec = impl_->spec;
+  const std::size_t n = p.size();
+  auto length_check = [n](std::size_t got, const char* what) {
+    if (got != n) {
+      throw spec_error(std::string(what) + " has " + std::to_string(got) + " rows, the pool has " +
+                       std::to_string(n));
+    }
+  };
+  auto res = std::make_shared<run_result::impl>();
+  res->run = impl_;
+  res->input = p;
+  res->policy = spec.policy;
+
+  // Scores: the criteria set's, given ones, or plain totals.
+  std::vector<double> total;
+  std::vector<std::string> notes;
+  if (overrides.scores != nullptr || (overrides.totals.empty() && impl_->criteria)) {
+    if (overrides.scores != nullptr) {
+      length_check(overrides.scores->size(), "the score table");
+      res->scores = *overrides.scores;
+    } else {
+      res->scores = impl_->criteria->score(p, score_options{.threads = spec.threads});
+    }
+    res->scored = true;
+    const auto t = res->scores.total();
+    total.assign(t.data(), t.data() + n);
+    const auto unclassifiable = res->scores.unclassifiable();
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!unclassifiable[r]) continue;
+      if (notes.empty()) notes.resize(n);
+      total[r] = std::numeric_limits<double>::quiet_NaN();
+      notes[r] = res->scores.reason(r);
+    }
+  } else if (!overrides.totals.empty()) {
+    length_check(overrides.totals.size(), "the totals");
+    total.assign(overrides.totals.begin(), overrides.totals.end());
+  } else {
+    throw spec_error("the run has no criteria set, and no scores were given to execute()");
+  }
+
+  // Eligibility: the rule set's verdicts, given verdicts, or a given 0/1 array.
+  std::vector<std::uint8_t> eligible;
+  std::vector<std::string> why;
+  if (overrides.rule_verdicts != nullptr) {
+    length_check(overrides.rule_verdicts->rows(), "the verdicts");
+    res->rule_verdicts = *overrides.rule_verdicts;
+  } else if (!overrides.eligible.empty()) {
+    length_check(overrides.eligible.size(), "the eligibility");
+    for (std::size_t r = 0; r < n; ++r) {
+      if (overrides.eligible[r] > 1) {
+        throw spec_error("eligibility must be 0 or 1 (row " + std::to_string(r) + " has " +
+                             std::to_string(overrides.eligible[r]) + ")",
+                         location{.row_id = std::string(p.id(r))});
+      }
+    }
+    eligible.assign(overrides.eligible.begin(), overrides.eligible.end());
+    if (overrides.ineligible_reasons != nullptr) {
+      length_check(overrides.ineligible_reasons->size(), "the ineligibility reasons");
+      why = *overrides.ineligible_reasons;
+    }
+  } else if (impl_->rules) {
+    res->rule_verdicts = impl_->rules->evaluate(p, spec.threads);
+  }
+  if (res->rule_verdicts) {
+    const auto e = res->rule_verdicts->eligible();
+    eligible.assign(e.begin(), e.end());
+    const bool unknown_rejects =
+        !spec.rules || spec.rules->on_unknown == unknown_policy::not_eligible;
+    why = ineligible_reasons(*res->rule_verdicts, unknown_rejects, spec.threads);
+  }
+
+  res->input_rows = std::make_shared<const selection_input>(
+      make_selection_input(p, total, eligible, why, spec.policy, notes));
+  res->outcome = select(*res->input_rows, spec.policy);
+  res->table = result_table(res->outcome, spec.policy, res->scored ? &res->scores : nullptr);
+  run_result out;
+  out.impl_ = std::move(res);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// run_result
+
+const pool& run_result::input() const noexcept {
+  return impl_->input;
+}
+const score_table& run_result::scores() const noexcept {
+  return impl_->scores;
+}
+const verdicts* run_result::rule_verdicts() const noexcept {
+  return impl_->rule_verdicts ? &*impl_->rule_verdicts : nullptr;
+}
+const selection& run_result::outcome() const noexcept {
+  return impl_->outcome;
+}
+const selection_policy& run_result::policy() const noexcept {
+  return impl_->policy;
+}
+const pool& run_result::table() const noexcept {
+  return impl_->table;
+}
+const run_spec& run_result::spec() const noexcept {
+  return impl_->run->spec;
+}
+
+std::string run_result::csv() const {
+  return write_csv_text(impl_->table);
+}
+
+run_result run_result::reselect(const selection_policy& policy) const {
+  if (auto problems = check_policy(policy, &impl_->input); !problems.empty()) {
+    throw spec_error(std::move(problems));
+  }
+  auto res = std::make_shared<impl>(*impl_);
+  res->policy = policy;
+  if (!same_keys(policy, impl_->policy)) {
+    // New keys or groups: re-extract the row-local input from the same scores and reasons.
+    const auto& old = *impl_->input_rows;
+    res->input_rows = std::make_shared<const selection_input>(make_selection_input(
+        impl_->input, old.score, old.eligible, old.ineligible_reason, policy, old.score_note));
+  }
+  res->outcome = select(*res->input_rows, policy);
+  res->table = result_table(res->outcome, policy, res->scored ? &res->scores : nullptr);
+  run_result out;
+  out.impl_ = std::move(res);
+  return out;
+}
+
+std::string run_result::report_html() const {
+  const auto& spec = impl_->run->spec;
+  const auto& ro = spec.report;
+  report_metadata meta;
+  meta.title = ro.title;
+  meta.governing_body = ro.governing_body;
+  meta.organisation = ro.organisation;
+  meta.place = ro.place;
+  meta.date = ro.date;
+  meta.signatures = ro.signatures;
+  meta.generated_at = ro.generated_at;
+  meta.group_label = impl_->policy.per;
+  for (const auto& in : spec.inputs) meta.inputs.push_back(describe_input(in.role, in.path));
+  if (spec.criteria) {
+    const auto& c = spec.criteria->spec();
+    meta.specs.push_back({.kind = "criteria", .id = c.id, .name = c.name, .version = c.version});
+  }
+  if (spec.rules) {
+    meta.specs.push_back(
+        {.kind = "rules", .id = {}, .name = spec.rules->name, .version = spec.rules->version});
+  }
+  if (impl_->rule_verdicts) {
+    std::map<std::string, std::string> descriptions;
+    if (spec.rules) {
+      for (const auto& r : spec.rules->rules) descriptions[r.id] = r.description;
+    }
+    for (const auto& step : impl_->rule_verdicts->funnel()) {
+      meta.funnel.push_back({.id = step.rule_id,
+                             .description = descriptions[step.rule_id],
+                             .warn_only = step.level == rule_severity::warn,
+                             .failed = step.failed,
+                             .unknown = step.unknown,
+                             .remaining = step.remaining});
+    }
+  }
+  const pool& p = impl_->input;
+  const std::size_t n = p.size();
+  if (const column* names = p.find(ro.name_column);
+      names != nullptr &&
+      (names->type() == column_type::text || names->type() == column_type::category)) {
+    const bool text = names->type() == column_type::text;
+    meta.names.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!impl_->outcome.selected[r] || !names->is_valid(r)) continue;  // the list shows these
+      meta.names[r] = std::string(text ? names->text_at(r) : names->category_at(r));
+    }
+  }
+  if (impl_->scored) {
+    const auto& level_names = impl_->scores.criteria().level_names();
+    const auto lv = impl_->scores.level();
+    meta.classification.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!impl_->outcome.selected[r]) continue;
+      if (lv[r] >= 0 && static_cast<std::size_t>(lv[r]) < level_names.size()) {
+        meta.classification[r] = level_names[static_cast<std::size_t>(lv[r])];
+      }
+    }
+  }
+  return selection_report_html(impl_->outcome, impl_->policy, meta);
+}
+
+std::string run_result::summary() const {
+  const auto& s = impl_->outcome;
+  std::string out = detail::format_int_vi(static_cast<std::int64_t>(s.size())) + " hồ sơ; " +
+                    detail::format_int_vi(static_cast<std::int64_t>(s.selected_count())) +
+                    " được chọn\n\n";
+  if (impl_->rule_verdicts) {
+    out += "Phễu điều kiện (eligibility funnel, rules in order):\n";
+    for (const auto& step : impl_->rule_verdicts->funnel()) {
+      out += "  " + step.rule_id + ": " + std::to_string(step.failed) + " fail, " +
+             std::to_string(step.unknown) + " unknown, " + std::to_string(step.remaining) +
+             " remain\n";
+    }
+    out += '\n';
+  }
+  out += format_outcomes(s);
+  const auto& keys = impl_->policy.order;
+  if (std::any_of(keys.begin(), keys.end(),
+                  [](const order_key& k) { return k.how == order_key::kind::lottery; })) {
+    out += "lottery seed: " + std::to_string(s.lottery_seed) + '\n';
+  }
+  return out;
+}
+
+void run_result::write(const std::string& csv_path, const std::string& report_path,
+                       const std::vector<std::string>& protect) const {
+  std::vector<std::string> inputs = protect;
+  for (const auto& in : impl_->run->spec.inputs) inputs.push_back(in.path);
+  // Everything is rendered before any file is touched: a failure leaves the old files.
+  const std::string csv_text = csv();
+  const std::string report = report_path.empty() ? std::string() : report_html();
+  output_set outputs(inputs);
+  if (!csv_path.empty()) {
+    outputs.add(csv_path).write(csv_text.data(), static_cast<std::streamsize>(csv_text.size()));
+  }
+  if (!report_path.empty()) {
+    outputs.add(report_path).write(report.data(), static_cast<std::streamsize>(report.size()));
+  }
+  outputs.commit();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> buf{};
+  const auto len = std::strftime(buf.data(), buf.size(), "%Y-%m-%d %H:%M:%S UTC", &utc);
+  return {buf.data(), len};
+}
+
+report_input describe_input(const std::string& role, const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw io_error("cannot open the file to compute its checksum", location{.file = path});
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                    &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw error("SHA-256 is not available from OpenSSL", location{.file = path});
+  }
+  std::array<char, 1 << 16> buf{};
+  std::uint64_t bytes = 0;
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<std::size_t>(f.gcount());
+    if (got == 0) break;
+    bytes += got;
+    if (EVP_DigestUpdate(ctx.get(), buf.data(), got) != 1) {
+      throw error("SHA-256 update failed", location{.file = path});
+    }
+  }
+  if (f.bad())
+    throw io_error("cannot read the file to compute its checksum", location{.file = path});
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) {
+    throw error("SHA-256 final failed", location{.file = path});
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string digest;
+  for (unsigned int i = 0; i < len; ++i) {
+    digest += hex[md[i] >> 4];
+    digest += hex[md[i] & 0xF];
+  }
+  return report_input{.role = role, .name = path, .sha256 = digest, .bytes = bytes};
+}
+
+}  // namespace khuyenhoc

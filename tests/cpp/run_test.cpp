@@ -1,0 +1,239 @@
+// The selection pipeline (run.hpp): prepare collects every problem, execute gives one result
+// whose CSV and report are what every door writes, reselect equals a fresh run, reasons at the
+// cut-off are true and specific.
+#include "khuyenhoc/run.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "khuyenhoc/csv.hpp"
+
+namespace kh = khuyenhoc;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+const std::string root = KHUYENHOC_SOURCE_DIR;
+
+kh::run_spec example_spec() {
+  kh::run_spec spec;
+  spec.criteria = kh::criteria_set::from_file(root + "/examples/criteria/honour_pupils.yaml");
+  spec.rules = kh::load_rule_set(root + "/examples/rules/honour_pupils.yaml");
+  spec.policy.per = "district";
+  spec.policy.mode = kh::quota_mode::apportion;
+  spec.policy.seats = 30;
+  spec.policy.order = {kh::parse_order_key("exam_score desc"),
+                       kh::parse_order_key("name:full_name")};
+  return spec;
+}
+
+const kh::pool& example_pool() {
+  static const kh::pool p = kh::read_csv(root + "/examples/pool.csv");
+  return p;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+}  // namespace
+
+TEST(Run, PrepareCollectsEveryProblemWithItsLocation) {
+  kh::run_spec spec = example_spec();
+  spec.policy.seats = -3;
+  spec.policy.cap_share = std::numeric_limits<double>::quiet_NaN();
+  spec.policy.min_score = std::numeric_limits<double>::quiet_NaN();
+  spec.policy.per = "distric";
+  spec.policy.order.push_back(kh::parse_order_key("no_such_column desc"));
+  try {
+    (void)kh::prepared_run::prepare(spec, example_pool());
+    FAIL() << "expected spec_error";
+  } catch (const kh::spec_error& e) {
+    const auto problems = e.problems();
+    ASSERT_GE(problems.size(), 5U) << e.what();
+    std::vector<std::string> fields;
+    for (const auto& p : problems) fields.push_back(p.where.field);
+    EXPECT_THAT(fields, ::testing::IsSupersetOf(
+                            {"seats", "cap_share", "min_score", "distric", "no_such_column"}));
+    EXPECT_THAT(std::string(e.what()), HasSubstr("did you mean \"district\""));
+  }
+}
+
+TEST(Run, PolicyNumbersAreChecked) {
+  kh::selection_policy p;
+  p.seats = std::int64_t{1} << 50;
+  p.cap_share = std::numeric_limits<double>::infinity();
+  p.levels = {{.name = "A", .seats = 1}, {.name = "A", .seats = -1}};
+  p.weights = {{"X", -1.0}};
+  const auto problems = kh::check_policy(p);
+  std::vector<std::string> fields;
+  for (const auto& e : problems) fields.push_back(e.where.field);
+  EXPECT_THAT(fields, ::testing::IsSupersetOf({"seats", "cap_share", "levels", "weights"}));
+  EXPECT_TRUE(kh::check_policy(kh::selection_policy{}).empty());
+}
+
+TEST(Run, ExecuteAccountsForEveryRowAndExplainsIt) {
+  const auto run = kh::prepared_run::prepare(example_spec(), example_pool());
+  const auto result = run.execute(example_pool());
+  const auto& s = result.outcome();
+  ASSERT_EQ(result.table().size(), example_pool().size());
+  EXPECT_EQ(s.selected_count(), 30U);
+  ASSERT_NE(result.rule_verdicts(), nullptr);
+  for (std::size_t r = 0; r < s.size(); ++r) {
+    ASSERT_FALSE(s.reason[r].empty()) << s.ids[r];
+    switch (s.status[r]) {
+      case kh::selection_status::ineligible:
+        EXPECT_THAT(s.reason[r], StartsWith("Không đủ điều kiện: ")) << s.ids[r];
+        break;
+      case kh::selection_status::selected:
+        EXPECT_THAT(s.reason[r], StartsWith("Được chọn")) << s.ids[r];
+        break;
+      default:
+        EXPECT_THAT(s.reason[r], StartsWith("Ngoài chỉ tiêu")) << s.ids[r];
+        // Never "short by 0": a nominee equal on points is told what decided.
+        EXPECT_THAT(s.reason[r], ::testing::Not(::testing::EndsWith("thiếu 0")));
+    }
+    EXPECT_THAT(s.reason[r], ::testing::Not(HasSubstr("99999")));
+  }
+  EXPECT_EQ(result.csv(), kh::write_csv_text(result.table()));
+}
+
+TEST(Run, SameBytesAtAnyThreadCount) {
+  auto one = example_spec();
+  one.threads = 1;
+  auto three = example_spec();
+  three.threads = 3;
+  const auto a = kh::prepared_run::prepare(one, example_pool()).execute(example_pool());
+  const auto b = kh::prepared_run::prepare(three, example_pool()).execute(example_pool());
+  EXPECT_EQ(a.csv(), b.csv());
+  EXPECT_EQ(a.report_html(), b.report_html());
+}
+
+TEST(Run, ReselectEqualsAFreshRun) {
+  const auto run = kh::prepared_run::prepare(example_spec(), example_pool());
+  const auto first = run.execute(example_pool());
+  for (const auto ties : {kh::tie_policy::include, kh::tie_policy::exclude}) {
+    auto policy = example_spec().policy;
+    policy.seats = 55;
+    policy.ties = ties;
+    auto spec = example_spec();
+    spec.policy = policy;
+    const auto fresh = kh::prepared_run::prepare(spec, example_pool()).execute(example_pool());
+    EXPECT_EQ(first.reselect(policy).csv(), fresh.csv());
+  }
+  auto other_keys = example_spec().policy;
+  other_keys.order = {kh::parse_order_key("lottery")};
+  other_keys.seed = 11;
+  auto spec = example_spec();
+  spec.policy = other_keys;
+  EXPECT_EQ(first.reselect(other_keys).csv(),
+            kh::prepared_run::prepare(spec, example_pool()).execute(example_pool()).csv());
+  auto bad = example_spec().policy;
+  bad.seats = -1;
+  EXPECT_THROW((void)first.reselect(bad), kh::spec_error);
+}
+
+TEST(Run, CutOffReasonsNameTheDecidingTieBreakerAndValues) {
+  // Four nominees, all 8,5 points; seats for one; exam_score decides, then the id.
+  const auto p = kh::read_csv_text(
+      "id,district,total,exam_score\nA,X,8.5,27.25\nB,X,8.5,28.5\nC,X,8.5,28.5\nD,X,7.1,29\n");
+  kh::run_spec spec;
+  spec.policy.per = "district";
+  spec.policy.mode = kh::quota_mode::apportion;
+  spec.policy.seats = 1;
+  spec.policy.order = {kh::parse_order_key("exam_score desc")};
+  const std::vector<double> totals{8.7 / 3 + 8.1 / 3 + 8.7 / 3, 8.5, 8.5, 7.1};
+  const auto result =
+      kh::prepared_run::prepare(spec, p).execute(p, kh::run_overrides{.totals = totals});
+  const auto& s = result.outcome();
+  EXPECT_EQ(s.status[1], kh::selection_status::selected);
+  EXPECT_EQ(s.reason[0],
+            "Ngoài chỉ tiêu của X: bằng điểm chuẩn 8,5 nhưng xếp sau hồ sơ B (suất cuối cùng) "
+            "theo tiêu chí phụ \"exam_score\" (giảm dần): 27,25 so với 28,5");
+  EXPECT_EQ(s.reason[2],
+            "Ngoài chỉ tiêu của X: bằng điểm chuẩn 8,5 nhưng xếp sau hồ sơ B (suất cuối cùng) "
+            "theo mã hồ sơ (C sau B)");
+  EXPECT_EQ(s.reason[3], "Ngoài chỉ tiêu của X: tổng điểm 7,1, điểm chuẩn 8,5, thiếu 1,4");
+}
+
+TEST(Run, TiedOutCitesItsOwnTieAndCapsAreNamed) {
+  const auto p = kh::read_csv_text("id,district\nA,X\nB,X\nC,X\nD,X\nE,Y\nF,Y\n");
+  const std::vector<double> totals{90, 85, 85, 70, 60, 50};
+  kh::run_spec spec;
+  spec.policy.per = "district";
+  spec.policy.mode = kh::quota_mode::fixed;
+  spec.policy.fixed = {{"X", 2}, {"Y", 2}};
+  spec.policy.ties = kh::tie_policy::exclude;
+  auto result = kh::prepared_run::prepare(spec, p).execute(p, {.totals = totals});
+  EXPECT_EQ(result.outcome().status[1], kh::selection_status::tied_out);
+  EXPECT_THAT(result.outcome().reason[1], HasSubstr("Bằng điểm 85 với suất cuối cùng của X"));
+
+  auto capped = spec.policy;
+  capped.ties = kh::tie_policy::break_ties;
+  capped.cap_share = 0.25;  // one of four in X, none of two in Y (floor)
+  result = result.reselect(capped);
+  const auto& s = result.outcome();
+  EXPECT_EQ(s.selected_count(), 1U);
+  EXPECT_EQ(s.status[1], kh::selection_status::capped);
+  EXPECT_EQ(s.reason[1], "Ngoài chỉ tiêu của X: đơn vị đã đạt giới hạn 25% (tối đa 1 suất)");
+  EXPECT_EQ(s.status[3], kh::selection_status::outside_quota);
+  EXPECT_EQ(s.status[4], kh::selection_status::capped);
+}
+
+TEST(Run, OverridesAreChecked) {
+  const auto p = kh::read_csv_text("id,district\nA,X\nB,X\n");
+  kh::run_spec spec;
+  spec.policy.seats = 1;
+  const auto run = kh::prepared_run::prepare(spec, p);
+  const std::vector<double> short_totals{1.0};
+  EXPECT_THROW((void)run.execute(p, {.totals = short_totals}), kh::spec_error);
+  EXPECT_THROW((void)run.execute(p), kh::spec_error);  // no criteria and no scores
+  const std::vector<double> totals{1.0, 2.0};
+  const std::vector<std::uint8_t> bad_eligible{1, 7};
+  EXPECT_THROW((void)run.execute(p, {.totals = totals, .eligible = bad_eligible}), kh::spec_error);
+}
+
+TEST(Run, WriteIsAtomicAndNeverOverwritesAnInput) {
+  const auto dir = std::filesystem::temp_directory_path() / "khuyenhoc_run_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto pool_copy = dir / "pool.csv";
+  std::filesystem::copy_file(root + "/examples/pool.csv", pool_copy);
+  auto spec = example_spec();
+  spec.inputs = {{.role = "pool", .path = pool_copy.string()}};
+  const auto p = kh::read_csv(pool_copy.string());
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+  const std::string before = slurp(pool_copy);
+  EXPECT_THROW(result.write(pool_copy.string(), (dir / "r.html").string()), kh::io_error);
+  EXPECT_EQ(slurp(pool_copy), before);
+  EXPECT_FALSE(std::filesystem::exists(dir / "r.html"));  // all or nothing
+  result.write((dir / "r.csv").string(), (dir / "r.html").string());
+  EXPECT_EQ(slurp(dir / "r.csv"), result.csv());
+  EXPECT_EQ(slurp(dir / "r.html"), result.report_html());
+  EXPECT_THAT(result.report_html(),
+              HasSubstr(kh::describe_input("pool", pool_copy.string()).sha256));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Run, ReportIsTheCouncilsDocument) {
+  auto spec = example_spec();
+  spec.report.organisation = "SỞ GIÁO DỤC VÀ ĐÀO TẠO";
+  spec.report.place = "Hải Phòng";
+  spec.report.date = "29/11/2026";
+  const auto html =
+      kh::prepared_run::prepare(spec, example_pool()).execute(example_pool()).report_html();
+  EXPECT_THAT(html, HasSubstr("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"));
+  EXPECT_THAT(html, HasSubstr("Độc lập - Tự do - Hạnh phúc"));
+  EXPECT_THAT(html, HasSubstr("Hải Phòng, ngày 29 tháng 11 năm 2026"));
+  EXPECT_THAT(html, HasSubstr("Phần dư lớn nhất (Hamilton)"));
+  EXPECT_THAT(html, HasSubstr("1.000"));  // input rows, Vietnamese thousands
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("largest_remainder")));
+  EXPECT_THAT(html, ::testing::Not(HasSubstr("Được chọn: selected")));
+}
