@@ -6,7 +6,10 @@ install(TARGETS khuyenhoc khuyenhoc_warnings khuyenhoc_sanitizers
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY include/khuyenhoc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The rule engine's compiled program (detail/rules_program.hpp) is private to libkhuyenhoc:
+# no public header includes it, and it is not installed as API.
+install(DIRECTORY include/khuyenhoc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN "rules_program.hpp" EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/khuyenhoc/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/khuyenhoc)
 if(TARGET khuyenhoc_cli)

@@ -280,7 +280,8 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   }
 
   res->input_rows = std::make_shared<const selection_input>(
-      make_selection_input(p, total, eligible, why, spec.policy, notes));
+      make_selection_input(p, total, eligible, why, spec.policy, notes,
+                           /*keys_where_tied=*/true));
   res->outcome = select(*res->input_rows, spec.policy);
   res->table = result_table(res->outcome, spec.policy, res->scored ? &res->scores : nullptr);
   run_result out;
@@ -327,7 +328,8 @@ run_result run_result::reselect(const selection_policy& policy) const {
     // New keys or groups: re-extract the row-local input from the same scores and reasons.
     const auto& old = *impl_->input_rows;
     res->input_rows = std::make_shared<const selection_input>(make_selection_input(
-        impl_->input, old.score, old.eligible, old.ineligible_reason, policy, old.score_note));
+        impl_->input, old.score, old.eligible, old.ineligible_reason, policy, old.score_note,
+        /*keys_where_tied=*/true));
   }
   res->outcome = select(*res->input_rows, policy);
   res->table = result_table(res->outcome, policy, res->scored ? &res->scores : nullptr);

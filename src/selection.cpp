@@ -220,7 +220,8 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
                                      std::span<const std::uint8_t> eligible,
                                      const std::vector<std::string>& ineligible_reason,
                                      const selection_policy& policy,
-                                     const std::vector<std::string>& score_note) {
+                                     const std::vector<std::string>& score_note,
+                                     bool keys_where_tied) {
   const std::size_t n = p.size();
   if (score.size() != n) {
     throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
@@ -269,10 +270,39 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
     }
     in.score_note = score_note;
   }
+  // Which rows need each key. A row is only ever compared on key k with rows equal to it on
+  // the total and on every key before k; with `keys_where_tied`, a ranked candidate (eligible,
+  // with a total) alone in its class, or a row that is not a candidate, is never compared on
+  // key k (its rank does not depend on it), so its key stays empty and no collation key is
+  // computed for it.
+  std::vector<std::uint8_t> need(n, 1);
+  if (keys_where_tied) {
+    in.partial_keys = true;
+    for (std::size_t r = 0; r < n; ++r) need[r] = in.eligible[r] && !std::isnan(in.score[r]);
+  }
+  auto refine = [&](std::size_t keys_before) {
+    std::unordered_map<std::string, std::uint32_t> count;
+    std::vector<std::string> composite(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!need[r]) continue;
+      auto& c = composite[r];
+      append_u64_be(c, detail::encode_double(in.score[r]));
+      for (std::size_t j = 0; j < keys_before; ++j) {
+        append_u64_be(c, in.keys[j][r].size());
+        c += in.keys[j][r];
+      }
+      ++count[c];
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      if (need[r] && count[composite[r]] < 2) need[r] = 0;
+    }
+  };
   for (const auto& k : policy.order) {
     std::vector<std::string> col(n);
+    if (keys_where_tied) refine(in.keys.size());
     if (k.how == order_key::kind::lottery) {
       for (std::size_t r = 0; r < n; ++r) {
+        if (!need[r]) continue;
         col[r].clear();
         append_u64_be(col[r], lottery_key(policy.seed, id_hash(p.id(r))));
       }
@@ -280,7 +310,9 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
       continue;
     }
     const column& c = p[k.column];
+    std::unordered_map<std::string, std::string> collation_of;
     for (std::size_t r = 0; r < n; ++r) {
+      if (!need[r]) continue;
       const bool valid = c.is_valid(r);
       switch (k.how) {
         case order_key::kind::value:
@@ -310,10 +342,15 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
             throw schema_error("a name or text order key needs a category or text column",
                                location{.field = k.column});
           }
+          // Names repeat (a province has far fewer distinct names than pupils): one ICU
+          // collation key per distinct value.
           const std::string value = cell_text(c, r);
-          const std::string collation = detail::vietnamese_sort_key(
-              k.how == order_key::kind::vietnamese_name ? given_name_first(value) : value);
-          col[r] = bytes_key(collation, valid, k.direction);
+          auto [it, fresh] = collation_of.try_emplace(value);
+          if (fresh) {
+            it->second = detail::vietnamese_sort_key(
+                k.how == order_key::kind::vietnamese_name ? given_name_first(value) : value);
+          }
+          col[r] = bytes_key(it->second, valid, k.direction);
           break;
         }
         case order_key::kind::lottery:
@@ -330,6 +367,11 @@ selection_input concat(const std::vector<selection_input>& parts) {
   if (parts.empty()) return out;
   out.keys.resize(parts.front().keys.size());
   for (const auto& p : parts) {
+    if (p.partial_keys) {
+      throw spec_error(
+          "a shard's order keys were encoded only where its own rows tie "
+          "(keys_where_tied); encode shards with keys_where_tied = false to merge them");
+    }
     if (p.keys.size() != out.keys.size()) {
       throw spec_error("shards were prepared with different numbers of order keys");
     }

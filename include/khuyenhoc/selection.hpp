@@ -125,6 +125,9 @@ struct selection_input {
   /// of the tie-breaker that decided a cut-off. Absent after `concat` (reasons then name the
   /// tie-breaker without its values).
   std::optional<pool> source{};
+  /// Keys were encoded only where rows tie (`make_selection_input(..., keys_where_tied)`):
+  /// valid for selecting this input, not for `concat` with other shards.
+  bool partial_keys = false;
 
   [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
 };
@@ -133,11 +136,15 @@ struct selection_input {
 /// zero at 6 decimals, so that totals equal on paper tie exactly: 8,7 + 8,1 + 8,7 over 3 is
 /// 8,5), the eligibility and the
 /// reasons of ineligible rows (empty spans: everyone eligible), and the encoded tie-breakers.
+/// With `keys_where_tied`, a tie-breaker is encoded only for eligible rows with a total that
+/// are still tied with another such row on the total and the keys before it (the Vietnamese
+/// collation keys of names are the costly ones): the selection is the same, the input cannot
+/// be merged with other shards.
 /// \throws schema_error for unknown or unsuitable columns; spec_error for length mismatches.
 [[nodiscard]] selection_input make_selection_input(
     const pool& p, std::span<const double> score, std::span<const std::uint8_t> eligible,
     const std::vector<std::string>& ineligible_reason, const selection_policy& policy,
-    const std::vector<std::string>& score_note = {});
+    const std::vector<std::string>& score_note = {}, bool keys_where_tied = false);
 
 /// The rows of several inputs together (e.g. shards of one pool).
 [[nodiscard]] selection_input concat(const std::vector<selection_input>& parts);

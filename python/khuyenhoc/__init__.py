@@ -7,8 +7,6 @@ Vietnamese study-promotion (khuyến học, khuyến tài) work, on a C++ engine
 1000
 """
 
-from __future__ import annotations
-
 from . import _core
 from ._core import (
     DataError,
