@@ -410,6 +410,7 @@ compiled_criteria criteria_set::compile(const pool& schema) const {
   const criteria_spec& s = *spec_;
   data->id = s.id;
   data->name = s.name;
+  data->version = s.version;
   if (s.max_points) data->total_cap = *s.max_points;
   compiler c{*data, schema};
   for (const auto& i : s.indicators) {

@@ -959,6 +959,10 @@ std::vector<std::string> verdicts::reasons(std::size_t row) const {
   return out;
 }
 
+const rule_set_spec* verdicts::set_spec() const noexcept {
+  return data_ ? &data_->set->spec : nullptr;
+}
+
 std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule,
                                                    std::span<const std::uint32_t> rows) const {
   if (rule >= rules_) throw std::out_of_range("verdicts::reasons_of_rule: rule out of range");

@@ -274,8 +274,9 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   if (res->rule_verdicts) {
     const auto e = res->rule_verdicts->eligible();
     eligible.assign(e.begin(), e.end());
+    const rule_set_spec* rules = spec.rules ? &*spec.rules : res->rule_verdicts->set_spec();
     const bool unknown_rejects =
-        !spec.rules || spec.rules->on_unknown == unknown_policy::not_eligible;
+        rules == nullptr || rules->on_unknown == unknown_policy::not_eligible;
     why = ineligible_reasons(*res->rule_verdicts, unknown_rejects, spec.threads);
   }
 
@@ -351,18 +352,25 @@ std::string run_result::report_html() const {
   meta.generated_at = ro.generated_at;
   meta.group_label = impl_->policy.per;
   for (const auto& in : spec.inputs) meta.inputs.push_back(describe_input(in.role, in.path));
+  // The sets as they were used: the spec's, or those that made precomputed scores/verdicts.
   if (spec.criteria) {
     const auto& c = spec.criteria->spec();
     meta.specs.push_back({.kind = "criteria", .id = c.id, .name = c.name, .version = c.version});
+  } else if (impl_->scored) {
+    const auto& c = impl_->scores.criteria().data();
+    meta.specs.push_back({.kind = "criteria", .id = c.id, .name = c.name, .version = c.version});
   }
-  if (spec.rules) {
+  const rule_set_spec* rules = spec.rules             ? &*spec.rules
+                               : impl_->rule_verdicts ? impl_->rule_verdicts->set_spec()
+                                                      : nullptr;
+  if (rules != nullptr) {
     meta.specs.push_back(
-        {.kind = "rules", .id = {}, .name = spec.rules->name, .version = spec.rules->version});
+        {.kind = "rules", .id = {}, .name = rules->name, .version = rules->version});
   }
   if (impl_->rule_verdicts) {
     std::map<std::string, std::string> descriptions;
-    if (spec.rules) {
-      for (const auto& r : spec.rules->rules) descriptions[r.id] = r.description;
+    if (rules != nullptr) {
+      for (const auto& r : rules->rules) descriptions[r.id] = r.description;
     }
     for (const auto& step : impl_->rule_verdicts->funnel()) {
       meta.funnel.push_back({.id = step.rule_id,

@@ -222,7 +222,7 @@ struct compiled_level {
 };
 
 struct compiled_data {
-  std::string id, name;
+  std::string id, name, version;
   std::vector<compiled_indicator> indicators;  // depth-first order of the spec
   std::vector<compiled_criterion> criteria;    // post-order: children before parents
   std::vector<std::uint32_t> top_indicators, top_criteria;

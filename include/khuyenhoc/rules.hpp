@@ -242,6 +242,9 @@ class verdicts {
       std::size_t rule, std::span<const std::uint32_t> rows) const;
   /// Storage owner of status() and eligible() for zero-copy export.
   [[nodiscard]] std::shared_ptr<const void> owner() const noexcept;
+  /// The rule set as written that produced these verdicts (names, version, descriptions), or
+  /// nullptr for default-constructed verdicts.
+  [[nodiscard]] const rule_set_spec* set_spec() const noexcept;
 
  private:
   friend class rule_set;
