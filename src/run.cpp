@@ -169,7 +169,24 @@ prepared_run prepared_run::prepare(run_spec spec, const pool& schema) {
     collect(problems, "criteria", [&] { state->criteria = spec.criteria->compile(schema); });
   }
   if (spec.rules) {
-    collect(problems, "rules", [&] { state->rules = rule_set::compile(*spec.rules, schema); });
+    std::vector<error_info> rule_problems;
+    collect(rule_problems, "rules", [&] { state->rules = rule_set::compile(*spec.rules, schema); });
+    if (!rule_problems.empty()) {
+      // The compiler stops at the first bad rule: compile each rule and table alone to report
+      // every one of them (a problem between rules, e.g. duplicate ids, stays as reported).
+      std::vector<error_info> each;
+      auto alone = [&](auto&& fill) {
+        rule_set_spec one = *spec.rules;
+        one.rules.clear();
+        one.tables.clear();
+        fill(one);
+        collect(each, "rules", [&] { (void)rule_set::compile(one, schema); });
+      };
+      for (const auto& r : spec.rules->rules) alone([&](rule_set_spec& one) { one.rules = {r}; });
+      for (const auto& t : spec.rules->tables) alone([&](rule_set_spec& one) { one.tables = {t}; });
+      if (each.size() > rule_problems.size()) rule_problems = std::move(each);
+    }
+    problems.insert(problems.end(), rule_problems.begin(), rule_problems.end());
   }
   for (auto p : check_policy(spec.policy, &schema)) {
     p.message = "selection: " + p.message;

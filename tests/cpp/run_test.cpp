@@ -275,3 +275,23 @@ TEST(Run, KeysEncodedOnlyWhereTiedSelectTheSame) {
     EXPECT_THROW((void)kh::concat({lazy_in, lazy_in}), kh::spec_error);
   }
 }
+
+TEST(Run, EveryBadRuleIsReported) {
+  auto spec = example_spec();
+  spec.rules = kh::parse_rule_set(
+      "name: R\nrules:\n"
+      "  - {id: a, when: gpaa >= 8}\n"
+      "  - {id: b, when: conduct == \"Tốt\"}\n"
+      "  - {id: c, when: exam_scor > 20}\n");
+  spec.policy.seats = -1;
+  try {
+    (void)kh::prepared_run::prepare(spec, example_pool());
+    FAIL() << "expected spec_error";
+  } catch (const kh::spec_error& e) {
+    const std::string what = e.what();
+    EXPECT_THAT(what, HasSubstr("gpaa"));
+    EXPECT_THAT(what, HasSubstr("exam_scor"));
+    EXPECT_THAT(what, HasSubstr("seats"));
+    EXPECT_EQ(e.problems().size(), 3U) << what;
+  }
+}
