@@ -77,8 +77,15 @@ struct error_info {
   std::string kind{};  ///< "parse", "schema", "spec" or "data": the exception it would be alone
   std::string message{};
   location where{};
-  /// "location: message", as `error::what()` would be.
+  /// A problem of an option (kind "spec", only `where.field` known).
+  [[nodiscard]] bool is_option() const noexcept {
+    return kind == "spec" && where.file.empty() && where.line == 0 && where.row_id.empty() &&
+           !where.field.empty();
+  }
+  /// "location: message", as `error::what()` would be; a problem of an option (kind "spec",
+  /// only `field` known) reads "option \"seats\": message".
   [[nodiscard]] std::string str() const {
+    if (is_option()) return "option \"" + where.field + "\": " + message;
     const std::string loc = where.str();
     return loc.empty() ? message : loc + ": " + message;
   }
@@ -91,7 +98,9 @@ class spec_error : public error {
  public:
   using error::error;
   explicit spec_error(std::vector<error_info> problems)
-      : error(compose_all(problems), problems.size() == 1 ? problems.front().where : location{}),
+      : error(compose_all(problems), problems.size() == 1 && !problems.front().is_option()
+                                         ? problems.front().where
+                                         : location{}),
         problems_(std::move(problems)) {}
 
   /// Every problem found (one item when the error was thrown alone).
@@ -102,7 +111,9 @@ class spec_error : public error {
 
  private:
   static std::string compose_all(const std::vector<error_info>& problems) {
-    if (problems.size() == 1) return problems.front().message;
+    if (problems.size() == 1) {
+      return problems.front().is_option() ? problems.front().str() : problems.front().message;
+    }
     std::string out = std::to_string(problems.size()) + " problems in the specification:";
     for (const auto& p : problems) out += "\n  " + p.str();
     return out;
