@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 
 namespace khuyenhoc {
@@ -616,30 +617,19 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
   // depend on the number of threads.
   std::vector<std::optional<column>> converted(ncols);
   std::vector<std::optional<cell_error>> errors(ncols);
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t k = next++; k < ncols; k = next++) {
-      converter conv{raw.columns[k], raw.header[k], options, decimal, rows};
-      try {
-        const bool inferred = !declared[k].has_value();
-        const column_type type = inferred ? conv.infer() : *declared[k];
-        converted[k] = conv.convert(type, inferred);
-      } catch (const cell_error& e) {
-        errors[k] = e;
-      }
-      raw.columns[k] = raw_column{};  // free the raw cells early
-    }
-  };
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(ncols)));
   // Keep the raw id cells for error messages before the workers free them.
   const raw_column id_raw = raw.columns[id_it->second];
-  {
-    std::vector<std::thread> pool_threads;
-    for (unsigned t = 1; t < threads; ++t) pool_threads.emplace_back(work);
-    work();
-    for (auto& t : pool_threads) t.join();
-  }
+  detail::parallel_for(ncols, options.threads, [&](std::size_t k) {
+    converter conv{raw.columns[k], raw.header[k], options, decimal, rows};
+    try {
+      const bool inferred = !declared[k].has_value();
+      const column_type type = inferred ? conv.infer() : *declared[k];
+      converted[k] = conv.convert(type, inferred);
+    } catch (const cell_error& e) {
+      errors[k] = e;
+    }
+    raw.columns[k] = raw_column{};  // free the raw cells early
+  });
   // Report the first bad cell in file order (lowest row, then leftmost column).
   std::optional<std::size_t> worst;
   for (std::size_t k = 0; k < ncols; ++k) {
