@@ -14,6 +14,8 @@
 
 #include "khuyenhoc/criteria.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "khuyenhoc/io.hpp"
+#include "yaml_load.hpp"
 
 namespace khuyenhoc {
 
@@ -358,15 +360,7 @@ struct parser {
 }  // namespace
 
 criteria_spec parse_criteria_yaml(std::string_view text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    throw parse_error(e.msg,
-                      location{.file = file,
-                               .line = static_cast<std::size_t>(std::max(e.mark.line, 0)) + 1,
-                               .column = static_cast<std::size_t>(std::max(e.mark.column, 0)) + 1});
-  }
+  const YAML::Node root = detail::load_yaml(text, file);
   parser p{file};
   try {
     return p.set(root);
@@ -379,13 +373,7 @@ criteria_spec parse_criteria_yaml(std::string_view text, const std::string& file
 }
 
 criteria_spec load_criteria_yaml(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw parse_error("cannot open the criteria file", location{.file = path});
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-  return parse_criteria_yaml(text, path);
+  return parse_criteria_yaml(read_user_file(path, detail::yaml_limits{}.max_bytes), path);
 }
 
 }  // namespace khuyenhoc

@@ -20,6 +20,7 @@
 
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "khuyenhoc/io.hpp"
 
 namespace khuyenhoc {
 
@@ -543,17 +544,6 @@ struct converter {
   }
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw error("cannot open file for reading", location{.file = path});
-  const auto size = static_cast<std::size_t>(in.tellg());
-  std::string text(size, '\0');
-  in.seekg(0);
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  if (!in) throw error("error while reading the file", location{.file = path});
-  return text;
-}
-
 }  // namespace
 
 pool read_csv_text(std::string_view text, const csv_options& options, std::string_view name) {
@@ -649,7 +639,7 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
 }
 
 pool read_csv(const std::string& path, const csv_options& options) {
-  const std::string text = read_file(path);
+  const std::string text = read_user_file(path, options.max_bytes);
   return read_csv_text(text, options, path);
 }
 
@@ -700,11 +690,7 @@ std::string write_csv_text(const pool& p, const csv_write_options& options) {
 }
 
 void write_csv(const pool& p, const std::string& path, const csv_write_options& options) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw error("cannot open file for writing", location{.file = path});
-  const auto text = write_csv_text(p, options);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) throw error("error while writing the file", location{.file = path});
+  write_file_atomic(path, write_csv_text(p, options));
 }
 
 }  // namespace khuyenhoc

@@ -279,4 +279,44 @@ void check_not_an_input(const std::string& output, const std::vector<std::string
   }
 }
 
+std::string read_user_file(const std::string& path, std::uint64_t max_bytes) {
+  const auto fail = [&](int err) {
+    throw io_error("cannot read the file: " + os_reason(err), location{.file = path}, err);
+  };
+  const auto too_big = [&](std::uint64_t size) {
+    throw limit_error("the file is larger than the limit of " + std::to_string(max_bytes) +
+                          " bytes (" + std::to_string(size) +
+                          " bytes or more); raise max_bytes to read it",
+                      location{.file = path});
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno);
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(errno);
+  if (S_ISDIR(st.st_mode)) fail(EISDIR);
+  std::string text;
+  if (S_ISREG(st.st_mode)) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (max_bytes != 0 && size > max_bytes) too_big(size);
+    text.reserve(static_cast<std::size_t>(size));
+  }
+  std::array<char, 1 << 16> buf{};
+  for (;;) {
+    const ssize_t r = ::read(fd, buf.data(), buf.size());
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      fail(errno);
+    }
+    if (r == 0) break;
+    if (max_bytes != 0 && text.size() + static_cast<std::size_t>(r) > max_bytes)
+      too_big(text.size() + static_cast<std::size_t>(r));
+    text.append(buf.data(), static_cast<std::size_t>(r));
+  }
+  return text;
+}
+
 }  // namespace khuyenhoc

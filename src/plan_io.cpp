@@ -11,16 +11,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "khuyenhoc/io.hpp"
+#include "yaml_load.hpp"
+
 namespace khuyenhoc {
 
 namespace {
 
+// The library's one user-file opener (io.hpp): the same error for a missing file everywhere.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error("cannot read \"" + path + "\"", location{.file = path});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_user_file(path);
 }
 
 std::string_view strip_bom(std::string_view s) {
@@ -512,17 +512,8 @@ std::vector<std::string> string_list(const YAML::Node& n, std::string_view sourc
 }  // namespace
 
 plan plan::from_yaml(std::string_view text, std::string_view source, std::optional<int> year) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    location l{.file = std::string(source)};
-    if (e.mark.line >= 0) {
-      l.line = static_cast<std::size_t>(e.mark.line) + 1;
-      l.column = static_cast<std::size_t>(e.mark.column) + 1;
-    }
-    throw parse_error(e.msg, l);
-  }
+  // The library's one YAML path: duplicate keys, alias bounds, UTF-8 (src/yaml_load.hpp).
+  const YAML::Node root = detail::load_yaml(text, std::string(source));
   if (!root.IsMap())
     throw spec_error("a plan is a mapping with a \"tasks\" list", yaml_loc(root, source));
   if (!year && root["year"]) {

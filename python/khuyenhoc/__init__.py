@@ -13,6 +13,8 @@ from . import _core
 from ._core import (
     DataError,
     Error,
+    IOError,  # noqa: A004  (khuyenhoc.IOError subclasses the builtin OSError)
+    LimitError,
     ParseError,
     Pool,
     SchemaError,
@@ -37,6 +39,8 @@ __all__ = [
     "SchemaError",
     "SpecError",
     "DataError",
+    "IOError",
+    "LimitError",
     "Pool",
     "read_csv",
     "generate_pool",
