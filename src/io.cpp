@@ -5,12 +5,14 @@
 #include "khuyenhoc/io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -129,11 +131,52 @@ std::string random_suffix() {
   return s.data();
 }
 
+// ---------------------------------------------------------------- signal-time clean-up
+// The temporaries of live output_sets, readable from a signal handler: fixed slots, each
+// claimed with an atomic state, so the handler neither allocates nor locks.
+constexpr std::size_t max_pending = 64;
+constexpr std::size_t max_path = 4096;
+enum slot_state : int { slot_free = 0, slot_busy = 1, slot_ready = 2 };
+struct pending_slot {
+  std::atomic<int> state{slot_free};
+  std::array<char, max_path> path{};
+};
+std::array<pending_slot, max_pending> pending;  // NOLINT(cert-err58-cpp)
+
+/// Registers a temporary; returns its slot or -1 when all are taken or the path is too long
+/// (then only the destructor removes it, as without handlers).
+int register_pending(const std::string& path) noexcept {
+  if (path.size() + 1 > max_path) return -1;
+  for (std::size_t i = 0; i < max_pending; ++i) {
+    int expected = slot_free;
+    if (pending[i].state.compare_exchange_strong(expected, slot_busy)) {
+      std::memcpy(pending[i].path.data(), path.c_str(), path.size() + 1);
+      pending[i].state.store(slot_ready);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) noexcept {
+  if (slot >= 0) pending[static_cast<std::size_t>(slot)].state.store(slot_free);
+}
+
+extern "C" void remove_pending_and_reraise(int sig) {
+  for (auto& p : pending) {
+    int expected = slot_ready;
+    if (p.state.compare_exchange_strong(expected, slot_busy)) ::unlink(p.path.data());
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 struct entry {
   std::string path;       // as given (for messages)
   std::string target;     // the file really replaced
   std::string temporary;  // where the bytes go until commit
   int fd = -1;
+  int slot = -1;  // in the signal-time clean-up registry
   std::unique_ptr<fd_buf> buf;
   std::unique_ptr<std::ostream> stream;
 };
@@ -153,6 +196,8 @@ struct output_set::impl {
       e.fd = -1;
       if (!e.temporary.empty()) ::unlink(e.temporary.c_str());
       e.temporary.clear();
+      unregister_pending(e.slot);
+      e.slot = -1;
     }
   }
 };
@@ -198,6 +243,7 @@ std::ostream& output_set::add(const std::string& path) {
     e.temporary.clear();
     throw_os("cannot create a file in \"" + dir.string() + "\"", path, err);
   }
+  e.slot = register_pending(e.temporary);
   if (exists) (void)::fchmod(e.fd, old.st_mode & 07777);
   e.buf = std::make_unique<fd_buf>(e.fd);
   e.stream = std::make_unique<std::ostream>(e.buf.get());
@@ -245,6 +291,8 @@ void output_set::commit() {
                e.path, err);
     }
     e.temporary.clear();
+    unregister_pending(e.slot);
+    e.slot = -1;
     const fs::path t(e.target);
     dirs.push_back(t.has_parent_path() ? t.parent_path().string() : std::string("."));
   }
@@ -276,6 +324,17 @@ void check_not_an_input(const std::string& output, const std::vector<std::string
           "refusing to overwrite the input file \"" + in + "\"; choose another output path",
           location{.file = output});
     }
+  }
+}
+
+void remove_temporaries_on_signals() {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup
+    struct sigaction sa {};
+    sa.sa_handler = remove_pending_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
   }
 }
 

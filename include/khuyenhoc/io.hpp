@@ -54,6 +54,14 @@ void write_file_atomic(const std::string& path, std::string_view bytes,
 /// Throws io_error if `output` is the same file as one of `inputs` (path or device+inode).
 void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
 
+/// For command-line programs: installs SIGINT, SIGTERM and SIGHUP handlers that delete the
+/// temporary files of uncommitted output_sets, then re-raise the signal (so the exit status still
+/// says "killed by SIGINT"). The previous output files are intact either way; this only avoids
+/// leaving ".name.tmp-XXXXXXXX" files behind. A library does not install signal handlers on its
+/// own: an embedding program (or Python) keeps its handlers unless it calls this. A signal that
+/// is ignored (nohup) stays ignored.
+void remove_temporaries_on_signals();
+
 /// The whole content of a user's file, as bytes. Every reader of the library (CSV pools,
 /// criteria, rule sets, plans, calendars) opens files through this one function, so a missing
 /// or unreadable file gives the same error everywhere: io_error located at the path, with the
