@@ -137,15 +137,7 @@ parse_error from_yaml_cpp(const YAML::Exception& e, const std::string& file) {
 
 YAML::Node load_yaml(std::string_view text, const std::string& file, const yaml_limits& limits) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  if (const auto bad = find_invalid_utf8(text)) {
-    const auto line =
-        1 + static_cast<std::size_t>(
-                std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n'));
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[*bad]));
-    throw parse_error(std::string("invalid UTF-8 (byte ") + hex + "); save the file as UTF-8",
-                      location{.file = file, .line = line, .column = column_of(text, *bad)});
-  }
+  require_text(text, file);  // valid UTF-8, no NUL byte
   const std::string owned(text);
   try {
     std::istringstream in(owned);

@@ -34,6 +34,18 @@ struct csv_options {
   std::string list_separators = "|;";
   /// Inference: a text column with at most this share of distinct values becomes a category.
   double category_max_ratio = 0.5;
+  /// Most lines one quoted field may span. A quote left open (or closed far later) swallows
+  /// separators and line breaks and merges records; past this many lines it is a parse_error at
+  /// the line where the quote opened. 0: no limit.
+  std::size_t max_field_lines = 4;
+  /// What to do with a column whose cells are numbers except some that only look like numbers
+  /// ("1e999" out of range, " 8,5 " with blanks, "8.75" among "9,1" in a ';' file):
+  /// `error` (default) raises data_error at the first such cell; `text` reads the column as
+  /// text/category and calls `warning` with a message naming that cell.
+  enum class mixed_policy : std::uint8_t { error, text };
+  mixed_policy mixed_columns = mixed_policy::error;
+  /// Receives warnings (located messages), from the calling thread. May be empty.
+  std::function<void(const std::string&)> warning{};
   /// Refuse a file larger than this many bytes with limit_error before reading it (0: no
   /// limit). A guard for services reading files they did not write.
   std::uint64_t max_bytes = 0;
@@ -44,7 +56,8 @@ struct csv_options {
 };
 
 /// Reads a CSV file into a pool.
-/// \throws parse_error (malformed CSV, invalid UTF-8, wrong field count: file:line[:column]),
+/// \throws parse_error (malformed CSV, invalid UTF-8, a NUL byte, wrong field count, a quoted
+///         field over max_field_lines lines, text after a closing quote: file:line[:column]),
 ///         data_error (a value not of its column's type; duplicate or empty ids),
 ///         schema_error (unknown id column, duplicate header names), io_error (file missing or
 ///         unreadable), limit_error (file larger than options.max_bytes).
