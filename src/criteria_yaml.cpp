@@ -87,19 +87,8 @@ struct parser {
     for (auto it = n.begin(); it != n.end(); ++it) {
       const auto k = it->first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-      std::string_view best;
-      std::size_t dist = std::numeric_limits<std::size_t>::max();
-      for (const auto a : allowed) {
-        const auto d = edit_distance(k, a);
-        if (d < dist) {
-          dist = d;
-          best = a;
-        }
-      }
-      std::string msg = "unknown key \"" + k + "\" in " + where;
-      if (dist <= std::max<std::size_t>(2, k.size() / 3))
-        msg += "; did you mean \"" + std::string(best) + "\"?";
-      fail(it->first, msg);
+      fail(it->first, "unknown key \"" + k + "\" in " + where +
+                          detail::yaml_did_you_mean(k, std::vector<std::string_view>(allowed)));
     }
   }
 

@@ -59,6 +59,9 @@ def read_csv(
     na_values: list[str] | None = None,
     threads: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    max_bytes: int = 0,
+    max_field_lines: int = 4,
+    mixed_columns: str = "error",
 ) -> Pool: ...
 def generate_pool(size: int, *, seed: int = 0, districts: int = 0) -> Pool: ...
 def _select(

@@ -1,4 +1,5 @@
 // The khuyenhoc command-line tool.
+#include <csignal>
 #include <iostream>
 #include <new>
 
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
   // Ctrl-C or a kill while outputs are being written: the previous files stay, and the
   // half-written temporaries are removed before the process ends.
   khuyenhoc::remove_temporaries_on_signals();
+  // A file-size limit (ulimit -f) then fails write() with EFBIG, reported like a full disk,
+  // instead of killing the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
