@@ -176,7 +176,8 @@ struct entry {
   std::string target;     // the file really replaced
   std::string temporary;  // where the bytes go until commit
   int fd = -1;
-  int slot = -1;  // in the signal-time clean-up registry
+  int slot = -1;        // in the signal-time clean-up registry
+  bool direct = false;  // not a regular file (a pipe, a device): written in place, not renamed
   std::unique_ptr<fd_buf> buf;
   std::unique_ptr<std::ostream> stream;
 };
@@ -234,6 +235,16 @@ std::ostream& output_set::add(const std::string& path) {
   // Keep the mode of a file being replaced; a new one gets 0666 minus the umask (open's rule).
   struct stat old {};
   const bool exists = ::stat(e.target.c_str(), &old) == 0;
+  if (exists && !S_ISREG(old.st_mode)) {
+    // A terminal, a pipe, /dev/null: nothing to replace atomically, so write to it directly.
+    e.fd = ::open(e.target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (e.fd < 0) throw_os("cannot open for writing", path, errno);
+    e.direct = true;
+    e.buf = std::make_unique<fd_buf>(e.fd);
+    e.stream = std::make_unique<std::ostream>(e.buf.get());
+    impl_->entries.push_back(std::move(e));
+    return *impl_->entries.back().stream;
+  }
   for (int attempt = 0;; ++attempt) {
     e.temporary = (dir / ("." + base + ".tmp-" + random_suffix())).string();
     e.fd = ::open(e.temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -261,7 +272,7 @@ void output_set::commit() {
       err = e.buf->error();
     } else if (e.stream->bad() || e.stream->fail()) {
       err = EIO;
-    } else if (::fsync(e.fd) != 0) {
+    } else if (!e.direct && ::fsync(e.fd) != 0) {
       err = errno;
       step = "cannot save";
     }
@@ -281,6 +292,7 @@ void output_set::commit() {
   std::vector<std::string> dirs;
   for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
     auto& e = impl_->entries[i];
+    if (e.direct) continue;
     if (::rename(e.temporary.c_str(), e.target.c_str()) != 0) {
       const int err = errno;
       impl_->discard();

@@ -26,6 +26,7 @@ namespace khuyenhoc {
 ///
 /// A path that is a symbolic link is written through: the link's target is replaced and the
 /// link kept. A new file gets the mode 0666 minus the umask; a replaced file keeps its mode.
+/// A path that exists and is not a regular file (/dev/stdout, a pipe) is written in place.
 /// Not thread-safe: one thread writes one set.
 class output_set {
  public:
