@@ -358,6 +358,7 @@ plan plan::from_csv_file(const std::string& path, int year) {
 
 plan plan::from_table(std::string_view text, int year, std::string_view source) {
   text = strip_bom(text);
+  detail::require_text(text, source);  // valid UTF-8, no NUL byte
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> lines;
   if (text.find('\t') != std::string_view::npos) {

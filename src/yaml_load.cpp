@@ -32,7 +32,9 @@ class checker final : public YAML::EventHandler {
  public:
   checker(const std::string& file, const yaml_limits& limits) : file_(file), limits_(limits) {}
 
-  void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  /// Where the document began.
+  [[nodiscard]] const YAML::Mark& start() const { return start_; }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t anchor) override { leaf(anchor); }
   void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
@@ -127,6 +129,7 @@ class checker final : public YAML::EventHandler {
   std::vector<std::pair<std::size_t, std::size_t>> anchors_;  // by anchor id: nodes, height
   std::size_t expanded_ = 0;                                  // nodes so far, aliases expanded
   std::size_t alias_nodes_ = 0;
+  YAML::Mark start_ = YAML::Mark::null_mark();
 };
 
 parse_error from_yaml_cpp(const YAML::Exception& e, const std::string& file) {
@@ -148,7 +151,7 @@ YAML::Node load_yaml(std::string_view text, const std::string& file, const yaml_
       // A second document would be ignored by YAML::Load: refuse it instead.
       if (parser.HandleNextDocument(rest)) {
         throw parse_error("more than one YAML document (a line \"---\" starts a second one)",
-                          location{.file = file});
+                          at_mark(rest.start(), file));
       }
     }
     return YAML::Load(owned);
