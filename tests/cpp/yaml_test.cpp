@@ -95,7 +95,9 @@ TEST(yaml, invalid_utf8_is_located) {
 }
 
 TEST(yaml, a_second_document_is_refused) {
-  EXPECT_THROW((void)parse_rule_set("name: x\nrules: []\n---\nname: y\n", "r.yaml"), parse_error);
+  const auto e = expect_throw<parse_error>(
+      [] { (void)parse_rule_set("name: x\nrules: []\n---\nname: y\n", "r.yaml"); });
+  EXPECT_GE(e.where().line, 3U) << e.what();
 }
 
 TEST(user_files, a_missing_file_is_the_same_error_everywhere) {
