@@ -168,6 +168,27 @@ def test_pool_to_csv_is_atomic_and_errors_are_ioerrors(tmp_path):
         pool.to_csv(str(out / "x.csv"))  # a file is not a directory
 
 
+def test_pool_to_csv_on_a_full_disk_keeps_the_previous_file(tmp_path):
+    out = tmp_path / "pool.csv"
+    out.write_text("previous\n")
+    code = textwrap.dedent(
+        f"""
+        import errno, resource, khuyenhoc as kh
+        pool = kh.generate_pool(20000, seed=1)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))  # a nearly full disk
+        try:
+            pool.to_csv({str(out)!r})
+        except kh.IOError as e:
+            print(e.errno == errno.EFBIG, "File too large" in str(e))
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["True", "True"]
+    assert out.read_text() == "previous\n"
+    assert _leftovers(tmp_path) == []
+
+
 def _limit_file_size(limit: int):
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
