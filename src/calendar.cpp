@@ -2,6 +2,7 @@
 // from YAML, and working-day arithmetic.
 #include <khuyenhoc/calendar.hpp>
 #include <khuyenhoc/error.hpp>
+#include <khuyenhoc/io.hpp>
 
 #include <yaml-cpp/yaml.h>
 
@@ -16,6 +17,8 @@
 #include <sstream>
 #include <tuple>
 #include <utility>
+
+#include "yaml_load.hpp"
 
 namespace khuyenhoc {
 
@@ -503,24 +506,14 @@ holiday_rule parse_rule(const YAML::Node& node, std::string_view source) {
   return r;
 }
 
+// The library's one YAML path: duplicate keys, alias bounds, UTF-8 (src/yaml_load.hpp).
 YAML::Node load_yaml(std::string_view text, std::string_view source) {
-  try {
-    return YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    location where;
-    where.file = std::string(source);
-    if (e.mark.line >= 0) where.line = static_cast<std::size_t>(e.mark.line) + 1;
-    if (e.mark.column >= 0) where.column = static_cast<std::size_t>(e.mark.column) + 1;
-    throw parse_error(e.msg, where);
-  }
+  return detail::load_yaml(text, std::string(source));
 }
 
+// The library's one user-file opener (io.hpp): the same error for a missing file everywhere.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error("cannot read file", location{path, 0, 0, {}, {}});
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return read_user_file(path);
 }
 
 // Reads the rule keys of a YAML mapping into `rules` (appending).

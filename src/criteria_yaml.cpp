@@ -14,6 +14,8 @@
 
 #include "khuyenhoc/criteria.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "khuyenhoc/io.hpp"
+#include "yaml_load.hpp"
 
 namespace khuyenhoc {
 
@@ -85,19 +87,8 @@ struct parser {
     for (auto it = n.begin(); it != n.end(); ++it) {
       const auto k = it->first.as<std::string>();
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-      std::string_view best;
-      std::size_t dist = std::numeric_limits<std::size_t>::max();
-      for (const auto a : allowed) {
-        const auto d = edit_distance(k, a);
-        if (d < dist) {
-          dist = d;
-          best = a;
-        }
-      }
-      std::string msg = "unknown key \"" + k + "\" in " + where;
-      if (dist <= std::max<std::size_t>(2, k.size() / 3))
-        msg += "; did you mean \"" + std::string(best) + "\"?";
-      fail(it->first, msg);
+      fail(it->first, "unknown key \"" + k + "\" in " + where +
+                          detail::yaml_did_you_mean(k, std::vector<std::string_view>(allowed)));
     }
   }
 
@@ -358,15 +349,7 @@ struct parser {
 }  // namespace
 
 criteria_spec parse_criteria_yaml(std::string_view text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    throw parse_error(e.msg,
-                      location{.file = file,
-                               .line = static_cast<std::size_t>(std::max(e.mark.line, 0)) + 1,
-                               .column = static_cast<std::size_t>(std::max(e.mark.column, 0)) + 1});
-  }
+  const YAML::Node root = detail::load_yaml(text, file);
   parser p{file};
   try {
     return p.set(root);
@@ -379,13 +362,7 @@ criteria_spec parse_criteria_yaml(std::string_view text, const std::string& file
 }
 
 criteria_spec load_criteria_yaml(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw parse_error("cannot open the criteria file", location{.file = path});
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
-  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-  return parse_criteria_yaml(text, path);
+  return parse_criteria_yaml(read_user_file(path, detail::yaml_limits{}.max_bytes), path);
 }
 
 }  // namespace khuyenhoc

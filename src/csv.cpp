@@ -18,7 +18,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "csv_tokenizer.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "khuyenhoc/io.hpp"
 
 namespace khuyenhoc {
 
@@ -42,40 +45,38 @@ struct raw_table {
   std::vector<std::uint64_t> row_line;  // 1-based line where each data row starts
 };
 
+/// Splits the text into columns of raw cells with the shared tokenizer (csv_tokenizer.hpp).
 class tokenizer {
  public:
-  tokenizer(std::string_view text, char sep, std::string_view name)
-      : text_(text), sep_(sep), name_(name) {}
+  tokenizer(std::string_view text, char sep, std::string_view name, std::size_t max_field_lines)
+      : text_(text), tok_(text, name, {.separator = sep, .max_field_lines = max_field_lines}) {}
 
   raw_table run(const std::function<void(std::size_t, std::size_t)>& progress) {
     raw_table t;
-    skip_blank_lines();
-    if (pos_ >= text_.size()) throw parse_error("the file is empty (no header line)", loc(1, 0));
+    if (!tok_.at_record()) throw parse_error("the file is empty (no header line)", tok_.loc(1, 0));
     std::vector<std::string> header;
-    const std::size_t header_line = line_;
-    read_record(
+    const std::size_t header_line = tok_.line();
+    tok_.read_record(
         [&](std::size_t, std::string_view field, std::size_t) { header.emplace_back(field); });
     for (std::size_t k = 0; k < header.size(); ++k) {
       header[k] = detail::to_nfc(header[k]);
       if (header[k].empty()) {
         throw parse_error("column " + std::to_string(k + 1) + " of the header has no name",
-                          loc(header_line, 0));
+                          tok_.loc(header_line, 0));
       }
     }
     t.header = std::move(header);
     t.columns.resize(t.header.size());
     const std::size_t ncols = t.header.size();
     std::size_t next_report = kReportEvery;
-    while (true) {
-      skip_blank_lines();
-      if (pos_ >= text_.size()) break;
-      const std::size_t start_line = line_;
+    while (tok_.at_record()) {
+      const std::size_t start_line = tok_.line();
       std::size_t count = 0;
-      read_record([&](std::size_t k, std::string_view field, std::size_t col) {
+      tok_.read_record([&](std::size_t k, std::string_view field, std::size_t col) {
         if (k >= ncols) {
           throw parse_error("too many fields: the header has " + std::to_string(ncols) +
                                 " columns, this row has more",
-                            loc(start_line, col));
+                            tok_.loc(start_line, col));
         }
         auto& rc = t.columns[k];
         rc.bytes += field;
@@ -85,12 +86,12 @@ class tokenizer {
       if (count != ncols) {
         throw parse_error("too few fields: expected " + std::to_string(ncols) +
                               " (as in the header), found " + std::to_string(count),
-                          loc(start_line, 0));
+                          tok_.loc(start_line, 0));
       }
       t.row_line.push_back(start_line);
-      if (progress && pos_ >= next_report) {
-        progress(pos_, text_.size());
-        next_report = pos_ + kReportEvery;
+      if (progress && tok_.pos() >= next_report) {
+        progress(tok_.pos(), text_.size());
+        next_report = tok_.pos() + kReportEvery;
       }
     }
     if (progress) progress(text_.size(), text_.size());
@@ -100,98 +101,8 @@ class tokenizer {
  private:
   static constexpr std::size_t kReportEvery = std::size_t{1} << 20;  // progress every MB
 
-  // `offset1` is a 1-based byte offset into the text (0: no column).
-  [[nodiscard]] location loc(std::size_t line, std::size_t offset1) const {
-    location l{.file = std::string(name_), .line = line};
-    if (offset1 != 0) l.column = detail::column_of(text_, offset1 - 1);
-    return l;
-  }
-
-  void skip_blank_lines() {
-    while (pos_ < text_.size()) {
-      if (text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-      } else if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
-        pos_ += 2;
-        ++line_;
-      } else {
-        break;
-      }
-    }
-  }
-
-  // Reads one record from pos_, calling emit(field index, field text, 1-based byte offset) per
-  // field; leaves pos_ after the record's line break. Unquoted fields are passed as views of the
-  // input (no copy); quoted ones are unescaped into a reused buffer.
-  template <class Emit>
-  void read_record(Emit&& emit) {
-    std::size_t k = 0;
-    const char* p = text_.data();
-    const std::size_t n = text_.size();
-    while (true) {
-      const std::size_t field_start = pos_;
-      std::string_view field;
-      if (pos_ < n && p[pos_] == '"') {
-        const std::size_t open_line = line_;
-        quoted_.clear();
-        ++pos_;
-        while (true) {
-          const std::size_t q = text_.find('"', pos_);
-          if (q == std::string_view::npos) {
-            throw parse_error("unterminated quoted field (the quote opened here is never closed)",
-                              loc(open_line, field_start + 1));
-          }
-          const auto chunk = text_.substr(pos_, q - pos_);
-          line_ += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
-          quoted_ += chunk;
-          pos_ = q + 1;
-          if (pos_ < n && p[pos_] == '"') {
-            quoted_ += '"';
-            ++pos_;
-            continue;
-          }
-          break;
-        }
-        if (pos_ < n && p[pos_] != sep_ && p[pos_] != '\n' && p[pos_] != '\r') {
-          throw parse_error(std::string("unexpected character '") + p[pos_] +
-                                "' after a closing quote (a quote inside a quoted field must be "
-                                "doubled)",
-                            loc(line_, pos_ + 1));
-        }
-        field = quoted_;
-      } else {
-        std::size_t e = pos_;
-        while (e < n && p[e] != sep_ && p[e] != '\n' && p[e] != '\r') ++e;
-        field = text_.substr(pos_, e - pos_);
-        pos_ = e;
-      }
-      emit(k, field, field_start + 1);
-      ++k;
-      if (pos_ < n && p[pos_] == sep_) {
-        ++pos_;
-        continue;
-      }
-      // End of record.
-      if (pos_ < n) {
-        if (p[pos_] == '\r') {
-          ++pos_;
-          if (pos_ < n && p[pos_] == '\n') ++pos_;
-        } else {
-          ++pos_;
-        }
-        ++line_;
-      }
-      return;
-    }
-  }
-
   std::string_view text_;
-  char sep_;
-  std::string_view name_;
-  std::size_t pos_ = 0;
-  std::size_t line_ = 1;
-  std::string quoted_;
+  detail::csv_tokenizer tok_;
 };
 
 char detect_separator(std::string_view text) {
@@ -228,7 +139,7 @@ bool parse_integer(std::string_view s, std::int64_t& out) {
 }
 
 // [+-]?(digits[dec digits*]|dec digits)([eE][+-]?digits)?
-bool parse_number(std::string_view s, char decimal, double& out) {
+bool parse_number(std::string_view s, char decimal, double& out, bool* out_of_range = nullptr) {
   std::size_t i = 0;
   const std::size_t n = s.size();
   if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
@@ -259,7 +170,33 @@ bool parse_number(std::string_view s, char decimal, double& out) {
   std::size_t m = 0;
   for (std::size_t j = s[0] == '+' ? 1 : 0; j < n; ++j) buf[m++] = j == dec_pos ? '.' : s[j];
   auto res = std::from_chars(buf, buf + m, out);
+  if (out_of_range != nullptr) *out_of_range = res.ec == std::errc::result_out_of_range;
   return res.ec == std::errc() && res.ptr == buf + m;
+}
+
+// Why a cell that is not a number in the file's convention still looks like one (empty: it
+// does not). Such cells among numbers are reported instead of turning the column into text.
+std::string number_problem(std::string_view s, char decimal) {
+  double v = 0;
+  bool range = false;
+  if (!parse_number(s, decimal, v, &range) && range) return "is out of the range of a number";
+  auto t = s;
+  const auto blank_front = [](std::string_view x) {
+    return x.starts_with(' ') || x.starts_with('\t') || x.starts_with("\xC2\xA0");
+  };
+  const auto blank_back = [](std::string_view x) {
+    return x.ends_with(' ') || x.ends_with('\t') || x.ends_with("\xC2\xA0");
+  };
+  while (blank_front(t)) t.remove_prefix(t.starts_with("\xC2\xA0") ? 2 : 1);
+  while (blank_back(t)) t.remove_suffix(t.ends_with("\xC2\xA0") ? 2 : 1);
+  if (t.size() != s.size() && !t.empty() && parse_number(t, decimal, v))
+    return "has blanks around the number";
+  const char other = decimal == ',' ? '.' : ',';
+  if (t.find(other) != std::string_view::npos && parse_number(t, other, v)) {
+    return std::string("uses '") + other + "' as the decimal mark, but this file's is '" + decimal +
+           "'";
+  }
+  return {};
 }
 
 enum class date_shape : std::uint8_t { none, dmy, iso };
@@ -375,8 +312,14 @@ struct converter {
     return q;
   }
 
+  /// Set by infer(): the first cell that only looks like a number, in a column whose other
+  /// cells are numbers (see csv_options::mixed_columns).
+  mutable std::optional<cell_error> mixed;
+
   column_type infer() const {
     bool all_int = true, all_num = true, all_bool = true, all_date = true, any_pipe = false;
+    bool numberish = true;  // every cell a number or something that looks like one
+    std::size_t numbers = 0;
     std::size_t present = 0;
     std::int64_t iv = 0;
     double dv = 0;
@@ -386,12 +329,25 @@ struct converter {
       if (is_na(s)) continue;
       ++present;
       if (all_int) all_int = parse_integer(s, iv);
-      if (all_num) all_num = parse_number(s, decimal, dv);
-      if (all_bool) all_bool = parse_boolean(s) >= 0;
+      if (parse_number(s, decimal, dv)) {
+        ++numbers;
+      } else {
+        all_num = false;
+        if (numberish) {
+          if (auto why = number_problem(s, decimal); !why.empty()) {
+            if (!mixed) mixed = cell_error{r, quoted(s) + " " + why};
+          } else {
+            numberish = false;
+          }
+        }
+      }
+      // NFC and NFD spellings of "Có"/"Không" are the same boolean.
+      if (all_bool) all_bool = parse_boolean(detail::is_ascii(s) ? s : detail::to_nfc(s)) >= 0;
       if (all_date) all_date = parse_date_shape(s, y, m, d) != date_shape::none;
       if (!any_pipe) any_pipe = s.find('|') != std::string_view::npos;
     }
     if (present == 0) return column_type::number;
+    if (!numberish || numbers == 0) mixed.reset();
     if (all_int) return column_type::integer;
     if (all_num) return column_type::number;
     if (all_bool) return column_type::boolean;
@@ -542,39 +498,19 @@ struct converter {
   }
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw error("cannot open file for reading", location{.file = path});
-  const auto size = static_cast<std::size_t>(in.tellg());
-  std::string text(size, '\0');
-  in.seekg(0);
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  if (!in) throw error("error while reading the file", location{.file = path});
-  return text;
-}
-
 }  // namespace
 
 pool read_csv_text(std::string_view text, const csv_options& options, std::string_view name) {
   const std::string file(name);
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  if (auto bad = detail::find_invalid_utf8(text)) {
-    const auto line =
-        1 + static_cast<std::size_t>(
-                std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n'));
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[*bad]));
-    throw parse_error(
-        std::string("invalid UTF-8 (byte ") + hex + "); save the file as UTF-8",
-        location{.file = file, .line = line, .column = detail::column_of(text, *bad)});
-  }
+  detail::require_text(text, file);  // valid UTF-8, no NUL byte
   const char sep = options.separator != 0 ? options.separator : detect_separator(text);
   const char decimal = options.decimal != 0 ? options.decimal : (sep == ';' ? ',' : '.');
   if (sep == '"' || sep == '\n' || sep == '\r') {
     throw spec_error("the separator cannot be a quote or a line break");
   }
 
-  raw_table raw = tokenizer(text, sep, name).run(options.progress);
+  raw_table raw = tokenizer(text, sep, name, options.max_field_lines).run(options.progress);
   const std::size_t ncols = raw.header.size();
   const std::size_t rows = raw.row_line.size();
 
@@ -616,30 +552,27 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
   // depend on the number of threads.
   std::vector<std::optional<column>> converted(ncols);
   std::vector<std::optional<cell_error>> errors(ncols);
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t k = next++; k < ncols; k = next++) {
-      converter conv{raw.columns[k], raw.header[k], options, decimal, rows};
-      try {
-        const bool inferred = !declared[k].has_value();
-        const column_type type = inferred ? conv.infer() : *declared[k];
-        converted[k] = conv.convert(type, inferred);
-      } catch (const cell_error& e) {
-        errors[k] = e;
-      }
-      raw.columns[k] = raw_column{};  // free the raw cells early
-    }
-  };
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(ncols)));
   // Keep the raw id cells for error messages before the workers free them.
   const raw_column id_raw = raw.columns[id_it->second];
-  {
-    std::vector<std::thread> pool_threads;
-    for (unsigned t = 1; t < threads; ++t) pool_threads.emplace_back(work);
-    work();
-    for (auto& t : pool_threads) t.join();
-  }
+  std::vector<std::optional<cell_error>> mixed(ncols);
+  detail::parallel_for(ncols, options.threads, [&](std::size_t k) {
+    converter conv{raw.columns[k], raw.header[k], options, decimal, rows, {}};
+    try {
+      const bool inferred = !declared[k].has_value();
+      const column_type type = inferred ? conv.infer() : *declared[k];
+      if (conv.mixed && options.mixed_columns == csv_options::mixed_policy::error) {
+        conv.mixed->message +=
+            "; the other cells of the column are numbers (correct the cell, or read the column "
+            "as text with mixed_columns=text)";
+        throw *conv.mixed;
+      }
+      mixed[k] = conv.mixed;
+      converted[k] = conv.convert(type, inferred);
+    } catch (const cell_error& e) {
+      errors[k] = e;
+    }
+    raw.columns[k] = raw_column{};  // free the raw cells early
+  });
   // Report the first bad cell in file order (lowest row, then leftmost column).
   std::optional<std::size_t> worst;
   for (std::size_t k = 0; k < ncols; ++k) {
@@ -651,6 +584,15 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
     if (*worst != id_it->second) where.row_id = std::string(id_raw.cell(e.row));
     throw data_error(e.message, std::move(where));
   }
+  if (options.warning) {
+    for (std::size_t k = 0; k < ncols; ++k) {
+      if (!mixed[k]) continue;
+      location where{.file = file, .line = raw.row_line[mixed[k]->row], .field = raw.header[k]};
+      options.warning(where.str() + ": " + mixed[k]->message +
+                      "; the other cells are numbers: the column is read as " +
+                      std::string(to_string(converted[k]->type())));
+    }
+  }
   std::vector<column> columns;
   columns.reserve(ncols);
   for (auto& c : converted) columns.push_back(std::move(*c));
@@ -659,7 +601,7 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
 }
 
 pool read_csv(const std::string& path, const csv_options& options) {
-  const std::string text = read_file(path);
+  const std::string text = read_user_file(path, options.max_bytes);
   return read_csv_text(text, options, path);
 }
 
@@ -710,11 +652,7 @@ std::string write_csv_text(const pool& p, const csv_write_options& options) {
 }
 
 void write_csv(const pool& p, const std::string& path, const csv_write_options& options) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw error("cannot open file for writing", location{.file = path});
-  const auto text = write_csv_text(p, options);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) throw error("error while writing the file", location{.file = path});
+  write_file_atomic(path, write_csv_text(p, options));
 }
 
 }  // namespace khuyenhoc

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "khuyenhoc/detail/parallel.hpp"
+
 namespace khuyenhoc {
 
 namespace {
@@ -241,18 +243,15 @@ pool generate_pool(std::size_t size, const generate_options& options) {
     submitted[i] = g.chance(0.04) ? deadline + g.between(1, 7) : deadline - g.between(0, 25);
   };
 
-  const unsigned threads = std::max(1U, std::min(std::thread::hardware_concurrency(), 8U));
-  if (n < 50000 || threads == 1) {
-    for (std::size_t i = 0; i < n; ++i) make_row(i);
-  } else {
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads; ++t) {
-      workers.emplace_back([&, t] {
-        for (std::size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) make_row(i);
-      });
-    }
-    for (auto& w : workers) w.join();
-  }
+  // Rows in blocks; each row draws from its own generator state, so the pool does not depend
+  // on the number of threads.
+  constexpr std::size_t block = 8192;
+  const std::size_t blocks = (n + block - 1) / block;
+  detail::parallel_for(blocks, n < 50000 ? 1U : std::min(8U, detail::worker_count(blocks, 0)),
+                       [&](std::size_t b) {
+                         for (std::size_t i = b * block; i < std::min(n, (b + 1) * block); ++i)
+                           make_row(i);
+                       });
 
   auto make_list = [&](const std::string& name, const std::vector<std::vector<std::int32_t>>& rows,
                        const std::vector<std::string>& dictionary) {

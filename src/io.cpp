@@ -5,12 +5,14 @@
 #include "khuyenhoc/io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -129,11 +131,53 @@ std::string random_suffix() {
   return s.data();
 }
 
+// ---------------------------------------------------------------- signal-time clean-up
+// The temporaries of live output_sets, readable from a signal handler: fixed slots, each
+// claimed with an atomic state, so the handler neither allocates nor locks.
+constexpr std::size_t max_pending = 64;
+constexpr std::size_t max_path = 4096;
+enum slot_state : int { slot_free = 0, slot_busy = 1, slot_ready = 2 };
+struct pending_slot {
+  std::atomic<int> state{slot_free};
+  std::array<char, max_path> path{};
+};
+std::array<pending_slot, max_pending> pending;  // NOLINT(cert-err58-cpp)
+
+/// Registers a temporary; returns its slot or -1 when all are taken or the path is too long
+/// (then only the destructor removes it, as without handlers).
+int register_pending(const std::string& path) noexcept {
+  if (path.size() + 1 > max_path) return -1;
+  for (std::size_t i = 0; i < max_pending; ++i) {
+    int expected = slot_free;
+    if (pending[i].state.compare_exchange_strong(expected, slot_busy)) {
+      std::memcpy(pending[i].path.data(), path.c_str(), path.size() + 1);
+      pending[i].state.store(slot_ready);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) noexcept {
+  if (slot >= 0) pending[static_cast<std::size_t>(slot)].state.store(slot_free);
+}
+
+extern "C" void remove_pending_and_reraise(int sig) {
+  for (auto& p : pending) {
+    int expected = slot_ready;
+    if (p.state.compare_exchange_strong(expected, slot_busy)) ::unlink(p.path.data());
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
 struct entry {
   std::string path;       // as given (for messages)
   std::string target;     // the file really replaced
   std::string temporary;  // where the bytes go until commit
   int fd = -1;
+  int slot = -1;        // in the signal-time clean-up registry
+  bool direct = false;  // not a regular file (a pipe, a device): written in place, not renamed
   std::unique_ptr<fd_buf> buf;
   std::unique_ptr<std::ostream> stream;
 };
@@ -153,6 +197,8 @@ struct output_set::impl {
       e.fd = -1;
       if (!e.temporary.empty()) ::unlink(e.temporary.c_str());
       e.temporary.clear();
+      unregister_pending(e.slot);
+      e.slot = -1;
     }
   }
 };
@@ -189,6 +235,16 @@ std::ostream& output_set::add(const std::string& path) {
   // Keep the mode of a file being replaced; a new one gets 0666 minus the umask (open's rule).
   struct stat old {};
   const bool exists = ::stat(e.target.c_str(), &old) == 0;
+  if (exists && !S_ISREG(old.st_mode)) {
+    // A terminal, a pipe, /dev/null: nothing to replace atomically, so write to it directly.
+    e.fd = ::open(e.target.c_str(), O_WRONLY | O_CLOEXEC);
+    if (e.fd < 0) throw_os("cannot open for writing", path, errno);
+    e.direct = true;
+    e.buf = std::make_unique<fd_buf>(e.fd);
+    e.stream = std::make_unique<std::ostream>(e.buf.get());
+    impl_->entries.push_back(std::move(e));
+    return *impl_->entries.back().stream;
+  }
   for (int attempt = 0;; ++attempt) {
     e.temporary = (dir / ("." + base + ".tmp-" + random_suffix())).string();
     e.fd = ::open(e.temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -198,6 +254,7 @@ std::ostream& output_set::add(const std::string& path) {
     e.temporary.clear();
     throw_os("cannot create a file in \"" + dir.string() + "\"", path, err);
   }
+  e.slot = register_pending(e.temporary);
   if (exists) (void)::fchmod(e.fd, old.st_mode & 07777);
   e.buf = std::make_unique<fd_buf>(e.fd);
   e.stream = std::make_unique<std::ostream>(e.buf.get());
@@ -215,7 +272,7 @@ void output_set::commit() {
       err = e.buf->error();
     } else if (e.stream->bad() || e.stream->fail()) {
       err = EIO;
-    } else if (::fsync(e.fd) != 0) {
+    } else if (!e.direct && ::fsync(e.fd) != 0) {
       err = errno;
       step = "cannot save";
     }
@@ -235,6 +292,7 @@ void output_set::commit() {
   std::vector<std::string> dirs;
   for (std::size_t i = 0; i < impl_->entries.size(); ++i) {
     auto& e = impl_->entries[i];
+    if (e.direct) continue;
     if (::rename(e.temporary.c_str(), e.target.c_str()) != 0) {
       const int err = errno;
       impl_->discard();
@@ -245,6 +303,8 @@ void output_set::commit() {
                e.path, err);
     }
     e.temporary.clear();
+    unregister_pending(e.slot);
+    e.slot = -1;
     const fs::path t(e.target);
     dirs.push_back(t.has_parent_path() ? t.parent_path().string() : std::string("."));
   }
@@ -277,6 +337,57 @@ void check_not_an_input(const std::string& output, const std::vector<std::string
           location{.file = output});
     }
   }
+}
+
+void remove_temporaries_on_signals() {
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup
+    struct sigaction sa {};
+    sa.sa_handler = remove_pending_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
+  }
+}
+
+std::string read_user_file(const std::string& path, std::uint64_t max_bytes) {
+  const auto fail = [&](int err) {
+    throw io_error("cannot read the file: " + os_reason(err), location{.file = path}, err);
+  };
+  const auto too_big = [&](std::uint64_t size) {
+    throw limit_error("the file is larger than the limit of " + std::to_string(max_bytes) +
+                          " bytes (" + std::to_string(size) +
+                          " bytes or more); raise max_bytes to read it",
+                      location{.file = path});
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(errno);
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } guard{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail(errno);
+  if (S_ISDIR(st.st_mode)) fail(EISDIR);
+  std::string text;
+  if (S_ISREG(st.st_mode)) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (max_bytes != 0 && size > max_bytes) too_big(size);
+    text.reserve(static_cast<std::size_t>(size));
+  }
+  std::array<char, 1 << 16> buf{};
+  for (;;) {
+    const ssize_t r = ::read(fd, buf.data(), buf.size());
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      fail(errno);
+    }
+    if (r == 0) break;
+    if (max_bytes != 0 && text.size() + static_cast<std::size_t>(r) > max_bytes)
+      too_big(text.size() + static_cast<std::size_t>(r));
+    text.append(buf.data(), static_cast<std::size_t>(r));
+  }
+  return text;
 }
 
 }  // namespace khuyenhoc

@@ -971,6 +971,7 @@ void ical_line(std::string& out, std::string_view line) {
   while (line.size() > limit) {
     std::size_t cut = limit;
     while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    if (cut == 0) cut = limit;  // not UTF-8 (a C++ caller's bytes): cut anyway, never loop
     out.append(line.substr(0, cut));
     out += "\r\n ";
     line.remove_prefix(cut);

@@ -11,16 +11,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "csv_tokenizer.hpp"
+#include "khuyenhoc/io.hpp"
+#include "yaml_load.hpp"
+
 namespace khuyenhoc {
 
 namespace {
 
+// The library's one user-file opener (io.hpp): the same error for a missing file everywhere.
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error("cannot read \"" + path + "\"", location{.file = path});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_user_file(path);
 }
 
 std::string_view strip_bom(std::string_view s) {
@@ -187,71 +188,23 @@ void set_time(plan_task& t, std::string_view text, std::optional<int> year) {
   }
 }
 
-// A small RFC 4180 tokenizer: records with the line each starts on.
+// Records with the line each starts on, read by the library's one CSV tokenizer
+// (src/csv_tokenizer.hpp: the pool reader quotes alike). `tab_table`: Word's tab copies, where
+// text after a closing quote is kept as part of the cell.
 struct record {
   std::vector<std::string> cells;
   std::size_t line = 0;
 };
 
-std::vector<record> tokenize(std::string_view text, char sep, std::string_view source) {
+std::vector<record> tokenize(std::string_view text, char sep, std::string_view source,
+                             bool tab_table = false) {
   std::vector<record> out;
-  std::size_t pos = 0, line = 1;
-  const std::size_t n = text.size();
-  while (pos < n) {
-    // Blank lines separate nothing.
-    if (text[pos] == '\n' || text[pos] == '\r') {
-      if (text[pos] == '\n') ++line;
-      ++pos;
-      continue;
-    }
+  detail::csv_tokenizer tok(text, source, {.separator = sep, .text_after_quote = tab_table});
+  while (tok.at_record()) {
     record r;
-    r.line = line;
-    while (true) {
-      std::string field;
-      if (pos < n && text[pos] == '"') {
-        const std::size_t open_line = line;
-        const std::size_t open_pos = pos;
-        ++pos;
-        while (true) {
-          const auto q = text.find('"', pos);
-          if (q == std::string_view::npos) {
-            throw parse_error("unterminated quoted field (the quote opened here is never closed)",
-                              location{.file = std::string(source),
-                                       .line = open_line,
-                                       .column = detail::column_of(text, open_pos)});
-          }
-          const auto chunk = text.substr(pos, q - pos);
-          line += static_cast<std::size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
-          field += chunk;
-          pos = q + 1;
-          if (pos < n && text[pos] == '"') {
-            field += '"';
-            ++pos;
-            continue;
-          }
-          break;
-        }
-        // Text after the closing quote (lenient: Word's tab copies) is appended.
-        while (pos < n && text[pos] != sep && text[pos] != '\n' && text[pos] != '\r') {
-          field += text[pos++];
-        }
-      } else {
-        while (pos < n && text[pos] != sep && text[pos] != '\n' && text[pos] != '\r') {
-          field += text[pos++];
-        }
-      }
-      r.cells.push_back(std::move(field));
-      if (pos < n && text[pos] == sep) {
-        ++pos;
-        continue;
-      }
-      if (pos < n && text[pos] == '\r') ++pos;
-      if (pos < n && text[pos] == '\n') {
-        ++pos;
-        ++line;
-      }
-      break;
-    }
+    r.line = tok.line();
+    tok.read_record(
+        [&](std::size_t, std::string_view field, std::size_t) { r.cells.emplace_back(field); });
     out.push_back(std::move(r));
   }
   return out;
@@ -376,12 +329,7 @@ plan plan::from_rows(const std::vector<std::string>& header,
 
 plan plan::from_csv(std::string_view text, int year, std::string_view source) {
   text = strip_bom(text);
-  if (detail::find_invalid_utf8(text)) {
-    const auto off = *detail::find_invalid_utf8(text);
-    const auto line = 1 + static_cast<std::size_t>(std::count(
-                              text.begin(), text.begin() + static_cast<std::ptrdiff_t>(off), '\n'));
-    throw parse_error("invalid UTF-8", location{.file = std::string(source), .line = line});
-  }
+  detail::require_text(text, source);  // valid UTF-8, no NUL byte
   auto recs = tokenize(text, detect_separator(text), source);
   if (recs.empty()) {
     throw parse_error("the file is empty (no header line)",
@@ -410,10 +358,11 @@ plan plan::from_csv_file(const std::string& path, int year) {
 
 plan plan::from_table(std::string_view text, int year, std::string_view source) {
   text = strip_bom(text);
+  detail::require_text(text, source);  // valid UTF-8, no NUL byte
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> lines;
   if (text.find('\t') != std::string_view::npos) {
-    for (auto& r : tokenize(text, '\t', source)) {
+    for (auto& r : tokenize(text, '\t', source, true)) {
       rows.push_back(std::move(r.cells));
       lines.push_back(r.line);
     }
@@ -512,17 +461,8 @@ std::vector<std::string> string_list(const YAML::Node& n, std::string_view sourc
 }  // namespace
 
 plan plan::from_yaml(std::string_view text, std::string_view source, std::optional<int> year) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    location l{.file = std::string(source)};
-    if (e.mark.line >= 0) {
-      l.line = static_cast<std::size_t>(e.mark.line) + 1;
-      l.column = static_cast<std::size_t>(e.mark.column) + 1;
-    }
-    throw parse_error(e.msg, l);
-  }
+  // The library's one YAML path: duplicate keys, alias bounds, UTF-8 (src/yaml_load.hpp).
+  const YAML::Node root = detail::load_yaml(text, std::string(source));
   if (!root.IsMap())
     throw spec_error("a plan is a mapping with a \"tasks\" list", yaml_loc(root, source));
   if (!year && root["year"]) {

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "khuyenhoc/detail/parallel.hpp"
+
 namespace khuyenhoc {
 
 namespace {
@@ -235,27 +237,7 @@ void find_overloads_impl(std::span<const Unit> units, std::span<const std::int64
         std::max<std::size_t>(bounds.back(), static_cast<std::size_t>(it - offset.begin())));
   }
   bounds.push_back(n_units);
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        work(bounds[t], bounds[t + 1]);
-      } catch (...) {
-        const std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    });
-  }
-  try {
-    work(bounds[0], bounds[1]);
-  } catch (...) {
-    const std::lock_guard lock(failure_mutex);
-    if (!failure) failure = std::current_exception();
-  }
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  detail::parallel_for(threads, threads, [&](std::size_t t) { work(bounds[t], bounds[t + 1]); });
 }
 
 // A task of plan::check's sweep, grouped: certain and possible weights in thousandths.

@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -20,6 +21,7 @@
 #include <unordered_set>
 
 #include "khuyenhoc/detail/memory.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/rules_program.hpp"
 #include "khuyenhoc/rules.hpp"
 
@@ -39,34 +41,14 @@ void for_chunks(std::size_t rows, std::size_t chunk, unsigned threads, std::size
                 const F& f) {
   chunk = std::max<std::size_t>(chunk, 1);
   const std::size_t chunks = (rows + chunk - 1) / chunk;
-  if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-  const auto workers = static_cast<unsigned>(std::min<std::size_t>(threads, chunks));
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto work = [&] {
-    try {
-      scratch s(std::max<std::size_t>(nodes, 1), chunk);
-      for (std::size_t k = next++; k < chunks; k = next++) {
-        const std::size_t start = k * chunk;
-        f(start, std::min(chunk, rows - start), s);
-      }
-    } catch (...) {
-      const std::lock_guard lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      next = chunks;
-    }
-  };
-  if (workers <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-  }
-  if (failure) std::rethrow_exception(failure);
+  // One scratch per worker, made by the worker on its first chunk.
+  std::vector<std::optional<scratch>> scratches(detail::worker_count(chunks, threads));
+  detail::parallel_for(chunks, threads, [&](std::size_t k, unsigned worker) {
+    auto& s = scratches[worker];
+    if (!s) s.emplace(std::max<std::size_t>(nodes, 1), chunk);
+    const std::size_t start = k * chunk;
+    f(start, std::min(chunk, rows - start), *s);
+  });
 }
 
 std::string format_number(double v) {

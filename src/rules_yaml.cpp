@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "khuyenhoc/io.hpp"
 #include "khuyenhoc/rules.hpp"
+#include "yaml_load.hpp"
 
 namespace khuyenhoc {
 
@@ -98,14 +100,7 @@ class reader {
   }
 
   rule_set_spec run() {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text_));
-    } catch (const YAML::Exception& e) {
-      throw parse_error(e.msg, location{.file = file_,
-                                        .line = static_cast<std::size_t>(e.mark.line) + 1,
-                                        .column = static_cast<std::size_t>(e.mark.column) + 1});
-    }
+    const YAML::Node root = detail::load_yaml(text_, file_);
     rule_set_spec spec;
     spec.file = file_;
     if (!root || root.IsNull()) throw spec_error("the rule set is empty", location{.file = file_});
@@ -211,11 +206,7 @@ rule_set_spec parse_rule_set(std::string_view text, std::string_view file) {
 }
 
 rule_set_spec load_rule_set(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error("cannot open the rule set file", location{.file = path});
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_rule_set(ss.str(), path);
+  return parse_rule_set(read_user_file(path, detail::yaml_limits{}.max_bytes), path);
 }
 
 }  // namespace khuyenhoc

@@ -1,6 +1,7 @@
 #include "khuyenhoc/detail/unicode.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
@@ -128,6 +129,27 @@ std::string fold_for_matching(std::string_view s) {
     if (!err) out.append(buf, static_cast<std::size_t>(len));
   }
   return out;
+}
+
+void require_text(std::string_view text, std::string_view name) {
+  const auto where = [&](std::size_t off) {
+    return location{
+        .file = std::string(name),
+        .line = 1 + static_cast<std::size_t>(std::count(
+                        text.begin(), text.begin() + static_cast<std::ptrdiff_t>(off), '\n')),
+        .column = column_of(text, off)};
+  };
+  if (const auto bad = find_invalid_utf8(text)) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(text[*bad]));
+    throw parse_error(std::string("invalid UTF-8 (byte ") + hex + "); save the file as UTF-8",
+                      where(*bad));
+  }
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw parse_error(
+        "NUL byte (0x00) in the text; a text file has none (is it UTF-16, or a binary file?)",
+        where(nul));
+  }
 }
 
 std::size_t column_of(std::string_view text, std::size_t offset) noexcept {

@@ -17,7 +17,6 @@
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -29,11 +28,11 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "khuyenhoc/detail/memory.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/pool.hpp"
 
@@ -680,30 +679,17 @@ inline score_table compiled_criteria::score(const pool& p, const score_options& 
 
   const std::size_t chunk = std::max<std::size_t>(options.chunk_rows, 1);
   const std::size_t chunks = (n + chunk - 1) / chunk;
-  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads =
-      static_cast<unsigned>(std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(chunks, 1)));
+  const unsigned threads = detail::worker_count(chunks, options.threads);
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
   std::vector<std::size_t> error_row(threads, none);
   std::vector<std::int32_t> error_indicator(threads, -1);
-  std::atomic<std::size_t> next{0};
-  auto work = [&](unsigned t) {
-    std::vector<double> scratch;
-    std::vector<std::uint16_t> count;
-    for (std::size_t c = next++; c < chunks; c = next++) {
-      const std::size_t b = c * chunk;
-      detail::score_chunk(cd, bound, *out, b, std::min(n, b + chunk), scratch, count, error_row[t],
-                          error_indicator[t]);
-    }
-  };
-  if (threads == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> pool_threads;
-    pool_threads.reserve(threads);
-    for (unsigned t = 0; t < threads; ++t) pool_threads.emplace_back(work, t);
-    for (auto& th : pool_threads) th.join();
-  }
+  std::vector<std::vector<double>> scratch(threads);
+  std::vector<std::vector<std::uint16_t>> count(threads);
+  detail::parallel_for(chunks, options.threads, [&](std::size_t c, unsigned t) {
+    const std::size_t b = c * chunk;
+    detail::score_chunk(cd, bound, *out, b, std::min(n, b + chunk), scratch[t], count[t],
+                        error_row[t], error_indicator[t]);
+  });
   // The lowest row with a missing `missing: error` input, whatever thread found it.
   std::size_t worst = none;
   std::int32_t which = -1;
@@ -953,22 +939,8 @@ struct column_normalizer {
 template <class F>
 void for_row_chunks(std::size_t n, std::size_t chunk, unsigned threads, F&& fn) {
   const std::size_t chunks = (n + chunk - 1) / chunk;
-  if (threads == 0) threads = std::thread::hardware_concurrency();
-  threads =
-      static_cast<unsigned>(std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(chunks, 1)));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t c = next++; c < chunks; c = next++)
-      fn(c * chunk, std::min(n, c * chunk + chunk));
-  };
-  if (threads == 1) {
-    work();
-    return;
-  }
-  std::vector<std::thread> pool_threads;
-  pool_threads.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) pool_threads.emplace_back(work);
-  for (auto& th : pool_threads) th.join();
+  detail::parallel_for(chunks, threads,
+                       [&](std::size_t c) { fn(c * chunk, std::min(n, c * chunk + chunk)); });
 }
 
 inline std::vector<column_normalizer> normalizers(const Eigen::Ref<const Eigen::MatrixXd>& m,

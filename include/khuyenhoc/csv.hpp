@@ -7,6 +7,7 @@
 /// silently: a value that does not fit its column's type is an error naming file, line, column
 /// and value.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,21 @@ struct csv_options {
   std::string list_separators = "|;";
   /// Inference: a text column with at most this share of distinct values becomes a category.
   double category_max_ratio = 0.5;
+  /// Most lines one quoted field may span. A quote left open (or closed far later) swallows
+  /// separators and line breaks and merges records; past this many lines it is a parse_error at
+  /// the line where the quote opened. 0: no limit.
+  std::size_t max_field_lines = 4;
+  /// What to do with a column whose cells are numbers except some that only look like numbers
+  /// ("1e999" out of range, " 8,5 " with blanks, "8.75" among "9,1" in a ';' file):
+  /// `error` (default) raises data_error at the first such cell; `text` reads the column as
+  /// text/category and calls `warning` with a message naming that cell.
+  enum class mixed_policy : std::uint8_t { error, text };
+  mixed_policy mixed_columns = mixed_policy::error;
+  /// Receives warnings (located messages), from the calling thread. May be empty.
+  std::function<void(const std::string&)> warning{};
+  /// Refuse a file larger than this many bytes with limit_error before reading it (0: no
+  /// limit). A guard for services reading files they did not write.
+  std::uint64_t max_bytes = 0;
   /// Threads converting columns (0: hardware concurrency). Results do not depend on it.
   unsigned threads = 0;
   /// Called with (bytes done, bytes total) while reading, for progress displays; may be empty.
@@ -40,9 +56,11 @@ struct csv_options {
 };
 
 /// Reads a CSV file into a pool.
-/// \throws parse_error (malformed CSV, invalid UTF-8, wrong field count: file:line[:column]),
+/// \throws parse_error (malformed CSV, invalid UTF-8, a NUL byte, wrong field count, a quoted
+///         field over max_field_lines lines, text after a closing quote: file:line[:column]),
 ///         data_error (a value not of its column's type; duplicate or empty ids),
-///         schema_error (unknown id column, duplicate header names), error (file unreadable).
+///         schema_error (unknown id column, duplicate header names), io_error (file missing or
+///         unreadable), limit_error (file larger than options.max_bytes).
 /// Complexity: O(file size); columns are converted in parallel.
 [[nodiscard]] pool read_csv(const std::string& path, const csv_options& options = {});
 
@@ -64,7 +82,8 @@ struct csv_write_options {
 /// Writes the pool as CSV text: a header, then one line per row, quoting as RFC 4180 needs.
 [[nodiscard]] std::string write_csv_text(const pool& p, const csv_write_options& options = {});
 
-/// Writes the pool to a CSV file. \throws error when the file cannot be written.
+/// Writes the pool to a CSV file atomically (io.hpp): the previous file is replaced only once
+/// the new one is written whole. \throws io_error when the file cannot be written.
 void write_csv(const pool& p, const std::string& path, const csv_write_options& options = {});
 
 /// Quotes one CSV field if it needs it (separator, quote, CR or LF inside).

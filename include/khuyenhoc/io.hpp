@@ -6,6 +6,7 @@
 /// an output that would overwrite one of the command's inputs is refused before anything is
 /// written.
 
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -25,6 +26,7 @@ namespace khuyenhoc {
 ///
 /// A path that is a symbolic link is written through: the link's target is replaced and the
 /// link kept. A new file gets the mode 0666 minus the umask; a replaced file keeps its mode.
+/// A path that exists and is not a regular file (/dev/stdout, a pipe) is written in place.
 /// Not thread-safe: one thread writes one set.
 class output_set {
  public:
@@ -52,5 +54,22 @@ void write_file_atomic(const std::string& path, std::string_view bytes,
 
 /// Throws io_error if `output` is the same file as one of `inputs` (path or device+inode).
 void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
+
+/// For command-line programs: installs SIGINT, SIGTERM and SIGHUP handlers that delete the
+/// temporary files of uncommitted output_sets, then re-raise the signal (so the exit status still
+/// says "killed by SIGINT"). The previous output files are intact either way; this only avoids
+/// leaving ".name.tmp-XXXXXXXX" files behind. A library does not install signal handlers on its
+/// own: an embedding program (or Python) keeps its handlers unless it calls this. A signal that
+/// is ignored (nohup) stays ignored.
+void remove_temporaries_on_signals();
+
+/// The whole content of a user's file, as bytes. Every reader of the library (CSV pools,
+/// criteria, rule sets, plans, calendars) opens files through this one function, so a missing
+/// or unreadable file gives the same error everywhere: io_error located at the path, with the
+/// message "cannot read the file: <OS reason>" and os_errno() set (ENOENT, EACCES, EISDIR ...).
+/// \param max_bytes refuse a file larger than this with limit_error (0: no limit); the size is
+///        checked before reading, and again while reading a pipe or a growing file.
+/// 	hrows io_error, limit_error
+[[nodiscard]] std::string read_user_file(const std::string& path, std::uint64_t max_bytes = 0);
 
 }  // namespace khuyenhoc

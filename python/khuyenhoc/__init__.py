@@ -11,6 +11,8 @@ from . import _core
 from ._core import (
     DataError,
     Error,
+    IOError,  # noqa: A004  (khuyenhoc.IOError subclasses the builtin OSError)
+    LimitError,
     ParseError,
     Pool,
     SchemaError,
@@ -35,6 +37,8 @@ __all__ = [
     "SchemaError",
     "SpecError",
     "DataError",
+    "IOError",
+    "LimitError",
     "Pool",
     "read_csv",
     "generate_pool",

@@ -173,6 +173,9 @@ def read_csv(
     na_values: Sequence[str] | None = None,
     threads: int = 0,
     progress: ProgressArg = False,
+    max_bytes: int = 0,
+    max_field_lines: int = 4,
+    mixed_columns: str = "error",
 ) -> _core.Pool:
     """Reads a CSV file into a Pool.
 
@@ -180,7 +183,15 @@ def read_csv(
     ("9,1"); NFC or NFD text (normalised to NFC); dates dd/mm/yyyy or yyyy-mm-dd; list cells split
     on '|' (or ';' for columns the schema declares as "list"). ``schema`` maps column names to
     types (number, integer, boolean, date, category, text, list); other columns are inferred.
-    Raises khuyenhoc.Error subclasses whose message names file, line, column and value.
+    Raises khuyenhoc.Error subclasses whose message names file, line, column and value;
+    khuyenhoc.IOError (also an OSError) for a missing or unreadable file.
+
+    Guards (docs/reliability.md): ``max_bytes`` refuses a larger file with LimitError (0: no
+    limit); a quoted field spanning more than ``max_field_lines`` lines (a stray quote merging
+    records) is a ParseError at the line where it opened (0: no limit). A column of numbers with
+    cells that only look like numbers ("1e999", " 8,5 ", "8.75" among "9,1") is a DataError at
+    the first such cell; with ``mixed_columns="text"`` the column is read as text instead and a
+    UserWarning names that cell.
 
     ``progress`` (off by default): True shows a tqdm bar (or a stderr line without tqdm); a
     callable ``f(phase, done, total)`` is called with phase "reading" (bytes of the file, about
@@ -198,6 +209,9 @@ def read_csv(
         na_values=list(na_values) if na_values is not None else None,
         threads=threads,
         progress=raw,
+        max_bytes=max_bytes,
+        max_field_lines=max_field_lines,
+        mixed_columns=mixed_columns,
     )
     if report is not None:
         report("rows", len(pool), len(pool))

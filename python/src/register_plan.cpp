@@ -2,6 +2,7 @@
 // sweep kernel used by the benchmarks and the differential tests.
 #include <khuyenhoc/calendar.hpp>
 #include <khuyenhoc/error.hpp>
+#include <khuyenhoc/io.hpp>
 #include <khuyenhoc/plan.hpp>
 #include <khuyenhoc/time_expr.hpp>
 
@@ -285,9 +286,7 @@ void register_plan(py::module_& m) {
             o.name = name;
             const auto text = p.to_ical(o);
             if (!path) return py::str(text);
-            std::ofstream out(*path, std::ios::binary);
-            out << text;
-            if (!out) throw error("cannot write \"" + *path + "\"", location{.file = *path});
+            write_file_atomic(*path, text);  // io.hpp: the old file stays whole on failure
             return py::none();
           },
           py::arg("path") = std::nullopt, py::kw_only(), py::arg("dtstamp") = std::nullopt,

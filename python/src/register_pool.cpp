@@ -5,6 +5,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include <khuyenhoc/csv.hpp>
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/pool.hpp>
@@ -242,8 +246,20 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
       "read_csv",
       [](const std::string& path, const std::string& id, const py::object& schema,
          const py::object& sep, const py::object& decimal, const py::object& na_values,
-         unsigned threads, const py::object& progress) {
+         unsigned threads, const py::object& progress, std::uint64_t max_bytes,
+         std::size_t max_field_lines, const std::string& mixed_columns) {
         csv_options opt;
+        opt.max_bytes = max_bytes;
+        opt.max_field_lines = max_field_lines;
+        if (mixed_columns == "text") {
+          opt.mixed_columns = csv_options::mixed_policy::text;
+        } else if (mixed_columns != "error") {
+          throw spec_error("mixed_columns must be \"error\" or \"text\", not \"" + mixed_columns +
+                           "\"");
+        }
+        // Collected on the calling thread, issued as Python warnings once the GIL is back.
+        std::vector<std::string> warnings;
+        opt.warning = [&warnings](const std::string& w) { warnings.push_back(w); };
         opt.id_column = id;
         if (!schema.is_none()) {
           for (const auto& [k, v] : schema.cast<py::dict>()) {
@@ -264,12 +280,20 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
             progress(done, total);
           };
         }
-        py::gil_scoped_release release;  // all arguments converted; the reader touches no Python
-        return read_csv(path, opt);
+        pool p = [&] {
+          py::gil_scoped_release release;  // arguments converted; the reader touches no Python
+          return read_csv(path, opt);
+        }();
+        for (const auto& w : warnings) {
+          if (PyErr_WarnEx(PyExc_UserWarning, w.c_str(), 2) != 0) throw py::error_already_set();
+        }
+        return p;
       },
       py::arg("path"), py::kw_only(), py::arg("id") = "id", py::arg("schema") = py::none(),
       py::arg("sep") = py::none(), py::arg("decimal") = py::none(),
       py::arg("na_values") = py::none(), py::arg("threads") = 0U, py::arg("progress") = py::none(),
+      py::arg("max_bytes") = 0U, py::arg("max_field_lines") = 4U,
+      py::arg("mixed_columns") = "error",
       R"doc(Reads a CSV file into a Pool.
 
 UTF-8 with or without BOM; ',' or ';' separated (detected); with ';', decimal commas ("9,1");
@@ -278,7 +302,9 @@ NFC or NFD text (normalised to NFC); dates dd/mm/yyyy or yyyy-mm-dd; list cells 
 (number, integer, boolean, date, category, text, list); other columns are inferred.
 Raises khuyenhoc.Error subclasses whose message names file, line, column and value.
 `progress`: None or a callable f(bytes_done, bytes_total) called with the GIL held while the
-file is tokenized (khuyenhoc.read_csv wraps this with progress=True / f(phase, done, total)).)doc");
+file is tokenized (khuyenhoc.read_csv wraps this with progress=True / f(phase, done, total)).
+`max_bytes` (0: none), `max_field_lines` and `mixed_columns` ("error" or "text", then a
+UserWarning names the first offending cell) as in khuyenhoc.read_csv.)doc");
 
   m.def(
       "generate_pool",

@@ -11,11 +11,16 @@
 
 namespace khuyenhoc::cli {
 
-/// Exit codes: 0 success, 1 findings (checks), 2 bad input or usage, 3 internal error.
+/// Exit codes (docs/cli.md, docs/reliability.md): 0 success, 1 findings (checks), 2 bad input
+/// or usage, 3 internal error, 4 a file could not be read or written (missing input, full disk,
+/// unwritable directory, an output equal to an input; previous outputs are left intact),
+/// 5 out of memory. A signal (Ctrl-C) ends the process as killed by it (shell status 130).
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_findings = 1;
 inline constexpr int exit_bad_input = 2;
 inline constexpr int exit_internal = 3;
+inline constexpr int exit_io = 4;
+inline constexpr int exit_out_of_memory = 5;
 
 /// A progress callback that prints "what: NN%" on one stderr line.
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what);

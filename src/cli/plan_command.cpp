@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "khuyenhoc/calendar.hpp"
 #include "khuyenhoc/error.hpp"
+#include "khuyenhoc/io.hpp"
 #include "khuyenhoc/plan.hpp"
 #include "khuyenhoc/time_expr.hpp"
 
@@ -36,11 +37,7 @@ plan read_plan(const std::string& path, int year, const std::string& format) {
     return plan::from_yaml_file(path, year == 0 ? std::nullopt : std::optional(year));
   if (year == 0) throw spec_error("--year is required for CSV and table plans");
   if (f == "csv") return plan::from_csv_file(path, year);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error("cannot read \"" + path + "\"", location{.file = path});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return plan::from_table(ss.str(), year, path);
+  return plan::from_table(read_user_file(path), year, path);
 }
 
 }  // namespace
@@ -80,6 +77,7 @@ void add_plan(CLI::App& app) {
   cmd->add_option("--ics", a->ics, "Also write the plan as iCalendar to this file");
   cmd->add_flag("--no-info", a->no_info, "Leave out info findings");
   cmd->callback([a] {
+    if (!a->ics.empty()) check_not_an_input(a->ics, {a->path, a->calendar});
     const plan p = read_plan(a->path, a->year, a->input);
     check_options opt;
     opt.capacity = a->capacity;
@@ -93,9 +91,8 @@ void add_plan(CLI::App& app) {
     const calendar cal = a->calendar.empty() ? calendar() : calendar::from_yaml_file(a->calendar);
     const auto findings = p.check(opt, cal);
     if (!a->ics.empty()) {
-      std::ofstream out(a->ics, std::ios::binary);
-      out << p.to_ical();
-      if (!out) throw error("cannot write \"" + a->ics + "\"", location{.file = a->ics});
+      // Atomic, and never onto the plan or the calendar it was read from (io.hpp).
+      write_file_atomic(a->ics, p.to_ical(), {a->path, a->calendar});
     }
     if (a->format == "csv") {
       std::cout << findings_csv(findings);

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
+#include "khuyenhoc/io.hpp"
 #include "khuyenhoc/summary.hpp"
 
 namespace khuyenhoc::cli {
@@ -57,8 +58,14 @@ void add_generate(CLI::App& app) {
   cmd->add_option("--out,-o", args->out, "Output CSV file")->required();
   cmd->callback([args] {
     const auto t0 = std::chrono::steady_clock::now();
+    // The output's temporary is made first, so an unwritable place fails before the (possibly
+    // long) generation; the old file is replaced only once the new one is whole (io.hpp).
+    output_set out;
+    auto& stream = out.add(args->out);
     const auto p = generate_pool(args->size, {.seed = args->seed, .districts = args->districts});
-    write_csv(p, args->out);
+    const std::string text = write_csv_text(p);
+    stream.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.commit();
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
     std::cerr << "generated " << p.size() << " nominees in " << p["district"].dictionary().size()
               << " districts -> " << args->out << " (" << dt.count() << " s)\n";

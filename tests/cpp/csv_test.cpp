@@ -215,3 +215,91 @@ TEST(csv, progress_reports_monotone_bytes_about_once_per_megabyte) {
   EXPECT_EQ(calls.back().first, text.size());
   EXPECT_GT(p.size(), 0U);
 }
+
+// ---------------------------------------------------------------- hostile and careless input
+
+TEST(csv, nul_byte_is_a_located_error) {
+  const std::string text = std::string("id,gpa\nA,8.5\nB,7") + '\0' + "5\n";
+  const auto what = error_of<parse_error>([&] { (void)read_csv_text(text, {}, "nul.csv"); });
+  EXPECT_NE(what.find("nul.csv:3:4: NUL byte"), std::string::npos) << what;
+}
+
+TEST(csv, stray_quote_swallowing_records_is_reported_where_it_opened) {
+  // Row B's quote is closed only in row F's name: five records would become one.
+  const std::string text =
+      "id,name,gpa\nA,An,8\nB,\"Bình,7\nC,Chi,6\nD,Dũng,5\nE,Em,4\nF,Phúc\",3\n";
+  const auto what = error_of<parse_error>([&] { (void)read_csv_text(text, {}, "q.csv"); });
+  EXPECT_NE(what.find("q.csv:3:3: the quoted field opened here runs over more than 4 lines"),
+            std::string::npos)
+      << what;
+  // Allowed when the user says a field may be that long.
+  csv_options wide;
+  wide.max_field_lines = 0;
+  EXPECT_EQ(read_csv_text(text, wide).size(), 2U);
+  // Legitimate multi-line cells (an address on two lines) still read.
+  EXPECT_EQ(read_csv_text("id,addr\nA,\"Số 5, ngõ 3\nPhường 2\"\n").size(), 1U);
+}
+
+TEST(csv, text_after_closing_quote_names_the_whole_character) {
+  const auto what = error_of<parse_error>(
+      [] { (void)read_csv_text("id,name\nA,\"An\"ở\n", {}, "t.csv"); });
+  EXPECT_NE(what.find("t.csv:2:7: unexpected character 'ở' after a closing quote"),
+            std::string::npos)
+      << what;
+}
+
+TEST(csv, cells_that_defeat_inference_are_reported_at_the_cell) {
+  struct item {
+    std::string text, expect;
+  };
+  const std::vector<item> cases = {
+      {"id,gpa\nA,8.5\nB,1e999\nC,7\n", "x.csv:3: row \"B\": column \"gpa\": \"1e999\" is out of"},
+      {"id;gpa\nA;8,5\nB; 8,5 \nC;7\n", "x.csv:3: row \"B\": column \"gpa\": \" 8,5 \" has blanks"},
+      {"id;gpa\nA;9,1\nB;8,75\nC;8.75\n",
+       "x.csv:4: row \"C\": column \"gpa\": \"8.75\" uses '.' as the decimal mark, but this "
+       "file's is ','"},
+  };
+  for (const auto& c : cases) {
+    const auto what = error_of<data_error>([&] { (void)read_csv_text(c.text, {}, "x.csv"); });
+    EXPECT_NE(what.find(c.expect), std::string::npos) << what;
+  }
+  // Codes with leading zeros, and words, are not "almost numbers": the column is categorical.
+  EXPECT_EQ(read_csv_text("id,c\nA,0123\nB,45\n")["c"].type(), column_type::category);
+  EXPECT_EQ(read_csv_text("id,c\nA,vắng\nB,45\n")["c"].type(), column_type::category);
+}
+
+TEST(csv, mixed_columns_as_text_with_a_warning_naming_the_cell) {
+  csv_options o;
+  o.mixed_columns = csv_options::mixed_policy::text;
+  std::vector<std::string> warnings;
+  o.warning = [&](const std::string& w) { warnings.push_back(w); };
+  const auto p = read_csv_text("id;gpa\nA;9,1\nB;8.75\n", o, "m.csv");
+  EXPECT_NE(p["gpa"].type(), column_type::number);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings[0].find("m.csv:3: column \"gpa\": \"8.75\" uses '.'"), std::string::npos)
+      << warnings[0];
+}
+
+TEST(csv, types_do_not_depend_on_normal_form_separator_or_line_endings) {
+  const std::string nfc = "id,ok,gpa\nA,Có,8.5\nB,Không,7\nC,Có,9\n";
+  // "Có" and "Không" decomposed (o + combining acute, o + combining circumflex).
+  const std::string nfd_some = "id,ok,gpa\nA,Co\xCC\x81,8.5\nB,Kho\xCC\x82ng,7\nC,Có,9\n";
+  const std::string semi_crlf = "id;ok;gpa\r\nA;Có;8,5\r\nB;Không;7\r\nC;Có;9\r\n";
+  const auto reference = write_csv_text(read_csv_text(nfc));
+  EXPECT_EQ(read_csv_text(nfc)["ok"].type(), column_type::boolean);
+  for (const auto& variant : {nfd_some, semi_crlf}) {
+    const auto p = read_csv_text(variant);
+    EXPECT_EQ(p["ok"].type(), column_type::boolean);
+    EXPECT_EQ(p["gpa"].type(), column_type::number);
+    EXPECT_EQ(write_csv_text(p), reference);
+  }
+}
+
+TEST(csv, max_bytes_guards_the_reader) {
+  const auto path = data("pool_basic.csv");
+  csv_options o;
+  o.max_bytes = 10;
+  EXPECT_THROW((void)read_csv(path, o), limit_error);
+  o.max_bytes = 1U << 20U;
+  EXPECT_NO_THROW((void)read_csv(path, o));
+}

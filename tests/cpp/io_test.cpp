@@ -181,4 +181,9 @@ TEST_F(io_test, a_file_size_limit_fails_the_commit_and_keeps_the_old_files) {
   EXPECT_EQ(listing(), (std::vector<std::string>{"a.csv", "b.csv"}));
 }
 
+TEST_F(io_test, a_device_is_written_in_place) {
+  EXPECT_NO_THROW(write_file_atomic("/dev/null", "nothing to keep"));
+  EXPECT_TRUE(listing().empty());
+}
+
 }  // namespace

@@ -36,6 +36,10 @@ namespace khuyenhoc::detail {
 /// 1-based column (in code points) of byte offset `offset` in its line of `text`.
 [[nodiscard]] std::size_t column_of(std::string_view text, std::size_t offset) noexcept;
 
+/// The check every text reader (CSV, YAML, plan files) makes before parsing: valid UTF-8 and
+/// no NUL byte. \throws parse_error at the offending byte's file:line:column, naming the byte.
+void require_text(std::string_view text, std::string_view name);
+
 }  // namespace khuyenhoc::detail
 
 namespace khuyenhoc::detail {
