@@ -42,6 +42,10 @@ std::string_view to_string(finding_kind k) noexcept {
   switch (k) {
     case finding_kind::invalid_time:
       return "invalid_time";
+    case finding_kind::no_lead:
+      return "no_lead";
+    case finding_kind::unclear_assignees:
+      return "unclear_assignees";
     case finding_kind::unknown_dependency:
       return "unknown_dependency";
     case finding_kind::dependency_cycle:
@@ -163,19 +167,6 @@ bool is_word_byte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
-// `word` occurs in `text` with no letter right before or after it.
-bool has_word(std::string_view text, std::string_view word) {
-  std::size_t pos = 0;
-  while ((pos = text.find(word, pos)) != std::string_view::npos) {
-    const bool left = pos == 0 || !is_word_byte(static_cast<unsigned char>(text[pos - 1]));
-    const std::size_t e = pos + word.size();
-    const bool right = e >= text.size() || !is_word_byte(static_cast<unsigned char>(text[e]));
-    if (left && right) return true;
-    ++pos;
-  }
-  return false;
-}
-
 bool starts_with_word(std::string_view text, std::string_view word) {
   return text.starts_with(word) && (text.size() == word.size() ||
                                     !is_word_byte(static_cast<unsigned char>(text[word.size()])));
@@ -238,141 +229,624 @@ task_kind parse_task_kind(std::string_view text) {
                    "\" (expected task, event or deadline)");
 }
 
+kind_guess guess_task_kind(std::string_view title, const time_expr* time) {
+  if (time != nullptr && time->deadline) return {task_kind::deadline, {}};
+  // The time first: work over more than three days (known to the day) or open-ended is a task.
+  bool short_span = true;  // a single day, or at most three days
+  bool single_day = false;
+  if (time != nullptr && time->bounded()) {
+    const long days = (*time->end - *time->start).days() + 1;
+    // A time not known to the day (a month, a quarter) may hold a one-day event.
+    if (time->granularity == time_granularity::day) {
+      short_span = days <= 3;
+      single_day = days == 1;
+    }
+  } else if (time != nullptr && time->open_ended) {
+    short_span = false;  // "Từ 20/9": work that starts, not an event
+  }
+  const bool ascii = detail::is_ascii(title);
+  const std::string low = ascii ? detail::fold_for_matching(title) : lower_utf8(title);
+  const std::string t = collapse_spaces(low);
+  // The original spelling of the matched words, for the hint.
+  const std::string orig = collapse_spaces(title);
+  auto original_at = [&](std::size_t pos, std::size_t len) {
+    return orig.size() == t.size() ? orig.substr(pos, len) : t.substr(pos, len);
+  };
+  struct word_pair {
+    std::string_view vi;
+    std::string_view folded;
+  };
+  static constexpr word_pair deadline_words[] = {
+      {"hạn chót", "han chot"},   {"thời hạn", "thoi han"},     {"hạn", "han"},
+      {"chậm nhất", "cham nhat"}, {"trước ngày", "truoc ngay"},
+  };
+  auto find_word = [&](std::string_view w) -> std::optional<std::size_t> {
+    std::size_t pos = 0;
+    while ((pos = t.find(w, pos)) != std::string::npos) {
+      const bool left = pos == 0 || !is_word_byte(static_cast<unsigned char>(t[pos - 1]));
+      const std::size_t e = pos + w.size();
+      const bool right = e >= t.size() || !is_word_byte(static_cast<unsigned char>(t[e]));
+      if (left && right) return pos;
+      ++pos;
+    }
+    return std::nullopt;
+  };
+  if (time == nullptr || single_day) {
+    for (const auto& w : deadline_words) {
+      const std::string_view word = ascii ? w.folded : w.vi;
+      if (const auto pos = find_word(word)) {
+        return {task_kind::deadline, original_at(*pos, word.size())};
+      }
+    }
+  }
+  if (single_day) {
+    for (std::string_view w : {ascii ? "nop" : "nộp", ascii ? "gui" : "gửi"}) {
+      if (starts_with_word(t, w)) return {task_kind::deadline, original_at(0, w.size())};
+    }
+  }
+  if (!short_span) return {task_kind::task, {}};
+  // An event word at the start of the title (after "Tổ chức", "Dự", "Tham dự").
+  std::size_t start = 0;
+  for (std::string_view lead_in :
+       {ascii ? "to chuc " : "tổ chức ", ascii ? "tham du " : "tham dự ", ascii ? "du " : "dự "}) {
+    if (t.starts_with(lead_in)) {
+      start = lead_in.size();
+      break;
+    }
+  }
+  static constexpr word_pair event_words[] = {
+      {"họp", "hop"},           {"lễ", "le"},
+      {"hội nghị", "hoi nghi"}, {"hội thảo", "hoi thao"},
+      {"tọa đàm", "toa dam"},   {"toạ đàm", "toa dam"},
+      {"mít tinh", "mit tinh"}, {"khai mạc", "khai mac"},
+      {"bế mạc", "be mac"},     {"gặp mặt", "gap mat"},
+      {"giao lưu", "giao luu"}, {"tuyên dương", "tuyen duong"},
+  };
+  const std::string_view rest = std::string_view(t).substr(start);
+  for (const auto& w : event_words) {
+    const std::string_view word = ascii ? w.folded : w.vi;
+    if (!starts_with_word(rest, word)) continue;
+    return {task_kind::event, original_at(start, word.size())};
+  }
+  return {task_kind::task, {}};
+}
+
 task_kind infer_task_kind(std::string_view title, const time_expr* time) noexcept {
   try {
-    if (time != nullptr && time->deadline) return task_kind::deadline;
-    const bool single_day = time != nullptr && time->bounded() && *time->start == *time->end &&
-                            time->granularity == time_granularity::day;
-    const bool ascii = detail::is_ascii(title);
-    const std::string low = ascii ? detail::fold_for_matching(title) : lower_utf8(title);
-    const std::string t = collapse_spaces(low);
-    struct word_pair {
-      std::string_view vi;
-      std::string_view folded;
-    };
-    static constexpr word_pair deadline_words[] = {
-        {"hạn", "han"},
-        {"hạn chót", "han chot"},
-        {"thời hạn", "thoi han"},
-        {"chậm nhất", "cham nhat"},
-        {"trước ngày", "truoc ngay"},
-    };
-    for (const auto& w : deadline_words) {
-      if (has_word(t, ascii ? w.folded : w.vi)) return task_kind::deadline;
+    return guess_task_kind(title, time).kind;
+  } catch (...) {  // allocation failure: the default kind is a safe answer
+    return task_kind::task;
+  }
+}
+
+namespace {
+
+// An assignee cell is read in three passes (see docs/plans.md, "Assignee cells"):
+//  1. cut into items at separators (';', ',', line breaks, bullets, " - " before a unit,
+//     " và " before a unit) and at role labels/marks ("Chủ trì:", "Phối hợp:", "(chủ trì)",
+//     "(phối hợp)"), remembering the role each item was given;
+//  2. cut each item at the unit prefixes of names written one after another with spaces only
+//     ("P. GDTX&ĐH P. KT&KĐCLGD P. GDTrH");
+//  3. give roles: marked units keep theirs; of the unmarked ones the first leads unless a unit
+//     is marked as lead, the rest support.
+// Matching runs on the lower-cased NFC text, which has the byte length of the original for
+// Vietnamese (upper and lower case letters are encoded alike), so cuts found in it apply to it.
+
+enum class unit_role : std::uint8_t { none, lead, support };
+
+struct cell_item {
+  std::string text;
+  unit_role role = unit_role::none;
+};
+
+// A prefix that starts a unit name: its lower-case words; `strong` prefixes start a unit
+// wherever they appear after a complete name, weak ones ("Hội", "Ban" …) also occur inside
+// names ("Ban Chấp hành Công đoàn"), so a cut there is reported as unsure.
+struct unit_prefix {
+  std::array<std::string_view, 2> words;
+  bool strong;
+  bool lower_ok;  // may be written in lower case ("các trường")
+};
+
+constexpr unit_prefix unit_prefixes[] = {
+    {{"văn", "phòng"}, true, false},
+    {{"thanh", "tra"}, true, false},
+    {{"trung", "tâm"}, true, false},
+    {{"ủy", "ban"}, true, false},
+    {{"uỷ", "ban"}, true, false},
+    {{"công", "đoàn"}, false, false},
+    {{"chi", "bộ"}, false, false},
+    {{"đảng", "ủy"}, false, false},
+    {{"p.", ""}, true, true},
+    {{"phòng", ""}, true, false},
+    {{"sở", ""}, true, false},
+    {{"ubnd", ""}, true, true},
+    {{"trường", ""}, true, false},
+    {{"vp", ""}, true, false},
+    {{"hội", ""}, false, false},
+    {{"ban", ""}, false, false},
+    {{"tổ", ""}, false, false},
+    {{"đoàn", ""}, false, false},
+    {{"các", ""}, false, true},
+    {{"bgh", ""}, false, false},
+    // Without diacritics (text typed in ASCII).
+    {{"van", "phong"}, true, false},
+    {{"thanh", "tra"}, true, false},
+    {{"trung", "tam"}, true, false},
+    {{"cong", "doan"}, false, false},
+    {{"phong", ""}, true, false},
+    {{"so", ""}, true, false},
+    {{"truong", ""}, true, false},
+    {{"hoi", ""}, false, false},
+    {{"to", ""}, false, false},
+    {{"doan", ""}, false, false},
+    {{"cac", ""}, false, true},
+};
+
+// Abbreviations that name a level or a kind, not a unit: two of them in one name are normal.
+constexpr std::string_view level_words[] = {"thpt",   "thcs",      "th",    "mn",   "gdđt", "gd&đt",
+                                            "ubnd",   "hđnd",      "tp",    "tx",   "đh",   "cđ",
+                                            "tw",     "gddt",      "gd&dt", "hdnd", "dh",   "cd",
+                                            "ptdtnt", "gdnn-gdtx", "gdtx",  "tn",   "cb",   "gv"};
+
+bool upper_initial(std::string_view original, std::string_view lower) {
+  // The first code point differs from its lower-case form: an upper-case letter.
+  if (original.empty()) return false;
+  const auto c = static_cast<unsigned char>(original[0]);
+  std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  len = std::min(len, original.size());
+  return original.substr(0, len) != lower.substr(0, len);
+}
+
+// An abbreviation that names a unit: at least two upper-case ASCII letters, no lower-case
+// vowel run ("GDTrH", "KT&KĐCLGD"), not a level word.
+bool unit_abbreviation(std::string_view original, std::string_view lower) {
+  if (original.size() < 3) return false;
+  int upper = 0, lower_letters = 0;
+  for (char c : original) {
+    if (c >= 'A' && c <= 'Z') ++upper;
+    if (c >= 'a' && c <= 'z') ++lower_letters;
+  }
+  if (upper < 2 || lower_letters > 1) return false;
+  std::string l(lower);
+  while (!l.empty() && (l.back() == '.' || l.back() == ',' || l.back() == ')')) l.pop_back();
+  return std::find(std::begin(level_words), std::end(level_words), l) == std::end(level_words);
+}
+
+struct word {
+  std::string_view original;
+  std::string_view lower;
+};
+
+std::vector<word> words_of(std::string_view original, std::string_view lower) {
+  std::vector<word> out;
+  std::size_t i = 0;
+  while (i < original.size()) {
+    while (i < original.size() && original[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < original.size() && original[j] != ' ') ++j;
+    if (j > i) out.push_back({original.substr(i, j - i), lower.substr(i, j - i)});
+    i = j;
+  }
+  return out;
+}
+
+// The prefix starting at word k (number of words it takes, 0 when none).
+std::size_t prefix_at(const std::vector<word>& w, std::size_t k, bool& strong, bool& glued) {
+  glued = false;
+  for (const auto& p : unit_prefixes) {
+    const bool two = !p.words[1].empty();
+    if (two && k + 1 >= w.size()) continue;
+    const std::string_view first = w[k].lower;
+    bool match = false;
+    if (p.words[0] == "p.") {
+      // "P." alone, or glued to the name ("P.GDTrH").
+      if (first == "p.") {
+        match = true;
+      } else if (first.size() > 2 && first.starts_with("p.")) {
+        match = glued = true;
+      }
+    } else {
+      match = first == p.words[0] && (!two || w[k + 1].lower == p.words[1]);
     }
-    if (single_day && (starts_with_word(t, ascii ? "nop" : "nộp") ||
-                       starts_with_word(t, ascii ? "gui" : "gửi"))) {
-      return task_kind::deadline;
+    if (!match) continue;
+    if (!p.lower_ok && !upper_initial(w[k].original, w[k].lower)) continue;
+    strong = p.strong;
+    return two ? 2 : 1;
+  }
+  return 0;
+}
+
+struct split_units {
+  std::vector<std::string> units;
+  bool unsure = false;
+  std::string why;
+};
+
+// Pass 2: one item → units, cut at prefixes of names written one after another.
+split_units split_item(const std::string& item) {
+  split_units out;
+  const std::string low = lower_utf8(item);
+  const bool aligned = low.size() == item.size();
+  const auto w = words_of(item, aligned ? std::string_view(low) : std::string_view(item));
+  std::size_t unit_start = 0;
+  std::size_t body = 0;  // words of the current unit after its prefix
+  bool weak_cut = false;
+  auto flush = [&](std::size_t end) {
+    std::string u;
+    for (std::size_t k = unit_start; k < end; ++k) {
+      if (!u.empty()) u += ' ';
+      u += w[k].original;
     }
-    static constexpr word_pair event_words[] = {
-        {"họp", "hop"},           {"lễ", "le"},
-        {"hội nghị", "hoi nghi"}, {"hội thảo", "hoi thao"},
-        {"tọa đàm", "toa dam"},   {"toạ đàm", "toa dam"},
-        {"mít tinh", "mit tinh"}, {"khai mạc", "khai mac"},
-        {"bế mạc", "be mac"},     {"gặp mặt", "gap mat"},
-        {"giao lưu", "giao luu"},
-    };
-    for (const auto& w : event_words) {
-      const std::string_view word = ascii ? w.folded : w.vi;
-      if (!has_word(t, word)) continue;
-      // Folded text cannot tell "họp" (meet) from "hợp" in "phối hợp" (support).
-      if (ascii && word == "hop" && t.find("phoi hop") != std::string::npos &&
-          !starts_with_word(t, "hop")) {
+    if (!u.empty()) out.units.push_back(std::move(u));
+    unit_start = end;
+  };
+  for (std::size_t k = 0; k < w.size();) {
+    bool strong = false, glued = false;
+    const std::size_t n = prefix_at(w, k, strong, glued);
+    if (n == 0) {
+      ++body;
+      ++k;
+      continue;
+    }
+    const bool followed = glued || k + n < w.size();
+    if (k > unit_start && body > 0 && followed) {
+      flush(k);
+      weak_cut = weak_cut || !strong;
+      body = glued ? 1 : 0;
+    } else if (k == unit_start) {
+      body = glued ? 1 : 0;
+    } else {
+      body += n;  // "Văn phòng Sở": the prefix word is part of the name
+    }
+    k += n;
+  }
+  flush(w.size());
+  if (weak_cut) {
+    out.unsure = true;
+    out.why = "cut at a word that also occurs inside names";
+  }
+  for (const auto& u : out.units) {
+    const std::string ul = lower_utf8(u);
+    const auto uw = words_of(u, ul.size() == u.size() ? std::string_view(ul) : std::string_view(u));
+    const auto abbreviations = std::count_if(
+        uw.begin(), uw.end(), [](const word& x) { return unit_abbreviation(x.original, x.lower); });
+    if (abbreviations >= 2) {
+      out.unsure = true;
+      out.why = "\"" + u + "\" holds several unit abbreviations without a separator";
+    } else if (uw.size() > 10) {
+      out.unsure = true;
+      out.why = "\"" + u + "\" is too long for one unit name";
+    }
+  }
+  return out;
+}
+
+// A label ("Chủ trì:", "Phối hợp:") or mark ("(chủ trì)", "(phối hợp)") at `i` of the
+// lower-cased cell: its length and role, or 0.
+struct marker {
+  std::string_view text;
+  unit_role role;
+  bool label;  // a label: the role of the items after it; else a mark of the item before it
+};
+
+constexpr marker markers[] = {
+    {"đơn vị chủ trì:", unit_role::lead, true}, {"đơn vị phối hợp:", unit_role::support, true},
+    {"chủ trì:", unit_role::lead, true},        {"phối hợp:", unit_role::support, true},
+    {"thực hiện:", unit_role::lead, true},      {"hỗ trợ:", unit_role::support, true},
+    {"(chủ trì)", unit_role::lead, false},      {"(phối hợp)", unit_role::support, false},
+    {"(ct)", unit_role::lead, false},           {"(ph)", unit_role::support, false},
+    {"don vi chu tri:", unit_role::lead, true}, {"don vi phoi hop:", unit_role::support, true},
+    {"chu tri:", unit_role::lead, true},        {"phoi hop:", unit_role::support, true},
+    {"thuc hien:", unit_role::lead, true},      {"ho tro:", unit_role::support, true},
+    {"(chu tri)", unit_role::lead, false},      {"(phoi hop)", unit_role::support, false},
+};
+
+bool word_start(std::string_view s, std::size_t i) {
+  return i == 0 || !is_word_byte(static_cast<unsigned char>(s[i - 1]));
+}
+
+// Does a unit prefix start at byte i of the lower-cased text (after spaces)?
+bool unit_follows(std::string_view original, std::string_view lower, std::size_t i) {
+  while (i < original.size() && original[i] == ' ') ++i;
+  const auto w = words_of(original.substr(i), lower.substr(i));
+  if (w.empty()) return false;
+  bool strong = false, glued = false;
+  return prefix_at(w, 0, strong, glued) > 0;
+}
+
+// Pass 1: the cell → items with the roles their labels or marks give.
+std::vector<cell_item> cut_cell(std::string_view cell) {
+  std::string text;
+  for (std::size_t i = 0; i < cell.size(); ++i) {
+    std::size_t br_len = 0;
+    if (cell[i] == '<') {
+      for (std::string_view br : {"<br>", "<br/>", "<br />", "<BR>"}) {
+        if (cell.substr(i, br.size()) == br) br_len = br.size();
+      }
+    }
+    if (br_len > 0) {
+      text += '\n';
+      i += br_len - 1;
+    } else {
+      text += cell[i];
+    }
+  }
+  if (!detail::find_invalid_utf8(text)) text = detail::to_nfc(text);
+  // One space for any run of spaces or tabs, but line breaks kept (they separate).
+  {
+    std::string t;
+    for (std::size_t i = 0; i < text.size();) {
+      std::size_t len = 0;
+      if (text[i] != '\n' && text[i] != '\r' && is_space_at(text, i, len)) {
+        if (!t.empty() && t.back() != ' ') t += ' ';
+        i += len;
         continue;
       }
-      return task_kind::event;
+      t += text[i++];
     }
-  } catch (...) {  // allocation failure: the default kind is a safe answer
+    text = std::move(t);
   }
-  return task_kind::task;
+  const std::string low_full = lower_utf8(text);
+  const std::string_view low = low_full.size() == text.size() ? low_full : text;
+
+  std::vector<cell_item> items;
+  std::string cur;
+  unit_role label_role = unit_role::none;
+  unit_role mark_role = unit_role::none;
+  auto flush = [&] {
+    std::string t = collapse_spaces(cur);
+    cur.clear();
+    if (!t.empty())
+      items.push_back({std::move(t), mark_role != unit_role::none ? mark_role : label_role});
+    mark_role = unit_role::none;
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == ';' || c == ',' || c == '\n' || c == '\r') {
+      flush();
+      ++i;
+      continue;
+    }
+    // Bullets: "•", and a dash at an item's start or between spaces before a unit.
+    if (low.substr(i).starts_with("\xE2\x80\xA2")) {  // •
+      flush();
+      i += 3;
+      continue;
+    }
+    const bool at_item_start = collapse_spaces(cur).empty();
+    std::size_t dash = 0;
+    if (c == '-' || c == '+' || c == '*') dash = 1;
+    if (low.substr(i).starts_with("\xE2\x80\x93") || low.substr(i).starts_with("\xE2\x80\x94")) {
+      dash = 3;  // – —
+    }
+    if (dash > 0) {
+      const bool spaced_before = i == 0 || text[i - 1] == ' ';
+      const bool spaced_after = i + dash >= text.size() || text[i + dash] == ' ';
+      if (at_item_start ||
+          (spaced_before && spaced_after && c != '*' && unit_follows(text, low, i + dash))) {
+        flush();
+        i += dash;
+        continue;
+      }
+    }
+    // " và " before a unit.
+    if (word_start(low, i) &&
+        (low.substr(i).starts_with("và ") || low.substr(i).starts_with("va ")) &&
+        unit_follows(text, low, i + (low.substr(i).starts_with("và ") ? 4 : 3))) {
+      flush();
+      i += low.substr(i).starts_with("và ") ? 4 : 3;
+      continue;
+    }
+    bool matched = false;
+    if (word_start(low, i) || c == '(') {
+      for (const auto& m : markers) {
+        if (!low.substr(i).starts_with(m.text)) continue;
+        if (m.label) {
+          flush();
+          label_role = m.role;
+        } else {
+          mark_role = m.role;
+          flush();
+        }
+        i += m.text.size();
+        matched = true;
+        break;
+      }
+    }
+    if (matched) continue;
+    cur += c;
+    ++i;
+  }
+  flush();
+  // Unbracketed marks: "A phối hợp", "A chủ trì", "phối hợp với A", "chủ trì: …" handled above.
+  for (auto& it : items) {
+    std::string f = collapse_spaces(detail::fold_for_matching(it.text));
+    auto drop_words = [&](std::size_t n_words, bool from_end) {
+      auto words = words_of(it.text, it.text);
+      if (words.size() <= n_words) return;
+      std::string t;
+      const std::size_t b = from_end ? 0 : n_words;
+      const std::size_t e = from_end ? words.size() - n_words : words.size();
+      for (std::size_t k = b; k < e; ++k) {
+        if (!t.empty()) t += ' ';
+        t += words[k].original;
+      }
+      it.text = std::move(t);
+    };
+    if (f.size() > 9 && f.ends_with(" phoi hop")) {
+      drop_words(2, true);
+      it.role = unit_role::support;
+    } else if (f.size() > 8 && f.ends_with(" chu tri")) {
+      drop_words(2, true);
+      it.role = unit_role::lead;
+    } else if (f.starts_with("phoi hop voi ")) {
+      drop_words(3, false);
+      it.role = unit_role::support;
+    } else if (f.starts_with("phoi hop ")) {
+      drop_words(2, false);
+      it.role = unit_role::support;
+    } else if (f.starts_with("chu tri ")) {
+      drop_words(2, false);
+      it.role = unit_role::lead;
+    }
+  }
+  return items;
 }
+
+}  // namespace
 
 assignees split_assignees(std::string_view cell) {
   assignees out;
-  // Split into items on ';', ',', line breaks and "<br>".
-  std::vector<std::string> items;
-  std::string cur;
-  auto flush = [&] {
-    items.push_back(cur);
-    cur.clear();
+  struct unit {
+    std::string name;
+    unit_role role;
   };
-  for (std::size_t i = 0; i < cell.size(); ++i) {
-    const char c = cell[i];
-    if (c == ';' || c == ',' || c == '\n' || c == '\r') {
-      flush();
-    } else if (c == '<' && (cell.substr(i, 4) == "<br>" || cell.substr(i, 5) == "<br/>" ||
-                            cell.substr(i, 6) == "<br />")) {
-      flush();
-      i = cell.find('>', i);
-    } else {
-      cur += c;
+  std::vector<unit> units;
+  for (auto& item : cut_cell(cell)) {
+    auto s = split_item(item.text);
+    if (s.unsure) out.unclear.push_back(item.text + " (" + s.why + ")");
+    for (auto& u : s.units) {
+      std::string n = normalise_name(u);
+      while (!n.empty() && (n.back() == ')' || n.back() == '(' ||
+                            (n.back() == '.' && n != "P." && !n.ends_with(" P.")))) {
+        n.pop_back();
+        n = collapse_spaces(n);
+      }
+      if (!n.empty()) units.push_back({std::move(n), item.role});
     }
   }
-  flush();
-  bool after_support_label = false;
-  for (auto& raw : items) {
-    std::string item = collapse_spaces(raw);
-    // Leading dashes and bullets.
-    while (!item.empty()) {
-      if (item[0] == '-' || item[0] == '*' || item[0] == '+') {
-        item.erase(0, 1);
-      } else if (item.starts_with("\xE2\x80\x93") || item.starts_with("\xE2\x80\x94") ||
-                 item.starts_with("\xE2\x80\xA2")) {  // – — •
-        item.erase(0, 3);
-      } else {
-        break;
+  const bool marked_lead = std::any_of(units.begin(), units.end(),
+                                       [](const unit& u) { return u.role == unit_role::lead; });
+  bool first_unmarked = !marked_lead;
+  for (auto& u : units) {
+    bool lead = u.role == unit_role::lead;
+    if (u.role == unit_role::none && first_unmarked) {
+      lead = true;
+      first_unmarked = false;
+    }
+    (lead ? out.leads : out.supports).push_back(std::move(u.name));
+  }
+  return out;
+}
+
+std::vector<std::string> split_units(std::string_view cell) {
+  std::vector<std::string> out;
+  for (auto& item : cut_cell(cell)) {
+    for (auto& u : split_item(item.text).units) {
+      std::string n = normalise_name(u);
+      if (!n.empty()) out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit aliases
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+// Key under which spellings of one unit are one: lower case; "và", spaces and punctuation
+// dropped; "phòng …" as "p…", "ủy ban nhân dân" as "ubnd". "P. KT&KĐCLGD", "p.kt-kđclgd" and
+// "Phòng KT và KĐCLGD" share a key.
+std::string alias_key(std::string_view name) {
+  std::string low = lower_utf8(normalise_name(name));
+  auto replace_all = [&](std::string_view from, std::string_view to) {
+    std::size_t pos = 0;
+    while ((pos = low.find(from, pos)) != std::string::npos) {
+      low.replace(pos, from.size(), to);
+      pos += to.size();
+    }
+  };
+  replace_all("ủy ban nhân dân", "ubnd");
+  replace_all("uỷ ban nhân dân", "ubnd");
+  replace_all(" và ", " ");
+  if (low.starts_with("phòng ")) low = "p." + low.substr(6);
+  std::string out;
+  for (std::size_t i = 0; i < low.size(); ++i) {
+    const auto c = static_cast<unsigned char>(low[i]);
+    if (c < 0x80 && !std::isalnum(c)) continue;
+    out += low[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+unit_aliases unit_aliases::builtin() {
+  // Departments of a provincial Department of Education and Training (Sở GDĐT) and the
+  // usual short forms in its plans.
+  unit_aliases a;
+  a.add({"P. GDMN", "Phòng Giáo dục Mầm non"});
+  a.add({"P. GDTH", "Phòng Giáo dục Tiểu học"});
+  a.add({"P. GDTrH", "Phòng Giáo dục Trung học"});
+  a.add({"P. GDTX&ĐH", "Phòng Giáo dục thường xuyên và Đại học",
+         "Phòng Giáo dục thường xuyên - Đại học"});
+  a.add({"P. GDNN-GDTX", "Phòng Giáo dục nghề nghiệp - Giáo dục thường xuyên"});
+  a.add({"P. KT&KĐCLGD", "Phòng Khảo thí và Kiểm định chất lượng giáo dục"});
+  a.add({"P. TCCB", "Phòng Tổ chức cán bộ", "Phòng Tổ chức - Cán bộ"});
+  a.add({"P. KHTC", "Phòng Kế hoạch - Tài chính", "Phòng Kế hoạch Tài chính"});
+  a.add({"P. CTTT", "Phòng Chính trị, tư tưởng", "Phòng Chính trị tư tưởng"});
+  a.add({"Văn phòng Sở", "VP Sở", "Văn phòng Sở GDĐT"});
+  a.add({"Thanh tra Sở", "TT Sở"});
+  a.add({"Sở GDĐT", "Sở GD&ĐT", "Sở Giáo dục và Đào tạo"});
+  a.add({"Phòng GDĐT", "Phòng GD&ĐT", "Phòng Giáo dục và Đào tạo"});
+  a.add({"Hội Khuyến học", "Hội KH"});
+  a.add({"Đoàn TN", "Đoàn Thanh niên", "Đoàn TNCS Hồ Chí Minh"});
+  a.add({"BGH", "Ban Giám hiệu"});
+  return a;
+}
+
+void unit_aliases::add(const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  // The group joins every group one of its names is already in.
+  std::vector<std::size_t> joined;
+  for (const auto& n : names) {
+    const std::string k = alias_key(n);
+    if (k.empty()) throw spec_error("an empty unit name in an alias group");
+    if (const auto it = group_of_.find(k); it != group_of_.end()) joined.push_back(it->second);
+  }
+  std::sort(joined.begin(), joined.end());
+  joined.erase(std::unique(joined.begin(), joined.end()), joined.end());
+  std::size_t g = 0;
+  if (joined.empty()) {
+    g = groups_.size();
+    groups_.emplace_back();
+  } else {
+    g = joined.front();
+    for (std::size_t k = joined.size(); k-- > 1;) {
+      for (auto& n : groups_[joined[k]]) {
+        group_of_[alias_key(n)] = g;
+        groups_[g].push_back(std::move(n));
       }
-      item = collapse_spaces(item);
+      groups_[joined[k]].clear();
     }
-    if (item.empty()) continue;
-    const std::string folded = detail::fold_for_matching(item);
-    // "Phối hợp: A" (label) — the rest of the cell supports. Also "Chủ trì: A" leads.
-    const auto colon = item.find(':');
-    if (colon != std::string::npos) {
-      const std::string label = collapse_spaces(detail::fold_for_matching(item.substr(0, colon)));
-      if (label == "phoi hop" || label == "don vi phoi hop" || label == "ho tro") {
-        after_support_label = true;
-        item = collapse_spaces(item.substr(colon + 1));
-        if (item.empty()) continue;
-      } else if (label == "chu tri" || label == "don vi chu tri" || label == "thuc hien") {
-        after_support_label = false;
-        item = collapse_spaces(item.substr(colon + 1));
-        if (item.empty()) continue;
-      }
-    }
-    // "A phối hợp" / "A (phối hợp)" — a supporting unit.
-    const std::string f = collapse_spaces(detail::fold_for_matching(item));
-    bool support = after_support_label;
-    for (std::string_view suffix : {"(phoi hop)", "phoi hop", "(ph)"}) {
-      if (f.size() > suffix.size() && f.ends_with(suffix)) {
-        // Fold keeps one byte per ASCII char but not per Vietnamese char: cut by words.
-        const std::size_t words_suffix =
-            static_cast<std::size_t>(std::count(suffix.begin(), suffix.end(), ' ')) + 1;
-        std::size_t cut = item.size();
-        for (std::size_t w = 0; w < words_suffix; ++w) {
-          const auto sp = item.rfind(' ', cut - 1);
-          if (sp == std::string::npos) {
-            cut = 0;
-            break;
-          }
-          cut = sp;
-        }
-        item = collapse_spaces(item.substr(0, cut));
-        support = true;
-        break;
-      }
-    }
-    if (f.starts_with("phoi hop ") && !support) {
-      // "phối hợp với X" → X supports.
-      auto rest = item.substr(item.find(' ', item.find(' ') + 1) + 1);
-      if (detail::fold_for_matching(rest).starts_with("voi "))
-        rest = rest.substr(rest.find(' ') + 1);
-      item = collapse_spaces(rest);
-      support = true;
-    }
-    (void)folded;
-    if (item.empty()) continue;
-    (support ? out.supports : out.leads).push_back(item);
+  }
+  for (const auto& n : names) {
+    const std::string k = alias_key(n);
+    if (group_of_.try_emplace(k, g).second) groups_[g].push_back(normalise_name(n));
+  }
+}
+
+void unit_aliases::merge(const unit_aliases& other) {
+  for (const auto& g : other.groups_) {
+    if (!g.empty()) add(g);
+  }
+}
+
+std::string unit_aliases::key(std::string_view name) const {
+  std::string k = alias_key(name);
+  if (const auto it = group_of_.find(k); it != group_of_.end()) {
+    return "\x01" + std::to_string(it->second);
+  }
+  return k;
+}
+
+std::vector<std::vector<std::string>> unit_aliases::groups() const {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& g : groups_) {
+    if (!g.empty()) out.push_back(g);
   }
   return out;
 }
@@ -383,16 +857,43 @@ assignees split_assignees(std::string_view cell) {
 
 std::string plan::intern_unit(std::string_view name) {
   std::string n = normalise_name(name);
-  std::string key = unit_key(n);
+  std::string key = aliases_.key(n);
   auto [it, inserted] = unit_keys_.try_emplace(std::move(key), unit_names_.size());
   if (inserted) unit_names_.push_back(n);
   return unit_names_[it->second];
 }
 
+std::string plan::intern_resource(std::string_view name) {
+  std::string n = normalise_name(name);
+  auto [it, inserted] = resource_keys_.try_emplace(unit_key(n), resource_names_.size());
+  if (inserted) resource_names_.push_back(n);
+  return resource_names_[it->second];
+}
+
 std::string plan::unit_name(std::string_view name) const {
   std::string n = normalise_name(name);
-  const auto it = unit_keys_.find(unit_key(n));
+  const auto it = unit_keys_.find(aliases_.key(n));
   return it == unit_keys_.end() ? n : unit_names_[it->second];
+}
+
+void plan::set_aliases(unit_aliases aliases) {
+  if (!tasks_.empty()) {
+    throw spec_error("set_aliases: the plan already has tasks (use with_aliases)");
+  }
+  aliases_ = std::move(aliases);
+}
+
+plan plan::with_aliases(const unit_aliases& extra) const {
+  plan out;
+  out.aliases_ = aliases_;
+  out.aliases_.merge(extra);
+  // Units are re-merged in order of first appearance, so the first spelling seen stays.
+  for (const auto& u : unit_names_) (void)out.intern_unit(u);
+  for (const auto& t : tasks_) {
+    plan_task copy = t;
+    out.add(std::move(copy));
+  }
+  return out;
 }
 
 void plan::add(plan_task task) {
@@ -421,11 +922,15 @@ void plan::add(plan_task task) {
   std::erase_if(task.supports, [&](const std::string& s) {
     return std::find(task.leads.begin(), task.leads.end(), s) != task.leads.end();
   });
-  for (auto& r : task.resources) r = normalise_name(r);
+  for (auto& r : task.resources) r = intern_resource(r);
   dedupe(task.resources);
   for (auto& d : task.depends_on) d.task = collapse_spaces(d.task);
   if (task.kind_inferred) {
-    task.kind = infer_task_kind(task.title, task.time ? &*task.time : nullptr);
+    auto g = guess_task_kind(task.title, task.time ? &*task.time : nullptr);
+    task.kind = g.kind;
+    task.kind_hint = std::move(g.hint);
+  } else {
+    task.kind_hint.clear();
   }
   index_.emplace(task.id, tasks_.size());
   tasks_.push_back(std::move(task));
@@ -472,65 +977,132 @@ bg::date from_day_number(std::int64_t n) {
   return bg::date(static_cast<bg::date::date_rep_type>(static_cast<std::uint32_t>(n)));
 }
 
-}  // namespace
+constexpr std::string_view weekday_vi[] = {"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư",
+                                           "thứ Năm",  "thứ Sáu", "thứ Bảy"};
+constexpr std::string_view weekday_en[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                           "Thursday", "Friday", "Saturday"};
 
-std::vector<finding> plan::check(const check_options& options, const calendar& cal) const {
-  if (!(options.capacity >= 0)) throw spec_error("capacity must be >= 0");
-  if (!(options.support_weight >= 0 && options.support_weight <= 1)) {
-    throw spec_error("support_weight must be in [0, 1]");
+// "thứ Bảy 12/10/2024" / "Saturday 12/10/2024".
+std::string fmt_day_vi(const bg::date& d) {
+  return std::string(weekday_vi[d.day_of_week().as_number()]) + " " + fmt_date(d);
+}
+std::string fmt_day_en(const bg::date& d) {
+  return std::string(weekday_en[d.day_of_week().as_number()]) + " " + fmt_date(d);
+}
+
+std::string join_list(const std::vector<std::string>& v, std::string_view sep) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) s += sep;
+    s += x;
   }
-  for (const auto& [u, c] : options.unit_capacity) {
-    if (!(c >= 0)) throw spec_error("capacity of unit \"" + u + "\" must be >= 0");
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks: one function per finding kind (or family of kinds sharing one sweep), registered
+// in `checks` below. A new check is one function and one line there. Each reads the plan
+// through the context, which builds what several checks share (the dependency graph and its
+// cycles, the holidays of the years the plan touches) once.
+// ---------------------------------------------------------------------------------------------
+
+struct check_context {
+  check_context(const plan& p, const check_options& o, const calendar& c)
+      : the_plan(p), tasks(p.tasks()), options(o), cal(c), succ(p.size()) {
+    build_graph();
   }
-  const std::size_t n = tasks_.size();
+
+  const plan& the_plan;
+  const std::vector<plan_task>& tasks;
+  const check_options& options;
+  const calendar& cal;
   std::vector<keyed_finding> out;
-  auto emit = [&](finding_kind kind, severity level, std::vector<std::size_t> idx,
-                  std::optional<bg::date> first, std::optional<bg::date> last, std::string subject,
-                  std::string vi, std::string en, std::int64_t load = 0,
-                  std::vector<std::string>* ids = nullptr) {  // ids: of idx, sorted, if known
+
+  // The dependency graph: successors per task, the edges to known tasks, the references to
+  // unknown ones, and the strongly connected components (cycles).
+  struct edge {
+    std::size_t pred, succ;
+    int lag;
+  };
+  std::vector<std::vector<std::uint32_t>> succ;
+  std::vector<edge> edges;
+  std::vector<std::pair<std::size_t, std::string>> unknown;  // (task, missing id)
+  std::vector<std::int64_t> comp;                            // component of each task, or -1
+  std::vector<std::vector<std::size_t>> cycles;              // members, sorted
+
+  void emit(finding_kind kind, severity level, std::vector<std::size_t> idx,
+            std::optional<bg::date> first, std::optional<bg::date> last, std::string subject,
+            std::string vi, std::string en, std::int64_t load = 0,
+            std::vector<std::string>* ids = nullptr) {  // ids: of idx, sorted, if known
     keyed_finding kf;
     std::sort(idx.begin(), idx.end());
     idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
     kf.first_task = idx.empty() ? 0 : idx.front();
     kf.f.kind = kind;
     kf.f.level = level;
-    kf.f.tasks = ids ? std::move(*ids) : ids_of(tasks_, idx);
+    kf.f.tasks = ids ? std::move(*ids) : ids_of(tasks, idx);
     kf.f.first = first;
     kf.f.last = last;
     kf.f.subject = std::move(subject);
     kf.f.load = static_cast<double>(load) / 1000.0;
     kf.f.message_vi = std::move(vi);
     kf.f.message_en = std::move(en);
-    if (!idx.empty()) kf.f.where = tasks_[idx.front()].where;
+    if (!idx.empty()) kf.f.where = tasks[idx.front()].where;
     out.push_back(std::move(kf));
-  };
-  auto name = [&](std::size_t i) { return "\"" + tasks_[i].id + "\""; };
-
-  // --- Invalid times ------------------------------------------------------------------------
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& t = tasks_[i];
-    if (t.time) continue;
-    const std::string why = t.time_error.empty() ? "no time given" : t.time_error;
-    emit(finding_kind::invalid_time, severity::error, {i}, std::nullopt, std::nullopt, {},
-         "Công việc " + name(i) + ": thời gian \"" + t.time_text + "\" không hợp lệ (" + why + ")",
-         "Task " + name(i) + ": invalid time \"" + t.time_text + "\" (" + why + ")");
   }
 
-  // --- Dependencies: unknown ids, cycles, order, tentative ---------------------------------
-  std::vector<std::vector<std::uint32_t>> succ(n);
-  struct edge {
-    std::size_t pred, succ;
-    int lag;
+  [[nodiscard]] std::string name(std::size_t i) const { return "\"" + tasks[i].id + "\""; }
+
+  // Holiday names by day number, for the years of the day-precise times of the plan.
+  struct holiday_names {
+    std::map<std::int64_t, std::string> vi, en;
   };
-  std::vector<edge> edges;
+  const holiday_names& holidays() {
+    if (holidays_) return *holidays_;
+    holidays_.emplace();
+    std::set<int> years;
+    for (const auto& t : tasks) {
+      if (!t.time || t.time->granularity != time_granularity::day) continue;
+      if (t.time->start) years.insert(t.time->start->year());
+      if (t.time->end) years.insert(t.time->end->year());
+    }
+    for (int y : years) {
+      for (const auto& h : cal.holidays(y)) {
+        auto& vi = holidays_->vi[h.date.day_number()];
+        if (!vi.empty()) vi += ", ";
+        vi += h.name_vi;
+        auto& en = holidays_->en[h.date.day_number()];
+        if (!en.empty()) en += ", ";
+        en += h.name_en.empty() ? h.name_vi : h.name_en;
+      }
+    }
+    return *holidays_;
+  }
+
+  // " (taken for an event from the word "Lễ" in the title)" when the kind is a title guess.
+  [[nodiscard]] std::pair<std::string, std::string> kind_note(std::size_t i) const {
+    const auto& t = tasks[i];
+    if (!t.kind_inferred || t.kind_hint.empty()) return {};
+    const std::string what_vi = t.kind == task_kind::event ? "sự kiện" : "hạn";
+    const std::string what_en = t.kind == task_kind::event ? "an event" : "a deadline";
+    return {" (coi là " + what_vi + " vì tên có chữ \"" + t.kind_hint +
+                "\"; ghi rõ loại nếu không phải)",
+            " (taken for " + what_en + " from the word \"" + t.kind_hint +
+                "\" in the title; give the kind if it is not)"};
+  }
+
+ private:
+  void build_graph();
+  std::optional<holiday_names> holidays_;
+};
+
+void check_context::build_graph() {
+  const std::size_t n = tasks.size();
   for (std::size_t i = 0; i < n; ++i) {
-    for (const auto& d : tasks_[i].depends_on) {
-      const auto p = find(d.task);
+    for (const auto& d : tasks[i].depends_on) {
+      const auto p = the_plan.find(d.task);
       if (!p) {
-        emit(finding_kind::unknown_dependency, severity::error, {i}, std::nullopt, std::nullopt,
-             d.task,
-             "Công việc " + name(i) + " phụ thuộc vào \"" + d.task + "\" không có trong kế hoạch",
-             "Task " + name(i) + " depends on \"" + d.task + "\", which is not in the plan");
+        unknown.emplace_back(i, d.task);
         continue;
       }
       succ[*p].push_back(static_cast<std::uint32_t>(i));
@@ -538,72 +1110,147 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
     }
   }
   // Tarjan's strongly connected components, iteratively.
-  std::vector<std::int64_t> comp(n, -1);
-  {
-    std::vector<std::int64_t> index(n, -1), low(n, 0);
-    std::vector<bool> on_stack(n, false);
-    std::vector<std::uint32_t> stack;
-    std::vector<std::pair<std::uint32_t, std::size_t>> call;
-    std::int64_t counter = 0, ncomp = 0;
-    for (std::uint32_t s = 0; s < n; ++s) {
-      if (index[s] >= 0 || succ[s].empty()) continue;
-      call.push_back({s, 0});
-      while (!call.empty()) {
-        auto& [v, e] = call.back();
-        if (e == 0 && index[v] < 0) {
-          index[v] = low[v] = counter++;
-          stack.push_back(v);
-          on_stack[v] = true;
-        }
-        if (e < succ[v].size()) {
-          const auto w = succ[v][e++];
-          if (index[w] < 0) {
-            call.push_back({w, 0});
-          } else if (on_stack[w]) {
-            low[v] = std::min(low[v], index[w]);
-          }
-          continue;
-        }
-        if (low[v] == index[v]) {
-          std::vector<std::size_t> members;
-          std::uint32_t w = 0;
-          do {
-            w = stack.back();
-            stack.pop_back();
-            on_stack[w] = false;
-            comp[w] = ncomp;
-            members.push_back(w);
-          } while (w != v);
-          const bool self_loop = std::find(succ[v].begin(), succ[v].end(), v) != succ[v].end();
-          if (members.size() > 1 || self_loop) {
-            std::sort(members.begin(), members.end());
-            const auto ids = ids_of(tasks_, members);
-            emit(finding_kind::dependency_cycle, severity::error, members, std::nullopt,
-                 std::nullopt, {},
-                 "Vòng phụ thuộc: các công việc " + quoted_list(ids) + " chờ lẫn nhau",
-                 "Dependency cycle: tasks " + quoted_list(ids) + " wait for each other");
-          }
-          ++ncomp;
-        }
-        const auto done = v;
-        call.pop_back();
-        if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[done]);
+  comp.assign(n, -1);
+  std::vector<std::int64_t> index(n, -1), low(n, 0);
+  std::vector<bool> on_stack(n, false);
+  std::vector<std::uint32_t> stack;
+  std::vector<std::pair<std::uint32_t, std::size_t>> call;
+  std::int64_t counter = 0, ncomp = 0;
+  for (std::uint32_t s = 0; s < n; ++s) {
+    if (index[s] >= 0 || succ[s].empty()) continue;
+    call.push_back({s, 0});
+    while (!call.empty()) {
+      auto& [v, e] = call.back();
+      if (e == 0 && index[v] < 0) {
+        index[v] = low[v] = counter++;
+        stack.push_back(v);
+        on_stack[v] = true;
       }
+      if (e < succ[v].size()) {
+        const auto w = succ[v][e++];
+        if (index[w] < 0) {
+          call.push_back({w, 0});
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+        continue;
+      }
+      if (low[v] == index[v]) {
+        std::vector<std::size_t> members;
+        std::uint32_t w = 0;
+        do {
+          w = stack.back();
+          stack.pop_back();
+          on_stack[w] = false;
+          comp[w] = ncomp;
+          members.push_back(w);
+        } while (w != v);
+        const bool self_loop = std::find(succ[v].begin(), succ[v].end(), v) != succ[v].end();
+        if (members.size() > 1 || self_loop) {
+          std::sort(members.begin(), members.end());
+          cycles.push_back(std::move(members));
+        }
+        ++ncomp;
+      }
+      const auto done = v;
+      call.pop_back();
+      if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[done]);
     }
   }
-  for (const auto& e : edges) {
-    const auto& p = tasks_[e.pred];
-    const auto& s = tasks_[e.succ];
-    if (!p.time || !s.time) continue;
-    if (p.time->tentative) {
-      emit(finding_kind::tentative_dependency, severity::warning, {e.pred, e.succ}, p.time->start,
+}
+
+// --- invalid_time ------------------------------------------------------------------------------
+void check_invalid_time(check_context& c) {
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (t.time) continue;
+    const std::string why = t.time_error.empty() ? "no time given" : t.time_error;
+    c.emit(
+        finding_kind::invalid_time, severity::error, {i}, std::nullopt, std::nullopt, {},
+        "Công việc " + c.name(i) + ": thời gian \"" + t.time_text + "\" không hợp lệ (" + why + ")",
+        "Task " + c.name(i) + ": invalid time \"" + t.time_text + "\" (" + why + ")");
+  }
+}
+
+// --- no_lead -----------------------------------------------------------------------------------
+void check_no_lead(check_context& c) {
+  if (c.the_plan.units().empty()) return;  // a plan that names no units at all
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!t.leads.empty()) continue;
+    const std::string cell_vi =
+        t.assigned_text.empty() ? "ô phân công trống" : "ô phân công: \"" + t.assigned_text + "\"";
+    const std::string cell_en = t.assigned_text.empty()
+                                    ? "the assignee cell is empty"
+                                    : "assignee cell: \"" + t.assigned_text + "\"";
+    c.emit(finding_kind::no_lead, severity::warning, {i}, std::nullopt, std::nullopt, {},
+           "Công việc " + c.name(i) + " không có đơn vị chủ trì (" + cell_vi + ")",
+           "Task " + c.name(i) + " has no lead unit (" + cell_en + ")");
+  }
+}
+
+// --- unclear_assignees -------------------------------------------------------------------------
+void check_unclear_assignees(check_context& c) {
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (t.unclear_assignees.empty()) continue;
+    const std::string read_vi =
+        "chủ trì: " + (t.leads.empty() ? "-" : join_list(t.leads, "; ")) +
+        (t.supports.empty() ? "" : "; phối hợp: " + join_list(t.supports, "; "));
+    const std::string read_en =
+        "lead: " + (t.leads.empty() ? "-" : join_list(t.leads, "; ")) +
+        (t.supports.empty() ? "" : "; support: " + join_list(t.supports, "; "));
+    c.emit(finding_kind::unclear_assignees, severity::warning, {i}, std::nullopt, std::nullopt, {},
+           "Công việc " + c.name(i) + ": không tách chắc chắn được ô phân công \"" +
+               t.assigned_text + "\" (" + join_list(t.unclear_assignees, "; ") + "); đã hiểu là " +
+               read_vi + " — tách các đơn vị bằng dấu ';'",
+           "Task " + c.name(i) + ": the assignee cell \"" + t.assigned_text +
+               "\" could not be split with confidence (" + join_list(t.unclear_assignees, "; ") +
+               "); read as " + read_en + " — separate the units with ';'");
+  }
+}
+
+// --- unknown_dependency ------------------------------------------------------------------------
+void check_unknown_dependency(check_context& c) {
+  for (const auto& [i, id] : c.unknown) {
+    c.emit(finding_kind::unknown_dependency, severity::error, {i}, std::nullopt, std::nullopt, id,
+           "Công việc " + c.name(i) + " phụ thuộc vào \"" + id + "\" không có trong kế hoạch",
+           "Task " + c.name(i) + " depends on \"" + id + "\", which is not in the plan");
+  }
+}
+
+// --- dependency_cycle --------------------------------------------------------------------------
+void check_dependency_cycle(check_context& c) {
+  for (const auto& members : c.cycles) {
+    const auto ids = ids_of(c.tasks, members);
+    c.emit(finding_kind::dependency_cycle, severity::error, members, std::nullopt, std::nullopt, {},
+           "Vòng phụ thuộc: các công việc " + quoted_list(ids) + " chờ lẫn nhau",
+           "Dependency cycle: tasks " + quoted_list(ids) + " wait for each other");
+  }
+}
+
+// --- tentative_dependency ----------------------------------------------------------------------
+void check_tentative_dependency(check_context& c) {
+  for (const auto& e : c.edges) {
+    const auto& p = c.tasks[e.pred];
+    const auto& s = c.tasks[e.succ];
+    if (!p.time || !s.time || !p.time->tentative) continue;
+    c.emit(finding_kind::tentative_dependency, severity::warning, {e.pred, e.succ}, p.time->start,
            p.time->end, {},
-           "Công việc " + name(e.succ) + " dựa vào thời gian dự kiến của " + name(e.pred) + " (" +
-               p.time_text + ")",
-           "Task " + name(e.succ) + " relies on the tentative date of " + name(e.pred) + " (" +
+           "Công việc " + c.name(e.succ) + " dựa vào thời gian dự kiến của " + c.name(e.pred) +
+               " (" + p.time_text + ")",
+           "Task " + c.name(e.succ) + " relies on the tentative date of " + c.name(e.pred) + " (" +
                p.time_text + ")");
-    }
-    if (comp[e.pred] >= 0 && comp[e.pred] == comp[e.succ]) continue;  // reported as a cycle
+  }
+}
+
+// --- dependency_order --------------------------------------------------------------------------
+void check_dependency_order(check_context& c) {
+  for (const auto& e : c.edges) {
+    const auto& p = c.tasks[e.pred];
+    const auto& s = c.tasks[e.succ];
+    if (!p.time || !s.time) continue;
+    if (c.comp[e.pred] >= 0 && c.comp[e.pred] == c.comp[e.succ]) continue;  // a cycle
     if (!p.time->end || !s.time->start) continue;
     const bg::date earliest = *p.time->end + bg::days(1 + e.lag);
     if (*s.time->start >= earliest) continue;
@@ -612,27 +1259,33 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
                          !s.time->approximate;
     const std::string lag_vi = e.lag ? " (cộng " + std::to_string(e.lag) + " ngày)" : "";
     const std::string lag_en = e.lag ? " (plus " + std::to_string(e.lag) + " days)" : "";
-    emit(finding_kind::dependency_order, precise ? severity::error : severity::warning,
-         {e.pred, e.succ}, s.time->start, p.time->end, {},
-         std::string(precise ? "" : "Có thể sai thứ tự: ") + "Công việc " + name(e.succ) +
-             " bắt đầu " + fmt_date(*s.time->start) + " trước khi " + name(e.pred) + " kết thúc " +
-             fmt_date(*p.time->end) + lag_vi,
-         std::string(precise ? "" : "Possibly out of order: ") + "Task " + name(e.succ) +
-             " starts " + fmt_date(*s.time->start) + " before " + name(e.pred) + " ends " +
-             fmt_date(*p.time->end) + lag_en);
+    c.emit(finding_kind::dependency_order, precise ? severity::error : severity::warning,
+           {e.pred, e.succ}, s.time->start, p.time->end, {},
+           std::string(precise ? "" : "Có thể sai thứ tự: ") + "Công việc " + c.name(e.succ) +
+               " bắt đầu " + fmt_date(*s.time->start) + " trước khi " + c.name(e.pred) +
+               " kết thúc " + fmt_date(*p.time->end) + lag_vi,
+           std::string(precise ? "" : "Possibly out of order: ") + "Task " + c.name(e.succ) +
+               " starts " + fmt_date(*s.time->start) + " before " + c.name(e.pred) + " ends " +
+               fmt_date(*p.time->end) + lag_en);
   }
+}
 
-  // --- Overload and resources: sweep-lines ----------------------------------------------------
+// --- overload, resource_conflict, coarse_overlap: one sweep-line over units and resources ------
+void check_overloads(check_context& c) {
+  const auto& tasks_ = c.tasks;
+  const std::size_t n = tasks_.size();
   {
     // Names are looked up as views into the tasks (which outlive this scope): no copies.
     std::unordered_map<std::string_view, std::uint32_t> unit_group, resource_group;
-    unit_group.reserve(unit_names_.size());
+    unit_group.reserve(c.the_plan.units().size());
     std::vector<std::string_view> group_name;
     std::vector<bool> group_is_resource;
     std::vector<std::int64_t> cap;
-    const std::int64_t default_cap = to_thousandths(options.capacity);
+    const std::int64_t default_cap = to_thousandths(c.options.capacity);
     std::unordered_map<std::string, std::int64_t> unit_cap;
-    for (const auto& [u, c] : options.unit_capacity) unit_cap[unit_name(u)] = to_thousandths(c);
+    for (const auto& [u, cu] : c.options.unit_capacity) {
+      unit_cap[c.the_plan.unit_name(u)] = to_thousandths(cu);
+    }
     auto group = [&](const std::string& nm, bool resource) {
       auto& groups = resource ? resource_group : unit_group;
       auto [it, inserted] =
@@ -649,7 +1302,7 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
       }
       return it->second;
     };
-    const std::int64_t support_w = to_thousandths(options.support_weight);
+    const std::int64_t support_w = to_thousandths(c.options.support_weight);
     std::vector<detail::sweep_item> items;
     items.reserve(n * 2);
     for (std::size_t i = 0; i < n; ++i) {
@@ -664,15 +1317,15 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
         // Open-ended: until its first successor starts, else the window's end, else one day.
         precise = false;
         std::int64_t close = -1;
-        for (auto sc : succ[i]) {
+        for (auto sc : c.succ[i]) {
           const auto& st = tasks_[sc].time;
           if (st && st->start) {
             const std::int64_t d = st->start->day_number();
             if (d > s && (close < 0 || d < close)) close = d;
           }
         }
-        if (close < 0 && options.window && options.window->end().day_number() > s) {
-          close = options.window->end().day_number();
+        if (close < 0 && c.options.window && c.options.window->end().day_number() > s) {
+          close = c.options.window->end().day_number();
         }
         e = close > s ? close : s + 1;
       }
@@ -700,30 +1353,34 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
       const std::string load = fmt_load(r.peak);
       const std::string capacity = fmt_load(cap[r.group]);
       if (!r.certain) {
-        emit(finding_kind::coarse_overlap, severity::warning, std::move(idx), first, last, g,
-             std::string(resource ? "Có thể trùng lịch " : "Có thể quá tải ") + g + " " + when +
-                 " (tải " + load + " > " + capacity +
-                 ") chỉ vì thời gian theo tháng/quý hoặc không có ngày kết thúc: " + list,
-             std::string(resource ? "Possible double booking of " : "Possible overload of ") + g +
-                 " " + when + " (load " + load + " > " + capacity +
-                 ") only through a month/quarter or open-ended range: " + list,
-             r.peak, &ids);
+        c.emit(finding_kind::coarse_overlap, severity::warning, std::move(idx), first, last, g,
+               std::string(resource ? "Có thể trùng lịch " : "Có thể quá tải ") + g + " " + when +
+                   " (tải " + load + " > " + capacity +
+                   ") chỉ vì thời gian theo tháng/quý hoặc không có ngày kết thúc: " + list,
+               std::string(resource ? "Possible double booking of " : "Possible overload of ") + g +
+                   " " + when + " (load " + load + " > " + capacity +
+                   ") only through a month/quarter or open-ended range: " + list,
+               r.peak, &ids);
       } else if (resource) {
-        emit(finding_kind::resource_conflict, severity::error, std::move(idx), first, last, g,
-             "Trùng lịch " + g + " " + when + ": " + list,
-             "Double booking of " + g + " " + when + ": " + list, r.peak, &ids);
+        c.emit(finding_kind::resource_conflict, severity::error, std::move(idx), first, last, g,
+               "Trùng lịch " + g + " " + when + ": " + list,
+               "Double booking of " + g + " " + when + ": " + list, r.peak, &ids);
       } else {
-        emit(finding_kind::overload, severity::error, std::move(idx), first, last, g,
-             "Quá tải " + g + " " + when + ": tải " + load + " > năng lực " + capacity + " (" +
-                 list + ")",
-             "Overload of " + g + " " + when + ": load " + load + " > capacity " + capacity + " (" +
-                 list + ")",
-             r.peak, &ids);
+        c.emit(finding_kind::overload, severity::error, std::move(idx), first, last, g,
+               "Quá tải " + g + " " + when + ": tải " + load + " > năng lực " + capacity + " (" +
+                   list + ")",
+               "Overload of " + g + " " + when + ": load " + load + " > capacity " + capacity +
+                   " (" + list + ")",
+               r.peak, &ids);
       }
     }
   }
+}
 
-  // --- Duplicates ---------------------------------------------------------------------------
+// --- duplicate_task ----------------------------------------------------------------------------
+void check_duplicates(check_context& c) {
+  const auto& tasks_ = c.tasks;
+  const std::size_t n = tasks_.size();
   {
     // Tasks with the same title, time and lead units (in any order). Each task gets a 64-bit
     // hash of its key; sorting (hash, index) pairs brings candidates together, and within a run
@@ -802,119 +1459,192 @@ std::vector<finding> plan::check(const check_options& options, const calendar& c
     for (auto& idx : groups) {
       const auto& t = tasks_[idx.front()];
       const auto ids = ids_of(tasks_, idx);
-      emit(finding_kind::duplicate_task, severity::warning, std::move(idx),
-           t.time ? t.time->start : std::nullopt, t.time ? t.time->end : std::nullopt, {},
-           "Công việc trùng lặp (cùng nội dung, thời gian, đơn vị): " + quoted_list(ids),
-           "Duplicate tasks (same title, time and units): " + quoted_list(ids));
+      c.emit(finding_kind::duplicate_task, severity::warning, std::move(idx),
+             t.time ? t.time->start : std::nullopt, t.time ? t.time->end : std::nullopt, {},
+             "Công việc trùng lặp (cùng nội dung, thời gian, đơn vị): " + quoted_list(ids),
+             "Duplicate tasks (same title, time and units): " + quoted_list(ids));
     }
   }
+}
 
-  // --- Per task: window, days off, open ends, info ------------------------------------------
-  std::set<int> years;
-  for (const auto& t : tasks_) {
-    if (!t.time || t.time->granularity != time_granularity::day) continue;
-    if (t.time->start) years.insert(t.time->start->year());
-    if (t.time->end) years.insert(t.time->end->year());
-  }
-  std::map<std::int64_t, std::string> holiday_names;  // day number → names
-  std::map<std::int64_t, std::string> holiday_names_en;
-  for (int y : years) {
-    for (const auto& h : cal.holidays(y)) {
-      auto& vi = holiday_names[h.date.day_number()];
-      if (!vi.empty()) vi += ", ";
-      vi += h.name_vi;
-      auto& en = holiday_names_en[h.date.day_number()];
-      if (!en.empty()) en += ", ";
-      en += h.name_en.empty() ? h.name_vi : h.name_en;
-    }
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& t = tasks_[i];
-    if (!t.time) continue;
+// --- outside_window ----------------------------------------------------------------------------
+void check_outside_window(check_context& c) {
+  if (!c.options.window) return;
+  const auto& w = *c.options.window;
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!t.time || (!t.time->start && !t.time->end)) continue;  // no dates ("Thường xuyên")
     const auto& tm = *t.time;
-    if (options.window) {
-      const auto& w = *options.window;
-      const auto p = tm.period();
-      if (!w.contains(p)) {
-        const bool disjoint = !w.intersects(p);
-        const std::string ww = fmt_range(w.begin(), w.last());
-        emit(finding_kind::outside_window, severity::warning, {i}, tm.start, tm.end, {},
-             "Công việc " + name(i) + " (" + t.time_text + ") " +
-                 (disjoint ? "nằm ngoài" : "vượt ra ngoài") + " thời gian đợt " + ww,
-             "Task " + name(i) + " (" + t.time_text + ") is " +
-                 (disjoint ? "outside" : "partly outside") + " the campaign window " +
-                 fmt_range_en(w.begin(), w.last()));
-      }
-    }
-    if (tm.open_ended && succ[i].empty()) {
-      emit(finding_kind::open_ended, severity::warning, {i}, tm.start, tm.end, {},
-           "Công việc " + name(i) + " (" + t.time_text +
-               ") không có ngày kết thúc và không có việc nào khép lại",
-           "Task " + name(i) + " (" + t.time_text + ") has no end and nothing closes it");
-    }
-    if (tm.granularity != time_granularity::day || tm.approximate) continue;
-    if (t.kind == task_kind::event || t.kind == task_kind::deadline) {
-      const auto day = t.kind == task_kind::event ? (tm.start ? tm.start : tm.end)
-                                                  : (tm.end ? tm.end : tm.start);
-      if (!day) continue;
-      const auto h = holiday_names.find(day->day_number());
-      const bool working = cal.is_working_day(*day);
-      const std::string what_vi = t.kind == task_kind::event ? "Sự kiện " : "Hạn ";
-      const std::string what_en = t.kind == task_kind::event ? "Event " : "Deadline ";
-      if (h != holiday_names.end() && !working) {
-        emit(finding_kind::day_off, severity::error, {i}, day, day, {},
-             what_vi + name(i) + " rơi vào ngày nghỉ lễ " + fmt_date(*day) + " (" + h->second + ")",
-             what_en + name(i) + " falls on a public holiday, " + fmt_date(*day) + " (" +
-                 holiday_names_en[day->day_number()] + ")");
-      } else if (!working) {
-        emit(finding_kind::day_off, severity::warning, {i}, day, day, {},
-             what_vi + name(i) + " rơi vào ngày nghỉ cuối tuần " + fmt_date(*day),
-             what_en + name(i) + " falls on a weekend, " + fmt_date(*day));
-      }
-      continue;
-    }
-    if (!options.info) continue;
-    std::vector<std::string> bad_vi, bad_en;
-    if (tm.start && !cal.is_working_day(*tm.start)) {
-      bad_vi.push_back("bắt đầu " + fmt_date(*tm.start));
-      bad_en.push_back("starts " + fmt_date(*tm.start));
-    }
-    if (tm.end && (!tm.start || *tm.end != *tm.start) && !cal.is_working_day(*tm.end)) {
-      bad_vi.push_back("kết thúc " + fmt_date(*tm.end));
-      bad_en.push_back("ends " + fmt_date(*tm.end));
-    }
-    if (!bad_vi.empty()) {
-      std::string vi = bad_vi[0], en = bad_en[0];
-      if (bad_vi.size() > 1) {
-        vi += " và " + bad_vi[1];
-        en += " and " + bad_en[1];
-      }
-      emit(finding_kind::non_working_day, severity::info, {i}, tm.start, tm.end, {},
-           "Công việc " + name(i) + " " + vi + " (ngày nghỉ)",
-           "Task " + name(i) + " " + en + " (non-working day)");
-    }
-    if (tm.bounded() && *tm.end > *tm.start) {
-      auto it = holiday_names.lower_bound(tm.start->day_number());
-      const auto stop = holiday_names.upper_bound(tm.end->day_number());
-      std::vector<std::string> hv, he;
-      for (; it != stop; ++it) {
-        const auto d = from_day_number(it->first);
-        hv.push_back(fmt_date(d) + " " + it->second);
-        he.push_back(fmt_date(d) + " " + holiday_names_en[it->first]);
-      }
-      if (!hv.empty()) {
-        auto join = [](const std::vector<std::string>& v) {
-          std::string s;
-          for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
-          return s;
-        };
-        emit(finding_kind::spans_holiday, severity::info, {i}, tm.start, tm.end, {},
-             "Công việc " + name(i) + " kéo dài qua ngày nghỉ lễ: " + join(hv),
-             "Task " + name(i) + " spans public holidays: " + join(he));
-      }
-    }
+    const auto p = tm.period();
+    if (w.contains(p)) continue;
+    const bool disjoint = !w.intersects(p);
+    c.emit(finding_kind::outside_window, severity::warning, {i}, tm.start, tm.end, {},
+           "Công việc " + c.name(i) + " (" + t.time_text + ") " +
+               (disjoint ? "nằm ngoài" : "vượt ra ngoài") + " thời gian đợt " +
+               fmt_range(w.begin(), w.last()),
+           "Task " + c.name(i) + " (" + t.time_text + ") is " +
+               (disjoint ? "outside" : "partly outside") + " the campaign window " +
+               fmt_range_en(w.begin(), w.last()));
   }
+}
 
+// --- open_ended --------------------------------------------------------------------------------
+void check_open_ended(check_context& c) {
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!t.time || !t.time->open_ended || !c.succ[i].empty()) continue;
+    c.emit(finding_kind::open_ended, severity::warning, {i}, t.time->start, t.time->end, {},
+           "Công việc " + c.name(i) + " (" + t.time_text +
+               ") không có ngày kết thúc và không có việc nào khép lại",
+           "Task " + c.name(i) + " (" + t.time_text + ") has no end and nothing closes it");
+  }
+}
+
+// Day-precise times only: coarse or approximate ones are not known to the day.
+bool day_precise(const plan_task& t) {
+  return t.time && t.time->granularity == time_granularity::day && !t.time->approximate;
+}
+
+// --- day_off: every day of an event, and a deadline's day --------------------------------------
+void check_day_off(check_context& c) {
+  const auto& names = c.holidays();
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!day_precise(t) || t.kind == task_kind::task) continue;
+    const auto& tm = *t.time;
+    std::optional<bg::date> first, last;
+    if (t.kind == task_kind::event) {
+      first = tm.start ? tm.start : tm.end;
+      last = tm.end && tm.start ? tm.end : first;
+    } else {
+      first = last = tm.end ? tm.end : tm.start;
+    }
+    if (!first) continue;
+    std::vector<std::string> off_vi, off_en;
+    bool holiday = false;
+    std::size_t days = 0, off_days = 0;
+    for (bg::date d = *first; d <= *last; d += bg::days(1)) {
+      ++days;
+      if (c.cal.is_working_day(d)) continue;
+      ++off_days;
+      const auto h = names.vi.find(d.day_number());
+      if (h != names.vi.end() && c.cal.is_holiday(d)) {
+        holiday = true;
+        off_vi.push_back(fmt_day_vi(d) + " (" + h->second + ")");
+        off_en.push_back(fmt_day_en(d) + " (" + names.en.at(d.day_number()) + ")");
+      } else {
+        off_vi.push_back(fmt_day_vi(d));
+        off_en.push_back(fmt_day_en(d));
+      }
+    }
+    if (off_days == 0) continue;
+    const auto [note_vi, note_en] = c.kind_note(i);
+    const bool event = t.kind == task_kind::event;
+    const std::string what_vi = event ? (days > 1 ? "Sự kiện kéo dài " : "Sự kiện ") : "Hạn ";
+    const std::string what_en = event ? (days > 1 ? "Event spanning " : "Event ") : "Deadline ";
+    const std::string span_vi = days > 1 ? fmt_range(first, last) + " " : "";
+    const std::string where_vi =
+        holiday ? "ngày nghỉ lễ" : (off_days == days ? "ngày nghỉ cuối tuần" : "ngày nghỉ");
+    const std::string where_en =
+        holiday ? "a public holiday" : (off_days == days ? "a weekend" : "a day off");
+    std::string vi, en;
+    if (days == 1) {
+      vi = what_vi + c.name(i) + " rơi vào " + where_vi + ": " + join_list(off_vi, ", ");
+      en = what_en + c.name(i) + " falls on " + where_en + ": " + join_list(off_en, ", ");
+    } else {
+      vi = what_vi + span_vi + c.name(i) + " có " + std::to_string(off_days) + "/" +
+           std::to_string(days) + " ngày là ngày nghỉ: " + join_list(off_vi, ", ");
+      en = what_en + fmt_range_en(first, last) + " " + c.name(i) + " has " +
+           std::to_string(off_days) + " of its " + std::to_string(days) +
+           " days off work: " + join_list(off_en, ", ");
+    }
+    c.emit(finding_kind::day_off, holiday ? severity::error : severity::warning, {i}, first, last,
+           {}, vi + note_vi, en + note_en);
+  }
+}
+
+// --- non_working_day: a task (work) starting or ending on a day off ----------------------------
+void check_non_working_day(check_context& c) {
+  if (!c.options.info) return;
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!day_precise(t) || t.kind != task_kind::task) continue;
+    const auto& tm = *t.time;
+    std::vector<std::string> bad_vi, bad_en;
+    if (tm.start && !c.cal.is_working_day(*tm.start)) {
+      bad_vi.push_back("bắt đầu " + fmt_day_vi(*tm.start));
+      bad_en.push_back("starts on " + fmt_day_en(*tm.start));
+    }
+    if (tm.end && (!tm.start || *tm.end != *tm.start) && !c.cal.is_working_day(*tm.end)) {
+      bad_vi.push_back("kết thúc " + fmt_day_vi(*tm.end));
+      bad_en.push_back("ends on " + fmt_day_en(*tm.end));
+    }
+    if (bad_vi.empty()) continue;
+    c.emit(finding_kind::non_working_day, severity::info, {i}, tm.start, tm.end, {},
+           "Công việc " + c.name(i) + " " + join_list(bad_vi, " và ") + " (ngày nghỉ)",
+           "Task " + c.name(i) + " " + join_list(bad_en, " and ") + " (a non-working day)");
+  }
+}
+
+// --- spans_holiday: a task (work) over several days that holidays interrupt --------------------
+void check_spans_holiday(check_context& c) {
+  if (!c.options.info) return;
+  const auto& names = c.holidays();
+  for (std::size_t i = 0; i < c.tasks.size(); ++i) {
+    const auto& t = c.tasks[i];
+    if (!day_precise(t) || t.kind != task_kind::task) continue;
+    const auto& tm = *t.time;
+    if (!tm.bounded() || *tm.end <= *tm.start) continue;
+    auto it = names.vi.lower_bound(tm.start->day_number());
+    const auto stop = names.vi.upper_bound(tm.end->day_number());
+    std::vector<std::string> hv, he;
+    for (; it != stop; ++it) {
+      const auto d = from_day_number(it->first);
+      if (!c.cal.is_holiday(d)) continue;
+      hv.push_back(fmt_date(d) + " " + it->second);
+      he.push_back(fmt_date(d) + " " + names.en.at(it->first));
+    }
+    if (hv.empty()) continue;
+    c.emit(finding_kind::spans_holiday, severity::info, {i}, tm.start, tm.end, {},
+           "Công việc " + c.name(i) + " kéo dài qua ngày nghỉ lễ: " + join_list(hv, "; "),
+           "Task " + c.name(i) + " spans public holidays: " + join_list(he, "; "));
+  }
+}
+
+using check_fn = void (*)(check_context&);
+
+// The registry, in the order the checks run (the output is sorted afterwards, so the order
+// only matters for readability).
+constexpr std::pair<std::string_view, check_fn> checks[] = {
+    {"invalid_time", check_invalid_time},
+    {"no_lead", check_no_lead},
+    {"unclear_assignees", check_unclear_assignees},
+    {"unknown_dependency", check_unknown_dependency},
+    {"dependency_cycle", check_dependency_cycle},
+    {"tentative_dependency", check_tentative_dependency},
+    {"dependency_order", check_dependency_order},
+    {"overload/resource_conflict/coarse_overlap", check_overloads},
+    {"duplicate_task", check_duplicates},
+    {"outside_window", check_outside_window},
+    {"open_ended", check_open_ended},
+    {"day_off", check_day_off},
+    {"non_working_day", check_non_working_day},
+    {"spans_holiday", check_spans_holiday},
+};
+
+}  // namespace
+
+std::vector<finding> plan::check(const check_options& options, const calendar& cal) const {
+  if (!(options.capacity >= 0)) throw spec_error("capacity must be >= 0");
+  if (!(options.support_weight >= 0 && options.support_weight <= 1)) {
+    throw spec_error("support_weight must be in [0, 1]");
+  }
+  for (const auto& [u, c] : options.unit_capacity) {
+    if (!(c >= 0)) throw spec_error("capacity of unit \"" + u + "\" must be >= 0");
+  }
+  check_context ctx(*this, options, cal);
+  for (const auto& [check_name, run] : checks) run(ctx);
+  auto& out = ctx.out;
   std::sort(out.begin(), out.end(), [](const keyed_finding& a, const keyed_finding& b) {
     auto day = [](const finding& f) {
       return f.first ? static_cast<std::int64_t>(f.first->day_number()) : std::int64_t{-1};
