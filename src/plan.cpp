@@ -1540,9 +1540,8 @@ void check_day_off(check_context& c) {
     if (off_days == 0) continue;
     const auto [note_vi, note_en] = c.kind_note(i);
     const bool event = t.kind == task_kind::event;
-    const std::string what_vi = event ? (days > 1 ? "Sự kiện kéo dài " : "Sự kiện ") : "Hạn ";
-    const std::string what_en = event ? (days > 1 ? "Event spanning " : "Event ") : "Deadline ";
-    const std::string span_vi = days > 1 ? fmt_range(first, last) + " " : "";
+    const std::string what_vi = event ? "Sự kiện " : "Hạn ";
+    const std::string what_en = event ? "Event " : "Deadline ";
     const std::string where_vi =
         holiday ? "ngày nghỉ lễ" : (off_days == days ? "ngày nghỉ cuối tuần" : "ngày nghỉ");
     const std::string where_en =
@@ -1552,9 +1551,10 @@ void check_day_off(check_context& c) {
       vi = what_vi + c.name(i) + " rơi vào " + where_vi + ": " + join_list(off_vi, ", ");
       en = what_en + c.name(i) + " falls on " + where_en + ": " + join_list(off_en, ", ");
     } else {
-      vi = what_vi + span_vi + c.name(i) + " có " + std::to_string(off_days) + "/" +
-           std::to_string(days) + " ngày là ngày nghỉ: " + join_list(off_vi, ", ");
-      en = what_en + fmt_range_en(first, last) + " " + c.name(i) + " has " +
+      vi = what_vi + c.name(i) + " (" + fmt_range(first, last) + ") có " +
+           std::to_string(off_days) + "/" + std::to_string(days) +
+           " ngày là ngày nghỉ: " + join_list(off_vi, ", ");
+      en = what_en + c.name(i) + " (" + fmt_range_en(first, last) + ") has " +
            std::to_string(off_days) + " of its " + std::to_string(days) +
            " days off work: " + join_list(off_en, ", ");
     }
@@ -1597,13 +1597,31 @@ void check_spans_holiday(check_context& c) {
     if (!tm.bounded() || *tm.end <= *tm.start) continue;
     auto it = names.vi.lower_bound(tm.start->day_number());
     const auto stop = names.vi.upper_bound(tm.end->day_number());
+    // Consecutive days of one holiday as one range: "25/01/2025 - 02/02/2025 Tết Nguyên Đán".
     std::vector<std::string> hv, he;
+    std::int64_t run_first = -1, run_last = -1;
+    const std::string* run_name = nullptr;
+    auto close_run = [&] {
+      if (run_name == nullptr) return;
+      const auto a = from_day_number(run_first);
+      const auto b = from_day_number(run_last);
+      const std::string when = run_first == run_last ? fmt_date(a) : fmt_range(a, b);
+      hv.push_back(when + " " + *run_name);
+      he.push_back(when + " " + names.en.at(run_first));
+      run_name = nullptr;
+    };
     for (; it != stop; ++it) {
       const auto d = from_day_number(it->first);
       if (!c.cal.is_holiday(d)) continue;
-      hv.push_back(fmt_date(d) + " " + it->second);
-      he.push_back(fmt_date(d) + " " + names.en.at(it->first));
+      if (run_name != nullptr && it->first == run_last + 1 && *run_name == it->second) {
+        run_last = it->first;
+        continue;
+      }
+      close_run();
+      run_first = run_last = it->first;
+      run_name = &it->second;
     }
+    close_run();
     if (hv.empty()) continue;
     c.emit(finding_kind::spans_holiday, severity::info, {i}, tm.start, tm.end, {},
            "Công việc " + c.name(i) + " kéo dài qua ngày nghỉ lễ: " + join_list(hv, "; "),

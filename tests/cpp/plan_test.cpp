@@ -860,6 +860,56 @@ TEST(plan_example, table_finds_the_conflicts_a_table_can_show) {
 // iCalendar and tables
 // ---------------------------------------------------------------------------------------------
 
+TEST(plan_example, word_table_2025) {
+  // A Sở GDĐT plan as copied out of Word (examples/plans/README.md lists what is planted).
+  const auto p = plan::from_table_file(example("bieu_duong_hsg_quoc_gia_2025.txt"), 2025);
+  ASSERT_EQ(p.size(), 20U);
+  EXPECT_THAT(p[3].leads, ElementsAre("P. GDTrH"));  // "P. GDTrH P. KT&KĐCLGD Văn phòng Sở"
+  EXPECT_THAT(p[3].supports, ElementsAre("P. KT&KĐCLGD", "Văn phòng Sở"));
+  EXPECT_THAT(p[2].leads, ElementsAre("P. GDTrH"));    // "Phòng Giáo dục Trung học", an alias
+  EXPECT_THAT(p[2].supports, ElementsAre("P. KHTC"));  // the second line of a quoted cell
+  EXPECT_THAT(p[4].leads, ElementsAre("P. KT&KĐCLGD"));  // "Chủ trì: … Phối hợp: …"
+  EXPECT_THAT(p[6].supports, ElementsAre("P. GDTrH", "P. KHTC"));  // " - " flattened
+  EXPECT_EQ(p[6].kind, task_kind::task);  // "Chuẩn bị cho Lễ …" over 26 days
+  EXPECT_TRUE(p[16].time->ongoing);       // "Thường xuyên"
+
+  check_options o;
+  o.window = boost::gregorian::date_period(d(2025, 1, 2), d(2025, 4, 1));
+  const auto fs = p.check(o);
+  const auto ov = of_kind(fs, finding_kind::overload);
+  ASSERT_EQ(ov.size(), 1U);
+  EXPECT_EQ(ov[0].subject, "P. GDTrH");
+  EXPECT_THAT(ov[0].tasks, ElementsAre("2", "3", "4", "5"));
+  EXPECT_EQ(ov[0].first, d(2025, 1, 10));
+  EXPECT_EQ(ov[0].last, d(2025, 1, 14));
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"6"}));   // 27/01: the announced Tết break
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"8"}));   // 02/02 - 03/02
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"12"}));  // Saturday deadline
+  EXPECT_TRUE(has(fs, finding_kind::invalid_time, {"11"}));
+  EXPECT_TRUE(has(fs, finding_kind::no_lead, {"12"}));
+  EXPECT_TRUE(has(fs, finding_kind::open_ended, {"10"}));
+  EXPECT_TRUE(has(fs, finding_kind::duplicate_task, {"1", "18"}));
+  EXPECT_TRUE(has(fs, finding_kind::unclear_assignees, {"19"}));
+  EXPECT_TRUE(has(fs, finding_kind::outside_window, {"19"}));
+  EXPECT_TRUE(has(fs, finding_kind::outside_window, {"20"}));
+  EXPECT_TRUE(has(fs, finding_kind::spans_holiday, {"7"}));
+  EXPECT_TRUE(has(fs, finding_kind::non_working_day, {"9"}));
+  // 27/01/2025 is off only because of the announcement: by the law's computed days (from
+  // 29 tháng Chạp) it is a working day, and the meeting would not be flagged.
+  const auto vietnam = khuyenhoc::holiday_rules::vietnam();
+  khuyenhoc::holiday_rules computed;  // the rules without the announced spans and swaps
+  for (const auto& r : vietnam.rules()) computed.add_rule(r);
+  for (const auto& x : vietnam.substitutes()) computed.add_substitute_rule(x);
+  EXPECT_FALSE(has(p.check(o, khuyenhoc::calendar(computed)), finding_kind::day_off, {"6"}));
+  // Nothing else is an error.
+  for (const auto& f : fs) {
+    if (f.level != severity::error) continue;
+    EXPECT_TRUE(f.kind == finding_kind::overload || f.kind == finding_kind::day_off ||
+                f.kind == finding_kind::invalid_time)
+        << f.message_en;
+  }
+}
+
 TEST(plan_output, ical_is_rfc5545_shaped) {
   plan p;
   auto t = task("a;1", "30/9 - 03/10", {"P. GDTrH"},
