@@ -592,11 +592,13 @@ std::vector<cell_item> cut_cell(std::string_view cell) {
 
   std::vector<cell_item> items;
   std::string cur;
+  bool cur_has_text = false;  // cur holds more than spaces
   unit_role label_role = unit_role::none;
   unit_role mark_role = unit_role::none;
   auto flush = [&] {
     std::string t = collapse_spaces(cur);
     cur.clear();
+    cur_has_text = false;
     if (!t.empty())
       items.push_back({std::move(t), mark_role != unit_role::none ? mark_role : label_role});
     mark_role = unit_role::none;
@@ -614,7 +616,7 @@ std::vector<cell_item> cut_cell(std::string_view cell) {
       i += 3;
       continue;
     }
-    const bool at_item_start = collapse_spaces(cur).empty();
+    const bool at_item_start = !cur_has_text;
     std::size_t dash = 0;
     if (c == '-' || c == '+' || c == '*') dash = 1;
     if (low.substr(i).starts_with("\xE2\x80\x93") || low.substr(i).starts_with("\xE2\x80\x94")) {
@@ -656,6 +658,7 @@ std::vector<cell_item> cut_cell(std::string_view cell) {
     }
     if (matched) continue;
     cur += c;
+    cur_has_text = cur_has_text || c != ' ';
     ++i;
   }
   flush();
@@ -856,10 +859,17 @@ std::vector<std::vector<std::string>> unit_aliases::groups() const {
 // ---------------------------------------------------------------------------------------------
 
 std::string plan::intern_unit(std::string_view name) {
+  // The same spellings recur task after task: they are looked up as written first, so the
+  // Unicode work (NFC, case folding, alias keys) is done once per distinct spelling.
+  std::string raw(name);
+  if (const auto seen = unit_spellings_.find(raw); seen != unit_spellings_.end()) {
+    return unit_names_[seen->second];
+  }
   std::string n = normalise_name(name);
   std::string key = aliases_.key(n);
   auto [it, inserted] = unit_keys_.try_emplace(std::move(key), unit_names_.size());
   if (inserted) unit_names_.push_back(n);
+  unit_spellings_.emplace(std::move(raw), it->second);
   return unit_names_[it->second];
 }
 

@@ -300,7 +300,8 @@ class plan {
   std::vector<plan_task> tasks_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<std::string> unit_names_;
-  std::unordered_map<std::string, std::size_t> unit_keys_;  // aliases_.key → unit_names_
+  std::unordered_map<std::string, std::size_t> unit_keys_;       // aliases_.key → unit_names_
+  std::unordered_map<std::string, std::size_t> unit_spellings_;  // as written → unit_names_
   std::vector<std::string> resource_names_;
   std::unordered_map<std::string, std::size_t> resource_keys_;  // case/space-folded
 };
