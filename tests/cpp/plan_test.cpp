@@ -166,6 +166,41 @@ TEST(plan, splits_every_assignee_form) {
               ElementsAre("P. GDTrH", "P. KT&KĐCLGD", "Văn phòng Sở"));
 }
 
+TEST(plan, split_assignees_holds_its_invariants_on_random_cells) {
+  // Random cells built from the pieces real cells are made of (and a few letters whose case
+  // mapping changes their length): no throw; every unit non-empty, trimmed, without a separator;
+  // a cell without leads has only units marked as supporting.
+  const std::vector<std::string> pieces = {
+      "P.",        "P. GDTrH",   "Phòng",    "Giáo dục", "và",        "Sở",       "Văn phòng",
+      "UBND",      "các",        "trường",   "Ban",      "Hội",       "Chủ trì:", "Phối hợp:",
+      "(chủ trì)", "(phối hợp)", "phối hợp", "-",        " - ",       ";",        ",",
+      "\n",        "•",          "<br>",     "  ",       "KT&KĐCLGD", "Đoàn",     "TN",
+      "İ",         "ẞ",          "\xC2\xA0", "(",        ")",         "–",        "+"};
+  std::mt19937 rng(15);
+  for (int k = 0; k < 20000; ++k) {
+    std::string cell;
+    const int n = static_cast<int>(rng() % 9);
+    for (int j = 0; j < n; ++j) {
+      cell += pieces[rng() % pieces.size()];
+      if (rng() % 2) cell += ' ';
+    }
+    khuyenhoc::assignees a;
+    ASSERT_NO_THROW(a = khuyenhoc::split_assignees(cell)) << cell;
+    std::vector<std::string> all = a.leads;
+    all.insert(all.end(), a.supports.begin(), a.supports.end());
+    for (const auto& u : all) {
+      ASSERT_FALSE(u.empty()) << cell;
+      ASSERT_NE(u.front(), ' ') << cell;
+      ASSERT_NE(u.back(), ' ') << cell;
+      ASSERT_EQ(u.find_first_of(";,\n\r"), std::string::npos) << "[" << cell << "] -> " << u;
+    }
+    if (a.leads.empty() && !a.supports.empty()) {
+      // Only supports: every unit was marked as supporting.
+      ASSERT_TRUE(cell.find("hối hợp") != std::string::npos) << cell;
+    }
+  }
+}
+
 TEST(plan, aliases_merge_abbreviations_and_full_names) {
   plan p;
   p.add(task("1", "1/9", {"P. GDTrH"}));
