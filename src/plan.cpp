@@ -230,6 +230,29 @@ task_kind parse_task_kind(std::string_view text) {
 }
 
 kind_guess guess_task_kind(std::string_view title, const time_expr* time) {
+  // An explicit marker in the title ("(Sự kiện)", "[Hạn]") is as good as a kind column.
+  {
+    const std::string f = detail::fold_for_matching(title);
+    struct mark {
+      std::string_view text;
+      task_kind kind;
+    };
+    static constexpr mark marks[] = {
+        {"su kien", task_kind::event},     {"event", task_kind::event},
+        {"han", task_kind::deadline},      {"han chot", task_kind::deadline},
+        {"deadline", task_kind::deadline}, {"cong viec", task_kind::task},
+        {"task", task_kind::task},
+    };
+    for (const auto& m : marks) {
+      for (const auto& [open, close] : {std::pair{'(', ')'}, std::pair{'[', ']'}}) {
+        std::string needle;
+        needle += open;
+        needle += m.text;
+        needle += close;
+        if (f.find(needle) != std::string::npos) return {m.kind, {}, true};
+      }
+    }
+  }
   if (time != nullptr && time->deadline) return {task_kind::deadline, {}};
   // The time first: work over more than three days (known to the day) or open-ended is a task.
   bool short_span = true;  // a single day, or at most three days
@@ -939,6 +962,7 @@ void plan::add(plan_task task) {
     auto g = guess_task_kind(task.title, task.time ? &*task.time : nullptr);
     task.kind = g.kind;
     task.kind_hint = std::move(g.hint);
+    task.kind_inferred = !g.marked;  // a marker in the title gives the kind
   } else {
     task.kind_hint.clear();
   }

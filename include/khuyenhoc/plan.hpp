@@ -39,20 +39,22 @@ enum class task_kind : std::uint8_t { task, event, deadline };
 /// expression decided it).
 struct kind_guess {
   task_kind kind = task_kind::task;
-  std::string hint{};  ///< the title word behind the guess ("Họp", "Lễ", "nộp" …), if any
+  std::string hint{};   ///< the title word behind the guess ("Họp", "Lễ", "nộp" …), if any
+  bool marked = false;  ///< the title carries an explicit marker ("(Sự kiện)", "[Hạn]")
 };
 
-/// The kind a task's time and wording imply (see docs/plans.md, "Kinds"). The time decides
-/// first: a deadline form ("trước ngày …", "chậm nhất …") is a deadline; a span of more than
-/// three days known to the day, or an open-ended time ("Từ …"), is a task whatever its title
-/// says. The title is only a
-/// weak hint, reported in `hint`: a deadline word ("hạn", "hạn chót", "chậm nhất",
-/// "trước ngày"; or a first word "nộp"/"gửi" on a single day), or an event word at the start of
-/// the title, optionally after "Tổ chức"/"Dự"/"Tham dự" ("Họp", "Lễ", "Hội nghị", "Hội thảo",
-/// "Tọa đàm", "Mít tinh", "Khai mạc", "Bế mạc", "Gặp mặt", "Giao lưu"), on a single day, a span
-/// of at most three days or a time not known to the day. A title that merely mentions a
-/// meeting ("Chuẩn bị cho Lễ …") is a task. Matching is case-insensitive and, for text without
-/// diacritics, on the folded words. Complexity: O(length). Throws nothing but std::bad_alloc.
+/// The kind a task's time and wording imply (see docs/plans.md, "Kinds"). An explicit marker in
+/// the title — "(Sự kiện)", "(Hạn)", "(Công việc)", "(event)", "(deadline)", "(task)", in round
+/// or square brackets, with or without diacritics — decides first (`marked`). Then the time: a
+/// deadline form ("trước ngày …", "chậm nhất …") is a deadline; a span of more than three days
+/// known to the day, or an open-ended time ("Từ …"), is a task whatever its title says. The title
+/// is only a weak hint, reported in `hint`: a deadline word ("hạn", "hạn chót", "chậm nhất", "trước
+/// ngày"; or a first word "nộp"/"gửi" on a single day), or an event word at the start of the title,
+/// optionally after "Tổ chức"/"Dự"/"Tham dự" ("Họp", "Lễ", "Hội nghị", "Hội thảo", "Tọa đàm", "Mít
+/// tinh", "Khai mạc", "Bế mạc", "Gặp mặt", "Giao lưu"), on a single day, a span of at most three
+/// days or a time not known to the day. A title that merely mentions a meeting ("Chuẩn bị cho Lễ
+/// …") is a task. Matching is case-insensitive and, for text without diacritics, on the folded
+/// words. Complexity: O(length). Throws nothing but std::bad_alloc.
 [[nodiscard]] kind_guess guess_task_kind(std::string_view title, const time_expr* time);
 
 /// guess_task_kind(title, time).kind; task on allocation failure. Throws nothing.

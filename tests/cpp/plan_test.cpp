@@ -299,6 +299,13 @@ TEST(plan_check, kinds_come_from_the_time_first) {
   EXPECT_EQ(p[3].kind, task_kind::deadline);
   EXPECT_TRUE(p[3].kind_hint.empty());  // the time decided
   EXPECT_EQ(p[4].kind, task_kind::event);
+  // A marker in the title is an explicit kind, over the time and the words.
+  const auto marked = khuyenhoc::guess_task_kind("Chuẩn bị hội trường (Sự kiện)", nullptr);
+  EXPECT_EQ(marked.kind, task_kind::event);
+  EXPECT_TRUE(marked.marked);
+  const auto week = khuyenhoc::parse_time("01/10 - 10/10", 2024);
+  EXPECT_EQ(khuyenhoc::guess_task_kind("Hội thi tin học [su kien]", &week).kind, task_kind::event);
+  EXPECT_EQ(khuyenhoc::guess_task_kind("Họp tổ (công việc)", &week).kind, task_kind::task);
   const auto fs = p.check();
   const auto off = of_kind(fs, finding_kind::day_off);
   ASSERT_EQ(off.size(), 3U);  // Saturday 12/10, Sunday 13/10 (deadline and event)
