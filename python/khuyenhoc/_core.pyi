@@ -85,6 +85,7 @@ def _selection_report_html(result: _SelectionResult, meta: dict[str, Any]) -> st
 # --- calendar and time expressions (register_calendar.cpp) ---
 import datetime as _dt
 import os as _os
+from typing import overload as _overload
 from collections.abc import Iterable as _Iterable
 from typing import Literal as _Literal
 
@@ -92,7 +93,14 @@ def solar_to_lunar(date: _dt.date) -> tuple[int, int, int, bool]: ...
 def lunar_to_solar(day: int, month: int, year: int, leap: bool = False) -> _dt.date: ...
 def lunar_leap_month(year: int) -> int: ...
 def lunar_month_length(month: int, year: int, leap: bool = False) -> int: ...
-def holidays(year: int, *, lang: _Literal["vi", "en"] = "vi") -> list[tuple[_dt.date, str]]: ...
+@_overload
+def holidays(
+    year: int, *, lang: _Literal["vi", "en"] = "vi", detailed: _Literal[False] = False
+) -> list[tuple[_dt.date, str]]: ...
+@_overload
+def holidays(
+    year: int, *, lang: _Literal["vi", "en"] = "vi", detailed: _Literal[True]
+) -> list[Holiday]: ...
 
 class Holiday:
     @property

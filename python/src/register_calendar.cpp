@@ -145,10 +145,15 @@ void register_calendar(py::module_& m) {
 
   m.def(
       "holidays",
-      [](int year, const std::string& lang) { return holiday_tuples(holidays(year), lang); },
-      py::arg("year"), py::kw_only(), py::arg("lang") = "vi",
-      "Vietnam's public holidays of a year as [(datetime.date, name)], substitute days included, "
-      "with Saturday and Sunday as weekend. lang: 'vi' or 'en'.");
+      [](int year, const std::string& lang, bool detailed) -> py::object {
+        if (detailed) return py::cast(holidays(year));
+        return holiday_tuples(holidays(year), lang);
+      },
+      py::arg("year"), py::kw_only(), py::arg("lang") = "vi", py::arg("detailed") = false,
+      "Vietnam's days off of a year as [(datetime.date, name)] — rule days, the breaks and swaps "
+      "the government announced, substitute days — with Saturday and Sunday as weekend. lang: "
+      "'vi' or 'en'. detailed=True: Holiday objects instead, each with its type "
+      "(public_holiday, announced_break, substitute_day, swapped_day_off) and source.");
 
   py::class_<calendar>(m, "Calendar",
                        "Holiday rules + extra holidays + make-up working days + weekend days, "

@@ -103,6 +103,11 @@ def test_calendar_membership_types_and_yaml_additions() -> None:
     assert cal.classify(dt.date(2024, 4, 29)) == "swapped_day_off"
     assert cal.classify(dt.date(2024, 5, 4)) == "swapped_working_day"
     assert dt.date(2026, 11, 24) in cal and dt.date(2025, 11, 24) not in cal
+    assert [h.type for h in kh.holidays(2025, detailed=True) if h.date.month == 5] == [
+        "public_holiday",
+        "swapped_day_off",
+    ]
+    assert kh.holidays(2025)[0] == (dt.date(2025, 1, 1), "Tết Dương lịch")
     types = {h.type for h in cal.holiday_list(2024)}
     assert types == {"public_holiday", "announced_break", "swapped_day_off"}
     tet = [h for h in cal.holiday_list(2025) if h.rule_id == "tet"]
