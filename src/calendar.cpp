@@ -540,16 +540,37 @@ void read_rules(const YAML::Node& root, std::string_view source, holiday_rules& 
     if (!sp.IsSequence()) spec_fail(sp, source, "spans must be a list");
     for (const auto& s : sp) {
       if (!s.IsMap()) spec_fail(s, source, "a span must be a mapping");
-      check_keys(s, source, {"id", "year", "from", "to", "note"}, "a span");
+      check_keys(s, source, {"id", "year", "from", "to", "note", "source"}, "a span");
       if (!s["id"] || !s["year"] || !s["from"] || !s["to"]) {
         spec_fail(s, source, "a span needs id, year, from, to");
       }
       try {
-        rules.set_span(scalar_as<std::string>(s["id"], source, "id"),
-                       int_in(s["year"], source, "year", 1400, 9999),
-                       date_of(s["from"], source, "from"), date_of(s["to"], source, "to"));
+        rules.set_span(
+            scalar_as<std::string>(s["id"], source, "id"),
+            int_in(s["year"], source, "year", 1400, 9999), date_of(s["from"], source, "from"),
+            date_of(s["to"], source, "to"),
+            s["source"] ? scalar_as<std::string>(s["source"], source, "source") : std::string{});
       } catch (const spec_error& e) {
         if (!e.where().file.empty()) throw;
+        spec_fail(s, source, e.message());
+      }
+    }
+  }
+  if (const auto sw = root["swaps"]) {
+    if (!sw.IsSequence()) spec_fail(sw, source, "swaps must be a list");
+    for (const auto& s : sw) {
+      if (!s.IsMap()) spec_fail(s, source, "a swap must be a mapping {off, work}");
+      check_keys(s, source, {"off", "work", "name_vi", "name_en", "source", "note"}, "a swap");
+      if (!s["off"]) spec_fail(s, source, "a swap needs the day off (off)");
+      holiday_swap x;
+      x.day_off = date_of(s["off"], source, "off");
+      if (s["work"] && !s["work"].IsNull()) x.work = date_of(s["work"], source, "work");
+      if (s["name_vi"]) x.name_vi = scalar_as<std::string>(s["name_vi"], source, "name_vi");
+      if (s["name_en"]) x.name_en = scalar_as<std::string>(s["name_en"], source, "name_en");
+      if (s["source"]) x.source = scalar_as<std::string>(s["source"], source, "source");
+      try {
+        rules.add_swap(std::move(x));
+      } catch (const spec_error& e) {
         spec_fail(s, source, e.message());
       }
     }
@@ -581,7 +602,8 @@ holiday_rules holiday_rules::vietnam() {
 
 holiday_rules holiday_rules::from_yaml(std::string_view text, std::string_view source) {
   const YAML::Node root = load_yaml(text, source);
-  return rules_from_root(root, source, {"version", "base", "holidays", "substitutes", "spans"});
+  return rules_from_root(root, source,
+                         {"version", "base", "holidays", "substitutes", "spans", "swaps"});
 }
 
 holiday_rules holiday_rules::from_yaml_file(const std::string& path) {
@@ -598,7 +620,22 @@ void holiday_rules::add_substitute_rule(substitute_rule rule) {
   substitutes_.push_back(std::move(rule));
 }
 
-void holiday_rules::set_span(const std::string& id, int year, bg::date first, bg::date last) {
+void holiday_rules::add_swap(holiday_swap swap) {
+  if (swap.day_off.is_special() || (swap.work && swap.work->is_special())) {
+    throw spec_error("swap: not a date");
+  }
+  if (swap.work && *swap.work == swap.day_off) {
+    throw spec_error("swap: the make-up working day is the day off itself");
+  }
+  std::erase_if(swaps_, [&](const holiday_swap& x) { return x.day_off == swap.day_off; });
+  const auto at =
+      std::lower_bound(swaps_.begin(), swaps_.end(), swap.day_off,
+                       [](const holiday_swap& x, const bg::date& d) { return x.day_off < d; });
+  swaps_.insert(at, std::move(swap));
+}
+
+void holiday_rules::set_span(const std::string& id, int year, bg::date first, bg::date last,
+                             std::string source) {
   if (first.is_special() || last.is_special()) throw spec_error("span: not a date");
   if (last < first)
     throw spec_error("span of \"" + id + "\" in " + std::to_string(year) +
@@ -609,7 +646,7 @@ void holiday_rules::set_span(const std::string& id, int year, bg::date first, bg
   }
   const auto same = [&](const holiday_span& s) { return s.id == id && s.year == year; };
   std::erase_if(spans_, same);
-  spans_.push_back({id, year, first, last});
+  spans_.push_back({id, year, first, last, std::move(source)});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,9 +655,10 @@ void holiday_rules::set_span(const std::string& id, int year, bg::date first, bg
 namespace detail {
 
 struct year_days {
-  std::vector<holiday> list;  // sorted
-  std::bitset<366> off;       // holiday (any kind), by day of year - 1
-  std::bitset<366> working;   // the answer of is_working_day
+  std::vector<holiday> list;        // sorted
+  std::vector<holiday> work_swaps;  // weekend days / holidays worked, sorted
+  std::bitset<366> off;             // holiday (any kind), by day of year - 1
+  std::bitset<366> working;         // the answer of is_working_day
 };
 
 struct calendar_cache {
@@ -677,7 +715,7 @@ std::vector<holiday> rule_days(const holiday_rules& rules, int year,
       if (std::find(spanned.begin(), spanned.end(), r.id) != spanned.end()) continue;
       spanned.push_back(r.id);
       for (bg::date d = s->first; d <= s->last; d += bg::days(1)) {
-        out.push_back({d, r.name_vi, r.name_en, r.id, false});
+        out.push_back({d, r.name_vi, r.name_en, r.id, false, day_type::announced_break, s->source});
       }
       continue;
     }
@@ -731,6 +769,28 @@ std::vector<holiday> rule_days(const holiday_rules& rules, int year,
 
 }  // namespace
 
+std::string_view to_string(day_type t) noexcept {
+  switch (t) {
+    case day_type::working_day:
+      return "working_day";
+    case day_type::weekend:
+      return "weekend";
+    case day_type::public_holiday:
+      return "public_holiday";
+    case day_type::announced_break:
+      return "announced_break";
+    case day_type::substitute_day:
+      return "substitute_day";
+    case day_type::swapped_day_off:
+      return "swapped_day_off";
+    case day_type::swapped_working_day:
+      return "swapped_working_day";
+    case day_type::extra_holiday:
+      return "extra_holiday";
+  }
+  return "working_day";
+}
+
 calendar::calendar() : calendar(holiday_rules::vietnam()) {}
 
 calendar::calendar(holiday_rules rules)
@@ -740,7 +800,7 @@ calendar calendar::from_yaml(std::string_view text, std::string_view source) {
   const YAML::Node root = load_yaml(text, source);
   calendar cal(rules_from_root(root, source,
                                {"version", "base", "holidays", "substitutes", "spans", "weekend",
-                                "extra_holidays", "make_up_days"}));
+                                "extra_holidays", "make_up_days", "swaps"}));
   if (const auto w = root["weekend"]) {
     static constexpr std::array<std::string_view, 7> names{
         "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
@@ -805,7 +865,8 @@ void calendar::set_weekend(const std::vector<int>& days) {
 void calendar::add_holiday(bg::date day, std::string name_vi, std::string name_en) {
   if (day.is_special()) throw spec_error("add_holiday: not a date");
   if (name_en.empty()) name_en = name_vi;
-  extra_.push_back({day, std::move(name_vi), std::move(name_en), "extra", false});
+  extra_.push_back(
+      {day, std::move(name_vi), std::move(name_en), "extra", false, day_type::extra_holiday, {}});
   invalidate();
 }
 
@@ -821,7 +882,18 @@ void calendar::set_span(const std::string& id, int year, bg::date first, bg::dat
   invalidate();
 }
 
+void calendar::add_swap(holiday_swap swap) {
+  rules_.add_swap(std::move(swap));
+  invalidate();
+}
+
 namespace {
+
+// "29/4" for names of swapped days.
+std::string fmt_dm(bg::date d) {
+  return std::to_string(d.day().as_number()) + "/" + std::to_string(d.month().as_number()) + "/" +
+         std::to_string(static_cast<int>(d.year()));
+}
 
 // Computes a year's days (not cached).
 std::unique_ptr<const detail::year_days> compute_year(const holiday_rules& rules,
@@ -882,14 +954,33 @@ std::unique_ptr<const detail::year_days> compute_year(const holiday_rules& rules
     }
     taken.push_back(d);
     if (d.year() == year) {
-      subs.push_back(
-          {d, s->name_vi + " " + h.name_vi, s->name_en + ": " + h.name_en, h.rule_id, true});
+      subs.push_back({d,
+                      s->name_vi + " " + h.name_vi,
+                      s->name_en + ": " + h.name_en,
+                      h.rule_id,
+                      true,
+                      day_type::substitute_day,
+                      {}});
     }
   }
   std::erase_if(days, [&](const holiday& h) { return h.date.year() != year; });
   days.insert(days.end(), subs.begin(), subs.end());
   for (const auto& x : extra) {
     if (x.date.year() == year) days.push_back(x);
+  }
+  std::vector<bg::date> swapped_work;
+  for (const auto& sw : rules.swaps()) {
+    if (sw.day_off.year() == year) {
+      days.push_back({sw.day_off, sw.name_vi, sw.name_en, "swap", false, day_type::swapped_day_off,
+                      sw.source});
+    }
+    if (sw.work && sw.work->year() == year) {
+      y->work_swaps.push_back(
+          {*sw.work, "Làm bù (" + sw.name_vi + " " + fmt_dm(sw.day_off) + ")",
+           "Make-up working day (" + sw.name_en + " " + fmt_dm(sw.day_off) + ")", "swap", false,
+           day_type::swapped_working_day, sw.source});
+      swapped_work.push_back(*sw.work);
+    }
   }
   std::sort(days.begin(), days.end(), [](const holiday& a, const holiday& b) {
     return std::tie(a.date, a.substitute, a.rule_id, a.name_vi) <
@@ -903,9 +994,23 @@ std::unique_ptr<const detail::year_days> compute_year(const holiday_rules& rules
   for (int i = 0; i < n_days; ++i) {
     const bg::date d = jan1 + bg::days(i);
     const auto idx = static_cast<std::size_t>(i);
-    const bool made_up = std::binary_search(make_up.begin(), make_up.end(), d);
+    const bool made_up =
+        std::binary_search(make_up.begin(), make_up.end(), d) ||
+        std::find(swapped_work.begin(), swapped_work.end(), d) != swapped_work.end();
     y->working.set(idx, made_up || (!is_weekend(d) && !y->off.test(idx)));
+    if (made_up && (is_weekend(d) || y->off.test(idx)) &&
+        std::find(swapped_work.begin(), swapped_work.end(), d) == swapped_work.end()) {
+      y->work_swaps.push_back({d,
+                               "Ngày làm bù",
+                               "Make-up working day",
+                               "make_up",
+                               false,
+                               day_type::swapped_working_day,
+                               {}});
+    }
   }
+  std::sort(y->work_swaps.begin(), y->work_swaps.end(),
+            [](const holiday& a, const holiday& b) { return a.date < b.date; });
   y->list = std::move(days);
   return y;
 }
@@ -929,6 +1034,30 @@ void require_date(bg::date d, const char* what) {
 }
 
 }  // namespace
+
+std::vector<holiday> calendar::swapped_working_days(int year) const {
+  if (year < 1401 || year > 9998)
+    throw data_error("year " + std::to_string(year) + " out of range");
+  return year_of(cache_, rules_, weekend_, extra_, make_up_, year).work_swaps;
+}
+
+day_type calendar::classify(bg::date day) const {
+  require_date(day, "classify");
+  const auto& y = year_of(cache_, rules_, weekend_, extra_, make_up_, day.year());
+  const auto idx = static_cast<std::size_t>(day_of_year_index(day));
+  const bool weekend = is_weekend(day);
+  if (y.working.test(idx)) {
+    return weekend || y.off.test(idx) ? day_type::swapped_working_day : day_type::working_day;
+  }
+  if (!y.off.test(idx)) return day_type::weekend;
+  auto best = day_type::extra_holiday;
+  const auto lo = std::lower_bound(y.list.begin(), y.list.end(), day,
+                                   [](const holiday& h, const bg::date& d) { return h.date < d; });
+  for (auto it = lo; it != y.list.end() && it->date == day; ++it) {
+    if (static_cast<int>(it->type) < static_cast<int>(best)) best = it->type;
+  }
+  return best;
+}
 
 std::vector<holiday> calendar::holidays(int year) const {
   if (year < 1401 || year > 9998)

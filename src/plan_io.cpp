@@ -20,8 +20,13 @@ namespace khuyenhoc {
 namespace {
 
 // The library's one user-file opener (io.hpp): the same error for a missing file everywhere.
-std::string read_file(const std::string& path) {
+std::string read_bytes(const std::string& path) {
   return read_user_file(path);
+}
+
+// A user's file as UTF-8 text (see plan::decode_text).
+std::string read_file(const std::string& path) {
+  return plan::decode_text(read_bytes(path), path);
 }
 
 std::string_view strip_bom(std::string_view s) {
@@ -175,14 +180,16 @@ std::vector<dependency> parse_dependencies(std::string_view cell, const location
   return out;
 }
 
-void set_time(plan_task& t, std::string_view text, std::optional<int> year) {
+void set_time(plan_task& t, std::string_view text, std::optional<int> year_given) {
+  // 0: the dates carry their own years.
+  const int y = year_given.value_or(0);
   t.time_text = trim(text);
   if (t.time_text.empty()) {
     t.time_error = "no time given";
     return;
   }
   try {
-    t.time = year ? parse_time(t.time_text, *year) : parse_time(t.time_text);
+    t.time = y != 0 ? parse_time(t.time_text, y) : parse_time(t.time_text);
   } catch (const parse_error& e) {
     t.time_error = e.message();
   }
@@ -308,8 +315,14 @@ plan plan::from_rows(const std::vector<std::string>& header,
     auto a = split_assignees(assigned);
     t.leads = std::move(a.leads);
     t.supports = std::move(a.supports);
-    for (auto& l : split_list(lead)) t.leads.push_back(l);
-    for (auto& s : split_list(support)) t.supports.push_back(s);
+    t.unclear_assignees = std::move(a.unclear);
+    t.assigned_text = assigned;
+    for (auto& l : split_units(lead)) t.leads.push_back(l);
+    for (auto& s : split_units(support)) t.supports.push_back(s);
+    if (t.assigned_text.empty()) {
+      t.assigned_text = lead;
+      if (!support.empty()) t.assigned_text += (lead.empty() ? "" : "; ") + support;
+    }
     if (const auto k = cell(r, column::kind); !k.empty()) {
       try {
         t.kind = parse_task_kind(k);
@@ -354,6 +367,10 @@ plan plan::from_csv(std::string_view text, int year, std::string_view source) {
 
 plan plan::from_csv_file(const std::string& path, int year) {
   return from_csv(read_file(path), year, path);
+}
+
+plan plan::from_table_file(const std::string& path, int year) {
+  return from_table(read_file(path), year, path);
 }
 
 plan plan::from_table(std::string_view text, int year, std::string_view source) {
@@ -458,11 +475,134 @@ std::vector<std::string> string_list(const YAML::Node& n, std::string_view sourc
   return out;
 }
 
+// Units of a "lead"/"support" value: a cell split like an assignee cell, or a list of names.
+std::vector<std::string> unit_list(const YAML::Node& n, std::string_view source,
+                                   const char* field) {
+  if (n && n.IsScalar()) return split_units(n.as<std::string>());
+  return string_list(n, source, field);
+}
+
+// `name: [spellings]`, `name: spelling`, or a list of lists.
+unit_aliases aliases_from_node(const YAML::Node& n, std::string_view source) {
+  unit_aliases out;
+  auto names_of = [&](const YAML::Node& list, std::vector<std::string>& names) {
+    if (list.IsScalar()) {
+      names.push_back(list.as<std::string>());
+    } else if (list.IsSequence()) {
+      for (const auto& x : list) names.push_back(scalar(x, source, "aliases"));
+    } else {
+      throw spec_error("an alias is a name or a list of names", yaml_loc(list, source, "aliases"));
+    }
+  };
+  try {
+    if (n.IsMap()) {
+      for (const auto& kv : n) {
+        std::vector<std::string> names{scalar(kv.first, source, "aliases")};
+        names_of(kv.second, names);
+        out.add(names);
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& g : n) {
+        std::vector<std::string> names;
+        names_of(g, names);
+        out.add(names);
+      }
+    } else if (!n.IsNull()) {
+      throw spec_error("\"aliases\" must map a unit to its other spellings",
+                       yaml_loc(n, source, "aliases"));
+    }
+  } catch (const spec_error& e) {
+    if (e.where().line != 0) throw;
+    throw spec_error(e.message(), yaml_loc(n, source, "aliases"));
+  }
+  return out;
+}
+
+YAML::Node load_yaml_text(std::string_view text, std::string_view source) {
+  return detail::load_yaml(text, std::string(source));
+}
+
 }  // namespace
 
+unit_aliases unit_aliases::from_yaml(std::string_view text, std::string_view source) {
+  const YAML::Node root = load_yaml_text(plan::decode_text(text, source), source);
+  if (root.IsMap() && root["aliases"] && root.size() == 1) {
+    return aliases_from_node(root["aliases"], source);
+  }
+  return aliases_from_node(root, source);
+}
+
+unit_aliases unit_aliases::from_yaml_file(const std::string& path) {
+  return from_yaml(read_bytes(path), path);
+}
+
+std::string plan::decode_text(std::string_view bytes, std::string_view source) {
+  auto utf16 = [&](bool little) {
+    std::string out;
+    out.reserve(bytes.size());
+    const std::size_t n = bytes.size() / 2;
+    auto unit = [&](std::size_t k) {
+      const auto a = static_cast<unsigned char>(bytes[2 * k]);
+      const auto b = static_cast<unsigned char>(bytes[2 * k + 1]);
+      return static_cast<std::uint32_t>(little ? (a | (b << 8)) : ((a << 8) | b));
+    };
+    std::size_t line = 1;
+    for (std::size_t k = 1; k < n; ++k) {  // k = 0 is the byte order mark
+      std::uint32_t cp = unit(k);
+      if (cp >= 0xD800 && cp <= 0xDBFF && k + 1 < n && unit(k + 1) >= 0xDC00 &&
+          unit(k + 1) <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(k + 1) - 0xDC00);
+        ++k;
+      } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        throw parse_error("invalid UTF-16 (an unpaired surrogate)",
+                          location{.file = std::string(source), .line = line});
+      }
+      if (cp == '\n') ++line;
+      if (cp < 0x80) {
+        out += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+      }
+    }
+    if (bytes.size() % 2 != 0) {
+      throw parse_error("invalid UTF-16 (an odd number of bytes)",
+                        location{.file = std::string(source), .line = line});
+    }
+    return out;
+  };
+  if (bytes.starts_with("\xFF\xFE")) return utf16(true);
+  if (bytes.starts_with("\xFE\xFF")) return utf16(false);
+  if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  if (const auto bad = detail::find_invalid_utf8(bytes)) {
+    const auto line =
+        1 + static_cast<std::size_t>(
+                std::count(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(*bad), '\n'));
+    const std::size_t zeros =
+        static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '\0'));
+    throw parse_error(zeros * 4 > bytes.size()
+                          ? "the file is not UTF-8: it looks like UTF-16 without a byte order mark "
+                            "(save it as UTF-8, or as UTF-16 with a BOM: Excel's \"Unicode Text\")"
+                          : "the file is not UTF-8 (byte " + std::to_string(*bad + 1) +
+                                "); save it as UTF-8 (Excel: \"CSV UTF-8\")",
+                      location{.file = std::string(source), .line = line});
+  }
+  return std::string(bytes);
+}
+
 plan plan::from_yaml(std::string_view text, std::string_view source, std::optional<int> year) {
-  // The library's one YAML path: duplicate keys, alias bounds, UTF-8 (src/yaml_load.hpp).
-  const YAML::Node root = detail::load_yaml(text, std::string(source));
+  // The library's one YAML path (duplicate keys, alias bounds, UTF-8): src/yaml_load.hpp.
+  const std::string decoded = decode_text(text, source);
+  const YAML::Node root = load_yaml_text(decoded, source);
   if (!root.IsMap())
     throw spec_error("a plan is a mapping with a \"tasks\" list", yaml_loc(root, source));
   if (!year && root["year"]) {
@@ -476,10 +616,23 @@ plan plan::from_yaml(std::string_view text, std::string_view source, std::option
   if (!tasks || !tasks.IsSequence()) {
     throw spec_error("a plan needs a \"tasks\" list", yaml_loc(root, source, "tasks"));
   }
+  for (const auto& kv : root) {
+    const auto key = kv.first.as<std::string>();
+    if (key != "year" && key != "tasks" && key != "aliases" && key != "title" && key != "note") {
+      throw spec_error("unknown key \"" + key + "\" in a plan (year, title, aliases, tasks, note)",
+                       yaml_loc(kv.first, source, key));
+    }
+  }
+  plan out;
+  if (const auto al = root["aliases"])
+    out.set_aliases([&] {
+      auto a = unit_aliases::builtin();
+      a.merge(aliases_from_node(al, source));
+      return a;
+    }());
   static constexpr std::string_view known[] = {"id",         "title",    "time", "lead",
                                                "support",    "assigned", "kind", "resources",
                                                "depends_on", "note"};
-  plan out;
   std::string previous_time;
   std::size_t k = 0;
   for (const auto& node : tasks) {
@@ -503,12 +656,14 @@ plan plan::from_yaml(std::string_view text, std::string_view source, std::option
     previous_time = time;
     set_time(t, time, year);
     if (node["assigned"]) {
-      auto a = split_assignees(scalar(node["assigned"], source, "assigned"));
+      t.assigned_text = scalar(node["assigned"], source, "assigned");
+      auto a = split_assignees(t.assigned_text);
       t.leads = std::move(a.leads);
       t.supports = std::move(a.supports);
+      t.unclear_assignees = std::move(a.unclear);
     }
-    for (auto& s : string_list(node["lead"], source, "lead")) t.leads.push_back(s);
-    for (auto& s : string_list(node["support"], source, "support")) t.supports.push_back(s);
+    for (auto& s : unit_list(node["lead"], source, "lead")) t.leads.push_back(s);
+    for (auto& s : unit_list(node["support"], source, "support")) t.supports.push_back(s);
     t.resources = string_list(node["resources"], source, "resources");
     if (node["kind"]) {
       try {

@@ -12,10 +12,10 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/io.hpp"
 
 namespace khuyenhoc {
@@ -65,10 +65,6 @@ void collect(std::vector<error_info>& out, std::string_view what, auto&& fn) {
   }
 }
 
-unsigned thread_count(unsigned wanted) {
-  return wanted != 0 ? wanted : std::max(1U, std::thread::hardware_concurrency());
-}
-
 // The reasons of the ineligible: for each reject rule in order, the rendered reason where the
 // rule failed (or was undecidable and undecidable counts as ineligible), joined with "; ".
 // Rendered per rule over the rows that need it, in parallel chunks of rows.
@@ -91,33 +87,13 @@ std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_reje
       }
     }
     if (rows.empty()) continue;
-    const unsigned t = std::min<unsigned>(thread_count(threads),
-                                          static_cast<unsigned>((rows.size() + 4095) / 4096));
-    std::vector<std::vector<std::string>> parts(std::max(1U, t));
-    const std::size_t per = (rows.size() + parts.size() - 1) / parts.size();
-    auto work = [&](std::size_t i) {
-      const std::size_t b = std::min(rows.size(), i * per), e = std::min(rows.size(), b + per);
+    // Chunks of rows rendered in parallel, joined in row order: the same text at any count.
+    constexpr std::size_t chunk = 4096;
+    std::vector<std::vector<std::string>> parts((rows.size() + chunk - 1) / chunk);
+    detail::parallel_for(parts.size(), threads, [&](std::size_t i) {
+      const std::size_t b = i * chunk, e = std::min(rows.size(), b + chunk);
       parts[i] = v.reasons_of_rule(k, std::span<const std::uint32_t>(rows).subspan(b, e - b));
-    };
-    if (parts.size() == 1) {
-      work(0);
-    } else {
-      std::vector<std::exception_ptr> errors(parts.size());
-      std::vector<std::thread> pool_threads;
-      for (std::size_t i = 0; i < parts.size(); ++i) {
-        pool_threads.emplace_back([&, i] {
-          try {
-            work(i);
-          } catch (...) {
-            errors[i] = std::current_exception();
-          }
-        });
-      }
-      for (auto& th : pool_threads) th.join();
-      for (auto& e : errors) {
-        if (e) std::rethrow_exception(e);
-      }
-    }
+    });
     std::size_t i = 0;
     for (const auto& part : parts) {
       for (const auto& text : part) {

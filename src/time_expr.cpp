@@ -26,6 +26,8 @@ std::string_view to_string(time_granularity g) noexcept {
   switch (g) {
     case time_granularity::day:
       return "day";
+    case time_granularity::week:
+      return "week";
     case time_granularity::part_of_month:
       return "part_of_month";
     case time_granularity::month:
@@ -237,7 +239,12 @@ enum class point_kind : std::uint8_t {
   month,  // month .. month_last (a list "tháng 6,7" is a range of months)
   quarter,
   year,
-  school_year,  // "năm học 2024-2025": 1/9 .. 31/5
+  school_year,      // "năm học 2024-2025": 1/9 .. 31/5
+  week,             // "tuần 2 tháng 10": week 1..5 of a month (0: the last, "tuần cuối")
+  part_of_year,     // "đầu/giữa/cuối năm": Jan–Feb, Jun–Jul, Nov–Dec
+  part_of_quarter,  // "đầu/giữa/cuối quý 3": the quarter's first, second or third month
+  semester,         // "học kỳ I/II (năm học 2024-2025)"
+  first_months,     // "6 tháng đầu/cuối năm": months 1..n or 13-n..12
 };
 
 struct point {
@@ -251,6 +258,9 @@ struct point {
   int month_last = 0;  // month: last month of a list (may wrap past 12 into the next year)
   int quarter = 0;
   int part = 0;  // 0 đầu, 1 giữa, 2 cuối
+  int week = 0;  // week: 1..5, 0 the last
+  int semester = 0;
+  bool school_year_given = false;  // semester: "năm học …" written (year = its first year)
   std::optional<int> year;
 };
 
@@ -259,9 +269,15 @@ time_granularity granularity_of(point_kind k) {
     case point_kind::day:
     case point_kind::bare_number:
       return time_granularity::day;
+    case point_kind::week:
+      return time_granularity::week;
     case point_kind::part_of_month:
       return time_granularity::part_of_month;
     case point_kind::month:
+    case point_kind::part_of_year:
+    case point_kind::part_of_quarter:
+    case point_kind::semester:
+    case point_kind::first_months:
       return time_granularity::month;
     case point_kind::quarter:
       return time_granularity::quarter;
@@ -270,6 +286,13 @@ time_granularity granularity_of(point_kind k) {
       return time_granularity::year;
   }
   return time_granularity::day;
+}
+
+// Forms whose bounds are a convention rather than written dates.
+bool approximate_kind(point_kind k) {
+  return k == point_kind::part_of_month || k == point_kind::school_year || k == point_kind::week ||
+         k == point_kind::part_of_year || k == point_kind::part_of_quarter ||
+         k == point_kind::semester;
 }
 
 int days_in_month(int year, int month) {
@@ -299,6 +322,14 @@ class parser {
     time_expr out;
     out.text = std::string(text_);
     if (tokens_.front().kind == tok::end) fail(0, "the time expression is empty");
+    // Forms without a date: "Thường xuyên" (all the time), "hàng năm"/"hằng tháng" alone.
+    if (word_is("thuong") && word_is("xuyen", 1) && only_modifiers_after(2)) {
+      next(2);
+      out.ongoing = true;
+      out.granularity = time_granularity::year;
+      trailing_modifiers(out, 0);
+      return out;
+    }
     int depth = 0;
     before_kind prefix = before_kind::none;
     // Leading modifiers.
@@ -311,8 +342,9 @@ class parser {
         next(2);
         out.tentative = true;
         skip_punct();
-      } else if (recurring_phrase()) {
+      } else if (const auto r = recurring_phrase()) {
         out.recurring = true;
+        out.repeat = r;
         skip_punct();
       } else if (word_is("khoang")) {
         next();
@@ -348,6 +380,11 @@ class parser {
         break;
       }
     }
+    if (out.recurring && depth == 0 && prefix == before_kind::none && peek().kind == tok::end) {
+      // "hàng năm", "hằng tháng": repeats, no date
+      out.granularity = out.repeat == "month" ? time_granularity::month : time_granularity::year;
+      return out;
+    }
     point a = parse_point();
     std::optional<point> b;
     std::size_t separator_pos = 0;
@@ -357,33 +394,7 @@ class parser {
       if (word_is("het")) next();
       b = parse_point();
     }
-    // Trailing modifiers.
-    for (;;) {
-      const token& t = peek();
-      if (t.kind == tok::end) break;
-      if (t.kind == tok::lparen) {
-        ++depth;
-        next();
-      } else if (t.kind == tok::rparen) {
-        if (depth == 0) fail(t.pos, "')' without '('");
-        --depth;
-        next();
-      } else if (t.kind == tok::comma || t.kind == tok::punct) {
-        next();
-      } else if (word_is("du") && word_is("kien", 1)) {
-        next(2);
-        out.tentative = true;
-      } else if (recurring_phrase()) {
-        out.recurring = true;
-      } else if (time_of_day()) {
-        // "05/11 lúc 8h00" — the hour does not change the day
-      } else if (word_is("luc") || word_is("sang") || word_is("chieu") || word_is("toi")) {
-        next();
-      } else {
-        fail(t.pos, "unexpected \"" + original(t) + "\"");
-      }
-    }
-    if (depth != 0) fail(folded_.chars.size(), "'(' is not closed");
+    trailing_modifiers(out, depth);
 
     if (b) {
       if (prefix != before_kind::none && prefix != before_kind::from) {
@@ -402,8 +413,7 @@ class parser {
     }
     const auto [first, last] = resolve(a, year_or_fail(a));
     out.granularity = granularity_of(a.kind);
-    out.approximate =
-        out.approximate || a.kind == point_kind::part_of_month || a.kind == point_kind::school_year;
+    out.approximate = out.approximate || approximate_kind(a.kind);
     switch (prefix) {
       case before_kind::none:
         out.start = first;
@@ -446,13 +456,64 @@ class parser {
     while (peek().kind == tok::punct || peek().kind == tok::comma) next();
   }
 
-  // "hàng năm", "hằng năm", "mỗi năm" (every year)
-  bool recurring_phrase() {
+  // "hàng năm", "hằng năm", "mỗi năm" (every year); "hàng tháng", "hằng tháng", "mỗi tháng".
+  // Returns "year", "month" or nullptr.
+  const char* recurring_phrase() {
     if ((word_is("hang") || word_is("moi")) && word_is("nam", 1)) {
       next(2);
-      return true;
+      return "year";
     }
-    return false;
+    if ((word_is("hang") || word_is("moi")) && word_is("thang", 1)) {
+      next(2);
+      return "month";
+    }
+    return nullptr;
+  }
+
+  // True when only modifiers ("(Dự kiến)", punctuation) follow token i_ + ahead.
+  bool only_modifiers_after(std::size_t ahead) const {
+    for (std::size_t k = i_ + ahead; k < tokens_.size(); ++k) {
+      const token& t = tokens_[k];
+      if (t.kind == tok::end) return true;
+      if (t.kind == tok::lparen || t.kind == tok::rparen || t.kind == tok::comma ||
+          t.kind == tok::punct) {
+        continue;
+      }
+      if (t.kind == tok::word && (t.word == "du" || t.word == "kien")) continue;
+      return false;
+    }
+    return true;
+  }
+
+  // After the date: "(Dự kiến)", "hàng năm", an hour, punctuation; parentheses balanced.
+  void trailing_modifiers(time_expr& out, int depth) {
+    for (;;) {
+      const token& t = peek();
+      if (t.kind == tok::end) break;
+      if (t.kind == tok::lparen) {
+        ++depth;
+        next();
+      } else if (t.kind == tok::rparen) {
+        if (depth == 0) fail(t.pos, "')' without '('");
+        --depth;
+        next();
+      } else if (t.kind == tok::comma || t.kind == tok::punct) {
+        next();
+      } else if (word_is("du") && word_is("kien", 1)) {
+        next(2);
+        out.tentative = true;
+      } else if (const auto r = recurring_phrase()) {
+        out.recurring = true;
+        out.repeat = r;
+      } else if (time_of_day()) {
+        // "05/11 lúc 8h00" — the hour does not change the day
+      } else if (word_is("luc") || word_is("sang") || word_is("chieu") || word_is("toi")) {
+        next();
+      } else {
+        fail(t.pos, "unexpected \"" + original(t) + "\"");
+      }
+    }
+    if (depth != 0) fail(folded_.chars.size(), "'(' is not closed");
   }
 
   // "8h", "8h30", "8 giờ", "8 giờ 30 phút", "8g30": skipped.
@@ -565,6 +626,72 @@ class parser {
   point parse_point() {
     point p;
     p.pos = peek().pos;
+    if (word_is("ca") && word_is("nam", 1)) {  // "Cả năm", "cả năm 2025"
+      next(2);
+      p.kind = point_kind::year;
+      if (peek().kind == tok::number) {
+        const token y = expect_number("a year");
+        p.value_pos = y.pos;
+        p.year = year_value(y);
+      }
+      return p;
+    }
+    if (word_is("tuan")) {  // "Tuần 2 tháng 10", "tuần đầu/cuối tháng 10"
+      next();
+      p.kind = point_kind::week;
+      const token& t = peek();
+      p.value_pos = t.pos;
+      if (t.kind == tok::number) {
+        if (t.value < 1 || t.value > 5) fail(t.pos, "a month has weeks 1 to 5");
+        p.week = static_cast<int>(t.value);
+        next();
+      } else if (word_is("dau")) {
+        p.week = 1;
+        next();
+      } else if (word_is("cuoi")) {
+        p.week = 0;
+        next();
+      } else {
+        fail(t.pos, "expected the week's number (1-5), \"đầu\" or \"cuối\"");
+      }
+      if (!word_is("thang")) fail(peek().pos, "expected \"tháng\" after the week");
+      next();
+      const point m = month_point(p);
+      if (m.month_last != m.month) fail(m.pos, "a week takes a single month");
+      point w = m;
+      w.kind = point_kind::week;
+      w.value_pos = p.value_pos;  // errors point at the week's number
+      return w;
+    }
+    if (word_is("hoc") && (word_is("ky", 1) || word_is("ki", 1))) {  // "Học kỳ I", "học kỳ 2"
+      next(2);
+      p.kind = point_kind::semester;
+      const token& t = peek();
+      p.value_pos = t.pos;
+      if (t.kind == tok::number && (t.value == 1 || t.value == 2)) {
+        p.semester = static_cast<int>(t.value);
+      } else if (t.kind == tok::word && (t.word == "i" || t.word == "ii")) {
+        p.semester = t.word == "i" ? 1 : 2;
+      } else {
+        fail(t.pos, "expected the semester (I, II, 1 or 2)");
+      }
+      next();
+      skip_punct();
+      if (word_is("nam") && word_is("hoc", 1)) {
+        next(2);
+        const token y1 = expect_number("the school year's first year");
+        p.year = year_value(y1);
+        p.school_year_given = true;
+        if (peek().kind == tok::dash || peek().kind == tok::slash) {
+          next();
+          const token y2 = expect_number("the school year's second year");
+          if (year_value(y2) != *p.year + 1) {
+            fail(y2.pos, "a school year runs over two consecutive years");
+          }
+        }
+      }
+      return p;
+    }
     if (word_is("ngay")) {
       next();
       const token d = expect_number("a day");
@@ -589,6 +716,14 @@ class parser {
     }
     if (word_is("quy")) {
       next();
+      return quarter_point(p);
+    }
+    return parse_point_rest(p);
+  }
+
+  // After "quý": "1", "I", with an optional year.
+  point quarter_point(point p) {
+    {
       p.kind = point_kind::quarter;
       const token& t = peek();
       p.value_pos = t.pos;
@@ -607,6 +742,9 @@ class parser {
       p.year = optional_year();
       return p;
     }
+  }
+
+  point parse_point_rest(point p) {
     if (word_is("nam")) {
       next();
       if (word_is("hoc")) {  // "năm học 2024-2025"
@@ -633,12 +771,43 @@ class parser {
     if (word_is("dau") || word_is("giua") || word_is("cuoi")) {
       p.part = word_is("dau") ? 0 : word_is("giua") ? 1 : 2;
       next();
-      if (!word_is("thang")) fail(peek().pos, "expected \"tháng\" after đầu/giữa/cuối");
+      if (word_is("nam") && !word_is("hoc", 1)) {  // "cuối năm", "đầu năm 2025"
+        next();
+        p.kind = point_kind::part_of_year;
+        if (peek().kind == tok::number) {
+          const token y = expect_number("a year");
+          p.value_pos = y.pos;
+          p.year = year_value(y);
+        }
+        return p;
+      }
+      if (word_is("quy")) {  // "cuối quý 3", "đầu quý I/2025"
+        next();
+        point q = quarter_point(p);
+        q.kind = point_kind::part_of_quarter;
+        return q;
+      }
+      if (!word_is("thang")) {
+        fail(peek().pos, "expected \"tháng\", \"quý\" or \"năm\" after đầu/giữa/cuối");
+      }
       next();
       point m = month_point(p);
       if (m.month_last != m.month) fail(m.pos, "đầu/giữa/cuối takes a single month");
       m.kind = point_kind::part_of_month;
       return m;
+    }
+    if (peek().kind == tok::number && word_is("thang", 1) &&
+        (word_is("dau", 2) || word_is("cuoi", 2)) && word_is("nam", 3)) {
+      // "6 tháng đầu năm", "6 tháng cuối năm 2025"
+      const token n = peek();
+      if (n.value < 1 || n.value > 12) fail(n.pos, "a year has 12 months");
+      p.kind = point_kind::first_months;
+      p.value_pos = n.pos;
+      p.part = word_is("dau", 2) ? 0 : 2;
+      p.month = static_cast<int>(n.value);
+      next(4);
+      if (peek().kind == tok::number) p.year = year_value(expect_number("a year"));
+      return p;
     }
     if (peek().kind == tok::number) {
       const token n = peek();
@@ -749,6 +918,40 @@ class parser {
       case point_kind::school_year:
         if (y + 1 > max_year) fail(p.pos, "year out of range");
         return {make_date(y, 9, 1), make_date(y + 1, 5, 31)};
+      case point_kind::week: {
+        const int dim = days_in_month(y, p.month);
+        if (p.week == 0) return {make_date(y, p.month, dim - 6), make_date(y, p.month, dim)};
+        const int first = (p.week - 1) * 7 + 1;
+        if (first > dim) {
+          fail(p.value_pos, "month " + std::to_string(p.month) + " of " + std::to_string(y) +
+                                " has no week " + std::to_string(p.week));
+        }
+        return {make_date(y, p.month, first),
+                make_date(y, p.month, p.week == 5 ? dim : std::min(dim, first + 6))};
+      }
+      case point_kind::part_of_year: {
+        static constexpr int first_month[] = {1, 6, 11};
+        const int m = first_month[p.part];
+        return {make_date(y, m, 1), make_date(y, m + 1, days_in_month(y, m + 1))};
+      }
+      case point_kind::part_of_quarter: {
+        const int m = (p.quarter - 1) * 3 + 1 + p.part;
+        return {make_date(y, m, 1), make_date(y, m, days_in_month(y, m))};
+      }
+      case point_kind::semester: {
+        // Semester I: 1/9 to 15/1 of the school year; II: 16/1 to 31/5. Without "năm học",
+        // the plan's year is the one the semester mostly lies in (I starts in it, II ends in it).
+        const int first_year = p.school_year_given ? y : (p.semester == 1 ? y : y - 1);
+        if (first_year + 1 > max_year || first_year < min_year) fail(p.pos, "year out of range");
+        if (p.semester == 1) return {make_date(first_year, 9, 1), make_date(first_year + 1, 1, 15)};
+        return {make_date(first_year + 1, 1, 16), make_date(first_year + 1, 5, 31)};
+      }
+      case point_kind::first_months: {
+        if (p.part == 0)
+          return {make_date(y, 1, 1), make_date(y, p.month, days_in_month(y, p.month))};
+        const int m = 13 - p.month;
+        return {make_date(y, m, 1), make_date(y, 12, 31)};
+      }
     }
     fail(p.pos, "internal: unknown point");
   }
@@ -832,9 +1035,7 @@ class parser {
     out.start = first;
     out.end = last;
     out.granularity = std::max(granularity_of(a.kind), granularity_of(b.kind));
-    out.approximate = out.approximate || a.kind == point_kind::part_of_month ||
-                      b.kind == point_kind::part_of_month || a.kind == point_kind::school_year ||
-                      b.kind == point_kind::school_year;
+    out.approximate = out.approximate || approximate_kind(a.kind) || approximate_kind(b.kind);
   }
 
   std::string_view text_;

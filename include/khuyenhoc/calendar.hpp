@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,12 +104,24 @@ struct substitute_rule {
 };
 
 /// A year-specific span set by decision (e.g. the government's yearly Tết schedule): for that
-/// year the days off of every rule with this id are exactly [first, last].
+/// year the days off of every rule with this id are exactly [first, last] (weekend days inside
+/// included, no substitute days added).
 struct holiday_span {
   std::string id;
   int year = 0;
   boost::gregorian::date first;
   boost::gregorian::date last;
+  std::string source{};  ///< the decision that set it (for the record; not interpreted)
+};
+
+/// A day swap decided for a year (hoán đổi ngày làm việc): `day_off` (a working day) becomes a
+/// day off and `work` (a weekend day), when known, a working day to make up for it.
+struct holiday_swap {
+  boost::gregorian::date day_off;
+  std::optional<boost::gregorian::date> work{};
+  std::string name_vi = "Nghỉ hoán đổi";
+  std::string name_en = "Swapped day off";
+  std::string source{};
 };
 
 /// A set of holiday rules, loaded from YAML (see src/data/vn_holidays.yaml for the format).
@@ -138,7 +151,10 @@ class holiday_rules {
   /// Sets (or replaces) the span of rule `id` in `year`. Throws spec_error if last < first or
   /// the dates are not in `year`.
   void set_span(const std::string& id, int year, boost::gregorian::date first,
-                boost::gregorian::date last);
+                boost::gregorian::date last, std::string source = {});
+  /// Adds a day swap (replacing one with the same day off). Throws spec_error if the make-up
+  /// day is the day off itself.
+  void add_swap(holiday_swap swap);
 
   /// The rules, in the order given.
   [[nodiscard]] const std::vector<holiday_rule>& rules() const noexcept { return rules_; }
@@ -148,20 +164,44 @@ class holiday_rules {
   }
   /// The year-specific spans (at most one per id and year).
   [[nodiscard]] const std::vector<holiday_span>& spans() const noexcept { return spans_; }
+  /// The day swaps, sorted by day off.
+  [[nodiscard]] const std::vector<holiday_swap>& swaps() const noexcept { return swaps_; }
 
  private:
   std::vector<holiday_rule> rules_;
   std::vector<substitute_rule> substitutes_;
   std::vector<holiday_span> spans_;
+  std::vector<holiday_swap> swaps_;
 };
+
+/// What a day is in a calendar (calendar::classify), and what kind of day off a holiday is.
+enum class day_type : std::uint8_t {
+  working_day,          ///< an ordinary working day
+  weekend,              ///< a weekly rest day
+  public_holiday,       ///< a day off by a holiday rule (the law's days)
+  announced_break,      ///< a day of a break the government announced for the year (Tết span)
+  substitute_day,       ///< a day off in place of a holiday that fell on a weekend (nghỉ bù)
+  swapped_day_off,      ///< a working day made a day off by a swap (hoán đổi)
+  swapped_working_day,  ///< a weekend day or holiday worked to make up (làm bù)
+  extra_holiday,        ///< a day off added to the calendar (a local or department holiday)
+};
+
+/// "working_day", "weekend", "public_holiday", "announced_break", "substitute_day",
+/// "swapped_day_off", "swapped_working_day", "extra_holiday".
+[[nodiscard]] std::string_view to_string(day_type t) noexcept;
 
 /// One day off in a year's list.
 struct holiday {
   boost::gregorian::date date;  ///< the day off
   std::string name_vi;          ///< e.g. "Tết Nguyên Đán", "Nghỉ bù Quốc khánh"
   std::string name_en;
-  std::string rule_id;      ///< id of the rule it comes from; "extra" for added holidays
+  std::string rule_id;      ///< id of the rule it comes from; "extra" for added holidays,
+                            ///< "swap" for swapped days
   bool substitute = false;  ///< a substitute day off for a holiday on a weekend
+  /// public_holiday, announced_break, substitute_day, swapped_day_off, extra_holiday (or, in
+  /// calendar::swapped_working_days, swapped_working_day).
+  day_type type = day_type::public_holiday;
+  std::string source{};  ///< the decision behind an announced break or a swap, if recorded
 
   friend bool operator==(const holiday&, const holiday&) = default;
 };
@@ -198,6 +238,8 @@ class calendar {
   /// Sets the span of rule `id` in `year` (see holiday_rules::set_span).
   void set_span(const std::string& id, int year, boost::gregorian::date first,
                 boost::gregorian::date last);
+  /// Adds a day swap (see holiday_rules::add_swap).
+  void add_swap(holiday_swap swap);
   /// Sets the days off for Tết in `year` (the government's decision): set_span("tet", …).
   void set_tet_span(int year, boost::gregorian::date first, boost::gregorian::date last) {
     set_span("tet", year, first, last);
@@ -208,11 +250,22 @@ class calendar {
   /// The weekend days, sorted, Sunday = 0 … Saturday = 6.
   [[nodiscard]] const std::vector<int>& weekend() const noexcept { return weekend_; }
 
-  /// The year's days off, sorted by date then name: rule days, substitute days, extra holidays.
-  /// Make-up days are not removed (a make-up day is a weekend day, not a holiday).
+  /// The year's days off, sorted by date then name: rule days (public_holiday, or
+  /// announced_break inside a decided span), substitute days, swapped days off, extra holidays;
+  /// each with its `type`. Days worked by a swap are in swapped_working_days(), not here.
   /// Complexity: O(rules) on first use of a year, then a copy. Throws data_error if a lunar rule
   /// applies to a year outside the lunar range.
   [[nodiscard]] std::vector<holiday> holidays(int year) const;
+
+  /// The weekend days (or holidays) of `year` worked by a swap or added as make-up days, sorted,
+  /// with type swapped_working_day and the name of the swap. Throws as holidays().
+  [[nodiscard]] std::vector<holiday> swapped_working_days(int year) const;
+
+  /// What `day` is: a swapped working day or make-up day that is a weekend day or holiday;
+  /// else the type of its day off (public_holiday before announced_break, substitute_day,
+  /// swapped_day_off, extra_holiday); else weekend or working_day. O(log n) after the year's
+  /// first use. Throws data_error for a special date.
+  [[nodiscard]] day_type classify(boost::gregorian::date day) const;
 
   /// True on a weekend day.
   [[nodiscard]] bool is_weekend(boost::gregorian::date day) const;

@@ -35,12 +35,29 @@ enum class task_kind : std::uint8_t { task, event, deadline };
 /// with or without diacritics). Throws spec_error for anything else.
 [[nodiscard]] task_kind parse_task_kind(std::string_view text);
 
-/// The kind a task's wording implies (see docs/plans.md): deadline when the time is a deadline
-/// form ("trước ngày …") or the title says "hạn", "hạn chót", "chậm nhất", "trước ngày", or
-/// starts with "nộp"/"gửi" and the time is a single day; event when the title names a meeting
-/// or ceremony ("Họp", "Lễ", "Hội nghị", "Hội thảo", "Tọa đàm", "Mít tinh", "Khai mạc",
-/// "Bế mạc", "Gặp mặt", "Giao lưu", "Tuyên dương"); else task. Matching is case-insensitive
-/// and, for text without diacritics, on the folded words. Complexity: O(length). Throws nothing.
+/// A kind guessed for a task, and the title word it was guessed from (empty when the time
+/// expression decided it).
+struct kind_guess {
+  task_kind kind = task_kind::task;
+  std::string hint{};   ///< the title word behind the guess ("Họp", "Lễ", "nộp" …), if any
+  bool marked = false;  ///< the title carries an explicit marker ("(Sự kiện)", "[Hạn]")
+};
+
+/// The kind a task's time and wording imply (see docs/plans.md, "Kinds"). An explicit marker in
+/// the title — "(Sự kiện)", "(Hạn)", "(Công việc)", "(event)", "(deadline)", "(task)", in round
+/// or square brackets, with or without diacritics — decides first (`marked`). Then the time: a
+/// deadline form ("trước ngày …", "chậm nhất …") is a deadline; a span of more than three days
+/// known to the day, or an open-ended time ("Từ …"), is a task whatever its title says. The title
+/// is only a weak hint, reported in `hint`: a deadline word ("hạn", "hạn chót", "chậm nhất", "trước
+/// ngày"; or a first word "nộp"/"gửi" on a single day), or an event word at the start of the title,
+/// optionally after "Tổ chức"/"Dự"/"Tham dự" ("Họp", "Lễ", "Hội nghị", "Hội thảo", "Tọa đàm", "Mít
+/// tinh", "Khai mạc", "Bế mạc", "Gặp mặt", "Giao lưu"), on a single day, a span of at most three
+/// days or a time not known to the day. A title that merely mentions a meeting ("Chuẩn bị cho Lễ
+/// …") is a task. Matching is case-insensitive and, for text without diacritics, on the folded
+/// words. Complexity: O(length). Throws nothing but std::bad_alloc.
+[[nodiscard]] kind_guess guess_task_kind(std::string_view title, const time_expr* time);
+
+/// guess_task_kind(title, time).kind; task on allocation failure. Throws nothing.
 [[nodiscard]] task_kind infer_task_kind(std::string_view title, const time_expr* time) noexcept;
 
 /// A finish-to-start dependency: the task starts at least `lag_days` days after the
@@ -54,15 +71,18 @@ struct dependency {
 
 /// One task of a plan.
 struct plan_task {
-  std::string id{};                      ///< unique within the plan
-  std::string title{};                   ///< "Nội dung công việc"
-  std::string time_text{};               ///< the time as written (after merged-cell continuation)
-  std::optional<time_expr> time{};       ///< parsed time; empty when the text failed to parse
-  std::string time_error{};              ///< the parse error, when `time` is empty
-  std::vector<std::string> leads{};      ///< lead units (chủ trì), normalised names
-  std::vector<std::string> supports{};   ///< supporting units (phối hợp), normalised names
-  task_kind kind = task_kind::task;      ///< given or inferred
-  bool kind_inferred = true;             ///< true when no kind was given
+  std::string id{};                     ///< unique within the plan
+  std::string title{};                  ///< "Nội dung công việc"
+  std::string time_text{};              ///< the time as written (after merged-cell continuation)
+  std::optional<time_expr> time{};      ///< parsed time; empty when the text failed to parse
+  std::string time_error{};             ///< the parse error, when `time` is empty
+  std::vector<std::string> leads{};     ///< lead units (chủ trì), normalised names
+  std::vector<std::string> supports{};  ///< supporting units (phối hợp), normalised names
+  std::string assigned_text{};          ///< the assignee cell as written, if the task had one
+  std::vector<std::string> unclear_assignees{};  ///< parts of the cell not split with confidence
+  task_kind kind = task_kind::task;              ///< given or inferred
+  bool kind_inferred = true;                     ///< true when no kind was given
+  std::string kind_hint{};  ///< when inferred from the title: the word it was guessed from
   std::vector<std::string> resources{};  ///< exclusive resources (a leader, a hall)
   std::vector<dependency> depends_on{};  ///< finish-to-start predecessors
   location where{};                      ///< source file and line (or row id) of the task
@@ -86,6 +106,8 @@ struct check_options {
 /// Kinds of findings, in the order they are documented (docs/plans.md).
 enum class finding_kind : std::uint8_t {
   invalid_time,          ///< the time did not parse (impossible or reversed date …): error
+  no_lead,               ///< a task without a lead unit (chủ trì) in a plan that names units
+  unclear_assignees,     ///< an assignee cell that could not be split with confidence: warning
   unknown_dependency,    ///< depends on an id the plan does not have: error
   dependency_cycle,      ///< tasks that depend on each other in a circle: error
   dependency_order,      ///< a task starts before its predecessor ends (+ lag): error/warning
@@ -95,7 +117,8 @@ enum class finding_kind : std::uint8_t {
   coarse_overlap,        ///< overload/double booking only possible through a coarse range
   duplicate_task,        ///< the same title, time and lead units twice: warning
   outside_window,        ///< the task is (partly) outside the campaign window: warning
-  day_off,               ///< an event or deadline on a weekend (warning) or holiday (error)
+  day_off,               ///< an event (any of its days) or a deadline on a weekend (warning)
+                         ///< or a holiday (error)
   open_ended,            ///< "Từ …" with no task depending on it to close it: warning
   non_working_day,       ///< info: a task starts or ends on a non-working day
   spans_holiday,         ///< info: a task spans public holidays
@@ -137,6 +160,42 @@ struct ical_options {
 };
 
 /// A plan: its tasks in source order, unique ids, normalised unit names.
+/// Spellings of the same unit ("P. GDTrH" = "Phòng Giáo dục Trung học"): groups of names that
+/// a plan merges into one unit (shown as the first spelling the plan uses). Names are compared
+/// by a key that ignores case, spacing, punctuation, "và" and "Phòng"/"P." (so "P. KT&KĐCLGD"
+/// and "Phòng KT và KĐCLGD" are one unit even without an alias). A plain value.
+class unit_aliases {
+ public:
+  /// No aliases.
+  unit_aliases() = default;
+  /// The short and full names of the departments of a Sở GDĐT (P. GDTrH, P. KT&KĐCLGD,
+  /// Văn phòng Sở …) and of common bodies (Sở GDĐT, Phòng GDĐT, Hội Khuyến học, Đoàn TN, BGH);
+  /// the list is in docs/plans.md.
+  [[nodiscard]] static unit_aliases builtin();
+  /// Aliases from YAML: a mapping `name: [other spellings]` (or `name: spelling`), or a list of
+  /// lists, either at the top level or under `aliases:`. Throws parse_error (malformed YAML, with
+  /// line and column) or spec_error (another shape), located.
+  [[nodiscard]] static unit_aliases from_yaml(std::string_view text,
+                                              std::string_view source = "<string>");
+  /// As from_yaml, from a file (UTF-8; UTF-16 with a byte order mark is decoded).
+  [[nodiscard]] static unit_aliases from_yaml_file(const std::string& path);
+
+  /// Adds a group of spellings of one unit; groups sharing a spelling are merged.
+  /// Throws spec_error for an empty name.
+  void add(const std::vector<std::string>& names);
+  /// Adds every group of `other`.
+  void merge(const unit_aliases& other);
+  /// The key under which a plan merges units: the group of `name` if it has one, else its
+  /// case-, space- and punctuation-folded spelling. O(length).
+  [[nodiscard]] std::string key(std::string_view name) const;
+  /// The groups, each in the order its names were added.
+  [[nodiscard]] std::vector<std::vector<std::string>> groups() const;
+
+ private:
+  std::vector<std::vector<std::string>> groups_;
+  std::unordered_map<std::string, std::size_t> group_of_;
+};
+
 /// A plain value; const member functions are thread-safe.
 class plan {
  public:
@@ -144,11 +203,21 @@ class plan {
   plan() = default;
 
   /// Appends a task. Normalises unit and resource names (NFC, trimmed, inner spaces collapsed;
-  /// names differing only in case or spacing are merged into the first spelling seen, so
-  /// "P. GDTrH" and "P.GDTrH" are one unit); infers the kind when `kind_inferred` is set and the
-  /// time parsed. Throws data_error for an empty or duplicate id (with the task's location).
+  /// names differing only in case, spacing or punctuation, or spellings of one unit in the
+  /// plan's aliases, are merged into the first spelling seen, so "P. GDTrH", "P.GDTrH" and
+  /// "Phòng Giáo dục Trung học" are one unit); infers the kind when `kind_inferred` is set.
+  /// Throws data_error for an empty or duplicate id (with the task's location).
   /// Complexity: amortised O(size of the task).
   void add(plan_task task);
+
+  /// The aliases units are merged by (unit_aliases::builtin() unless replaced).
+  [[nodiscard]] const unit_aliases& aliases() const noexcept { return aliases_; }
+  /// Replaces the aliases; only before the first task is added (units are merged as tasks are
+  /// added). Throws spec_error when the plan already has tasks.
+  void set_aliases(unit_aliases aliases);
+  /// This plan with `extra` added to its aliases: units that are now spellings of one unit are
+  /// merged (into the first spelling seen). Complexity: O(size of the plan).
+  [[nodiscard]] plan with_aliases(const unit_aliases& extra) const;
 
   /// Number of tasks.
   [[nodiscard]] std::size_t size() const noexcept { return tasks_.size(); }
@@ -190,7 +259,8 @@ class plan {
 
   /// Reads a plan from CSV text (RFC 4180, ',' ';' or tab detected from the header) whose header
   /// names the columns (English or Vietnamese, see docs/plans.md): at least a time and a title
-  /// column. `year` completes times without a year. Throws parse_error (file:line[:column]) for
+  /// column. `year` completes times without a year (0: none, every date must carry its own).
+  /// Throws parse_error (file:line[:column]) for
   /// malformed CSV or a missing required column, data_error for duplicate ids.
   [[nodiscard]] static plan from_csv(std::string_view text, int year,
                                      std::string_view source = "<string>");
@@ -206,6 +276,16 @@ class plan {
   [[nodiscard]] static plan from_table(std::string_view text, int year,
                                        std::string_view source = "<string>");
 
+  /// As from_table, from a file (decoded as decode_text decodes).
+  [[nodiscard]] static plan from_table_file(const std::string& path, int year);
+
+  /// The text of a user's file as UTF-8: a UTF-8 byte order mark is dropped, UTF-16 with a byte
+  /// order mark (Excel's "Unicode Text") is decoded. Throws parse_error naming the file and line
+  /// for anything else that is not UTF-8 (e.g. a Windows-1258 file, UTF-16 without a BOM).
+  /// Every *_file reader of plans and aliases reads through it. Complexity: O(size).
+  [[nodiscard]] static std::string decode_text(std::string_view bytes,
+                                               std::string_view source = "<string>");
+
   /// Builds a plan from table rows already split into cells: `header` may be empty (then the
   /// columns are TT, time, title, assignees in that order) or name the columns as from_csv
   /// accepts; `lines[i]` is the source line of row i (0: unknown, then the row number is used).
@@ -217,22 +297,41 @@ class plan {
 
  private:
   std::string intern_unit(std::string_view name);
+  std::string intern_resource(std::string_view name);
+  unit_aliases aliases_ = unit_aliases::builtin();
   std::vector<plan_task> tasks_;
   std::unordered_map<std::string, std::size_t> index_;
   std::vector<std::string> unit_names_;
-  std::unordered_map<std::string, std::size_t> unit_keys_;  // case/space-folded → unit_names_
+  std::unordered_map<std::string, std::size_t> unit_keys_;       // aliases_.key → unit_names_
+  std::unordered_map<std::string, std::size_t> unit_spellings_;  // as written → unit_names_
+  std::vector<std::string> resource_names_;
+  std::unordered_map<std::string, std::size_t> resource_keys_;  // case/space-folded
 };
 
 /// Lead and supporting units of one assignee cell.
 struct assignees {
   std::vector<std::string> leads{};     ///< units in charge (chủ trì)
   std::vector<std::string> supports{};  ///< supporting units (phối hợp)
+  /// Parts of the cell that could not be split with confidence, each with the reason.
+  std::vector<std::string> unclear{};
 };
 
-/// Splits an assignee cell ("P. GDTrH; P. KT&KĐCLGD phối hợp", "- Văn phòng\n- các trường")
-/// into lead and supporting units (see plan::from_table). Names are trimmed, not yet merged.
-/// Complexity: O(length). Throws nothing but std::bad_alloc.
+/// Splits an assignee cell as real plan tables write it (docs/plans.md, "Assignee cells"): at
+/// ';', ',', line breaks and "<br>", bullets and dashes (also flattened onto one line:
+/// " - A - B"), " và " before a unit, and between units written one after another with
+/// spaces only where each starts with a unit prefix ("P.", "Phòng", "Sở", "UBND", "Trường",
+/// "Hội", "Ban", "Văn phòng", "Thanh tra", "Trung tâm", "Tổ", "Công đoàn", "Đoàn", "các" …).
+/// Roles: "Chủ trì: …" / "Phối hợp: …" labels (also both on one line), "(chủ trì)" /
+/// "(phối hợp)" marks, "X phối hợp" and "phối hợp với X"; of the unmarked units the first leads
+/// (unless one is marked as lead) and the rest support. A cut at a prefix that also occurs
+/// inside names ("Ban", "Hội" …), a name holding several unit abbreviations, or an overlong
+/// name is reported in `unclear`. Names are trimmed, not yet merged.
+/// Complexity: O(length × prefixes). Throws nothing but std::bad_alloc.
 [[nodiscard]] assignees split_assignees(std::string_view cell);
+
+/// The units of a list cell without roles (a "Chủ trì" or "Phối hợp" column): split as
+/// split_assignees splits, every unit kept in order. Throws nothing but std::bad_alloc.
+[[nodiscard]] std::vector<std::string> split_units(std::string_view cell);
 
 /// Findings as an aligned text table (severity, kind, dates, tasks, subject, message in `lang`
 /// "vi" or "en"). Throws spec_error for another lang.

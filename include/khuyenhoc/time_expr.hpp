@@ -18,13 +18,14 @@ namespace khuyenhoc {
 /// granularity of its coarser end.
 enum class time_granularity : std::uint8_t {
   day,            ///< "08/11", "27/8 - 10/9"
+  week,           ///< "Tuần 2 tháng 10" (days 8–14), "tuần đầu/cuối tháng 10"
   part_of_month,  ///< "đầu/giữa/cuối tháng 10": days 1–10, 11–20, 21–end
   month,          ///< "Tháng 12/2023", "tháng 6,7"
   quarter,        ///< "Quý 1/2024"
   year,           ///< "Năm 2025", "năm học 2024-2025"
 };
 
-/// The name of a granularity: "day", "part_of_month", "month", "quarter", "year".
+/// The name of a granularity: "day", "week", "part_of_month", "month", "quarter", "year".
 [[nodiscard]] std::string_view to_string(time_granularity g) noexcept;
 
 /// A parsed time expression: an inclusive range of days, either side possibly open.
@@ -34,10 +35,14 @@ struct time_expr {
   time_granularity granularity = time_granularity::day;
   bool tentative = false;   ///< "(Dự kiến)": the date may still move
   bool open_ended = false;  ///< "Từ 15/10", "sau ngày 15/10": no end given
-  bool recurring = false;   ///< "hàng năm" / "hằng năm": every year (dates given in `year`)
-  bool approximate = false;  ///< "đầu/giữa/cuối tháng", "khoảng", "năm học": loose bounds
-  bool deadline = false;     ///< "trước ngày", "chậm nhất": only the end is given
-  std::string text;          ///< the text as given
+  bool recurring = false;   ///< "hàng năm"/"hằng năm"/"hàng tháng": repeats (see `repeat`)
+  bool approximate = false;  ///< "đầu/giữa/cuối tháng", "khoảng", "năm học", "học kỳ", "tuần …"
+  bool deadline = false;  ///< "trước ngày", "chậm nhất": only the end is given
+  bool ongoing = false;   ///< "Thường xuyên": all the time, no dates
+  /// How often a recurring time repeats: "" (not recurring), "year" or "month". A recurring
+  /// time written without a date ("hàng năm", "hằng tháng") has no start and no end.
+  std::string repeat{};
+  std::string text;  ///< the text as given
 
   /// True when both start and end are known.
   [[nodiscard]] bool bounded() const noexcept { return start.has_value() && end.has_value(); }

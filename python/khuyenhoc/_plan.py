@@ -78,7 +78,9 @@ def _findings_repr_html(self: Findings, max_rows: int = 60) -> str:
 
 
 def _plan_to_pandas(self: Plan) -> Any:
-    """The tasks as a pandas DataFrame."""
+    """The tasks as a pandas DataFrame: id, title, time (as written), start, end, kind,
+    kind_hint (the title word an inferred kind was guessed from), assigned (the assignee cell as
+    written), leads, supports, resources, depends_on, time_error."""
     import pandas as pd
 
     return pd.DataFrame(
@@ -89,6 +91,8 @@ def _plan_to_pandas(self: Plan) -> Any:
             "start": [t.start for t in self.tasks],
             "end": [t.end for t in self.tasks],
             "kind": [t.kind for t in self.tasks],
+            "kind_hint": [t.kind_hint for t in self.tasks],
+            "assigned": [t.assigned_text for t in self.tasks],
             "leads": [list(t.leads) for t in self.tasks],
             "supports": [list(t.supports) for t in self.tasks],
             "resources": [list(t.resources) for t in self.tasks],

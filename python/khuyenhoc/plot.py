@@ -25,6 +25,29 @@ from ._core import Findings, Plan
 
 _SEVERITY_COLOUR = {"error": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 _KIND_COLOUR = {"task": "#9ecae1", "event": "#a1d99b", "deadline": "#fdae6b"}
+_KIND_LABEL = {"task": "công việc / task", "event": "sự kiện / event", "deadline": "hạn / deadline"}
+# One marker per finding kind, so a task's marks say what was found without reading the table.
+_FINDING_MARKER = {
+    "invalid_time": "X",
+    "no_lead": "P",
+    "unclear_assignees": "p",
+    "unknown_dependency": "<",
+    "dependency_cycle": "8",
+    "dependency_order": ">",
+    "tentative_dependency": "4",
+    "overload": "o",
+    "resource_conflict": "s",
+    "coarse_overlap": "h",
+    "duplicate_task": "D",
+    "outside_window": "|",
+    "day_off": "v",
+    "open_ended": "3",
+    "non_working_day": "1",
+    "spans_holiday": "2",
+}
+_WEEKEND_SHADE = "#f0f0f0"
+_HOLIDAY_SHADE = "#fde0dd"
+_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 def gantt(
@@ -33,55 +56,171 @@ def gantt(
     *,
     ax: Any = None,
     window: tuple[_dt.date, _dt.date] | None = None,
+    calendar: Any = None,
     max_label: int = 48,
+    legend: bool = True,
 ) -> Any:
-    """Draws the plan's tasks as bars (one row per task, in plan order; colour by kind) and
-    marks the tasks named by findings with an outline in the colour of their worst severity.
-    Tasks without dates are listed with an "x". Returns the matplotlib Axes."""
+    """Draws the plan's tasks as bars, one row per task in plan order, and the findings on them.
+
+    - Bar colour: the task's kind (task, event, deadline); hatching: a time not known to the day
+      (a week, month, quarter, semester …); a deadline without a start is a diamond on its day.
+    - Open-ended tasks ("Từ 15/10") are open bars: dashed, without a right edge, running to the
+      window's end (or the chart's) with an arrow.
+    - Tasks named by findings are outlined in the colour of their worst severity, and each finding
+      is marked on each of its tasks at its first day (the task's start when it has none) with the
+      marker of its kind, coloured by severity.
+    - Weekend days are shaded grey and holidays (of ``calendar``, Vietnam's by default) pink;
+      ``window`` (first, last) is drawn as a frame. Tasks without dates ("Thường xuyên",
+      "hàng năm") are listed with their time text.
+    - ``legend=True`` adds a legend of the colours, hatching, open bars, shading and the finding
+      kinds present.
+
+    Returns the matplotlib Axes."""
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
+    from ._core import Calendar
+
+    cal = calendar if calendar is not None else Calendar()
+    tasks = list(plan.tasks)
     if ax is None:
-        _, ax = plt.subplots(figsize=(12, 0.35 * max(len(plan), 4) + 1.5))
+        _, ax = plt.subplots(figsize=(13, 0.38 * max(len(tasks), 4) + 2.5))
+    row_of = {t.id: row for row, t in enumerate(tasks)}
     worst: dict[str, str] = {}
-    rank = {"error": 0, "warning": 1, "info": 2}
     for f in findings or []:
         for tid in f.tasks:
-            if tid not in worst or rank[f.severity] < rank[worst[tid]]:
+            if tid not in worst or _RANK[f.severity] < _RANK[worst[tid]]:
                 worst[tid] = f.severity
+
+    # The days the chart covers: every known day, and the window.
+    days: list[_dt.date] = []
+    for t in tasks:
+        days += [d for d in (t.start, t.end) if d is not None]
+    if window is not None:
+        days += list(window)
+    first_day = min(days) if days else None
+    last_day = max(days) if days else None
+
     labels = []
-    all_days = []
-    for row, t in enumerate(plan.tasks):
+    for row, t in enumerate(tasks):
         title = t.title if len(t.title) <= max_label else t.title[: max_label - 1] + "…"
         labels.append(f"{t.id}. {title}")
-        start = t.start or t.end
-        end = t.end or t.start
         edge = _SEVERITY_COLOUR.get(worst.get(t.id, ""), "none")
-        if start is None or end is None:
-            ax.plot([], [])
-            ax.text(0.01, row, "x", transform=ax.get_yaxis_transform(), color=edge, va="center")
+        colour = _KIND_COLOUR.get(t.kind, "#cccccc")
+        time = t.time
+        coarse = time is not None and time.granularity != "day"
+        if t.start is None and t.end is None:
+            # No dates: an invalid time, "Thường xuyên", "hàng năm" — say so on the row.
+            note = t.time_text if time is not None else f"✗ {t.time_text}"
+            x = mdates.date2num(first_day) if first_day is not None else 0
+            ax.text(x, row, note, color=edge if edge != "none" else "#555555", va="center",
+                    fontsize=8, style="italic")
             continue
-        all_days += [start, end]
-        width = (end - start).days + 1
+        if t.start is None:  # a deadline ("trước ngày 30/11"): its day
+            ax.plot(mdates.date2num(t.end) + 0.5, row, marker="D", markersize=8, color=colour,
+                    markeredgecolor=edge if edge != "none" else "#555555", linestyle="none")
+            continue
+        if t.end is None or (time is not None and time.open_ended):
+            # Open-ended: an open bar to the window's end (or the chart's) with an arrow.
+            stop = window[1] if window is not None and window[1] > t.start else last_day
+            stop = stop if stop is not None and stop > t.start else t.start
+            width = (stop - t.start).days + 1
+            left = mdates.date2num(t.start)
+            ax.barh(row, width, left=left, color=colour, alpha=0.55, edgecolor="none")
+            ax.plot([left, left + width], [row - 0.4, row - 0.4], linestyle="--", color="#555555",
+                    linewidth=1)
+            ax.plot([left, left + width], [row + 0.4, row + 0.4], linestyle="--", color="#555555",
+                    linewidth=1)
+            ax.plot([left, left], [row - 0.4, row + 0.4], color=edge if edge != "none" else "#555555",
+                    linewidth=2 if edge != "none" else 1)
+            ax.annotate("", xy=(left + width + 1.5, row), xytext=(left + width - 0.5, row),
+                        arrowprops={"arrowstyle": "->", "color": "#555555"})
+            continue
         ax.barh(
             row,
-            width,
-            left=mdates.date2num(start),
-            color=_KIND_COLOUR.get(t.kind, "#cccccc"),
+            (t.end - t.start).days + 1,
+            left=mdates.date2num(t.start),
+            color=colour,
             edgecolor=edge,
             linewidth=2 if edge != "none" else 0,
-            hatch="//" if t.time is not None and t.time.granularity != "day" else None,
+            hatch="//" if coarse else None,
         )
+
+    # Finding marks, on each task the finding names, at its first day.
+    kinds_present: dict[str, str] = {}
+    for f in findings or []:
+        for tid in f.tasks:
+            row = row_of.get(tid)
+            if row is None:
+                continue
+            t = tasks[row]
+            day = f.first or t.start or t.end
+            if day is None:
+                day = first_day
+            if day is None:
+                continue
+            ax.plot(
+                mdates.date2num(day) + 0.5,
+                row,
+                marker=_FINDING_MARKER.get(f.kind, "*"),
+                color=_SEVERITY_COLOUR[f.severity],
+                markersize=7,
+                markeredgewidth=1.5,
+                linestyle="none",
+                zorder=5,
+            )
+            if f.kind not in kinds_present or _RANK[f.severity] < _RANK[kinds_present[f.kind]]:
+                kinds_present[f.kind] = f.severity
+
+    # Weekends and holidays behind the bars.
+    if first_day is not None and last_day is not None:
+        n_days = (last_day - first_day).days + 1
+        for k in range(-1, n_days + 2):
+            day = first_day + _dt.timedelta(days=k)
+            if day in cal:
+                shade = _HOLIDAY_SHADE
+            elif cal.is_weekend(day) and n_days <= 400 and cal.classify(day) == "weekend":
+                shade = _WEEKEND_SHADE
+            else:
+                continue
+            x = mdates.date2num(day)
+            ax.axvspan(x, x + 1, color=shade, zorder=-2, linewidth=0)
     if window is not None:
         a, b = window
-        ax.axvspan(mdates.date2num(a), mdates.date2num(b) + 1, color="#eeeeee", zorder=-1)
+        ax.axvspan(mdates.date2num(a), mdates.date2num(b) + 1, fill=False, edgecolor="#777777",
+                   linestyle=":", zorder=-1)
+
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%d/%m"))
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Kế hoạch: công việc và phát hiện")
+    ax.set_title("Kế hoạch: công việc và phát hiện / plan: tasks and findings")
+    if legend:
+        handles: list[Any] = [
+            Patch(facecolor=c, label=_KIND_LABEL[k]) for k, c in _KIND_COLOUR.items()
+        ]
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="//",
+                             label="thời gian theo tuần/tháng/quý / not known to the day"))
+        handles.append(Line2D([], [], linestyle="--", color="#555555",
+                              label="chưa có ngày kết thúc / open-ended"))
+        handles += [
+            Patch(facecolor="white", edgecolor=c, linewidth=2, label=f"{sev}")
+            for sev, c in _SEVERITY_COLOUR.items()
+        ]
+        handles.append(Patch(facecolor=_WEEKEND_SHADE, label="cuối tuần / weekend"))
+        handles.append(Patch(facecolor=_HOLIDAY_SHADE, label="ngày nghỉ lễ / holiday"))
+        if window is not None:
+            handles.append(Patch(facecolor="white", edgecolor="#777777", linestyle=":",
+                                 label="thời gian đợt / window"))
+        for kind, sev in sorted(kinds_present.items()):
+            handles.append(Line2D([], [], marker=_FINDING_MARKER.get(kind, "*"), linestyle="none",
+                                  color=_SEVERITY_COLOUR[sev], label=kind))
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+                  frameon=False)
     return ax
 
 

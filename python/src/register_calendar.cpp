@@ -91,6 +91,8 @@ std::string repr(const time_expr& t) {
   if (t.recurring) out += ", recurring=True";
   if (t.approximate) out += ", approximate=True";
   if (t.deadline) out += ", deadline=True";
+  if (t.ongoing) out += ", ongoing=True";
+  if (!t.repeat.empty()) out += ", repeat='" + t.repeat + "'";
   return out + ")";
 }
 
@@ -126,19 +128,32 @@ void register_calendar(py::module_& m) {
                     "Id of the rule it comes from; \"extra\" for added holidays.")
       .def_readonly("substitute", &holiday::substitute,
                     "True for a substitute day off for a holiday falling on a weekend.")
+      .def_property_readonly(
+          "type", [](const holiday& h) { return std::string(to_string(h.type)); },
+          "\"public_holiday\", \"announced_break\" (a day of a break the government announced), "
+          "\"substitute_day\", \"swapped_day_off\", \"extra_holiday\"; \"swapped_working_day\" "
+          "in Calendar.swapped_working_days.")
+      .def_readonly("source", &holiday::source,
+                    "The decision behind an announced break or a swap, when recorded; else \"\".")
       .def("__eq__", [](const holiday& a, const holiday& b) { return a == b; })
       .def("__repr__", [](const holiday& h) {
         return "Holiday(" + iso(h.date) + ", " + std::string(py::repr(py::str(h.name_vi))) +
-               ", rule_id=" + std::string(py::repr(py::str(h.rule_id))) +
-               (h.substitute ? ", substitute=True" : "") + ")";
+               ", rule_id=" + std::string(py::repr(py::str(h.rule_id))) + ", type='" +
+               std::string(to_string(h.type)) + "'" + (h.substitute ? ", substitute=True" : "") +
+               ")";
       });
 
   m.def(
       "holidays",
-      [](int year, const std::string& lang) { return holiday_tuples(holidays(year), lang); },
-      py::arg("year"), py::kw_only(), py::arg("lang") = "vi",
-      "Vietnam's public holidays of a year as [(datetime.date, name)], substitute days included, "
-      "with Saturday and Sunday as weekend. lang: 'vi' or 'en'.");
+      [](int year, const std::string& lang, bool detailed) -> py::object {
+        if (detailed) return py::cast(holidays(year));
+        return holiday_tuples(holidays(year), lang);
+      },
+      py::arg("year"), py::kw_only(), py::arg("lang") = "vi", py::arg("detailed") = false,
+      "Vietnam's days off of a year as [(datetime.date, name)] — rule days, the breaks and swaps "
+      "the government announced, substitute days — with Saturday and Sunday as weekend. lang: "
+      "'vi' or 'en'. detailed=True: Holiday objects instead, each with its type "
+      "(public_holiday, announced_break, substitute_day, swapped_day_off) and source.");
 
   py::class_<calendar>(m, "Calendar",
                        "Holiday rules + extra holidays + make-up working days + weekend days, "
@@ -168,6 +183,40 @@ void register_calendar(py::module_& m) {
            "True when the date is a public holiday (or an added one) of this calendar.")
       .def("is_weekend", &calendar::is_weekend, py::arg("date"),
            "True when the date falls on one of the calendar's weekend days.")
+      .def(
+          "__contains__",
+          [](const calendar& c, const py::object& day) {
+            return c.is_holiday(to_date(day, "a calendar holds dates; the key"));
+          },
+          py::arg("date"),
+          "date in calendar: True when the date is a day off by a holiday (as is_holiday; "
+          "weekend days are not in it), as python-holidays' `date in holidays`.")
+      .def(
+          "classify",
+          [](const calendar& c, bg::date day) { return std::string(to_string(c.classify(day))); },
+          py::arg("date"),
+          "What the date is: \"working_day\", \"weekend\", \"public_holiday\", "
+          "\"announced_break\", \"substitute_day\", \"swapped_day_off\", "
+          "\"swapped_working_day\" or \"extra_holiday\".")
+      .def("swapped_working_days", &calendar::swapped_working_days, py::arg("year"),
+           "Weekend days (or holidays) of the year worked by a swap or as make-up days, as "
+           "Holiday objects of type \"swapped_working_day\".")
+      .def(
+          "add_swap",
+          [](calendar& c, bg::date day_off, std::optional<bg::date> work, std::string name_vi,
+             std::string name_en, std::string source) {
+            holiday_swap x;
+            x.day_off = day_off;
+            x.work = work;
+            if (!name_vi.empty()) x.name_vi = std::move(name_vi);
+            if (!name_en.empty()) x.name_en = std::move(name_en);
+            x.source = std::move(source);
+            c.add_swap(std::move(x));
+          },
+          py::arg("day_off"), py::arg("work") = py::none(), py::kw_only(), py::arg("name_vi") = "",
+          py::arg("name_en") = "", py::arg("source") = "",
+          "Adds a day swap: day_off becomes a day off, work (a weekend day), if given, a working "
+          "day. Modifies the calendar: not thread-safe.")
       .def("add_working_days", &calendar::add_working_days, py::arg("date"), py::arg("n"),
            "The date n working days after date (before it when n < 0).")
       .def("working_days_between", &calendar::working_days_between, py::arg("start"),
@@ -215,16 +264,21 @@ void register_calendar(py::module_& m) {
       .def_readonly("tentative", &time_expr::tentative, "\"(Dự kiến)\": the date may still move.")
       .def_readonly("open_ended", &time_expr::open_ended,
                     "\"Từ 15/10\", \"sau ngày 15/10\": no end given.")
-      .def_readonly("recurring", &time_expr::recurring, "\"hàng năm\" / \"hằng năm\": every year.")
+      .def_readonly("recurring", &time_expr::recurring,
+                    "\"hàng năm\" / \"hằng năm\" / \"hàng tháng\": repeats (see repeat).")
       .def_readonly("approximate", &time_expr::approximate,
                     "\"đầu/giữa/cuối tháng\", \"khoảng\", \"năm học\": loose bounds.")
       .def_readonly("deadline", &time_expr::deadline,
                     "\"trước ngày\", \"chậm nhất\": only the end is given.")
+      .def_readonly("ongoing", &time_expr::ongoing,
+                    "\"Thường xuyên\": all the time; start and end are None.")
+      .def_readonly("repeat", &time_expr::repeat,
+                    "How a recurring time repeats: \"year\", \"month\" or \"\" (not recurring).")
       .def_readonly("text", &time_expr::text, "The text as given.")
       .def_property_readonly(
           "granularity", [](const time_expr& t) { return std::string(to_string(t.granularity)); },
-          "How precise the text is: \"day\", \"part_of_month\", \"month\", \"quarter\" or "
-          "\"year\".")
+          "How precise the text is: \"day\", \"week\", \"part_of_month\", \"month\", "
+          "\"quarter\" or \"year\".")
       .def_property_readonly("bounded", &time_expr::bounded,
                              "True when both start and end are known.")
       .def_property_readonly(

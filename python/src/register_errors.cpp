@@ -1,4 +1,7 @@
 // Maps khuyenhoc::error and its subclasses onto khuyenhoc.Error (a ValueError) and subclasses.
+// Each raised exception carries its location as attributes: file, line, column, row_id, field
+// (None when unknown) and message (the text without the location), so callers need not parse
+// the message.
 // std::bad_alloc needs nothing here: pybind11 turns it into MemoryError, and the library's
 // worker threads hand it to the calling thread (detail/parallel.hpp) instead of terminating.
 #include <khuyenhoc/error.hpp>
@@ -23,7 +26,7 @@ PyObject* io_type = nullptr;
 
 // Raises `type` with the message decoded leniently: a message quoting a user's bytes must come
 // out as the library's error, never as a UnicodeDecodeError about the message itself.
-void raise(PyObject* type, const std::exception& e, int os_errno = 0) {
+void raise(PyObject* type, const error& e, int os_errno = 0) {
   const std::string what = e.what();
   py::object text = py::reinterpret_steal<py::object>(
       PyUnicode_DecodeUTF8(what.data(), static_cast<Py_ssize_t>(what.size()), "replace"));
@@ -31,6 +34,21 @@ void raise(PyObject* type, const std::exception& e, int os_errno = 0) {
   py::object exc = py::reinterpret_steal<py::object>(PyObject_CallOneArg(type, text.ptr()));
   if (!exc) return;  // the call set its own Python error
   if (os_errno != 0) exc.attr("errno") = os_errno;
+  auto text_or_none = [](const std::string& v) -> py::object {
+    if (v.empty()) return py::none();
+    return py::reinterpret_steal<py::object>(
+        PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace"));
+  };
+  auto number_or_none = [](std::size_t v) -> py::object {
+    return v == 0 ? py::none() : py::object(py::int_(v));
+  };
+  const location& w = e.where();
+  exc.attr("file") = text_or_none(w.file);
+  exc.attr("line") = number_or_none(w.line);
+  exc.attr("column") = number_or_none(w.column);
+  exc.attr("row_id") = text_or_none(w.row_id);
+  exc.attr("field") = text_or_none(w.field);
+  exc.attr("message") = text_or_none(e.message());
   PyErr_SetObject(type, exc.ptr());
 }
 
@@ -39,8 +57,9 @@ void raise(PyObject* type, const std::exception& e, int os_errno = 0) {
 void register_errors(py::module_& m) {
   auto base = py::register_exception<error>(m, "Error", PyExc_ValueError);
   base.attr("__doc__") =
-      "Base of every khuyenhoc error (a ValueError). The message starts with where it happened: "
-      "the file, line and column for text inputs, the row id and column for data.";
+      "Base of every khuyenhoc error (a ValueError). The message starts with where it happened; "
+      "the attributes file, line, column (1-based), row_id and field give the same location "
+      "(None when unknown), message the text without it.";
   error_type = base.ptr();
   auto make = [&](auto tag, const char* name, const char* doc) {
     using T = typename decltype(tag)::type;

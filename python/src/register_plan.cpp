@@ -91,6 +91,38 @@ py::dict findings_columns(const std::vector<finding>& fs) {
   return d;
 }
 
+std::string fspath(const py::object& path) {
+  return py::str(py::module_::import("os").attr("fspath")(path));
+}
+
+unit_aliases to_aliases(const py::object& aliases) {
+  if (py::isinstance<py::str>(aliases) || py::hasattr(aliases, "__fspath__")) {
+    return unit_aliases::from_yaml_file(fspath(aliases));
+  }
+  unit_aliases out;
+  auto names_of = [](const py::handle& v, std::vector<std::string>& names) {
+    if (py::isinstance<py::str>(v)) {
+      names.push_back(v.cast<std::string>());
+    } else {
+      for (const py::handle x : v.cast<py::iterable>()) names.push_back(x.cast<std::string>());
+    }
+  };
+  if (py::isinstance<py::dict>(aliases)) {
+    for (const auto& [k, v] : aliases.cast<py::dict>()) {
+      std::vector<std::string> names{k.cast<std::string>()};
+      names_of(v, names);
+      out.add(names);
+    }
+  } else {
+    for (const py::handle g : aliases.cast<py::iterable>()) {
+      std::vector<std::string> names;
+      names_of(g, names);
+      out.add(names);
+    }
+  }
+  return out;
+}
+
 struct findings_list {
   std::vector<finding> items;
 };
@@ -115,6 +147,14 @@ void register_plan(py::module_& m) {
           "\"task\", \"event\" or \"deadline\" (given or inferred).")
       .def_readonly("kind_inferred", &plan_task::kind_inferred,
                     "True when no kind was given and it was inferred.")
+      .def_readonly("kind_hint", &plan_task::kind_hint,
+                    "The title word an inferred kind was guessed from (\"Họp\", \"Lễ\" …), or \"\" "
+                    "when the time decided it.")
+      .def_readonly("assigned_text", &plan_task::assigned_text,
+                    "The assignee cell as written (\"\" if the task had none).")
+      .def_readonly("unclear_assignees", &plan_task::unclear_assignees,
+                    "Parts of the assignee cell that could not be split with confidence, each "
+                    "with the reason (reported as unclear_assignees findings).")
       .def_property_readonly(
           "depends_on",
           [](const plan_task& t) {
@@ -212,17 +252,59 @@ void register_plan(py::module_& m) {
                   py::arg("source") = "<string>", py::kw_only(), py::arg("year") = std::nullopt,
                   "Reads a plan from YAML text; source names it in messages; year: the plan's year "
                   "for dates without one.")
-      .def_static("from_csv", &plan::from_csv_file, py::arg("path"), py::kw_only(), py::arg("year"),
-                  "Reads a plan from a CSV file with named columns.")
-      .def_static("from_csv_text", &plan::from_csv, py::arg("text"), py::kw_only(), py::arg("year"),
-                  py::arg("source") = "<string>",
-                  "Reads a plan from CSV text with named columns; year: the plan's year for dates "
-                  "without one.")
-      .def_static("_from_table_text", &plan::from_table, py::arg("text"), py::arg("year"),
-                  py::arg("source") = "<string>")
-      .def_static("_from_rows", &plan::from_rows, py::arg("header"), py::arg("rows"),
-                  py::arg("year"), py::arg("source") = "<table>",
-                  py::arg("lines") = std::vector<std::size_t>{})
+      .def_static(
+          "from_csv",
+          [](const py::object& path, std::optional<int> year) {
+            return plan::from_csv_file(fspath(path), year.value_or(0));
+          },
+          py::arg("path"), py::kw_only(), py::arg("year") = py::none(),
+          "Reads a plan from a CSV file with named columns (UTF-8, or UTF-16 with a BOM); year: "
+          "the plan's year for dates without one (None: every date carries its year).")
+      .def_static(
+          "from_csv_text",
+          [](const std::string& text, std::optional<int> year, const std::string& source) {
+            return plan::from_csv(text, year.value_or(0), source);
+          },
+          py::arg("text"), py::kw_only(), py::arg("year") = py::none(),
+          py::arg("source") = "<string>",
+          "Reads a plan from CSV text with named columns; year: the plan's year for dates "
+          "without one (None: every date carries its year).")
+      .def_static(
+          "from_table_file",
+          [](const py::object& path, std::optional<int> year) {
+            return plan::from_table_file(fspath(path), year.value_or(0));
+          },
+          py::arg("path"), py::kw_only(), py::arg("year") = py::none(),
+          "Reads the 4-column task table (TT | Thời gian | Nội dung | Phân công) from a text file "
+          "copied out of a document (tab- or pipe-separated, markdown; UTF-8, or UTF-16 with a "
+          "BOM).")
+      .def(
+          "with_aliases",
+          [](const plan& p, const py::object& aliases) {
+            return p.with_aliases(to_aliases(aliases));
+          },
+          py::arg("aliases"),
+          "This plan with more unit spellings merged: aliases is {name: [other spellings]} (or "
+          "{name: spelling}), a list of lists of spellings, or the path of a YAML file of either "
+          "shape. Units that become one keep the first spelling seen.")
+      .def_property_readonly(
+          "aliases", [](const plan& p) { return p.aliases().groups(); },
+          "The unit alias groups the plan merges by (built-in ones first).")
+      .def_static(
+          "_from_table_text",
+          [](const std::string& text, std::optional<int> year, const std::string& source) {
+            return plan::from_table(text, year.value_or(0), source);
+          },
+          py::arg("text"), py::arg("year"), py::arg("source") = "<string>")
+      .def_static(
+          "_from_rows",
+          [](const std::vector<std::string>& header,
+             const std::vector<std::vector<std::string>>& rows, std::optional<int> year,
+             const std::string& source, const std::vector<std::size_t>& lines) {
+            return plan::from_rows(header, rows, year.value_or(0), source, lines);
+          },
+          py::arg("header"), py::arg("rows"), py::arg("year"), py::arg("source") = "<table>",
+          py::arg("lines") = std::vector<std::size_t>{})
       .def("__len__", &plan::size)
       .def_property_readonly("tasks", &plan::tasks, "The tasks, in plan order.")
       .def_property_readonly(

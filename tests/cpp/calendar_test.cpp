@@ -188,14 +188,21 @@ TEST(calendar_holidays, vietnam_2024) {
   const auto hs = khuyenhoc::holidays(2024);
   const std::vector<date> expected = {
       d(2024, 1, 1),
-      // Tết: 29 tháng Chạp to mùng 3, then two substitute days for Saturday and Sunday.
+      // Tết as announced: 29 tháng Chạp to mùng 5 (8/2 - 14/2).
       d(2024, 2, 8), d(2024, 2, 9), d(2024, 2, 10), d(2024, 2, 11), d(2024, 2, 12), d(2024, 2, 13),
       d(2024, 2, 14), d(2024, 4, 18),  // Giỗ Tổ Hùng Vương
+      d(2024, 4, 29),                  // swapped with Saturday 4/5
       d(2024, 4, 30), d(2024, 5, 1), d(2024, 9, 2),
       d(2024, 9, 3),  // 2/9 is a Monday: the adjacent day is 3/9
   };
   EXPECT_EQ(dates_of(hs), expected);
-  EXPECT_EQ(dates_with_id(hs, "tet", true), (std::vector<date>{d(2024, 2, 13), d(2024, 2, 14)}));
+  EXPECT_TRUE(dates_with_id(hs, "tet", true).empty());  // a decided span has no substitutes
+  for (const auto& h : hs) {
+    if (h.rule_id == "tet") {
+      EXPECT_EQ(h.type, khuyenhoc::day_type::announced_break);
+      EXPECT_FALSE(h.source.empty());
+    }
+  }
   const auto it =
       std::find_if(hs.begin(), hs.end(), [](const auto& h) { return h.date == d(2024, 4, 18); });
   ASSERT_NE(it, hs.end());
@@ -251,11 +258,19 @@ TEST(calendar_holidays, every_year_is_consistent) {
                                [](const auto& a, const auto& b) { return a.date < b.date; }));
     for (const auto& h : hs) ASSERT_EQ(h.date.year(), year) << h.name_en;
     const std::size_t tet = dates_with_id(hs, "tet").size();
-    ASSERT_EQ(tet, year <= 2013 ? 4U : 5U) << year;
-    // Every Tết day is around lunar new year.
+    const bool announced = year >= 2020 && year <= 2026;  // spans in vn_holidays.yaml
+    if (announced) {
+      ASSERT_GE(tet, 7U) << year;
+    } else {
+      ASSERT_EQ(tet, year <= 2013 ? 4U : 5U) << year;
+    }
+    // Every Tết day is around lunar new year (an announced break may start on 26 Chạp and
+    // end on mùng 6).
     for (const date& t : dates_with_id(hs, "tet")) {
       const lunar_date l = khuyenhoc::solar_to_lunar(t);
-      ASSERT_TRUE((l.month == 1 && l.day <= 4) || (l.month == 12 && l.day >= 29)) << t;
+      const int before = announced ? 26 : 29;
+      const int after = announced ? 6 : 4;
+      ASSERT_TRUE((l.month == 1 && l.day <= after) || (l.month == 12 && l.day >= before)) << t;
     }
     // Substitute days are working days of the week.
     for (const auto& h : hs) {
@@ -307,10 +322,14 @@ TEST(calendar, add_and_count_agree) {
   long weekdays = 0;
   for (date x = d(2024, 1, 1); x < d(2025, 1, 1); x += days(1)) {
     const int w = x.day_of_week().as_number();
-    if (w != 0 && w != 6 && !cal.is_holiday(x)) ++weekdays;
+    if ((w != 0 && w != 6 && !cal.is_holiday(x)) ||
+        cal.classify(x) == khuyenhoc::day_type::swapped_working_day) {
+      ++weekdays;
+    }
   }
   EXPECT_EQ(in_2024, weekdays);
-  EXPECT_EQ(in_2024, 366 - 104 - 11);  // 2024: 104 weekend days, 11 holidays on weekdays
+  // 2024: 104 weekend days, 12 holidays on weekdays (29/4 swapped), Saturday 4/5 worked.
+  EXPECT_EQ(in_2024, 366 - 104 - 12 + 1);
 }
 
 TEST(calendar, extra_holidays_make_up_days_and_spans) {
@@ -458,6 +477,90 @@ TEST(calendar, concurrent_queries_agree) {
   for (auto& th : threads) th.join();
   for (long c : counts) EXPECT_EQ(c, counts[0]);
   EXPECT_GT(counts[0], 7000);
+}
+
+// --- holidays as decided ------------------------------------------------------------------------
+
+TEST(calendar_decided, announced_tet_breaks_2020_2026) {
+  using khuyenhoc::day_type;
+  const calendar cal;
+  struct span {
+    date first, last;
+  };
+  const span spans[] = {{d(2020, 1, 23), d(2020, 1, 29)}, {d(2021, 2, 10), d(2021, 2, 16)},
+                        {d(2022, 1, 29), d(2022, 2, 6)},  {d(2023, 1, 20), d(2023, 1, 26)},
+                        {d(2024, 2, 8), d(2024, 2, 14)},  {d(2025, 1, 25), d(2025, 2, 2)},
+                        {d(2026, 2, 14), d(2026, 2, 22)}};
+  for (const auto& s : spans) {
+    for (date x = s.first; x <= s.last; x += days(1)) {
+      EXPECT_EQ(cal.classify(x), day_type::announced_break) << x;
+      EXPECT_FALSE(cal.is_working_day(x)) << x;
+    }
+    // The days around the break are not part of it.
+    EXPECT_NE(cal.classify(s.first - days(1)), day_type::announced_break);
+    EXPECT_NE(cal.classify(s.last + days(1)), day_type::announced_break);
+  }
+  // 2025: the break ran 25/1 - 2/2, so Monday 3/2/2025 was a working day (the computed rule
+  // would have made it a substitute day for the Saturday of Tết).
+  EXPECT_TRUE(cal.is_working_day(d(2025, 2, 3)));
+  // Years without an announcement keep the rules: 2027 has five Tết days plus substitutes.
+  EXPECT_EQ(dates_with_id(cal.holidays(2027), "tet").size(), 5U);
+}
+
+TEST(calendar_decided, day_swaps) {
+  using khuyenhoc::day_type;
+  const calendar cal;
+  // 2024: Monday 29/4 off, Saturday 4/5 worked.
+  EXPECT_EQ(cal.classify(d(2024, 4, 29)), day_type::swapped_day_off);
+  EXPECT_EQ(cal.classify(d(2024, 5, 4)), day_type::swapped_working_day);
+  EXPECT_TRUE(cal.is_working_day(d(2024, 5, 4)));
+  EXPECT_TRUE(cal.is_holiday(d(2024, 4, 29)));
+  // 2025: Friday 2/5 off, Saturday 26/4 worked.
+  EXPECT_EQ(cal.classify(d(2025, 5, 2)), day_type::swapped_day_off);
+  EXPECT_EQ(cal.classify(d(2025, 4, 26)), day_type::swapped_working_day);
+  // 2026: Monday 31/8 off.
+  EXPECT_EQ(cal.classify(d(2026, 8, 31)), day_type::swapped_day_off);
+  const auto work = cal.swapped_working_days(2024);
+  ASSERT_EQ(work.size(), 1U);
+  EXPECT_EQ(work[0].date, d(2024, 5, 4));
+  EXPECT_EQ(work[0].type, day_type::swapped_working_day);
+  EXPECT_FALSE(work[0].source.empty());
+  // Other kinds.
+  EXPECT_EQ(cal.classify(d(2024, 4, 30)), day_type::public_holiday);
+  EXPECT_EQ(cal.classify(d(2024, 4, 27)), day_type::weekend);
+  EXPECT_EQ(cal.classify(d(2024, 4, 26)), day_type::working_day);
+  EXPECT_EQ(cal.classify(d(2023, 1, 2)), day_type::substitute_day);  // 1/1/2023 a Sunday
+  EXPECT_EQ(khuyenhoc::to_string(day_type::announced_break), "announced_break");
+}
+
+TEST(calendar_decided, culture_day_from_2026) {
+  const calendar cal;
+  EXPECT_TRUE(cal.is_working_day(d(2025, 11, 24)));
+  EXPECT_EQ(cal.classify(d(2026, 11, 24)), khuyenhoc::day_type::public_holiday);
+  EXPECT_EQ(dates_with_id(cal.holidays(2030), "culture_day"), std::vector<date>{d(2030, 11, 24)});
+  // 24/11/2030 is a Sunday: substitute Monday 25/11.
+  EXPECT_EQ(dates_with_id(cal.holidays(2030), "culture_day", true),
+            std::vector<date>{d(2030, 11, 25)});
+}
+
+TEST(calendar_decided, department_additions_from_yaml) {
+  const auto cal = calendar::from_yaml(R"(
+base: vietnam
+extra_holidays:
+  - {date: 2024-11-20, name_vi: Ngày Nhà giáo Việt Nam (nghỉ của trường)}
+swaps:
+  - {off: 2024-12-30, work: 2024-12-28, source: "Quyết định của Giám đốc Sở"}
+)");
+  EXPECT_EQ(cal.classify(d(2024, 11, 20)), khuyenhoc::day_type::extra_holiday);
+  EXPECT_EQ(cal.classify(d(2024, 12, 30)), khuyenhoc::day_type::swapped_day_off);
+  EXPECT_TRUE(cal.is_working_day(d(2024, 12, 28)));
+  EXPECT_EQ(cal.classify(d(2024, 4, 29)), khuyenhoc::day_type::swapped_day_off);  // base kept
+  try {
+    (void)calendar::from_yaml("swaps:\n  - {off: 2024-12-30, work: 2024-12-30}\n", "c.yaml");
+    FAIL() << "expected spec_error";
+  } catch (const khuyenhoc::spec_error& e) {
+    EXPECT_EQ(e.where().line, 2U);
+  }
 }
 
 }  // namespace

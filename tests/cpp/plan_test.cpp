@@ -100,14 +100,279 @@ TEST(plan, splits_assignees) {
   auto a = khuyenhoc::split_assignees("P. GDTrH; P. KT&KĐCLGD phối hợp");
   EXPECT_THAT(a.leads, ElementsAre("P. GDTrH"));
   EXPECT_THAT(a.supports, ElementsAre("P. KT&KĐCLGD"));
+  // Unmarked: the first unit leads, the rest support.
   a = khuyenhoc::split_assignees("- Văn phòng Sở\n- các cơ sở giáo dục");
-  EXPECT_THAT(a.leads, ElementsAre("Văn phòng Sở", "các cơ sở giáo dục"));
-  EXPECT_TRUE(a.supports.empty());
+  EXPECT_THAT(a.leads, ElementsAre("Văn phòng Sở"));
+  EXPECT_THAT(a.supports, ElementsAre("các cơ sở giáo dục"));
   a = khuyenhoc::split_assignees("Hội Khuyến học, Phòng GDĐT<br>Phối hợp: Đoàn TN, Hội LHPN");
-  EXPECT_THAT(a.leads, ElementsAre("Hội Khuyến học", "Phòng GDĐT"));
-  EXPECT_THAT(a.supports, ElementsAre("Đoàn TN", "Hội LHPN"));
+  EXPECT_THAT(a.leads, ElementsAre("Hội Khuyến học"));
+  EXPECT_THAT(a.supports, ElementsAre("Phòng GDĐT", "Đoàn TN", "Hội LHPN"));
   a = khuyenhoc::split_assignees("Văn phòng (phối hợp)");
   EXPECT_THAT(a.supports, ElementsAre("Văn phòng"));
+}
+
+struct split_case {
+  std::string cell;
+  std::vector<std::string> leads, supports;
+  bool unclear = false;
+};
+
+TEST(plan, splits_every_assignee_form) {
+  const split_case cases[] = {
+      // Separators.
+      {"P. GDTrH; P. KT&KĐCLGD", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {"P. GDTrH, Văn phòng Sở", {"P. GDTrH"}, {"Văn phòng Sở"}},
+      {"P. GDTrH\nVăn phòng Sở\r\nP. TCCB", {"P. GDTrH"}, {"Văn phòng Sở", "P. TCCB"}},
+      // Bullets and dashes, also flattened onto one line.
+      {"- P. GDTrH\n- P. KT&KĐCLGD", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {" - P. GDTrH - P. KT&KĐCLGD - Văn phòng Sở", {"P. GDTrH"}, {"P. KT&KĐCLGD", "Văn phòng Sở"}},
+      {"• Hội Khuyến học • Đoàn TN", {"Hội Khuyến học"}, {"Đoàn TN"}},
+      // A dash inside a name stays ("Văn hóa - Thể thao", "HĐND-UBND").
+      {"Trung tâm Văn hóa - Thể thao", {"Trung tâm Văn hóa - Thể thao"}, {}},
+      {"Văn phòng HĐND-UBND", {"Văn phòng HĐND-UBND"}, {}},
+      // Units separated only by spaces.
+      {"P. GDTX&ĐH P. KT&KĐCLGD P. GDTrH", {"P. GDTX&ĐH"}, {"P. KT&KĐCLGD", "P. GDTrH"}},
+      {"P.GDTrH P.KT&KĐCLGD", {"P.GDTrH"}, {"P.KT&KĐCLGD"}},
+      {"Văn phòng Sở P. GDTrH", {"Văn phòng Sở"}, {"P. GDTrH"}},
+      {"Sở GDĐT UBND tỉnh", {"Sở GDĐT"}, {"UBND tỉnh"}},
+      {"Phòng Giáo dục Trung học Thanh tra Sở", {"Phòng Giáo dục Trung học"}, {"Thanh tra Sở"}},
+      // "và" between units, not inside a name.
+      {"P. GDTrH và P. KT&KĐCLGD", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {"Sở Giáo dục và Đào tạo", {"Sở Giáo dục và Đào tạo"}, {}},
+      // Marks and labels.
+      {"P. GDTrH (chủ trì); P. KT&KĐCLGD (phối hợp)", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {"P. KT&KĐCLGD (phối hợp) P. GDTrH (chủ trì)", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {"Chủ trì: P. GDTrH; Phối hợp: P. KT&KĐCLGD, Văn phòng Sở",
+       {"P. GDTrH"},
+       {"P. KT&KĐCLGD", "Văn phòng Sở"}},
+      {"Chủ trì: P. GDTrH Phối hợp: P. KT&KĐCLGD", {"P. GDTrH"}, {"P. KT&KĐCLGD"}},
+      {"Chủ trì: P. GDTrH, P. GDTH; Phối hợp: Văn phòng Sở",
+       {"P. GDTrH", "P. GDTH"},
+       {"Văn phòng Sở"}},
+      {"P. GDTrH; Văn phòng Sở phối hợp", {"P. GDTrH"}, {"Văn phòng Sở"}},
+      {"Phối hợp với Đoàn TN", {}, {"Đoàn TN"}},
+      {"chu tri: P. GDTrH; phoi hop: P. KT", {"P. GDTrH"}, {"P. KT"}},
+      // Not split with confidence: reported.
+      {"Ban Chấp hành Công đoàn trường", {"Ban Chấp hành"}, {"Công đoàn trường"}, true},
+      {"P. GDTrH KT&KĐCLGD", {"P. GDTrH KT&KĐCLGD"}, {}, true},
+  };
+  for (const auto& c : cases) {
+    const auto a = khuyenhoc::split_assignees(c.cell);
+    EXPECT_EQ(a.leads, c.leads) << c.cell;
+    EXPECT_EQ(a.supports, c.supports) << c.cell;
+    EXPECT_EQ(!a.unclear.empty(), c.unclear) << c.cell;
+  }
+  EXPECT_THAT(khuyenhoc::split_units("P. GDTrH P. KT&KĐCLGD; Văn phòng Sở"),
+              ElementsAre("P. GDTrH", "P. KT&KĐCLGD", "Văn phòng Sở"));
+}
+
+TEST(plan, split_assignees_holds_its_invariants_on_random_cells) {
+  // Random cells built from the pieces real cells are made of (and a few letters whose case
+  // mapping changes their length): no throw; every unit non-empty, trimmed, without a separator;
+  // a cell without leads has only units marked as supporting.
+  const std::vector<std::string> pieces = {
+      "P.",        "P. GDTrH",   "Phòng",    "Giáo dục", "và",        "Sở",       "Văn phòng",
+      "UBND",      "các",        "trường",   "Ban",      "Hội",       "Chủ trì:", "Phối hợp:",
+      "(chủ trì)", "(phối hợp)", "phối hợp", "-",        " - ",       ";",        ",",
+      "\n",        "•",          "<br>",     "  ",       "KT&KĐCLGD", "Đoàn",     "TN",
+      "İ",         "ẞ",          "\xC2\xA0", "(",        ")",         "–",        "+"};
+  std::mt19937 rng(15);
+  for (int k = 0; k < 20000; ++k) {
+    std::string cell;
+    const int n = static_cast<int>(rng() % 9);
+    for (int j = 0; j < n; ++j) {
+      cell += pieces[rng() % pieces.size()];
+      if (rng() % 2) cell += ' ';
+    }
+    khuyenhoc::assignees a;
+    ASSERT_NO_THROW(a = khuyenhoc::split_assignees(cell)) << cell;
+    std::vector<std::string> all = a.leads;
+    all.insert(all.end(), a.supports.begin(), a.supports.end());
+    for (const auto& u : all) {
+      ASSERT_FALSE(u.empty()) << cell;
+      ASSERT_NE(u.front(), ' ') << cell;
+      ASSERT_NE(u.back(), ' ') << cell;
+      ASSERT_EQ(u.find_first_of(";,\n\r"), std::string::npos) << "[" << cell << "] -> " << u;
+    }
+    if (a.leads.empty() && !a.supports.empty()) {
+      // Only supports: every unit was marked as supporting.
+      ASSERT_TRUE(cell.find("hối hợp") != std::string::npos) << cell;
+    }
+  }
+}
+
+TEST(plan, aliases_merge_abbreviations_and_full_names) {
+  plan p;
+  p.add(task("1", "1/9", {"P. GDTrH"}));
+  p.add(task("2", "2/9", {"Phòng Giáo dục Trung học"}));  // built-in alias
+  p.add(task("3", "3/9", {"Phòng GDTrH"}));               // "Phòng" = "P."
+  p.add(task("4", "4/9", {"p.kt-kđclgd"}));
+  p.add(task("5", "5/9", {"Phòng KT và KĐCLGD"}));  // "và", punctuation ignored
+  p.add(task("6", "6/9", {"Ban Tuyên giáo"}));
+  EXPECT_THAT(p.units(), ElementsAre("P. GDTrH", "p.kt-kđclgd", "Ban Tuyên giáo"));
+  EXPECT_THAT(p[1].leads, ElementsAre("P. GDTrH"));
+  // A department's own aliases, added later, merge units already read.
+  khuyenhoc::unit_aliases mine;
+  mine.add({"Ban Tuyên giáo", "BTG"});
+  plan q = p;
+  q.add(task("7", "7/9", {"BTG"}));
+  EXPECT_EQ(q.units().size(), 4U);
+  const plan r = q.with_aliases(mine);
+  EXPECT_EQ(r.units().size(), 3U);
+  EXPECT_THAT(r[6].leads, ElementsAre("Ban Tuyên giáo"));
+  // From YAML, both shapes.
+  const auto y1 = khuyenhoc::unit_aliases::from_yaml("aliases:\n  Ban Tuyên giáo: [BTG, Ban TG]\n");
+  const auto y2 = khuyenhoc::unit_aliases::from_yaml("- [Ban Tuyên giáo, BTG]\n");
+  EXPECT_EQ(y1.key("Ban TG"), y1.key("BTG"));
+  EXPECT_EQ(y2.key("ban tuyên giáo"), y2.key("BTG"));
+  EXPECT_THROW((void)khuyenhoc::unit_aliases::from_yaml("aliases: 3\n"), khuyenhoc::spec_error);
+  // From the plan's YAML.
+  const auto py = plan::from_yaml(R"(
+year: 2024
+aliases:
+  Ban Tuyên giáo: BTG
+tasks:
+  - {id: a, title: Việc A, time: 1/9 - 5/9, assigned: Ban Tuyên giáo}
+  - {id: b, title: Việc B, time: 2/9 - 6/9, assigned: BTG}
+  - {id: c, title: Việc C, time: 3/9 - 4/9, assigned: btg}
+)");
+  EXPECT_EQ(py.units().size(), 1U);
+  check_options o;
+  o.capacity = 2;
+  EXPECT_EQ(of_kind(py.check(o), finding_kind::overload).size(), 1U);
+}
+
+TEST(plan_check, no_lead_and_unclear_cells_are_findings) {
+  const std::string text =
+      "| TT | Thời gian | Nội dung | Phân công |\n"
+      "|---|---|---|---|\n"
+      "| 1 | 09/9 - 13/9 | Khảo sát | P. GDTrH |\n"
+      "| 2 | 10/9 - 12/9 | Tổng hợp | |\n"
+      "| 3 | 10/9 - 12/9 | Lấy ý kiến | Phối hợp: Văn phòng Sở |\n"
+      "| 4 | 10/9 - 12/9 | Rà soát | P. GDTrH KT&KĐCLGD |\n";
+  const auto p = plan::from_table(text, 2024);
+  const auto fs = p.check();
+  const auto nl = of_kind(fs, finding_kind::no_lead);
+  ASSERT_EQ(nl.size(), 2U);
+  EXPECT_THAT(nl[0].tasks, ElementsAre("2"));
+  EXPECT_THAT(nl[0].message_en, HasSubstr("empty"));
+  EXPECT_THAT(nl[1].tasks, ElementsAre("3"));
+  EXPECT_THAT(nl[1].message_vi, HasSubstr("Phối hợp: Văn phòng Sở"));
+  const auto uc = of_kind(fs, finding_kind::unclear_assignees);
+  ASSERT_EQ(uc.size(), 1U);
+  EXPECT_THAT(uc[0].tasks, ElementsAre("4"));
+  EXPECT_THAT(uc[0].message_vi, HasSubstr("P. GDTrH KT&KĐCLGD"));
+  EXPECT_EQ(uc[0].level, severity::warning);
+}
+
+TEST(plan_check, space_separated_units_are_counted_together) {
+  // The overload the old reader missed: two tasks led by P. GDTX&ĐH on the same days, one of
+  // them written with its partners in one space-separated cell.
+  const std::string text =
+      "1\t14/10 - 18/10\tKiểm tra hồ sơ\tP. GDTX&ĐH P. KT&KĐCLGD P. GDTrH\n"
+      "2\t15/10 - 17/10\tTổng hợp số liệu\tP. GDTX&ĐH\n"
+      "3\t16/10\tTổng hợp báo cáo\tPhòng Giáo dục thường xuyên và Đại học\n";
+  const auto p = plan::from_table(text, 2024);
+  check_options o;
+  o.capacity = 2;
+  const auto ov = of_kind(p.check(o), finding_kind::overload);
+  ASSERT_EQ(ov.size(), 1U);
+  EXPECT_EQ(ov[0].subject, "P. GDTX&ĐH");
+  EXPECT_THAT(ov[0].tasks, ElementsAre("1", "2", "3"));
+  EXPECT_EQ(ov[0].first, d(2024, 10, 16));
+}
+
+TEST(plan_check, kinds_come_from_the_time_first) {
+  plan p;
+  p.add(task("ceremony", "12/10", {"A"}, "Lễ biểu dương"));
+  p.add(task("prepare", "01/9 - 16/9", {"B"}, "Lễ phát động: chuẩn bị, tuyên truyền"));
+  p.add(task("mention", "14/10", {"C"}, "Chuẩn bị cho Lễ biểu dương"));
+  p.add(task("due", "trước ngày 13/10", {"D"}, "Báo cáo"));
+  auto explicit_event = task("meet", "13/10", {"E"}, "Chuẩn bị hội trường");
+  explicit_event.kind = task_kind::event;
+  explicit_event.kind_inferred = false;
+  p.add(explicit_event);
+  EXPECT_EQ(p[0].kind, task_kind::event);
+  EXPECT_EQ(p[0].kind_hint, "Lễ");
+  EXPECT_EQ(p[1].kind, task_kind::task);  // 16 days of work
+  EXPECT_EQ(p[2].kind, task_kind::task);  // mentions a ceremony, is not one
+  EXPECT_EQ(p[3].kind, task_kind::deadline);
+  EXPECT_TRUE(p[3].kind_hint.empty());  // the time decided
+  EXPECT_EQ(p[4].kind, task_kind::event);
+  // A marker in the title is an explicit kind, over the time and the words.
+  const auto marked = khuyenhoc::guess_task_kind("Chuẩn bị hội trường (Sự kiện)", nullptr);
+  EXPECT_EQ(marked.kind, task_kind::event);
+  EXPECT_TRUE(marked.marked);
+  const auto week = khuyenhoc::parse_time("01/10 - 10/10", 2024);
+  EXPECT_EQ(khuyenhoc::guess_task_kind("Hội thi tin học [su kien]", &week).kind, task_kind::event);
+  EXPECT_EQ(khuyenhoc::guess_task_kind("Họp tổ (công việc)", &week).kind, task_kind::task);
+  const auto fs = p.check();
+  const auto off = of_kind(fs, finding_kind::day_off);
+  ASSERT_EQ(off.size(), 3U);  // Saturday 12/10, Sunday 13/10 (deadline and event)
+  // The guessed kind is reported as a guess; the explicit one is not.
+  EXPECT_THAT(off[0].message_en, HasSubstr("from the word \"Lễ\""));
+  for (const auto& f : off) {
+    if (f.tasks[0] == "meet") {
+      EXPECT_THAT(f.message_en, ::testing::Not(HasSubstr("word")));
+    }
+  }
+  // The 16-day task starting on Sunday 1/9 is not "an event on a weekend".
+  const auto nw = of_kind(fs, finding_kind::non_working_day);
+  ASSERT_EQ(nw.size(), 1U);
+  EXPECT_THAT(nw[0].tasks, ElementsAre("prepare"));
+  EXPECT_THAT(nw[0].message_en, HasSubstr("Task \"prepare\" starts on Sunday 01/09/2024"));
+}
+
+TEST(plan_check, multi_day_events_are_checked_over_their_span) {
+  plan p;
+  auto make_event = [](std::string id, std::string time, std::string unit) {
+    auto t = task(std::move(id), std::move(time), {std::move(unit)}, "Hội thi");
+    t.kind = task_kind::event;
+    t.kind_inferred = false;
+    return t;
+  };
+  p.add(make_event("over_tet", "24/1/2025 - 04/2/2025", "A"));  // across the Tết break
+  p.add(make_event("to_saturday", "10/10/2024 - 12/10/2024", "B"));
+  p.add(make_event("weekdays", "07/10/2024 - 09/10/2024", "C"));
+  auto work = task("work", "20/1/2025 - 10/2/2025", {"D"}, "Chuẩn bị");
+  p.add(work);
+  const auto fs = p.check();
+  const auto off = of_kind(fs, finding_kind::day_off);
+  ASSERT_EQ(off.size(), 2U);
+  const auto& tet = off[0].tasks[0] == "over_tet" ? off[0] : off[1];
+  const auto& sat = off[0].tasks[0] == "over_tet" ? off[1] : off[0];
+  EXPECT_EQ(tet.level, severity::error);
+  EXPECT_THAT(tet.message_en, HasSubstr("has 9 of its 12 days off work"));
+  EXPECT_THAT(tet.message_en, HasSubstr("Saturday 25/01/2025 (Lunar New Year"));
+  EXPECT_EQ(tet.first, d(2025, 1, 24));
+  EXPECT_EQ(tet.last, d(2025, 2, 4));
+  EXPECT_EQ(sat.level, severity::warning);
+  EXPECT_THAT(sat.message_vi, HasSubstr("1/3 ngày là ngày nghỉ: thứ Bảy 12/10/2024"));
+  // Work across Tết is information, not an error.
+  const auto sh = of_kind(fs, finding_kind::spans_holiday);
+  ASSERT_EQ(sh.size(), 1U);
+  EXPECT_THAT(sh[0].tasks, ElementsAre("work"));
+}
+
+TEST(plan_io, files_must_be_utf8_or_utf16_with_a_bom) {
+  const std::string utf8 = "1\t09/9 - 13/9\tKhảo sát\tP. GDTrH\n";
+  // UTF-16LE with a BOM, as Excel's "Unicode Text" writes it.
+  std::string utf16 = "\xFF\xFE";
+  for (char32_t c : std::u32string(U"1\t09/9 - 13/9\tKhảo sát\tP. GDTrH\n")) {
+    utf16 += static_cast<char>(c & 0xFF);
+    utf16 += static_cast<char>((c >> 8) & 0xFF);
+  }
+  EXPECT_EQ(plan::decode_text(utf16), utf8);
+  EXPECT_EQ(plan::decode_text("\xEF\xBB\xBF" + utf8), utf8);
+  try {
+    (void)plan::decode_text("1\t09/9\tKh\xE1o s\xE1t\n2\n", "k.txt");  // Windows-1258 bytes
+    FAIL() << "expected parse_error";
+  } catch (const khuyenhoc::parse_error& e) {
+    EXPECT_EQ(e.where().file, "k.txt");
+    EXPECT_EQ(e.where().line, 1U);
+    EXPECT_THAT(e.message(), HasSubstr("not UTF-8"));
+  }
+  EXPECT_THROW((void)plan::from_table("1\t09/9\tKh\xE1o\tA\n", 2024), khuyenhoc::parse_error);
 }
 
 TEST(plan, merges_unit_names_differing_in_case_or_spacing) {
@@ -191,7 +456,7 @@ TEST(plan_check, resource_double_booked) {
   auto a = task("a", "4/10", {"A"}, "Lễ biểu dương");
   a.resources = {"Hội trường"};
   auto b = task("b", "3/10 - 4/10", {"B"});
-  b.resources = {"hội trường"};  // a different spelling is a different resource
+  b.resources = {"hội  trường"};  // case and spacing never split a resource
   auto c = task("c", "4/10", {"C"});
   c.resources = {"Hội trường"};
   p.add(a);
@@ -200,7 +465,7 @@ TEST(plan_check, resource_double_booked) {
   auto fs = p.check();
   auto rc = of_kind(fs, finding_kind::resource_conflict);
   ASSERT_EQ(rc.size(), 1U);
-  EXPECT_THAT(rc[0].tasks, ElementsAre("a", "c"));
+  EXPECT_THAT(rc[0].tasks, ElementsAre("a", "b", "c"));
   EXPECT_EQ(rc[0].subject, "Hội trường");
   EXPECT_EQ(rc[0].level, severity::error);
 }
@@ -492,11 +757,13 @@ TEST(plan_io, reads_the_domain_table) {
   const auto p = plan::from_table(text, 2024, "kh.md");
   ASSERT_EQ(p.size(), 8U);
   EXPECT_EQ(p[3].kind, task_kind::event);
-  EXPECT_EQ(p[5].kind, task_kind::event);
+  EXPECT_EQ(p[5].kind, task_kind::event);  // "Tổ chức Lễ …" some day in October
+  EXPECT_EQ(p[5].kind_hint, "Lễ");
   EXPECT_EQ(p[0].kind, task_kind::task);
   EXPECT_THAT(p[1].supports, ElementsAre("P. KT&KĐCLGD"));
   EXPECT_THAT(p[3].leads, ElementsAre("P. GDTrH"));
-  EXPECT_THAT(p[5].leads, ElementsAre("Văn phòng Sở", "các cơ sở giáo dục"));
+  EXPECT_THAT(p[5].leads, ElementsAre("Văn phòng Sở"));
+  EXPECT_THAT(p[5].supports, ElementsAre("các cơ sở giáo dục"));
   EXPECT_EQ(p[7].time_text, "Quý 4/2024");  // merged cell
   EXPECT_EQ(p[2].where.line, 5U);
   EXPECT_EQ(p[2].where.file, "kh.md");
@@ -634,6 +901,56 @@ TEST(plan_example, table_finds_the_conflicts_a_table_can_show) {
 // ---------------------------------------------------------------------------------------------
 // iCalendar and tables
 // ---------------------------------------------------------------------------------------------
+
+TEST(plan_example, word_table_2025) {
+  // A Sở GDĐT plan as copied out of Word (examples/plans/README.md lists what is planted).
+  const auto p = plan::from_table_file(example("bieu_duong_hsg_quoc_gia_2025.txt"), 2025);
+  ASSERT_EQ(p.size(), 20U);
+  EXPECT_THAT(p[3].leads, ElementsAre("P. GDTrH"));  // "P. GDTrH P. KT&KĐCLGD Văn phòng Sở"
+  EXPECT_THAT(p[3].supports, ElementsAre("P. KT&KĐCLGD", "Văn phòng Sở"));
+  EXPECT_THAT(p[2].leads, ElementsAre("P. GDTrH"));    // "Phòng Giáo dục Trung học", an alias
+  EXPECT_THAT(p[2].supports, ElementsAre("P. KHTC"));  // the second line of a quoted cell
+  EXPECT_THAT(p[4].leads, ElementsAre("P. KT&KĐCLGD"));  // "Chủ trì: … Phối hợp: …"
+  EXPECT_THAT(p[6].supports, ElementsAre("P. GDTrH", "P. KHTC"));  // " - " flattened
+  EXPECT_EQ(p[6].kind, task_kind::task);  // "Chuẩn bị cho Lễ …" over 26 days
+  EXPECT_TRUE(p[16].time->ongoing);       // "Thường xuyên"
+
+  check_options o;
+  o.window = boost::gregorian::date_period(d(2025, 1, 2), d(2025, 4, 1));
+  const auto fs = p.check(o);
+  const auto ov = of_kind(fs, finding_kind::overload);
+  ASSERT_EQ(ov.size(), 1U);
+  EXPECT_EQ(ov[0].subject, "P. GDTrH");
+  EXPECT_THAT(ov[0].tasks, ElementsAre("2", "3", "4", "5"));
+  EXPECT_EQ(ov[0].first, d(2025, 1, 10));
+  EXPECT_EQ(ov[0].last, d(2025, 1, 14));
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"6"}));   // 27/01: the announced Tết break
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"8"}));   // 02/02 - 03/02
+  EXPECT_TRUE(has(fs, finding_kind::day_off, {"12"}));  // Saturday deadline
+  EXPECT_TRUE(has(fs, finding_kind::invalid_time, {"11"}));
+  EXPECT_TRUE(has(fs, finding_kind::no_lead, {"12"}));
+  EXPECT_TRUE(has(fs, finding_kind::open_ended, {"10"}));
+  EXPECT_TRUE(has(fs, finding_kind::duplicate_task, {"1", "18"}));
+  EXPECT_TRUE(has(fs, finding_kind::unclear_assignees, {"19"}));
+  EXPECT_TRUE(has(fs, finding_kind::outside_window, {"19"}));
+  EXPECT_TRUE(has(fs, finding_kind::outside_window, {"20"}));
+  EXPECT_TRUE(has(fs, finding_kind::spans_holiday, {"7"}));
+  EXPECT_TRUE(has(fs, finding_kind::non_working_day, {"9"}));
+  // 27/01/2025 is off only because of the announcement: by the law's computed days (from
+  // 29 tháng Chạp) it is a working day, and the meeting would not be flagged.
+  const auto vietnam = khuyenhoc::holiday_rules::vietnam();
+  khuyenhoc::holiday_rules computed;  // the rules without the announced spans and swaps
+  for (const auto& r : vietnam.rules()) computed.add_rule(r);
+  for (const auto& x : vietnam.substitutes()) computed.add_substitute_rule(x);
+  EXPECT_FALSE(has(p.check(o, khuyenhoc::calendar(computed)), finding_kind::day_off, {"6"}));
+  // Nothing else is an error.
+  for (const auto& f : fs) {
+    if (f.level != severity::error) continue;
+    EXPECT_TRUE(f.kind == finding_kind::overload || f.kind == finding_kind::day_off ||
+                f.kind == finding_kind::invalid_time)
+        << f.message_en;
+  }
+}
 
 TEST(plan_output, ical_is_rfc5545_shaped) {
   plan p;

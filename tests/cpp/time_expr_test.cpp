@@ -169,6 +169,89 @@ TEST(time_expr, more_forms) {
   EXPECT_TRUE(from_month.open_ended);
 }
 
+TEST(time_expr, forms_added_for_issue_15) {
+  using G = time_granularity;
+  // Weeks of a month: 1-7, 8-14, 15-21, 22-28, 29-end; the first/last seven days.
+  expect_range("Tuần 2 tháng 10", d(2024, 10, 8), d(2024, 10, 14), G::week);
+  expect_range("tuần 5 tháng 10/2025", d(2025, 10, 29), d(2025, 10, 31), G::week);
+  expect_range("tuần đầu tháng 10", d(2024, 10, 1), d(2024, 10, 7), G::week);
+  expect_range("Tuần cuối tháng 2", d(2024, 2, 23), d(2024, 2, 29), G::week);
+  // Parts of a year and of a quarter.
+  expect_range("cuối năm", d(2024, 11, 1), d(2024, 12, 31), G::month);
+  expect_range("Đầu năm 2025", d(2025, 1, 1), d(2025, 2, 28), G::month);
+  expect_range("giữa năm", d(2024, 6, 1), d(2024, 7, 31), G::month);
+  expect_range("cuối quý 3", d(2024, 9, 1), d(2024, 9, 30), G::month);
+  expect_range("Đầu quý I/2025", d(2025, 1, 1), d(2025, 1, 31), G::month);
+  // Semesters: I is 1/9 - 15/1, II is 16/1 - 31/5 of the school year.
+  expect_range("Học kỳ I", d(2024, 9, 1), d(2025, 1, 15), G::month);
+  expect_range("Học kỳ II", d(2024, 1, 16), d(2024, 5, 31), G::month);
+  expect_range("học kỳ 2 năm học 2024-2025", d(2025, 1, 16), d(2025, 5, 31), G::month);
+  expect_range("Hoc ki 1 nam hoc 2025 - 2026", d(2025, 9, 1), d(2026, 1, 15), G::month);
+  // First/last months of a year; the whole year.
+  expect_range("6 tháng đầu năm", d(2024, 1, 1), d(2024, 6, 30), G::month);
+  expect_range("6 tháng cuối năm 2025", d(2025, 7, 1), d(2025, 12, 31), G::month);
+  expect_range("9 tháng đầu năm", d(2024, 1, 1), d(2024, 9, 30), G::month);
+  expect_range("Cả năm", d(2024, 1, 1), d(2024, 12, 31), G::year);
+  expect_range("cả năm 2025", d(2025, 1, 1), d(2025, 12, 31), G::year);
+  // Ranges of the new forms.
+  expect_range("Tuần 1 tháng 10 - tuần 3 tháng 10", d(2024, 10, 1), d(2024, 10, 21), G::week);
+
+  // Flags.
+  auto flags = [](const std::string& text) { return parse_time(text, 2024); };
+  const auto week = flags("Tuần 2 tháng 10");
+  EXPECT_TRUE(week.approximate);
+  EXPECT_FALSE(week.recurring);
+  EXPECT_TRUE(flags("cuối năm").approximate);
+  EXPECT_TRUE(flags("cuối quý 3").approximate);
+  EXPECT_TRUE(flags("Học kỳ I").approximate);
+  EXPECT_FALSE(flags("6 tháng đầu năm").approximate);  // exact months
+  EXPECT_FALSE(flags("Cả năm").approximate);
+  for (const char* text : {"hàng năm", "Hằng năm", "hang nam"}) {
+    SCOPED_TRACE(text);
+    const auto t = flags(text);
+    EXPECT_TRUE(t.recurring);
+    EXPECT_EQ(t.repeat, "year");
+    EXPECT_FALSE(t.start);
+    EXPECT_FALSE(t.end);
+    EXPECT_FALSE(t.open_ended);
+    EXPECT_EQ(t.granularity, G::year);
+  }
+  for (const char* text : {"hàng tháng", "Hằng tháng", "mỗi tháng"}) {
+    SCOPED_TRACE(text);
+    const auto t = flags(text);
+    EXPECT_TRUE(t.recurring);
+    EXPECT_EQ(t.repeat, "month");
+    EXPECT_FALSE(t.start);
+    EXPECT_EQ(t.granularity, G::month);
+  }
+  const auto regular = flags("Thường xuyên");
+  EXPECT_TRUE(regular.ongoing);
+  EXPECT_FALSE(regular.start);
+  EXPECT_FALSE(regular.end);
+  EXPECT_FALSE(regular.recurring);
+  EXPECT_TRUE(parse_time("thuong xuyen (du kien)").tentative);
+  // The recurring deadline keeps its date and says how it repeats.
+  const auto every_year = flags("trước ngày 30/11 hàng năm");
+  EXPECT_EQ(every_year.repeat, "year");
+  EXPECT_EQ(every_year.end, d(2024, 11, 30));
+  EXPECT_TRUE(every_year.deadline);
+
+  // Errors are located.
+  auto column_of = [](const std::string& text) -> std::size_t {
+    try {
+      (void)parse_time(text, 2023);
+    } catch (const khuyenhoc::parse_error& e) {
+      return e.where().column;
+    }
+    return 0;
+  };
+  EXPECT_EQ(column_of("Tuần 6 tháng 10"), 6U);
+  EXPECT_EQ(column_of("tuần 5 tháng 2"), 6U);  // February 2023 has no 29th
+  EXPECT_EQ(column_of("Học kỳ 3"), 8U);
+  EXPECT_EQ(column_of("13 tháng đầu năm"), 1U);
+  EXPECT_EQ(column_of("cuối tuần"), 6U);
+}
+
 TEST(time_expr, text_with_own_year_needs_no_plan_year) {
   EXPECT_EQ(parse_time("Quý 1/2024").start, d(2024, 1, 1));
   EXPECT_EQ(parse_time("5/9/2024 - 5/10/2024").end, d(2024, 10, 5));
