@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +22,7 @@
 
 #include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/detail/rules_program.hpp"
+#include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/rules.hpp"
 
 namespace khuyenhoc {
@@ -29,6 +31,8 @@ namespace detail::rules {
 
 std::shared_ptr<const program> compile_program(std::string_view text, const pool& schema,
                                                const rules_options& options, const location& base);
+std::optional<double> parse_rule_date(std::string_view s);
+std::string suggest(std::string_view name, const std::vector<std::string>& names);
 
 namespace {
 
@@ -69,13 +73,10 @@ void for_chunks(std::size_t rows, std::size_t chunk, unsigned threads, std::size
   if (failure) std::rethrow_exception(failure);
 }
 
+// Numbers in reasons as a council writes them: at most 6 decimals, decimal comma ("8,5", not
+// 8.499999999999998).
 std::string format_number(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<long long>(v));
-  }
-  char buf[32];
-  const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc{} ? std::string(buf, p) : std::string("?");
+  return format_decimal(v, ',');
 }
 
 std::string format_date(double days) {
@@ -236,9 +237,9 @@ std::vector<std::string> expression::columns() const {
 }
 
 expression expression::compile(std::string_view text, const pool& schema,
-                               const rules_options& options) {
+                               const rules_options& options, const location& where) {
   expression e;
-  e.program_ = detail::rules::compile_program(text, schema, options, {});
+  e.program_ = detail::rules::compile_program(text, schema, options, where);
   return e;
 }
 
@@ -542,9 +543,13 @@ void check_unique_overlap(const decision_table_spec& spec, const detail::rules::
 }  // namespace
 
 rule_set rule_set::compile(const rule_set_spec& spec, const pool& schema,
-                           const rules_options& options) {
+                           const rules_options& given) {
   auto impl = std::make_shared<detail::rules::compiled_rule_set>();
   impl->spec = spec;
+  // The file's parameters, with the values given when compiling.
+  override_parameters(impl->spec.params, given.params);
+  rules_options options = given;
+  options.params = impl->spec.params;
   impl->options = options;
   std::size_t count = spec.rules.size();
   for (const auto& t : spec.tables) count += t.rows.size();
@@ -965,6 +970,113 @@ std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule) const {
   detail::rules::scratch s(data_->set->max_nodes, 1);
   for (std::size_t r = 0; r < rows_; ++r) out[r] = data_->reason(r, rule, s);
   return out;
+}
+
+// ------------------------------------------------------------------------------ parameters
+
+namespace {
+
+bool valid_parameter_name(std::string_view n) {
+  if (n.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(n[0]);
+  if (!(std::isalpha(c0) != 0 || c0 == '_' || c0 >= 0x80)) return false;
+  return std::all_of(n.begin(), n.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) != 0 || c == '_' || c >= 0x80;
+  });
+}
+
+std::optional<double> parse_decimal_text(std::string_view t) {
+  std::string s(t);
+  // Vietnamese decimal comma: "8,5" (one comma, no dot).
+  if (s.find('.') == std::string::npos && std::count(s.begin(), s.end(), ',') == 1)
+    std::replace(s.begin(), s.end(), ',', '.');
+  if (!s.empty() && s[0] == '+') s.erase(0, 1);
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+parameter parse_parameter(std::string_view name, std::string_view value, const location& where) {
+  const std::string n = detail::to_nfc(trim(name));
+  if (!valid_parameter_name(n))
+    throw spec_error(
+        "malformed parameter name \"" + n + "\" (letters, digits and _, not starting with a digit)",
+        where);
+  parameter p;
+  p.name = n;
+  p.where = where;
+  p.text = detail::to_nfc(trim(value));
+  if (const auto d = detail::rules::parse_rule_date(p.text)) {
+    p.type = value_type::date;
+    p.number = *d;
+  } else if (const auto x = parse_decimal_text(p.text)) {
+    p.type = value_type::number;
+    p.number = *x;
+  } else if (p.text == "true" || p.text == "false") {
+    p.type = value_type::boolean;
+    p.number = p.text == "true" ? 1 : 0;
+  } else {
+    p.type = value_type::string;
+  }
+  return p;
+}
+
+parameter parse_param_assignment(std::string_view text) {
+  const auto eq = text.find('=');
+  const location where{.field = std::string(text)};
+  if (eq == std::string_view::npos)
+    throw spec_error("a parameter is given as name=value (e.g. window_end=31/08/2025), not \"" +
+                         std::string(text) + "\"",
+                     where);
+  return parse_parameter(text.substr(0, eq), text.substr(eq + 1), where);
+}
+
+void override_parameters(std::vector<parameter>& declared,
+                         const std::vector<parameter>& overrides) {
+  for (const auto& o : overrides) {
+    auto it = std::find_if(declared.begin(), declared.end(),
+                           [&](const parameter& d) { return d.name == o.name; });
+    if (it == declared.end()) {
+      std::vector<std::string> names;
+      for (const auto& d : declared) names.push_back(d.name);
+      std::string list;
+      for (const auto& d : names) list += (list.empty() ? "" : ", ") + d;
+      throw spec_error(
+          "unknown parameter \"" + o.name + "\"" + detail::rules::suggest(o.name, names) +
+              (names.empty() ? " (the file declares no params)" : " (params: " + list + ")"),
+          o.where);
+    }
+    parameter v = o;
+    if (v.type != it->type && v.type == value_type::string) {
+      // Text given for a typed parameter: read it as that type.
+      v = parse_parameter(o.name, o.text, o.where);
+    }
+    if (v.type != it->type) {
+      if (it->type == value_type::string) {
+        v.type = value_type::string;  // a string parameter takes any text as written
+      } else {
+        throw spec_error("parameter \"" + o.name + "\" is a " + std::string(to_string(it->type)) +
+                             " (declared as \"" + it->text + "\"); \"" + o.text + "\" is not a " +
+                             std::string(to_string(it->type)),
+                         o.where);
+      }
+    }
+    const location declared_at = it->where;
+    *it = std::move(v);
+    if (it->where.file.empty() && it->where.line == 0) it->where = declared_at;
+  }
 }
 
 }  // namespace khuyenhoc

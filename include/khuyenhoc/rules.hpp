@@ -19,6 +19,34 @@
 
 namespace khuyenhoc {
 
+/// The type of a value of the language.
+enum class value_type : std::uint8_t { boolean, number, date, string, list };
+
+/// A named constant declared by a rule or criteria file (`params: {window_end: 31/08/2024}`)
+/// and used by name in expressions, so a yearly award is one file: the values can be replaced
+/// when compiling (rules_options::params, Python `params=`, the CLI's `--param`).
+struct parameter {
+  std::string name{};
+  value_type type = value_type::number;  ///< number, date, boolean or string
+  double number = 0;                     ///< number; date as days since 1970-01-01; boolean 0/1
+  std::string text{};                    ///< the value as written (the string of a string)
+  location where{};                      ///< where it was declared or given
+};
+
+/// A parameter from its written value: a date (`31/08/2024` or `2024-08-31`), a number (`8.5`
+/// or `8,5`), `true`/`false`, otherwise a string (NFC). \throws spec_error for an empty or
+/// malformed name (names are written as column names: letters, digits, `_`).
+[[nodiscard]] parameter parse_parameter(std::string_view name, std::string_view value,
+                                        const location& where = {});
+/// `name=value` as given on a command line (`--param window_end=31/08/2025`).
+/// \throws spec_error when there is no `=` or the name is malformed.
+[[nodiscard]] parameter parse_param_assignment(std::string_view text);
+/// Replaces the values of `declared` parameters by `overrides` (by name). A value written as
+/// text is read as the declared type (`"31/08/2025"` for a date parameter).
+/// \throws spec_error for a name that is not declared (with "did you mean") or a value that is
+/// not of the declared type.
+void override_parameters(std::vector<parameter>& declared, const std::vector<parameter>& overrides);
+
 /// Limits and tuning of the rule language, in one place (as cel-cpp does). The limits are
 /// enforced when compiling, so rules written by users cannot exhaust memory or time.
 struct rules_options {
@@ -29,10 +57,10 @@ struct rules_options {
   std::size_t max_rules = 1000;              ///< rules + decision-table rows of one rule set
   std::size_t chunk_size = 4096;             ///< rows evaluated together (cache-sized)
   unsigned threads = 0;                      ///< worker threads; 0 = hardware concurrency
+  /// Parameters visible to expressions by name. `expression::compile` uses them as given;
+  /// `rule_set::compile` uses them to override the values the rule set declares.
+  std::vector<parameter> params{};
 };
-
-/// The type of a value of the language.
-enum class value_type : std::uint8_t { boolean, number, date, string, list };
 
 /// "boolean", "number", "date", "string", "list".
 [[nodiscard]] std::string_view to_string(value_type t) noexcept;
@@ -67,8 +95,11 @@ class expression {
   /// dictionaries). Complexity O(length of text + sizes of the dictionaries it touches).
   /// \throws parse_error for malformed text or exceeded limits, schema_error for unknown
   /// columns or type errors; both carry line:column and a caret line in the message.
+  /// `where` places the text in its file (line and column of its first character), so errors
+  /// point into the file.
   [[nodiscard]] static expression compile(std::string_view text, const pool& schema,
-                                          const rules_options& options = {});
+                                          const rules_options& options = {},
+                                          const location& where = {});
 
   /// The result type.
   [[nodiscard]] value_type type() const noexcept;
@@ -158,7 +189,8 @@ struct rule_set_spec {
   unknown_policy on_unknown = unknown_policy::not_eligible;
   std::vector<rule_spec> rules{};
   std::vector<decision_table_spec> tables{};
-  std::string file{};  ///< where it was read from, for messages
+  std::vector<parameter> params{};  ///< `params:` declared by the file
+  std::string file{};               ///< where it was read from, for messages
 };
 
 /// Reads a rule set from YAML (JSON is YAML too). `file` names it in error messages.

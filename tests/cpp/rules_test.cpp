@@ -638,3 +638,163 @@ TEST(rules_expressions, integer_conversion_and_category_paths) {
         [](int k) { return (k >= 1 && k <= 5) || k == 69; });
   check(R"(many != "v7")", many_codes, [](int k) { return k != 7; });
 }
+
+// ------------------------------------------------------------------------------------ decimals
+
+namespace {
+
+// Three grades per nominee, as a school writes them.
+kh::pool grades_pool() {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D"}));
+  cols.push_back(kh::column::number("toan", kh::buffer<double>({8.7, 9.0, 1.1, nan_v})));
+  cols.push_back(kh::column::number("van", kh::buffer<double>({8.1, 8.1, 2.2, 9.0})));
+  cols.push_back(kh::column::number("anh", kh::buffer<double>({8.7, 8.7, 3.3, 8.0})));
+  cols.push_back(list("prizes", {std::vector<std::string>{"Tỉnh - Giải Nhì@15/03/2024",
+                                                          "Quốc gia - Giải Ba@02/10/2023"},
+                                 std::vector<std::string>{"Tỉnh - Giải Nhất@20/09/2024"},
+                                 std::vector<std::string>{"Huyện - Giải Nhất@01/12/2023"},
+                                 std::vector<std::string>{"Quốc gia - Khuyến khích@01/01/2024"}}));
+  return kh::pool(std::move(cols), "id");
+}
+
+}  // namespace
+
+TEST(rules_decimals, average_exactly_at_threshold_is_at_threshold) {
+  const auto p = grades_pool();
+  // (8.7 + 8.1 + 8.7) / 3 is 8.499999999999998 as a double; on paper it is 8.5.
+  ASSERT_LT((8.7 + 8.1 + 8.7) / 3, 8.5);
+  EXPECT_THAT(truth("(toan + van + anh) / 3 >= 8.5", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 < 8.5", p), ElementsAre(0, 0, 1, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 == 8.5", p), ElementsAre(1, 0, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 != 8.5", p), ElementsAre(0, 1, 1, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 > 8.5", p), ElementsAre(0, 1, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 <= 8.5", p), ElementsAre(1, 0, 1, -1));
+  EXPECT_THAT(truth("toan + van == anh", p), ElementsAre(0, 0, 1, -1));  // 1.1 + 2.2 == 3.3
+  EXPECT_THAT(truth("(toan + van + anh) / 3 between 8.5 and 9", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("toan + van in [3.3, 16.8]", p), ElementsAre(1, 0, 1, -1));
+  // A real difference of one millionth is still a difference.
+  EXPECT_THAT(truth("toan + 0.000001 > 8.7", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("toan - 0.000001 >= 8.7", p), ElementsAre(0, 1, 0, -1));
+}
+
+TEST(rules_decimals, rounding_functions_and_averages) {
+  const auto p = grades_pool();
+  EXPECT_THAT(numbers("round((toan + van + anh) / 3, 1)", p), ElementsAre(8.5, 8.6, 2.2, -999));
+  EXPECT_THAT(numbers("round(8.45, 1) + round(2.5) + round(-2.5)", p),
+              ElementsAre(8.5, 8.5, 8.5, 8.5));
+  EXPECT_THAT(numbers("round(1.005, 2)", p), ElementsAre(1.01, 1.01, 1.01, 1.01));
+  EXPECT_THAT(numbers("floor((toan + van + anh) / 3, 1)", p), ElementsAre(8.5, 8.6, 2.2, -999));
+  EXPECT_THAT(numbers("ceil(toan * 3)", p), ElementsAre(27, 27, 4, -999));
+  EXPECT_THAT(numbers("floor(2.9999999999)", p), ElementsAre(3, 3, 3, 3));
+  // avg skips missing values (missing only when all are); avg_strict propagates them.
+  const auto a = kh::evaluate("avg(toan, van, anh)", p);
+  EXPECT_EQ(a.valid[3], 1);
+  EXPECT_DOUBLE_EQ(a.numbers[3], 8.5);
+  EXPECT_THAT(truth("avg(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, 1));
+  EXPECT_THAT(truth("mean(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, 1));
+  EXPECT_THAT(truth("avg_strict(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("min(toan, van, anh) + max(toan, van, anh) in [16.8, 17.1, 4.4]", p),
+              ElementsAre(1, 1, 1, -1));
+  EXPECT_THAT(error_of<kh::schema_error>("round(gpa, 7)"), HasSubstr("from 0 to 6"));
+  EXPECT_THAT(error_of<kh::schema_error>("round(gpa, grade)"), HasSubstr("whole number"));
+  EXPECT_THAT(error_of<kh::schema_error>("avg(gpa, conduct)"), HasSubstr("must be a number"));
+}
+
+TEST(rules_decimals, reasons_print_numbers_as_written) {
+  const auto p = grades_pool();
+  const auto spec = kh::parse_rule_set(R"(
+rules:
+  - id: tb
+    when: (toan + van + anh) / 3 >= 8.6
+    reason: "Trung bình {(toan + van + anh) / 3} dưới 8,6"
+)");
+  const auto v = kh::rule_set::compile(spec, p).evaluate(p);
+  EXPECT_THAT(v.reasons(0), ElementsAre("Trung bình 8,5 dưới 8,6"));
+  EXPECT_THAT(v.reasons(2), ElementsAre("Trung bình 2,2 dưới 8,6"));
+}
+
+TEST(rules_params, declared_used_overridden_and_checked) {
+  const auto p = grades_pool();
+  const char* yaml = R"(
+params:
+  threshold: 8.5
+  window_start: 01/09/2023
+  window_end: 31/08/2024
+  top_level: "Quốc gia"
+rules:
+  - id: tb
+    when: avg(toan, van, anh) >= threshold
+  - id: giai
+    when: any(prizes, date_of(it) between window_start and window_end and level_of(it) in ["Tỉnh", "Quốc gia"] and prize_of(it) in ["Giải Nhất", "Giải Nhì", "Giải Ba"])
+  - id: so_giai
+    when: count(prizes, date_of(it) >= window_start and date_of(it) <= window_end) >= 2
+  - id: quoc_gia
+    when: count(prizes, level_of(it) == top_level) >= 1
+)";
+  const auto spec = kh::parse_rule_set(yaml, "r.yaml");
+  ASSERT_EQ(spec.params.size(), 4U);
+  EXPECT_EQ(spec.params[1].type, kh::value_type::date);
+  EXPECT_EQ(spec.params[3].type, kh::value_type::string);
+  using st = kh::rule_status;
+  const auto v = kh::rule_set::compile(spec, p).evaluate(p);
+  EXPECT_EQ(v.status(0, 0), st::pass);
+  EXPECT_EQ(v.status(3, 0), st::pass);  // avg skips the missing grade: (9 + 8) / 2
+  EXPECT_EQ(v.status(0, 1), st::pass);  // Giải Nhì 15/03/2024, provincial, in the window
+  EXPECT_EQ(v.status(1, 1), st::fail);  // 20/09/2024: after the window
+  EXPECT_EQ(v.status(2, 1), st::fail);  // district level
+  EXPECT_EQ(v.status(3, 1), st::fail);  // Khuyến khích is not a Nhất/Nhì/Ba prize
+  EXPECT_EQ(v.status(0, 2), st::pass);  // two prizes dated inside the window
+  EXPECT_EQ(v.status(2, 2), st::fail);
+  EXPECT_EQ(v.status(0, 3), st::pass);
+  EXPECT_EQ(v.status(1, 3), st::fail);
+
+  // Overridden when compiling: the next year's window.
+  kh::rules_options opt;
+  opt.params = {kh::parse_param_assignment("window_end=31/08/2025"),
+                kh::parse_param_assignment("window_start = 01/09/2024")};
+  const auto w = kh::rule_set::compile(spec, p, opt).evaluate(p);
+  EXPECT_EQ(w.status(0, 1), st::fail);
+  EXPECT_EQ(w.status(1, 1), st::pass);
+
+  // Unknown names, wrong types, malformed assignments.
+  opt.params = {kh::parse_param_assignment("window_ends=31/08/2025")};
+  try {
+    (void)kh::rule_set::compile(spec, p, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr("unknown parameter \"window_ends\"; did you mean \"window_end\"?"));
+  }
+  opt.params = {kh::parse_param_assignment("threshold=cao")};
+  try {
+    (void)kh::rule_set::compile(spec, p, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("parameter \"threshold\" is a number"));
+  }
+  EXPECT_THROW((void)kh::parse_param_assignment("window_end"), kh::spec_error);
+  EXPECT_THROW((void)kh::parse_param_assignment("1x=2"), kh::spec_error);
+  const auto comma = kh::parse_param_assignment("threshold=8,5");
+  EXPECT_EQ(comma.type, kh::value_type::number);
+  EXPECT_EQ(comma.number, 8.5);
+
+  // A misspelt parameter in an expression is an unknown name with a suggestion.
+  try {
+    (void)kh::rule_set::compile(
+        kh::parse_rule_set(
+            "params: {threshold: 8.5}\nrules:\n  - id: a\n    when: toan >= treshold\n", "t.yaml"),
+        p);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::schema_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("t.yaml:4:19: rule \"a\": unknown column or parameter "
+                                    "\"treshold\"; did you mean \"threshold\"?"));
+  }
+  // A parameter may not hide a column.
+  EXPECT_THROW(
+      (void)kh::rule_set::compile(
+          kh::parse_rule_set("params: {toan: 1}\nrules:\n  - id: a\n    when: van > 1\n"), p),
+      kh::spec_error);
+  EXPECT_THAT(error_of<kh::schema_error>("date_of(prizes) > 2024-01-01"),
+              HasSubstr("inside any, all, count"));
+}
