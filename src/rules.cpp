@@ -1079,4 +1079,58 @@ void override_parameters(std::vector<parameter>& declared,
   }
 }
 
+// ---------------------------------------------------------------------------- achievements
+
+pool with_achievements(const pool& p, const achievements_table& table, std::string_view column) {
+  const std::size_t n = table.ids.size();
+  if (table.levels.size() != n || (!table.prizes.empty() && table.prizes.size() != n) ||
+      (!table.dates.empty() && table.dates.size() != n))
+    throw schema_error("the achievements table's columns differ in length",
+                       location{.file = table.file});
+  if (p.find(column) != nullptr)
+    throw schema_error("the pool already has a column \"" + std::string(column) +
+                           "\"; give the achievements another name",
+                       location{.field = std::string(column)});
+  auto where = [&](std::size_t i, const std::string& field) {
+    return location{
+        .file = table.file, .line = table.first_line + i, .row_id = table.ids[i], .field = field};
+  };
+  std::vector<std::vector<std::int32_t>> per_row(p.size());
+  std::vector<std::string> dictionary;
+  std::unordered_map<std::string, std::int32_t> codes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string id = detail::to_nfc(trim(table.ids[i]));
+    const auto row = p.row_of(id);
+    if (!row)
+      throw data_error("achievement of \"" + id + "\", who is not in the pool", where(i, "id"));
+    std::string item = detail::to_nfc(trim(table.levels[i]));
+    if (item.empty()) throw data_error("achievement without a level", where(i, "level"));
+    if (!table.prizes.empty()) {
+      const std::string prize = detail::to_nfc(trim(table.prizes[i]));
+      if (!prize.empty()) item += " - " + prize;
+    }
+    if (!table.dates.empty()) {
+      const std::string_view d = trim(table.dates[i]);
+      if (!d.empty()) {
+        const auto days = detail::rules::parse_rule_date(d);
+        if (!days)
+          throw data_error("\"" + std::string(d) + "\" is not a date (dd/mm/yyyy or yyyy-mm-dd)",
+                           where(i, "date"));
+        item += "@" + detail::rules::format_date(*days);
+      }
+    }
+    auto [it, fresh] = codes.try_emplace(item, static_cast<std::int32_t>(dictionary.size()));
+    if (fresh) dictionary.push_back(item);
+    per_row[*row].push_back(it->second);
+  }
+  std::vector<std::uint32_t> offsets{0};
+  std::vector<std::int32_t> all;
+  for (const auto& r : per_row) {
+    all.insert(all.end(), r.begin(), r.end());
+    offsets.push_back(static_cast<std::uint32_t>(all.size()));
+  }
+  return p.with_column(column::category_list(std::string(column), std::move(offsets),
+                                             std::move(all), std::move(dictionary)));
+}
+
 }  // namespace khuyenhoc

@@ -193,6 +193,26 @@ struct rule_set_spec {
   std::string file{};               ///< where it was read from, for messages
 };
 
+/// A long table of achievements, one row per achievement (as school and Sở GD&ĐT exports are):
+/// the nominee's id, the level ("Tỉnh"), optionally the prize ("Giải Nhì") and the date
+/// ("15/03/2024" or "2024-03-15"; "" when undated). `prizes` and `dates` are empty when the
+/// table has no such column, else as long as `ids`.
+struct achievements_table {
+  std::vector<std::string> ids{}, levels{}, prizes{}, dates{};
+  std::string file{};          ///< names the table in errors
+  std::size_t first_line = 2;  ///< line of the first row in `file` (after the header)
+};
+
+/// `p` with a list column `column` holding each nominee's achievements from `table`, in the
+/// table's order, written as dated list items: "Tỉnh - Giải Nhì@15/03/2024" (level, " - " and
+/// prize when there is a prize, "@" and the date when dated). Rules and criteria filter them
+/// with date_of(it), level_of(it) and prize_of(it). Nominees without a row get an empty list.
+/// \throws data_error (file:line, the id) for an id not in the pool, an empty level or a
+/// malformed date; schema_error when `p` already has a column `column` or the vectors differ
+/// in length.
+[[nodiscard]] pool with_achievements(const pool& p, const achievements_table& table,
+                                     std::string_view column = "achievements");
+
 /// Reads a rule set from YAML (JSON is YAML too). `file` names it in error messages.
 /// \throws parse_error (malformed YAML, with line:column), spec_error (missing or unknown keys,
 /// bad values, with line:column and "did you mean" suggestions).

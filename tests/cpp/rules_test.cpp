@@ -798,3 +798,38 @@ rules:
   EXPECT_THAT(error_of<kh::schema_error>("date_of(prizes) > 2024-01-01"),
               HasSubstr("inside any, all, count"));
 }
+
+TEST(rules_achievements, long_table_joined_by_id_and_filtered_by_window) {
+  const auto p = grades_pool();
+  kh::achievements_table t;
+  t.file = "giai.csv";
+  t.ids = {"B", "A", "B", "D"};
+  t.levels = {"Tỉnh", "Quốc gia", "Quốc gia", "Huyện"};
+  t.prizes = {"Giải Nhì", "Giải Ba", "", "Giải Nhất"};
+  t.dates = {"15/03/2024", "2023-10-02", "", "01/12/2023"};
+  const auto q = kh::with_achievements(p, t, "giai");
+  const auto& c = q["giai"];
+  ASSERT_EQ(c.type(), kh::column_type::category_list);
+  EXPECT_EQ(c.format(1), "Tỉnh - Giải Nhì@15/03/2024|Quốc gia");
+  EXPECT_EQ(c.format(0), "Quốc gia - Giải Ba@02/10/2023");
+  EXPECT_EQ(c.format(2), "");
+  EXPECT_THAT(truth("count(giai, date_of(it) between 2023-09-01 and 2024-08-31 and level_of(it) in "
+                    "[\"Tỉnh\", \"Quốc gia\"]) >= 1",
+                    q),
+              ElementsAre(1, 1, 0, 0));
+  EXPECT_THAT(truth("count(giai, date_of(it) is missing) == 1", q), ElementsAre(0, 1, 0, 0));
+  EXPECT_THAT(truth("any(giai, prize_of(it) == \"Giải Nhất\")", q), ElementsAre(0, 0, 0, 1));
+
+  t.ids[2] = "Z";
+  try {
+    (void)kh::with_achievements(p, t, "giai");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::data_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("giai.csv:4"));
+    EXPECT_THAT(e.what(), HasSubstr("\"Z\", who is not in the pool"));
+  }
+  t.ids[2] = "B";
+  t.dates[0] = "31/02/2024";
+  EXPECT_THROW((void)kh::with_achievements(p, t, "giai"), kh::data_error);
+  EXPECT_THROW((void)kh::with_achievements(p, t, "toan"), kh::schema_error);
+}
