@@ -685,6 +685,7 @@ explanation score_table::explain(std::size_t row) const {
     ce.parent = cc.parent >= 0 ? cd.criteria[static_cast<std::size_t>(cc.parent)].id : "";
     for (const auto k : cc.indicators) ce.sum += data_->points[k * n + row];
     for (const auto s : cc.criteria) ce.sum += data_->subtotals[s * n + row];
+    ce.sum = detail::round_decimal(ce.sum, cd.precision);  // as the kernel rounds
     if (std::isfinite(cc.cap)) ce.cap = cc.cap;
     ce.capped = ce.sum > cc.cap;
     ce.weight = cc.weight;
@@ -695,6 +696,7 @@ explanation score_table::explain(std::size_t row) const {
   }
   for (const auto k : cd.top_indicators) e.uncapped_total += data_->points[k * n + row];
   for (const auto s : cd.top_criteria) e.uncapped_total += data_->subtotals[s * n + row];
+  e.uncapped_total = detail::round_decimal(e.uncapped_total, cd.precision);
   e.total_capped = e.uncapped_total > cd.total_cap;
   return e;
 }
