@@ -232,3 +232,54 @@ def test_achievements_table_filtered_by_window_and_level(tmp_path: Path) -> None
         pool.with_achievements(df, prize=None)
     ok = pool.with_achievements(df.iloc[:1], prize=None)
     assert ok["achievements"][3] == ["Tỉnh@02/01/2024"]
+
+
+def award_pool() -> kh.Pool:
+    award = ROOT / "examples" / "award"
+    pool = kh.read_csv(str(award / "pool.csv"), id="ma_hs")
+    for table, name in (("giai_hoc_tap.csv", "giai_hoc_tap"), ("hoat_dong.csv", "hoat_dong")):
+        pool = pool.with_achievements(
+            award / table, id="ma_hs", level="cap", prize="giai", date="ngay", name=name
+        )
+    return pool
+
+
+def test_worked_award_example_three_standards_with_alternatives() -> None:
+    pool = award_pool()
+    rules = kh.Rules.from_yaml(ROOT / "examples" / "award" / "rules.yaml")
+    assert rules.compile(pool).warnings == []
+    v = rules.evaluate(pool)
+    df = v.to_pandas().set_index("id")
+    # HS001: Toán 8,7, Ngữ văn 8,1, Ngoại ngữ 8,7 — average 8,5 on paper — and a provincial
+    # Giải Nhì dated 15/03/2024: the study standard is met.
+    assert df.loc["HS001", "hoc_tap"] == "pass" and bool(df.loc["HS001", "eligible"])
+    # HS002: 8,47 (just below), though with a provincial Giải Nhất.
+    assert df.loc["HS002", "hoc_tap"] == "fail"
+    assert v.reasons("HS002")[0].startswith("Học tập: kết quả Tốt, trung bình 3 môn 8,47 (cần từ 8,5)")
+    # HS003: no prize but the "average from 9,0" alternative; two volunteering activities.
+    assert bool(df.loc["HS003", "eligible"])
+    # HS004: Rèn luyện Khá a year ago breaks the three-year streak.
+    assert df.loc["HS004", "ren_luyen"] == "fail"
+    # HS006: no Ngữ văn grade: undecidable, not silently failed.
+    assert df.loc["HS006", "hoc_tap"] == "unknown"
+    # HS007's Giải Nhì is dated 20/09/2024, after the window.
+    assert df.loc["HS007", "hoc_tap"] == "fail"
+    # The next award year: the same file, other parameters.
+    next_year = kh.Rules.from_yaml(
+        ROOT / "examples" / "award" / "rules.yaml",
+        params={"window_start": "01/09/2024", "window_end": "31/08/2025"},
+    )
+    later = next_year.evaluate(pool).to_pandas().set_index("id")
+    assert later.loc["HS001", "hoc_tap"] == "fail"  # 15/03/2024 is outside; 8,5 < 9,0
+    assert later.loc["HS007", "hoc_tap"] == "fail"  # average 8,03
+
+    crit = kh.CriteriaSet.from_yaml(ROOT / "examples" / "award" / "criteria.yaml")
+    assert crit.precision == 2
+    table = crit.score(pool)
+    scores = table.to_pandas().set_index("ma_hs")
+    # 20 (average 8,5) + 10 (one prize of three) + 11,25 (45 of 80 hours) + 20 (a medal)
+    assert scores.loc["HS001", "total"] == 61.25
+    assert scores.loc["HS001", "level"] == "tieu_bieu"
+    assert bool(scores.loc["HS006", "unclassifiable"])
+    for total in np.asarray(table.total):
+        assert Decimal(repr(float(total))).as_tuple().exponent >= -2
