@@ -1252,10 +1252,15 @@ class compiler {
     const auto& dict = c.dictionary();
     node out{.kind = op::list_any, .type = value_type::boolean, .a = list.node};
     out.table.assign(dict.size(), 0);
-    const auto code = c.code_of(item);
-    if (code >= 0) {
-      out.table[static_cast<std::size_t>(code)] = 1;
-    } else {
+    // The item as written, or a dated item whose text before the date is it.
+    bool found = false;
+    for (std::size_t k = 0; k < dict.size(); ++k) {
+      if (dict[k] == item || split_item(dict[k]).text == item) {
+        out.table[k] = 1;
+        found = true;
+      }
+    }
+    if (!found) {
       warn_at(item_ast, quoted(item) + " is never an item of column " + quoted(c.name()) +
                             did_you_mean(closest(item, dict, 1)) + "; the test is always false");
     }

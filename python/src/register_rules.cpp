@@ -413,19 +413,23 @@ eligible, reasons, the funnel and decision-table outputs. Every input row appear
 
   m.def(
       "evaluate",
-      [](const std::string& text, const pool& p, unsigned threads) {
+      [](const std::string& text, const pool& p, unsigned threads, const py::object& params) {
         expression_values values;
+        rules_options opt;
+        opt.params = params_from(params);
         {
           // The expression text is copied into C++ and the pool is immutable: safe without
           // the GIL.
           py::gil_scoped_release release;
-          values = expression::compile(text, p).evaluate(p, threads);
+          values = expression::compile(text, p, opt).evaluate(p, threads);
         }
         return to_numpy(std::move(values));
       },
       py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+      py::arg("params") = py::none(),
       R"doc(Evaluates a rule-language expression over every nominee: float64 (NaN missing),
-datetime64[D] (NaT), bool (object with None when some are missing) or object str/None.)doc");
+datetime64[D] (NaT), bool (object with None when some are missing) or object str/None.
+``params`` (a dict) names constants the expression may use, e.g. {"window_end": "31/08/2024"}.)doc");
 
   m.def(
       "parse_param_assignment",
@@ -453,11 +457,13 @@ datetime64[D] (NaT), bool (object with None when some are missing) or object str
 
   m.def(
       "check_expression",
-      [](const std::string& text, const pool& p) {
+      [](const std::string& text, const pool& p, const py::object& params) {
         expression e;
+        rules_options opt;
+        opt.params = params_from(params);
         {
           py::gil_scoped_release release;
-          e = expression::compile(text, p);
+          e = expression::compile(text, p, opt);
         }
         py::dict out;
         out["type"] = std::string(to_string(e.type()));
@@ -465,7 +471,7 @@ datetime64[D] (NaT), bool (object with None when some are missing) or object str
         out["warnings"] = diagnostics(e.warnings());
         return out;
       },
-      py::arg("expression"), py::arg("pool"),
+      py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("params") = py::none(),
       "Compiles an expression: its type, the columns it reads and warnings (raises on errors).");
 }
 

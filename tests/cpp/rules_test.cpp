@@ -833,3 +833,11 @@ TEST(rules_achievements, long_table_joined_by_id_and_filtered_by_window) {
   EXPECT_THROW((void)kh::with_achievements(p, t, "giai"), kh::data_error);
   EXPECT_THROW((void)kh::with_achievements(p, t, "toan"), kh::schema_error);
 }
+
+TEST(rules_achievements, contains_and_it_read_the_text_before_the_date) {
+  const auto p = grades_pool();
+  EXPECT_THAT(truth("contains(prizes, \"Tỉnh - Giải Nhì\")", p), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(truth("\"Tỉnh - Giải Nhì@15/03/2024\" in prizes", p), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(truth("any(prizes, it == \"Tỉnh - Giải Nhất\")", p), ElementsAre(0, 1, 0, 0));
+  EXPECT_THAT(truth("count(prizes, \"Quốc gia\") == 1", p), ElementsAre(1, 0, 0, 1));
+}
