@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <khuyenhoc/detail/decimal.hpp>
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/rules.hpp>
 #include <optional>
@@ -840,4 +841,48 @@ TEST(rules_achievements, contains_and_it_read_the_text_before_the_date) {
   EXPECT_THAT(truth("\"Tỉnh - Giải Nhì@15/03/2024\" in prizes", p), ElementsAre(1, 0, 0, 0));
   EXPECT_THAT(truth("any(prizes, it == \"Tỉnh - Giải Nhất\")", p), ElementsAre(0, 1, 0, 0));
   EXPECT_THAT(truth("count(prizes, \"Quốc gia\") == 1", p), ElementsAre(1, 0, 0, 1));
+}
+
+TEST(rules_decimals, constant_and_column_comparisons_agree_with_the_scalar_definition) {
+  // Values around thresholds: exact, within the tolerance, just beyond it, and far.
+  std::vector<std::string> ids;
+  std::vector<double> x, c;
+  const double thresholds[] = {0.0, 8.5, -3.25, 1e6 + 0.5, 123456789.125};
+  const double offsets[] = {0, 1e-12, -1e-12, 4e-10, -4e-10, 6e-10, -6e-10, 1e-6, -1e-6, 0.5, -7};
+  for (const double t : thresholds) {
+    for (const double o : offsets) {
+      for (const double scale : {1.0, 1e-3}) {
+        ids.push_back("r" + std::to_string(ids.size()));
+        x.push_back(t + o * (t > 1e5 ? 1e3 * scale : scale));
+        c.push_back(t);
+      }
+    }
+  }
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", ids));
+  cols.push_back(kh::column::number("x", kh::buffer<double>(x)));
+  cols.push_back(kh::column::number("c", kh::buffer<double>(c)));
+  const kh::pool p(std::move(cols), "id");
+  namespace d = kh::detail;
+  const std::pair<const char*, bool (*)(double, double)> ops[] = {
+      {"<", [](double a, double b) { return d::decimal_less(a, b); }},
+      {"<=", [](double a, double b) { return !d::decimal_less(b, a); }},
+      {">", [](double a, double b) { return d::decimal_less(b, a); }},
+      {">=", [](double a, double b) { return !d::decimal_less(a, b); }},
+      {"==", [](double a, double b) { return d::decimal_equal(a, b); }},
+      {"!=", [](double a, double b) { return !d::decimal_equal(a, b); }},
+  };
+  for (const auto& [sym, f] : ops) {
+    const auto by_column = kh::evaluate(std::string("x ") + sym + " c", p);
+    for (const double t : thresholds) {
+      char lit[64];
+      std::snprintf(lit, sizeof lit, "%.17g", t);
+      const auto by_constant = kh::evaluate(std::string("x ") + sym + " " + lit, p);
+      for (std::size_t r = 0; r < x.size(); ++r) {
+        if (c[r] != t) continue;
+        EXPECT_EQ(by_constant.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
+        EXPECT_EQ(by_column.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
+      }
+    }
+  }
 }

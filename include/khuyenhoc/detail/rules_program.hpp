@@ -327,6 +327,49 @@ inline void compare_op(op kind, const double* x, const double* y, std::size_t y_
 #else
 #define KHUYENHOC_RULES_VECTOR_CMP(body) 0
 #endif
+  if (y_step == 0) {
+    // Against a constant c (the common case): near c the tolerance is that of c, so the test is
+    // one plain comparison with c moved by it (as fast as an exact comparison).
+    const double c = *y;
+    const double t = tol(c, c);
+    const double lo = c - t, hi = c + t;
+#if defined(__SSE2__)
+    const __m128d vhi = _mm_set1_pd(hi);
+#endif
+    switch (kind) {
+      case op::lt:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [](double a, double b) { return a < b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmplt_pd(a, b)));
+        return;
+      case op::le:
+        compare(
+            x, &hi, 0, valid, tmp, out, n, [](double a, double b) { return a <= b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmple_pd(a, b)));
+        return;
+      case op::gt:
+        compare(
+            x, &hi, 0, valid, tmp, out, n, [](double a, double b) { return a > b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpgt_pd(a, b)));
+        return;
+      case op::ge:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [](double a, double b) { return a >= b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpge_pd(a, b)));
+        return;
+      case op::eq:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [hi](double a, double b) { return a >= b && a <= hi; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_and_pd(_mm_cmpge_pd(a, b), _mm_cmple_pd(a, vhi))));
+        return;
+      default:
+        compare(
+            x, &lo, 0, valid, tmp, out, n,
+            [hi](double a, double b) { return !(a >= b && a <= hi); },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_or_pd(_mm_cmpnge_pd(a, b), _mm_cmpnle_pd(a, vhi))));
+        return;
+    }
+  }
   switch (kind) {
     case op::lt:
       compare(
