@@ -1035,7 +1035,7 @@ parameter parse_parameter(std::string_view name, std::string_view value, const l
 
 parameter parse_param_assignment(std::string_view text) {
   const auto eq = text.find('=');
-  const location where{.field = std::string(text)};
+  const location where{};
   if (eq == std::string_view::npos)
     throw spec_error("a parameter is given as name=value (e.g. window_end=31/08/2025), not \"" +
                          std::string(text) + "\"",

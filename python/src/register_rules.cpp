@@ -57,7 +57,7 @@ std::vector<parameter> params_from(const py::object& params) {
     } else {
       text = py::str(v).cast<std::string>();
     }
-    out.push_back(parse_parameter(name, text, location{.field = name}));
+    out.push_back(parse_parameter(name, text));
   }
   return out;
 }

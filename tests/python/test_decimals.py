@@ -283,3 +283,18 @@ def test_worked_award_example_three_standards_with_alternatives() -> None:
     assert bool(scores.loc["HS006", "unclassifiable"])
     for total in np.asarray(table.total):
         assert Decimal(repr(float(total))).as_tuple().exponent >= -2
+
+
+def test_criteria_params_from_python() -> None:
+    pool = award_pool()
+    path = ROOT / "examples" / "award" / "criteria.yaml"
+    scale = kh.CriteriaSet.from_yaml(path)
+    assert scale.params == {"window_start": dt.date(2023, 9, 1), "window_end": dt.date(2024, 8, 31)}
+    k = scale.compile(pool).indicator_ids.index("giai_trong_ky")
+    row = pool.to_pandas().index[pool.to_pandas()["ma_hs"] == "HS007"][0]
+    assert scale.score(pool).points[row, k] == 0  # Giải Nhì of 20/09/2024: after the window
+    wider = kh.CriteriaSet.from_yaml(path, params={"window_end": dt.date(2024, 12, 31)})
+    assert wider.score(pool).points[row, k] == 10
+    assert scale.with_params({"window_end": "31/12/2024"}).score(pool).points[row, k] == 10
+    with pytest.raises(kh.SpecError, match="unknown parameter \"window_ends\"; did you mean \"window_end\""):
+        scale.with_params({"window_ends": "31/12/2024"})
