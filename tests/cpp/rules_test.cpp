@@ -886,3 +886,23 @@ TEST(rules_decimals, constant_and_column_comparisons_agree_with_the_scalar_defin
     }
   }
 }
+
+TEST(rules_decimals, rounding_keeps_large_amounts_whole) {
+  namespace d = kh::detail;
+  for (const int places : {0, 2, 6}) {
+    EXPECT_EQ(d::round_decimal(1.5e9, places), 1.5e9);
+    EXPECT_EQ(d::round_decimal(12'345'678'900.0, places), 12'345'678'900.0);
+    EXPECT_EQ(d::round_decimal(1.5e9, places, d::decimal_rounding::floor), 1.5e9);
+    EXPECT_EQ(d::round_decimal(1.5e9, places, d::decimal_rounding::ceil), 1.5e9);
+    EXPECT_EQ(d::round_decimal(-2'000'000.0, places), -2'000'000.0);
+  }
+  EXPECT_EQ(d::round_decimal(123'456'789.125, 2), 123'456'789.13);
+  EXPECT_EQ(d::round_decimal(1'500'000.25, 1), 1'500'000.3);
+  EXPECT_EQ(d::round_decimal(1'500'000.24, 1), 1'500'000.2);
+  EXPECT_EQ(d::round_decimal(0.1 + 0.2, 6), 0.3);
+  EXPECT_EQ(d::round_decimal(2.675, 2),
+            2.68);  // the double is 2.67499999999999982236431605997495353221893310546875
+  EXPECT_EQ(d::format_decimal(1.5e9), "1500000000");
+  EXPECT_EQ(d::format_decimal(-0.25), "-0,25");
+  EXPECT_EQ(d::format_decimal((8.7 + 8.1 + 8.7) / 3), "8,5");
+}

@@ -57,8 +57,10 @@ enum class decimal_rounding : unsigned char { half_up, floor, ceil };
   const double s = power_of_ten(places);
   const double y = x * s;
   if (std::fabs(y) >= 0x1p52) return x;  // no fraction left at this scale
-  // The tolerance of x, in units of the last kept place.
-  const double t = decimal_tolerance(x, 0) * s;
+  // The tolerance of x, in units of the last kept place. For large x at many places (1e9 at 6
+  // decimals) it would reach whole units: it is capped at a tenth of a unit, so whole amounts
+  // stay whole and rounding is to the nearest there.
+  const double t = std::min(decimal_tolerance(x, 0) * s, 0.1);
   double r = 0;
   switch (how) {
     case decimal_rounding::half_up: {
