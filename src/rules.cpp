@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -1092,8 +1094,10 @@ pool with_achievements(const pool& p, const achievements_table& table, std::stri
                            "\"; give the achievements another name",
                        location{.field = std::string(column)});
   auto where = [&](std::size_t i, const std::string& field) {
-    return location{
-        .file = table.file, .line = table.first_line + i, .row_id = table.ids[i], .field = field};
+    return location{.file = table.file,
+                    .line = i < table.lines.size() ? table.lines[i] : table.first_line + i,
+                    .row_id = table.ids[i],
+                    .field = field};
   };
   std::vector<std::vector<std::int32_t>> per_row(p.size());
   std::vector<std::string> dictionary;
@@ -1131,6 +1135,119 @@ pool with_achievements(const pool& p, const achievements_table& table, std::stri
   }
   return p.with_column(column::category_list(std::string(column), std::move(offsets),
                                              std::move(all), std::move(dictionary)));
+}
+
+namespace {
+
+// Records of CSV text (RFC 4180 quoting); each record with the line it starts on.
+std::vector<std::pair<std::size_t, std::vector<std::string>>> csv_records(std::string_view text,
+                                                                          char sep,
+                                                                          const std::string& file) {
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> out;
+  std::vector<std::string> record;
+  std::string field;
+  std::size_t line = 1, start = 1;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"' && field.empty()) {
+      quoted = true;
+      any = true;
+    } else if (c == sep) {
+      record.push_back(std::move(field));
+      field.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !field.empty()) {
+        record.push_back(std::move(field));
+        out.emplace_back(start, std::move(record));
+      }
+      record.clear();
+      field.clear();
+      any = false;
+      start = ++line;
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (quoted) throw parse_error("unterminated quoted field", location{.file = file, .line = start});
+  if (any || !field.empty()) {
+    record.push_back(std::move(field));
+    out.emplace_back(start, std::move(record));
+  }
+  return out;
+}
+
+}  // namespace
+
+achievements_table parse_achievements_csv(std::string_view text, const achievements_columns& cols,
+                                          std::string_view file) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  const std::string name(file);
+  const std::string_view first = text.substr(0, text.find('\n'));
+  const char sep =
+      std::count(first.begin(), first.end(), ';') > std::count(first.begin(), first.end(), ',')
+          ? ';'
+          : ',';
+  auto records = csv_records(text, sep, name);
+  if (records.empty())
+    throw schema_error("the achievements table is empty (no header)", location{.file = name});
+  std::vector<std::string> header;
+  for (const auto& h : records[0].second) header.push_back(detail::to_nfc(trim(h)));
+  std::string listed;
+  for (const auto& h : header) listed += (listed.empty() ? "" : ", ") + h;
+  auto index = [&](const std::string& want, bool optional_default) -> std::ptrdiff_t {
+    if (want.empty()) return -1;
+    const auto it = std::find(header.begin(), header.end(), detail::to_nfc(want));
+    if (it != header.end()) return it - header.begin();
+    if (optional_default) return -1;
+    throw schema_error("the achievements table has no column \"" + want + "\"" +
+                           detail::rules::suggest(want, header) + " (columns: " + listed + ")",
+                       location{.file = name, .line = records[0].first});
+  };
+  const auto id = index(cols.id, false), level = index(cols.level, false);
+  const auto prize = index(cols.prize, cols.prize == "prize");
+  const auto date = index(cols.date, cols.date == "date");
+  achievements_table t;
+  t.file = name;
+  t.first_line = 0;  // lines are given per row below
+  auto cell = [](const std::vector<std::string>& r, std::ptrdiff_t k) {
+    return static_cast<std::size_t>(k) < r.size() ? r[static_cast<std::size_t>(k)] : std::string();
+  };
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    const auto& [line, r] = records[i];
+    t.lines.push_back(line);
+    t.ids.push_back(cell(r, id));
+    t.levels.push_back(cell(r, level));
+    if (prize >= 0) t.prizes.push_back(cell(r, prize));
+    if (date >= 0) t.dates.push_back(cell(r, date));
+  }
+  return t;
+}
+
+achievements_table read_achievements_csv(const std::string& path,
+                                         const achievements_columns& columns) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw error("cannot read the achievements table", location{.file = path});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_achievements_csv(text.str(), columns, path);
 }
 
 }  // namespace khuyenhoc

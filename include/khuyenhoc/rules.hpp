@@ -199,9 +199,28 @@ struct rule_set_spec {
 /// table has no such column, else as long as `ids`.
 struct achievements_table {
   std::vector<std::string> ids{}, levels{}, prizes{}, dates{};
-  std::string file{};          ///< names the table in errors
-  std::size_t first_line = 2;  ///< line of the first row in `file` (after the header)
+  std::string file{};                ///< names the table in errors
+  std::size_t first_line = 2;        ///< line of the first row in `file` (after the header)
+  std::vector<std::size_t> lines{};  ///< line of each row, when known (else first_line + i)
 };
+
+/// Which columns of a long achievements table hold what. `prize` and `date` may be "" (the table
+/// has no such column); left at their defaults, they are optional (absent when the table has no
+/// column of that name).
+struct achievements_columns {
+  std::string id = "id", level = "level", prize = "prize", date = "date";
+};
+
+/// Reads a long achievements table from CSV text: a header line, ',' or ';' (detected from the
+/// header), quoted fields as in RFC 4180, UTF-8 (a BOM is skipped), CRLF or LF line ends.
+/// \throws parse_error (an unterminated quote, with its line), schema_error (a named column the
+/// header lacks, with the columns it has).
+[[nodiscard]] achievements_table parse_achievements_csv(std::string_view text,
+                                                        const achievements_columns& columns = {},
+                                                        std::string_view file = "<string>");
+/// Reads a long achievements table from a CSV file (as parse_achievements_csv).
+[[nodiscard]] achievements_table read_achievements_csv(const std::string& path,
+                                                       const achievements_columns& columns = {});
 
 /// `p` with a list column `column` holding each nominee's achievements from `table`, in the
 /// table's order, written as dated list items: "Tỉnh - Giải Nhì@15/03/2024" (level, " - " and

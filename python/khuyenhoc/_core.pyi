@@ -393,6 +393,9 @@ def check_expression(
     expression: str, pool: Pool, *, params: dict[str, Any] | None = None
 ) -> dict[str, Any]: ...
 def parse_param_assignment(text: str) -> tuple[str, Any]: ...
+def _with_achievements_csv(
+    pool: Pool, path: str, id: str, level: str, prize: str, date: str, column: str
+) -> Pool: ...
 def _with_achievements(
     pool: Pool,
     ids: list[str],

@@ -3,9 +3,7 @@ The logic lives in C++: these only convert."""
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 import json
 import os
 from typing import Any
@@ -51,17 +49,6 @@ def _cell(value: Any) -> str:
     return "" if text in ("NaT", "nan", "None") else text
 
 
-def _read_table(path: str) -> tuple[list[str], list[list[str]]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        text = f.read()
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    if not rows:
-        raise ValueError(f"{path}: the achievements table is empty")
-    return rows[0], rows[1:]
-
-
 def with_achievements(
     pool: Pool,
     table: Any,
@@ -79,13 +66,13 @@ def with_achievements(
     ``prize``/``date`` name optional columns (None: absent; a default name that the table does
     not have is skipped). Ids not in the pool, empty levels and malformed dates raise DataError
     with the table's line (see docs/rules.md)."""
-    file, first_line = "<DataFrame>", 1  # line = 1-based row of the table
     if isinstance(table, (str, os.PathLike)):
-        first_line = 2  # after the header
-        file = os.fspath(table)
-        header, rows = _read_table(file)
-        columns = {h.strip(): [r[i] if i < len(r) else "" for r in rows] for i, h in enumerate(header)}
-    elif isinstance(table, dict):
+        # Read by the C++ library (separator, quotes, BOM; errors name the file and line).
+        return _core._with_achievements_csv(
+            pool, os.fspath(table), id, level, prize or "", date or "", name
+        )
+    file, first_line = "<DataFrame>", 1  # line = 1-based row of the table
+    if isinstance(table, dict):
         file = "<dict>"
         columns = {k: list(v) for k, v in table.items()}
     else:  # a DataFrame

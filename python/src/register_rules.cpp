@@ -446,14 +446,31 @@ datetime64[D] (NaT), bool (object with None when some are missing) or object str
       [](const pool& p, std::vector<std::string> ids, std::vector<std::string> levels,
          std::vector<std::string> prizes, std::vector<std::string> dates, std::string file,
          std::size_t first_line, const std::string& column) {
-        achievements_table t{std::move(ids),   std::move(levels), std::move(prizes),
-                             std::move(dates), std::move(file),   first_line};
+        achievements_table t;
+        t.ids = std::move(ids);
+        t.levels = std::move(levels);
+        t.prizes = std::move(prizes);
+        t.dates = std::move(dates);
+        t.file = std::move(file);
+        t.first_line = first_line;
         py::gil_scoped_release release;
         return with_achievements(p, t, column);
       },
       py::arg("pool"), py::arg("ids"), py::arg("levels"), py::arg("prizes"), py::arg("dates"),
       py::arg("file"), py::arg("first_line"), py::arg("column"),
       "Internal: Pool.with_achievements after the table's columns are read.");
+
+  m.def(
+      "_with_achievements_csv",
+      [](const pool& p, const std::string& path, const std::string& id, const std::string& level,
+         const std::string& prize, const std::string& date, const std::string& column) {
+        py::gil_scoped_release release;
+        const auto t = read_achievements_csv(path, {id, level, prize, date});
+        return with_achievements(p, t, column);
+      },
+      py::arg("pool"), py::arg("path"), py::arg("id"), py::arg("level"), py::arg("prize"),
+      py::arg("date"), py::arg("column"),
+      "Internal: Pool.with_achievements of a CSV file (read by the C++ library).");
 
   m.def(
       "check_expression",

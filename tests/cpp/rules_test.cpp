@@ -906,3 +906,34 @@ TEST(rules_decimals, rounding_keeps_large_amounts_whole) {
   EXPECT_EQ(d::format_decimal(-0.25), "-0,25");
   EXPECT_EQ(d::format_decimal((8.7 + 8.1 + 8.7) / 3), "8,5");
 }
+
+TEST(rules_achievements, csv_tables_with_quotes_bom_and_crlf) {
+  const auto p = grades_pool();
+  const std::string text =
+      "\xEF\xBB\xBFma_hs;cap;giai;ngay\r\nB;\"Tỉnh\";\"Giải Nhì; môn Toán\";15/03/2024\r\n"
+      "A;Quốc gia;;\r\n\r\n";
+  const auto t = kh::parse_achievements_csv(text, {"ma_hs", "cap", "giai", "ngay"}, "g.csv");
+  ASSERT_EQ(t.ids.size(), 2U);
+  EXPECT_EQ(t.prizes[0], "Giải Nhì; môn Toán");
+  const auto q = kh::with_achievements(p, t, "giai");
+  EXPECT_EQ(q["giai"].format(1), "Tỉnh - Giải Nhì; môn Toán@15/03/2024");
+  EXPECT_EQ(q["giai"].format(0), "Quốc gia");
+  // Default prize/date names are optional; other names must exist.
+  const auto u = kh::parse_achievements_csv("id,level\nA,Tỉnh\n");
+  EXPECT_TRUE(u.prizes.empty() && u.dates.empty());
+  try {
+    (void)kh::parse_achievements_csv(text, {"ma_hs", "cap", "giai", "ngày"}, "g.csv");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::schema_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no column \"ngày\"; did you mean \"ngay\"?"));
+  }
+  // Errors name the line of the row.
+  const auto bad = kh::parse_achievements_csv("id,level,date\nA,Tỉnh,01/01/2024\n\nZ,Tỉnh,\n");
+  try {
+    (void)kh::with_achievements(p, bad, "x");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::data_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("<string>:4:"));
+  }
+  EXPECT_THROW((void)kh::parse_achievements_csv("id,level\n\"A,Tỉnh\n"), kh::parse_error);
+}
