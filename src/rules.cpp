@@ -1012,6 +1012,11 @@ std::string_view trim(std::string_view s) {
 
 parameter parse_parameter(std::string_view name, std::string_view value, const location& where) {
   const std::string n = detail::to_nfc(trim(name));
+  static const std::vector<std::string> reserved = {
+      "and", "or", "not", "in", "between", "is", "missing", "startswith", "true", "false", "it"};
+  if (std::find(reserved.begin(), reserved.end(), n) != reserved.end())
+    throw spec_error("\"" + n + "\" is a word of the rule language and cannot name a parameter",
+                     where);
   if (!valid_parameter_name(n))
     throw spec_error(
         "malformed parameter name \"" + n + "\" (letters, digits and _, not starting with a digit)",

@@ -776,6 +776,7 @@ rules:
   }
   EXPECT_THROW((void)kh::parse_param_assignment("window_end"), kh::spec_error);
   EXPECT_THROW((void)kh::parse_param_assignment("1x=2"), kh::spec_error);
+  EXPECT_THROW((void)kh::parse_param_assignment("between=2"), kh::spec_error);
   const auto comma = kh::parse_param_assignment("threshold=8,5");
   EXPECT_EQ(comma.type, kh::value_type::number);
   EXPECT_EQ(comma.number, 8.5);
