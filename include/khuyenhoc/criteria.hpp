@@ -11,9 +11,11 @@
 /// results at any thread count (rows are split into chunks whose results are written by
 /// position; every per-row sum runs in the same fixed order).
 ///
-/// Indicators read one pool column. The seam for the rule language is
-/// `indicator_spec::column`: an expression source will be compiled into a column first and then
-/// scored by the same kernels. The format and the semantics are documented in docs/criteria.md.
+/// Indicators read one pool column, or an expression of the rule language (`value`, compiled
+/// once against the schema with the set's parameters, evaluated into a column and scored by the
+/// same kernels). Points, subtotals and totals are rounded half up to the set's `precision`, so
+/// totals equal on paper are equal doubles. The format and the semantics are documented in
+/// docs/criteria.md.
 
 #include <Eigen/Core>
 #include <algorithm>
