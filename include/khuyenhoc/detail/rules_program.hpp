@@ -327,6 +327,13 @@ inline void compare_op(op kind, const double* x, const double* y, std::size_t y_
 #else
 #define KHUYENHOC_RULES_VECTOR_CMP(body) 0
 #endif
+  if (kind == op::eq && x == y && y_step == 1) {
+    // x == x: "not NaN", the validity test of arithmetic nodes; exact.
+    compare(
+        x, y, 1, valid, tmp, out, n, [](double a, double b) { return a == b; },
+        KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpeq_pd(a, b)));
+    return;
+  }
   if (y_step == 0) {
     // Against a constant c (the common case): near c the tolerance is that of c, so the test is
     // one plain comparison with c moved by it (as fast as an exact comparison).
