@@ -118,8 +118,17 @@ struct validator {
     constexpr std::size_t limit = 32000;
     if (s.bands.size() > limit || s.map.size() > limit || s.kinds.size() > limit)
       fail(s.where, "indicator " + quoted(s.id) + " has more than 32000 bands, entries or kinds");
-    if (s.column.empty())
-      fail(s.where, "key \"column\" of indicator " + quoted(s.id) + " is missing");
+    if (s.column.empty() && s.value.empty())
+      fail(s.where, "indicator " + quoted(s.id) +
+                        " needs the pool column it reads (key \"column\") or an expression "
+                        "(key \"value\")");
+    if (!s.column.empty() && !s.value.empty())
+      fail(s.where,
+           "indicator " + quoted(s.id) + " has both \"column\" and \"value\"; give one of them");
+    if ((s.kind == indicator_kind::map || s.kind == indicator_kind::per_item) && !s.value.empty())
+      fail(s.where, "indicator " + quoted(s.id) + " (" + std::string(to_string(s.kind)) +
+                        ") reads a column; \"value\" expressions are scored by bands, linear "
+                        "or boolean indicators");
     switch (s.kind) {
       case indicator_kind::bands: {
         if (s.bands.empty())
@@ -216,6 +225,9 @@ criteria_set::criteria_set(criteria_spec spec) {
     fail(spec.where, "the criteria set has no criteria and no indicators");
   if (spec.max_points && (!std::isfinite(*spec.max_points) || *spec.max_points <= 0))
     fail(spec.where, "key \"max_points\": must be a finite number > 0");
+  if (spec.precision < 0 || spec.precision > detail::max_decimal_places)
+    fail(spec.where,
+         "key \"precision\": decimal places from 0 to 6, not " + std::to_string(spec.precision));
   for (const auto& i : spec.indicators) v.indicator(i);
   for (const auto& c : spec.criteria) v.criterion(c);
   std::set<std::string> codes;
@@ -306,21 +318,51 @@ const column& find_column(const pool& p, const std::string& name, const std::str
 struct compiler {
   detail::compiled_data& out;
   const pool& schema;
+  const std::vector<parameter>& params;
 
   void indicator(const indicator_spec& s, std::int32_t parent) {
-    const column& col = find_column(schema, s.column, s.id, s.where);
-    if (!kind_accepts(s.kind, col.type()))
-      throw schema_error("indicator " + quoted(s.id) + " (" + std::string(to_string(s.kind)) +
-                             ") needs " + std::string(accepted(s.kind)) + "; column " +
-                             quoted(s.column) + " is " + std::string(to_string(col.type())),
-                         location{.file = s.where.file,
-                                  .line = s.where.line,
-                                  .column = s.where.column,
-                                  .field = s.column});
     detail::compiled_indicator ci;
+    std::string column_name = s.column;
+    column_type type = column_type::number;
+    if (!s.value.empty() && schema.find(s.value) == nullptr) {
+      // A derived value: compiled once; scored from a column named by its text.
+      rules_options opt;
+      opt.params = params;
+      auto e = expression::compile(s.value, schema, opt, s.value_where);
+      const bool numeric = e.type() == value_type::number;
+      const bool boolean = e.type() == value_type::boolean;
+      if (!(numeric && (s.kind == indicator_kind::bands || s.kind == indicator_kind::linear)) &&
+          !(boolean && s.kind == indicator_kind::boolean))
+        throw schema_error("indicator " + quoted(s.id) + " (" + std::string(to_string(s.kind)) +
+                               ") needs " + std::string(accepted(s.kind)) + "; its value " +
+                               quoted(s.value) + " is a " + std::string(to_string(e.type())),
+                           s.value_where);
+      type = numeric ? column_type::number : column_type::boolean;
+      column_name = s.value;
+      std::int32_t index = -1;
+      for (std::size_t k = 0; k < out.derived.size(); ++k)
+        if (out.derived[k].text() == s.value) index = static_cast<std::int32_t>(k);
+      if (index < 0) {
+        index = static_cast<std::int32_t>(out.derived.size());
+        out.derived.push_back(std::move(e));
+      }
+      ci.derived = index;
+    } else {
+      if (!s.value.empty()) column_name = s.value;  // `value: gpa` is the column gpa
+      const column& col = find_column(schema, column_name, s.id, s.where);
+      if (!kind_accepts(s.kind, col.type()))
+        throw schema_error("indicator " + quoted(s.id) + " (" + std::string(to_string(s.kind)) +
+                               ") needs " + std::string(accepted(s.kind)) + "; column " +
+                               quoted(column_name) + " is " + std::string(to_string(col.type())),
+                           location{.file = s.where.file,
+                                    .line = s.where.line,
+                                    .column = s.where.column,
+                                    .field = column_name});
+      type = col.type();
+    }
     ci.id = s.id;
     ci.name = s.name;
-    ci.column = s.column;
+    ci.column = column_name;
     ci.kind = s.kind;
     ci.weight = s.weight;
     if (s.max_points) ci.cap = *s.max_points;
@@ -348,7 +390,10 @@ struct compiler {
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       for (const auto& k : keys) {
-        ci.bounds.push_back(k.first);
+        // Compared as decimals: x >= a holds for x within the tolerance below a, and x > a
+        // needs x beyond the tolerance above a (an average of 8.499999999999998 is 8.5).
+        const double t = detail::decimal_tolerance(k.first, k.first);
+        ci.bounds.push_back(k.second != 0 ? k.first + t : k.first - t);
         ci.strict.push_back(static_cast<std::uint8_t>(k.second));
       }
       const std::size_t segments = keys.size() + 1;
@@ -374,7 +419,7 @@ struct compiler {
         }
       }
     }
-    out.schema.emplace_back(s.column, col.type());
+    out.schema.emplace_back(column_name, type);
     out.indicators.push_back(std::move(ci));
   }
 
@@ -412,7 +457,8 @@ compiled_criteria criteria_set::compile(const pool& schema) const {
   data->name = s.name;
   data->version = s.version;
   if (s.max_points) data->total_cap = *s.max_points;
-  compiler c{*data, schema};
+  data->precision = s.precision;
+  compiler c{*data, schema, s.params};
   for (const auto& i : s.indicators) {
     data->top_indicators.push_back(static_cast<std::uint32_t>(data->indicators.size()));
     c.indicator(i, -1);
@@ -467,6 +513,26 @@ double item_raw(const compiled_indicator& ci, std::string_view item, std::int16_
 }
 
 }  // namespace
+
+pool with_derived(const compiled_data& cd, const pool& p, unsigned threads) {
+  if (cd.derived.empty()) return p;
+  pool out = p;
+  for (const auto& e : cd.derived) {
+    if (out.find(e.text()) != nullptr) continue;  // scored before: the same values
+    auto v = e.evaluate(p, threads);
+    const std::size_t n = p.size();
+    if (e.type() == value_type::boolean) {
+      out = out.with_column(column::boolean(e.text(), std::move(v.booleans), std::move(v.valid)));
+    } else {
+      std::vector<double> x(n);
+      for (std::size_t r = 0; r < n; ++r)
+        x[r] = v.valid[r] != 0 ? round_decimal(v.numbers[r], max_decimal_places)
+                               : std::numeric_limits<double>::quiet_NaN();
+      out = out.with_column(column::number(e.text(), buffer<double>(std::move(x))));
+    }
+  }
+  return out;
+}
 
 std::vector<bound_indicator> bind(const compiled_data& cd, const pool& p) {
   std::vector<bound_indicator> out(cd.indicators.size());
@@ -620,6 +686,7 @@ explanation score_table::explain(std::size_t row) const {
     ce.parent = cc.parent >= 0 ? cd.criteria[static_cast<std::size_t>(cc.parent)].id : "";
     for (const auto k : cc.indicators) ce.sum += data_->points[k * n + row];
     for (const auto s : cc.criteria) ce.sum += data_->subtotals[s * n + row];
+    ce.sum = detail::round_decimal(ce.sum, cd.precision);  // as the kernel rounds
     if (std::isfinite(cc.cap)) ce.cap = cc.cap;
     ce.capped = ce.sum > cc.cap;
     ce.weight = cc.weight;
@@ -630,6 +697,7 @@ explanation score_table::explain(std::size_t row) const {
   }
   for (const auto k : cd.top_indicators) e.uncapped_total += data_->points[k * n + row];
   for (const auto s : cd.top_criteria) e.uncapped_total += data_->subtotals[s * n + row];
+  e.uncapped_total = detail::round_decimal(e.uncapped_total, cd.precision);
   e.total_capped = e.uncapped_total > cd.total_cap;
   return e;
 }

@@ -178,8 +178,8 @@ struct parser {
   [[nodiscard]] indicator_spec indicator(const YAML::Node& n) const {
     need_map(n, "an indicator");
     keys(n,
-         {"id", "name", "description", "column", "weight", "max_points", "mandatory", "pass",
-          "missing", "bands", "otherwise", "linear", "map", "other", "per_item", "boolean"},
+         {"id", "name", "description", "column", "value", "weight", "max_points", "mandatory",
+          "pass", "missing", "bands", "otherwise", "linear", "map", "other", "per_item", "boolean"},
          n["id"] && n["id"].IsScalar() ? "indicator \"" + n["id"].Scalar() + "\"" : "an indicator");
     indicator_spec s;
     s.where = at(n);
@@ -187,8 +187,15 @@ struct parser {
     s.id = text(n["id"], "id");
     const std::string owner = "indicator \"" + s.id + "\"";
     if (n["name"]) s.name = text(n["name"], "name");
-    if (!n["column"]) fail(n, "key \"column\": " + owner + " needs the pool column it reads");
-    s.column = text(n["column"], "column");
+    if (!n["column"] && !n["value"])
+      fail(n, "key \"column\": " + owner +
+                  " needs the pool column it reads (or \"value\": an expression)");
+    if (n["column"]) s.column = text(n["column"], "column");
+    if (const auto v = n["value"]) {
+      s.value = text(v, "value");
+      s.value_where = at(v);
+      if (v.Tag() == "!") ++s.value_where.column;  // after the opening quote
+    }
     if (n["weight"]) s.weight = number(n["weight"], "weight");
     if (n["max_points"]) s.max_points = number(n["max_points"], "max_points");
     if (n["mandatory"]) s.mandatory = boolean(n["mandatory"], "mandatory");
@@ -305,8 +312,8 @@ struct parser {
   [[nodiscard]] criteria_spec set(const YAML::Node& root) const {
     if (!root.IsMap()) fail(root, "a criteria set must be a mapping with criteria and levels");
     keys(root,
-         {"id", "name", "source", "description", "version", "max_points", "criteria", "indicators",
-          "levels"},
+         {"id", "name", "source", "description", "version", "max_points", "precision", "params",
+          "criteria", "indicators", "levels"},
          "the criteria set");
     criteria_spec s;
     s.where = at(root);
@@ -316,6 +323,24 @@ struct parser {
     if (root["description"]) s.description = text(root["description"], "description");
     if (root["version"]) s.version = text(root["version"], "version");
     if (root["max_points"]) s.max_points = number(root["max_points"], "max_points");
+    if (const auto pr = root["precision"]) {
+      const double p = number(pr, "precision");
+      if (p != std::floor(p) || p < 0 || p > detail::max_decimal_places)
+        fail(pr, "key \"precision\": decimal places from 0 to 6, not " + pr.Scalar());
+      s.precision = static_cast<int>(p);
+    }
+    if (const auto ps = root["params"]) {
+      if (!ps.IsMap())
+        fail(ps, "key \"params\": a mapping (name: value), e.g. {window_end: 31/08/2024}");
+      for (const auto& kv : ps) {
+        if (!kv.second.IsScalar())
+          fail(kv.second, "parameter \"" + kv.first.Scalar() + "\" must be a single value");
+        auto p = parse_parameter(kv.first.Scalar(), kv.second.Scalar(), at(kv.second));
+        for (const auto& q : s.params)
+          if (q.name == p.name) fail(kv.first, "parameter \"" + p.name + "\" is declared twice");
+        s.params.push_back(std::move(p));
+      }
+    }
     if (const auto cs = root["criteria"]) {
       need_seq(cs, "key \"criteria\"");
       for (const auto& c : cs) s.criteria.push_back(criterion(c));

@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -23,6 +25,7 @@
 #include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/rules_program.hpp"
+#include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/rules.hpp"
 
 namespace khuyenhoc {
@@ -31,6 +34,8 @@ namespace detail::rules {
 
 std::shared_ptr<const program> compile_program(std::string_view text, const pool& schema,
                                                const rules_options& options, const location& base);
+std::optional<double> parse_rule_date(std::string_view s);
+std::string suggest(std::string_view name, const std::vector<std::string>& names);
 
 namespace {
 
@@ -51,13 +56,10 @@ void for_chunks(std::size_t rows, std::size_t chunk, unsigned threads, std::size
   });
 }
 
+// Numbers in reasons as a council writes them: at most 6 decimals, decimal comma ("8,5", not
+// 8.499999999999998).
 std::string format_number(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<long long>(v));
-  }
-  char buf[32];
-  const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc{} ? std::string(buf, p) : std::string("?");
+  return format_decimal(v, ',');
 }
 
 std::string format_date(double days) {
@@ -218,9 +220,9 @@ std::vector<std::string> expression::columns() const {
 }
 
 expression expression::compile(std::string_view text, const pool& schema,
-                               const rules_options& options) {
+                               const rules_options& options, const location& where) {
   expression e;
-  e.program_ = detail::rules::compile_program(text, schema, options, {});
+  e.program_ = detail::rules::compile_program(text, schema, options, where);
   return e;
 }
 
@@ -524,9 +526,13 @@ void check_unique_overlap(const decision_table_spec& spec, const detail::rules::
 }  // namespace
 
 rule_set rule_set::compile(const rule_set_spec& spec, const pool& schema,
-                           const rules_options& options) {
+                           const rules_options& given) {
   auto impl = std::make_shared<detail::rules::compiled_rule_set>();
   impl->spec = spec;
+  // The file's parameters, with the values given when compiling.
+  override_parameters(impl->spec.params, given.params);
+  rules_options options = given;
+  options.params = impl->spec.params;
   impl->options = options;
   std::size_t count = spec.rules.size();
   for (const auto& t : spec.tables) count += t.rows.size();
@@ -963,6 +969,287 @@ std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule) const {
   detail::rules::scratch s(data_->set->max_nodes, 1);
   for (std::size_t r = 0; r < rows_; ++r) out[r] = data_->reason(r, rule, s);
   return out;
+}
+
+// ------------------------------------------------------------------------------ parameters
+
+namespace {
+
+bool valid_parameter_name(std::string_view n) {
+  if (n.empty()) return false;
+  const auto c0 = static_cast<unsigned char>(n[0]);
+  if (!(std::isalpha(c0) != 0 || c0 == '_' || c0 >= 0x80)) return false;
+  return std::all_of(n.begin(), n.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) != 0 || c == '_' || c >= 0x80;
+  });
+}
+
+std::optional<double> parse_decimal_text(std::string_view t) {
+  std::string s(t);
+  // Vietnamese decimal comma: "8,5" (one comma, no dot).
+  if (s.find('.') == std::string::npos && std::count(s.begin(), s.end(), ',') == 1)
+    std::replace(s.begin(), s.end(), ',', '.');
+  if (!s.empty() && s[0] == '+') s.erase(0, 1);
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+parameter parse_parameter(std::string_view name, std::string_view value, const location& where) {
+  const std::string n = detail::to_nfc(trim(name));
+  static const std::vector<std::string> reserved = {
+      "and", "or", "not", "in", "between", "is", "missing", "startswith", "true", "false", "it"};
+  if (std::find(reserved.begin(), reserved.end(), n) != reserved.end())
+    throw spec_error("\"" + n + "\" is a word of the rule language and cannot name a parameter",
+                     where);
+  if (!valid_parameter_name(n))
+    throw spec_error(
+        "malformed parameter name \"" + n + "\" (letters, digits and _, not starting with a digit)",
+        where);
+  parameter p;
+  p.name = n;
+  p.where = where;
+  p.text = detail::to_nfc(trim(value));
+  if (const auto d = detail::rules::parse_rule_date(p.text)) {
+    p.type = value_type::date;
+    p.number = *d;
+  } else if (const auto x = parse_decimal_text(p.text)) {
+    p.type = value_type::number;
+    p.number = *x;
+  } else if (p.text == "true" || p.text == "false") {
+    p.type = value_type::boolean;
+    p.number = p.text == "true" ? 1 : 0;
+  } else {
+    p.type = value_type::string;
+  }
+  return p;
+}
+
+parameter parse_param_assignment(std::string_view text) {
+  const auto eq = text.find('=');
+  const location where{};
+  if (eq == std::string_view::npos)
+    throw spec_error("a parameter is given as name=value (e.g. window_end=31/08/2025), not \"" +
+                         std::string(text) + "\"",
+                     where);
+  return parse_parameter(text.substr(0, eq), text.substr(eq + 1), where);
+}
+
+void override_parameters(std::vector<parameter>& declared,
+                         const std::vector<parameter>& overrides) {
+  for (const auto& o : overrides) {
+    auto it = std::find_if(declared.begin(), declared.end(),
+                           [&](const parameter& d) { return d.name == o.name; });
+    if (it == declared.end()) {
+      std::vector<std::string> names;
+      for (const auto& d : declared) names.push_back(d.name);
+      std::string list;
+      for (const auto& d : names) list += (list.empty() ? "" : ", ") + d;
+      throw spec_error(
+          "unknown parameter \"" + o.name + "\"" + detail::rules::suggest(o.name, names) +
+              (names.empty() ? " (the file declares no params)" : " (params: " + list + ")"),
+          o.where);
+    }
+    parameter v = o;
+    if (v.type != it->type && v.type == value_type::string) {
+      // Text given for a typed parameter: read it as that type.
+      v = parse_parameter(o.name, o.text, o.where);
+    }
+    if (v.type != it->type) {
+      if (it->type == value_type::string) {
+        v.type = value_type::string;  // a string parameter takes any text as written
+      } else {
+        throw spec_error("parameter \"" + o.name + "\" is a " + std::string(to_string(it->type)) +
+                             " (declared as \"" + it->text + "\"); \"" + o.text + "\" is not a " +
+                             std::string(to_string(it->type)),
+                         o.where);
+      }
+    }
+    const location declared_at = it->where;
+    *it = std::move(v);
+    if (it->where.file.empty() && it->where.line == 0) it->where = declared_at;
+  }
+}
+
+// ---------------------------------------------------------------------------- achievements
+
+pool with_achievements(const pool& p, const achievements_table& table, std::string_view column) {
+  const std::size_t n = table.ids.size();
+  if (table.levels.size() != n || (!table.prizes.empty() && table.prizes.size() != n) ||
+      (!table.dates.empty() && table.dates.size() != n))
+    throw schema_error("the achievements table's columns differ in length",
+                       location{.file = table.file});
+  if (p.find(column) != nullptr)
+    throw schema_error("the pool already has a column \"" + std::string(column) +
+                           "\"; give the achievements another name",
+                       location{.field = std::string(column)});
+  auto where = [&](std::size_t i, const std::string& field) {
+    return location{.file = table.file,
+                    .line = i < table.lines.size() ? table.lines[i] : table.first_line + i,
+                    .row_id = table.ids[i],
+                    .field = field};
+  };
+  std::vector<std::vector<std::int32_t>> per_row(p.size());
+  std::vector<std::string> dictionary;
+  std::unordered_map<std::string, std::int32_t> codes;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string id = detail::to_nfc(trim(table.ids[i]));
+    const auto row = p.row_of(id);
+    if (!row)
+      throw data_error("achievement of \"" + id + "\", who is not in the pool", where(i, "id"));
+    std::string item = detail::to_nfc(trim(table.levels[i]));
+    if (item.empty()) throw data_error("achievement without a level", where(i, "level"));
+    if (!table.prizes.empty()) {
+      const std::string prize = detail::to_nfc(trim(table.prizes[i]));
+      if (!prize.empty()) item += " - " + prize;
+    }
+    if (!table.dates.empty()) {
+      const std::string_view d = trim(table.dates[i]);
+      if (!d.empty()) {
+        const auto days = detail::rules::parse_rule_date(d);
+        if (!days)
+          throw data_error("\"" + std::string(d) + "\" is not a date (dd/mm/yyyy or yyyy-mm-dd)",
+                           where(i, "date"));
+        item += "@" + detail::rules::format_date(*days);
+      }
+    }
+    auto [it, fresh] = codes.try_emplace(item, static_cast<std::int32_t>(dictionary.size()));
+    if (fresh) dictionary.push_back(item);
+    per_row[*row].push_back(it->second);
+  }
+  std::vector<std::uint32_t> offsets{0};
+  std::vector<std::int32_t> all;
+  for (const auto& r : per_row) {
+    all.insert(all.end(), r.begin(), r.end());
+    offsets.push_back(static_cast<std::uint32_t>(all.size()));
+  }
+  return p.with_column(column::category_list(std::string(column), std::move(offsets),
+                                             std::move(all), std::move(dictionary)));
+}
+
+namespace {
+
+// Records of CSV text (RFC 4180 quoting); each record with the line it starts on.
+std::vector<std::pair<std::size_t, std::vector<std::string>>> csv_records(std::string_view text,
+                                                                          char sep,
+                                                                          const std::string& file) {
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> out;
+  std::vector<std::string> record;
+  std::string field;
+  std::size_t line = 1, start = 1;
+  bool quoted = false, any = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"' && field.empty()) {
+      quoted = true;
+      any = true;
+    } else if (c == sep) {
+      record.push_back(std::move(field));
+      field.clear();
+      any = true;
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      if (any || !field.empty()) {
+        record.push_back(std::move(field));
+        out.emplace_back(start, std::move(record));
+      }
+      record.clear();
+      field.clear();
+      any = false;
+      start = ++line;
+    } else {
+      field += c;
+      any = true;
+    }
+  }
+  if (quoted) throw parse_error("unterminated quoted field", location{.file = file, .line = start});
+  if (any || !field.empty()) {
+    record.push_back(std::move(field));
+    out.emplace_back(start, std::move(record));
+  }
+  return out;
+}
+
+}  // namespace
+
+achievements_table parse_achievements_csv(std::string_view text, const achievements_columns& cols,
+                                          std::string_view file) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  const std::string name(file);
+  const std::string_view first = text.substr(0, text.find('\n'));
+  const char sep =
+      std::count(first.begin(), first.end(), ';') > std::count(first.begin(), first.end(), ',')
+          ? ';'
+          : ',';
+  auto records = csv_records(text, sep, name);
+  if (records.empty())
+    throw schema_error("the achievements table is empty (no header)", location{.file = name});
+  std::vector<std::string> header;
+  for (const auto& h : records[0].second) header.push_back(detail::to_nfc(trim(h)));
+  std::string listed;
+  for (const auto& h : header) listed += (listed.empty() ? "" : ", ") + h;
+  auto index = [&](const std::string& want, bool optional_default) -> std::ptrdiff_t {
+    if (want.empty()) return -1;
+    const auto it = std::find(header.begin(), header.end(), detail::to_nfc(want));
+    if (it != header.end()) return it - header.begin();
+    if (optional_default) return -1;
+    throw schema_error("the achievements table has no column \"" + want + "\"" +
+                           detail::rules::suggest(want, header) + " (columns: " + listed + ")",
+                       location{.file = name, .line = records[0].first});
+  };
+  const auto id = index(cols.id, false), level = index(cols.level, false);
+  const auto prize = index(cols.prize, cols.prize == "prize");
+  const auto date = index(cols.date, cols.date == "date");
+  achievements_table t;
+  t.file = name;
+  t.first_line = 0;  // lines are given per row below
+  auto cell = [](const std::vector<std::string>& r, std::ptrdiff_t k) {
+    return static_cast<std::size_t>(k) < r.size() ? r[static_cast<std::size_t>(k)] : std::string();
+  };
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    const auto& [line, r] = records[i];
+    t.lines.push_back(line);
+    t.ids.push_back(cell(r, id));
+    t.levels.push_back(cell(r, level));
+    if (prize >= 0) t.prizes.push_back(cell(r, prize));
+    if (date >= 0) t.dates.push_back(cell(r, date));
+  }
+  return t;
+}
+
+achievements_table read_achievements_csv(const std::string& path,
+                                         const achievements_columns& columns) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw error("cannot read the achievements table", location{.file = path});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_achievements_csv(text.str(), columns, path);
 }
 
 }  // namespace khuyenhoc

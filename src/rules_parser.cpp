@@ -742,9 +742,45 @@ std::string_view symbol(tok k) {
 
 const std::vector<std::string>& function_names() {
   static const std::vector<std::string> names = {
-      "len",  "contains", "count",        "any",    "all",           "min", "max", "abs",
-      "year", "age",      "days_between", "streak", "recent_streak", "if",  "date"};
+      "len",           "contains", "count",      "any",     "all",          "min",
+      "max",           "abs",      "year",       "age",     "days_between", "streak",
+      "recent_streak", "if",       "date",       "round",   "floor",        "ceil",
+      "avg",           "mean",     "avg_strict", "date_of", "level_of",     "prize_of"};
   return names;
+}
+
+// A list item split as achievements are written: "Level - Prize@dd/mm/yyyy".
+struct item_parts {
+  std::string_view text, level, prize;
+  bool has_prize = false;
+  std::optional<double> date;
+};
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+item_parts split_item(std::string_view item) {
+  item_parts out;
+  out.text = item;
+  const auto at_sign = item.rfind('@');
+  if (at_sign != std::string_view::npos) {
+    if (const auto d = parse_date_text(trim_spaces(item.substr(at_sign + 1)))) {
+      out.date = d;
+      out.text = trim_spaces(item.substr(0, at_sign));
+    }
+  }
+  const auto dash = out.text.find(" - ");
+  if (dash == std::string_view::npos) {
+    out.level = out.text;
+  } else {
+    out.level = trim_spaces(out.text.substr(0, dash));
+    out.prize = trim_spaces(out.text.substr(dash + 3));
+    out.has_prize = true;
+  }
+  return out;
 }
 
 struct compiled {
@@ -830,10 +866,10 @@ class compiler {
                    "recent_streak, e.g. any(prizes, it startswith \"Quốc gia\")");
         return name(a, "it");
       case ak::name:
-        if (item_scope_)
+        if (item_scope_ && param(x.text) == nullptr)
           error_at(a,
-                   "inside any/all/count/streak the condition may only use `it` and "
-                   "literals, not the column " +
+                   "inside any/all/count/streak the condition may only use `it`, "
+                   "parameters and literals, not the column " +
                        quoted(x.text));
         return name(a, x.text);
       case ak::list:
@@ -889,13 +925,27 @@ class compiler {
     error_at(a, "cannot compile this expression");
   }
 
+  const parameter* param(const std::string& n) const {
+    for (const auto& p : opt_.params)
+      if (p.name == n) return &p;
+    return nullptr;
+  }
+
   compiled name(std::int32_t a, const std::string& n) {
+    if (const parameter* p = param(n)) {
+      if (p->type == value_type::string)
+        return push({.kind = op::str_const, .type = value_type::string, .strings = {p->text}});
+      return push({.kind = op::constant, .type = p->type, .number = p->number});
+    }
     const column* c = schema_.find(n);
     if (c == nullptr) {
       auto options = schema_.closest_columns(n, 3);
+      for (const auto& p : opt_.params) options.push_back(p.name);
       // closest_columns proposes something even for far names; keep only near ones.
       options = closest(n, options, 3);
-      error_at(a, "unknown column " + quoted(n) + did_you_mean(options));
+      error_at(
+          a, std::string(opt_.params.empty() ? "unknown column " : "unknown column or parameter ") +
+                 quoted(n) + did_you_mean(options));
     }
     node out;
     out.column = slot_of(*c);
@@ -1145,11 +1195,39 @@ class compiler {
     const auto& dict = c.dictionary();
     // Compile the condition against a one-column pool holding the dictionary as `it`, then run
     // it once per distinct item: lists are then scanned with a table lookup per item.
-    std::vector<std::string> ids(dict.size());
-    for (std::size_t k = 0; k < dict.size(); ++k) ids[k] = std::to_string(k);
+    // Dated items ("Tỉnh - Giải Nhì@15/03/2024"): `it` is the text before the date, and
+    // date_of / level_of / prize_of read hidden columns of the item pool.
+    std::vector<std::string> ids(dict.size()), texts(dict.size()), levels(dict.size()),
+        prizes(dict.size());
+    std::vector<day_number> dates(dict.size(), 0);
+    std::vector<std::uint8_t> dated(dict.size(), 0), has_prize(dict.size(), 0);
+    for (std::size_t k = 0; k < dict.size(); ++k) {
+      ids[k] = std::to_string(k);
+      const auto parts = split_item(dict[k]);
+      texts[k] = std::string(parts.text);
+      levels[k] = std::string(parts.level);
+      prizes[k] = std::string(parts.prize);
+      has_prize[k] = static_cast<std::uint8_t>(parts.has_prize);
+      if (parts.date) {
+        dates[k] = static_cast<day_number>(*parts.date);
+        dated[k] = 1;
+      }
+    }
     std::vector<column> cols;
     cols.push_back(column::text("\x01row", ids));
-    cols.push_back(column::text("it", dict));
+    cols.push_back(column::text("it", texts));
+    cols.push_back(
+        column::date("\x01"
+                     "date",
+                     std::move(dates), std::move(dated)));
+    cols.push_back(
+        column::text("\x01"
+                     "level",
+                     levels));
+    cols.push_back(
+        column::text("\x01"
+                     "prize",
+                     prizes, std::move(has_prize)));
     const pool items(std::move(cols), "\x01row");
     compiler sub(text_, ast_, items, opt_, base_, true);
     sub.prog.text = prog.text;
@@ -1174,10 +1252,15 @@ class compiler {
     const auto& dict = c.dictionary();
     node out{.kind = op::list_any, .type = value_type::boolean, .a = list.node};
     out.table.assign(dict.size(), 0);
-    const auto code = c.code_of(item);
-    if (code >= 0) {
-      out.table[static_cast<std::size_t>(code)] = 1;
-    } else {
+    // The item as written, or a dated item whose text before the date is it.
+    bool found = false;
+    for (std::size_t k = 0; k < dict.size(); ++k) {
+      if (dict[k] == item || split_item(dict[k]).text == item) {
+        out.table[k] = 1;
+        found = true;
+      }
+    }
+    if (!found) {
       warn_at(item_ast, quoted(item) + " is never an item of column " + quoted(c.name()) +
                             did_you_mean(closest(item, dict, 1)) + "; the test is always false");
     }
@@ -1192,7 +1275,8 @@ class compiler {
       if (schema_.find(f) != nullptr) error_at(a, quoted(f) + " is a column, not a function");
       error_at(a, "unknown function " + quoted(f) + did_you_mean(closest(f, fn, 2)) +
                       " (functions: len, contains, count, any, all, streak, recent_streak, min, "
-                      "max, abs, year, age, days_between, if, date)");
+                      "max, avg, mean, avg_strict, round, floor, ceil, abs, year, age, "
+                      "days_between, if, date, date_of, level_of, prize_of)");
     }
     const auto n = x.kids.size();
     auto arity = [&](std::size_t want) {
@@ -1222,6 +1306,52 @@ class compiler {
                                 std::string(to_string(t.type)));
       expect(x.kids[2], e, t.type, "the else branch of if (the same type as the then branch)");
       return push({.kind = op::if_, .type = t.type, .a = c.node, .b = t.node, .c = e.node});
+    }
+    if (f == "date_of" || f == "level_of" || f == "prize_of") {
+      arity(1);
+      if (!item_scope_ || at(x.kids[0]).kind != ak::it)
+        error_at(a, f + "(it) reads the list item `it` inside any, all, count, streak or "
+                        "recent_streak, e.g. count(prizes, date_of(it) between window_start and "
+                        "window_end)");
+      return name(a, f == "date_of"    ? "\x01"
+                                         "date"
+                     : f == "level_of" ? "\x01"
+                                         "level"
+                                       : "\x01"
+                                         "prize");
+    }
+    if (f == "round" || f == "floor" || f == "ceil") {
+      if (n != 1 && n != 2)
+        error_at(a, f + " takes 1 or 2 arguments (" + f + "(x) or " + f + "(x, places)), not " +
+                        std::to_string(n));
+      const auto v = compile(x.kids[0]);
+      expect(x.kids[0], v, value_type::number, "the first argument of " + f);
+      std::uint8_t places = 0;
+      if (n == 2) {
+        const ast& k = at(x.kids[1]);
+        if (k.kind != ak::number || k.number != std::floor(k.number) || k.number < 0 ||
+            k.number > max_decimal_places)
+          error_at(x.kids[1], "the places of " + f + " must be a whole number from 0 to " +
+                                  std::to_string(max_decimal_places) + ", e.g. " + f + "(x, 1)");
+        places = static_cast<std::uint8_t>(k.number);
+      }
+      return push({.kind = f == "round"   ? op::round
+                           : f == "floor" ? op::floor
+                                          : op::ceil,
+                   .type = value_type::number,
+                   .mode = places,
+                   .a = v.node});
+    }
+    if (f == "avg" || f == "mean" || f == "avg_strict") {
+      if (n < 1) error_at(a, f + " takes at least one argument");
+      if (n > 255) error_at(a, f + " takes at most 255 arguments");
+      node out{.kind = f == "avg_strict" ? op::avg_strict : op::avg, .type = value_type::number};
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto v = compile(x.kids[k]);
+        expect(x.kids[k], v, value_type::number, "every argument of " + f);
+        out.args.push_back(v.node);
+      }
+      return push(std::move(out));
     }
     if (f == "min" || f == "max") {
       if (n < 1) error_at(a, f + " takes at least one argument");
@@ -1363,6 +1493,11 @@ std::shared_ptr<const program> compile_program(std::string_view text, const pool
                       base);
   if (const auto bad = find_invalid_utf8(text))
     fail<parse_error>(text, *bad, 1, "invalid UTF-8 in the expression", base);
+  for (const auto& p : options.params)
+    if (schema.find(p.name) != nullptr)
+      throw spec_error(
+          "parameter \"" + p.name + "\" has the name of a column of the pool; rename the parameter",
+          p.where.line != 0 ? p.where : base);
   auto toks = lexer(text, base).run();
   if (toks.size() == 1) fail<parse_error>(text, 0, 0, "empty expression", base);
   parser ps(text, std::move(toks), options, base);

@@ -104,8 +104,25 @@ class reader {
     rule_set_spec spec;
     spec.file = file_;
     if (!root || root.IsNull()) throw spec_error("the rule set is empty", location{.file = file_});
-    check_keys(root, {"name", "description", "version", "on_unknown", "rules", "tables"},
+    check_keys(root, {"name", "description", "version", "on_unknown", "params", "rules", "tables"},
                "the rule set");
+    if (const auto ps = root["params"]) {
+      if (!ps.IsMap())
+        throw spec_error(
+            "\"params\" must be a mapping (name: value), e.g. {window_end: 31/08/2024}", at(ps));
+      for (const auto& kv : ps) {
+        if (!kv.second.IsScalar())
+          throw spec_error(
+              "parameter \"" + kv.first.as<std::string>() + "\" must be a single value",
+              at(kv.second));
+        auto p =
+            parse_parameter(kv.first.as<std::string>(), kv.second.as<std::string>(), at(kv.second));
+        for (const auto& q : spec.params)
+          if (q.name == p.name)
+            throw spec_error("parameter \"" + p.name + "\" is declared twice", at(kv.first));
+        spec.params.push_back(std::move(p));
+      }
+    }
     spec.name = scalar(root, "name", "the rule set", false);
     spec.description = scalar(root, "description", "the rule set", false);
     spec.version = scalar(root, "version", "the rule set", false);

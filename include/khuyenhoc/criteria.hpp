@@ -11,9 +11,11 @@
 /// results at any thread count (rows are split into chunks whose results are written by
 /// position; every per-row sum runs in the same fixed order).
 ///
-/// Indicators read one pool column. The seam for the rule language is
-/// `indicator_spec::column`: an expression source will be compiled into a column first and then
-/// scored by the same kernels. The format and the semantics are documented in docs/criteria.md.
+/// Indicators read one pool column, or an expression of the rule language (`value`, compiled
+/// once against the schema with the set's parameters, evaluated into a column and scored by the
+/// same kernels). Points, subtotals and totals are rounded half up to the set's `precision`, so
+/// totals equal on paper are equal doubles. The format and the semantics are documented in
+/// docs/criteria.md.
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -31,10 +33,12 @@
 #include <utility>
 #include <vector>
 
+#include "khuyenhoc/detail/decimal.hpp"
 #include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/pool.hpp"
+#include "khuyenhoc/rules.hpp"
 
 namespace khuyenhoc {
 
@@ -89,11 +93,17 @@ struct item_kind {
   location where{};
 };
 
-/// An indicator (chỉ tiêu): reads `column` and scores it by `kind`.
+/// An indicator (chỉ tiêu): reads `column` (or the expression `value`) and scores it by `kind`.
 struct indicator_spec {
   std::string id{};
   std::string name{};
-  std::string column{};  ///< the pool column read (the seam for rule expressions)
+  std::string column{};  ///< the pool column read ("" when `value` is given)
+  /// An expression of the rule language scored instead of a column (`avg(toan, van, anh)`,
+  /// `count(prizes, date_of(it) between window_start and window_end)`): a number for bands and
+  /// linear, a boolean for boolean. Compiled once with the set's parameters; its values are
+  /// rounded to 6 decimals.
+  std::string value{};
+  location value_where{};  ///< where `value` was written (expression errors point into it)
   indicator_kind kind = indicator_kind::bands;
   double weight = 1;                   ///< multiplies the capped points
   std::optional<double> max_points{};  ///< cap on the raw points
@@ -144,6 +154,10 @@ struct criteria_spec {
   std::string description{};
   std::string version{};               ///< the set's own version, e.g. "2024.1" ("" if none)
   std::optional<double> max_points{};  ///< cap on the total
+  /// Decimal places (0..6) at which indicator points, subtotals and totals are rounded half up
+  /// before they leave the scorer, so totals equal on paper are the same double.
+  int precision = detail::max_decimal_places;
+  std::vector<parameter> params{};  ///< `params:` usable by name in `value` expressions
   std::vector<criterion_spec> criteria{};
   std::vector<indicator_spec> indicators{};  ///< indicators directly under the set
   std::vector<level_spec> levels{};
@@ -195,6 +209,7 @@ struct compiled_indicator {
   double item_points = 0;
   // boolean
   bool when = true;
+  std::int32_t derived = -1;  // index into compiled_data::derived when `value` is an expression
   location where;
 
   /// Final points (after cap and weight) of raw points.
@@ -230,7 +245,13 @@ struct compiled_data {
   std::vector<std::string> indicator_ids, indicator_names, criterion_ids, criterion_names,
       level_codes, level_names;
   std::vector<std::pair<std::string, column_type>> schema;  // column read by each indicator
+  int precision = max_decimal_places;                       // places of points and totals
+  std::vector<expression> derived;  // `value` expressions; their column is named by the text
 };
+
+/// `p` with a column per derived `value` expression of `cd` (named by its text, values rounded
+/// to 6 decimals); `p` itself when there is none.
+[[nodiscard]] pool with_derived(const compiled_data& cd, const pool& p, unsigned threads);
 
 /// True when `points` passes the node's threshold (default: > 0).
 [[nodiscard]] inline bool passes(double points, const std::optional<double>& pass) noexcept {
@@ -568,6 +589,7 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
         break;
       }
     }
+    for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
     if (ci.missing != missing_policy::zero) {
       for (std::size_t i = 0; i < n; ++i) {
         if (fired[i] != fired_missing) continue;
@@ -596,7 +618,8 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
       const double* p = out.subtotals.data() + s * rows + begin;
       for (std::size_t i = 0; i < n; ++i) sub[i] += p[i];
     }
-    for (std::size_t i = 0; i < n; ++i) sub[i] = cc.weight * std::min(cc.cap, sub[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      sub[i] = round_decimal(cc.weight * std::min(cc.cap, sub[i]), cd.precision);
   }
   double* total = out.total.data() + begin;
   std::fill(total, total + n, 0.0);
@@ -608,7 +631,8 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
     const double* p = out.subtotals.data() + s * rows + begin;
     for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
   }
-  for (std::size_t i = 0; i < n; ++i) total[i] = std::min(cd.total_cap, total[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    total[i] = round_decimal(std::min(cd.total_cap, total[i]), cd.precision);
   // Mandatory nodes.
   std::uint8_t* met = out.mandatory_met.data() + begin;
   std::fill(met, met + n, std::uint8_t{1});
@@ -659,7 +683,8 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
 
 }  // namespace detail
 
-inline score_table compiled_criteria::score(const pool& p, const score_options& options) const {
+inline score_table compiled_criteria::score(const pool& input, const score_options& options) const {
+  const pool p = detail::with_derived(*data_, input, options.threads);
   const auto bound = detail::bind(*data_, p);
   const std::size_t n = p.size();
   const auto& cd = *data_;

@@ -19,6 +19,34 @@
 
 namespace khuyenhoc {
 
+/// The type of a value of the language.
+enum class value_type : std::uint8_t { boolean, number, date, string, list };
+
+/// A named constant declared by a rule or criteria file (`params: {window_end: 31/08/2024}`)
+/// and used by name in expressions, so a yearly award is one file: the values can be replaced
+/// when compiling (rules_options::params, Python `params=`, the CLI's `--param`).
+struct parameter {
+  std::string name{};
+  value_type type = value_type::number;  ///< number, date, boolean or string
+  double number = 0;                     ///< number; date as days since 1970-01-01; boolean 0/1
+  std::string text{};                    ///< the value as written (the string of a string)
+  location where{};                      ///< where it was declared or given
+};
+
+/// A parameter from its written value: a date (`31/08/2024` or `2024-08-31`), a number (`8.5`
+/// or `8,5`), `true`/`false`, otherwise a string (NFC). \throws spec_error for an empty or
+/// malformed name (names are written as column names: letters, digits, `_`).
+[[nodiscard]] parameter parse_parameter(std::string_view name, std::string_view value,
+                                        const location& where = {});
+/// `name=value` as given on a command line (`--param window_end=31/08/2025`).
+/// \throws spec_error when there is no `=` or the name is malformed.
+[[nodiscard]] parameter parse_param_assignment(std::string_view text);
+/// Replaces the values of `declared` parameters by `overrides` (by name). A value written as
+/// text is read as the declared type (`"31/08/2025"` for a date parameter).
+/// \throws spec_error for a name that is not declared (with "did you mean") or a value that is
+/// not of the declared type.
+void override_parameters(std::vector<parameter>& declared, const std::vector<parameter>& overrides);
+
 /// Limits and tuning of the rule language, in one place (as cel-cpp does). The limits are
 /// enforced when compiling, so rules written by users cannot exhaust memory or time.
 struct rules_options {
@@ -29,10 +57,10 @@ struct rules_options {
   std::size_t max_rules = 1000;              ///< rules + decision-table rows of one rule set
   std::size_t chunk_size = 4096;             ///< rows evaluated together (cache-sized)
   unsigned threads = 0;                      ///< worker threads; 0 = hardware concurrency
+  /// Parameters visible to expressions by name. `expression::compile` uses them as given;
+  /// `rule_set::compile` uses them to override the values the rule set declares.
+  std::vector<parameter> params{};
 };
-
-/// The type of a value of the language.
-enum class value_type : std::uint8_t { boolean, number, date, string, list };
 
 /// "boolean", "number", "date", "string", "list".
 [[nodiscard]] std::string_view to_string(value_type t) noexcept;
@@ -67,8 +95,11 @@ class expression {
   /// dictionaries). Complexity O(length of text + sizes of the dictionaries it touches).
   /// \throws parse_error for malformed text or exceeded limits, schema_error for unknown
   /// columns or type errors; both carry line:column and a caret line in the message.
+  /// `where` places the text in its file (line and column of its first character), so errors
+  /// point into the file.
   [[nodiscard]] static expression compile(std::string_view text, const pool& schema,
-                                          const rules_options& options = {});
+                                          const rules_options& options = {},
+                                          const location& where = {});
 
   /// The result type.
   [[nodiscard]] value_type type() const noexcept;
@@ -158,8 +189,48 @@ struct rule_set_spec {
   unknown_policy on_unknown = unknown_policy::not_eligible;
   std::vector<rule_spec> rules{};
   std::vector<decision_table_spec> tables{};
-  std::string file{};  ///< where it was read from, for messages
+  std::vector<parameter> params{};  ///< `params:` declared by the file
+  std::string file{};               ///< where it was read from, for messages
 };
+
+/// A long table of achievements, one row per achievement (as school and Sở GD&ĐT exports are):
+/// the nominee's id, the level ("Tỉnh"), optionally the prize ("Giải Nhì") and the date
+/// ("15/03/2024" or "2024-03-15"; "" when undated). `prizes` and `dates` are empty when the
+/// table has no such column, else as long as `ids`.
+struct achievements_table {
+  std::vector<std::string> ids{}, levels{}, prizes{}, dates{};
+  std::string file{};                ///< names the table in errors
+  std::size_t first_line = 2;        ///< line of the first row in `file` (after the header)
+  std::vector<std::size_t> lines{};  ///< line of each row, when known (else first_line + i)
+};
+
+/// Which columns of a long achievements table hold what. `prize` and `date` may be "" (the table
+/// has no such column); left at their defaults, they are optional (absent when the table has no
+/// column of that name).
+struct achievements_columns {
+  std::string id = "id", level = "level", prize = "prize", date = "date";
+};
+
+/// Reads a long achievements table from CSV text: a header line, ',' or ';' (detected from the
+/// header), quoted fields as in RFC 4180, UTF-8 (a BOM is skipped), CRLF or LF line ends.
+/// \throws parse_error (an unterminated quote, with its line), schema_error (a named column the
+/// header lacks, with the columns it has).
+[[nodiscard]] achievements_table parse_achievements_csv(std::string_view text,
+                                                        const achievements_columns& columns = {},
+                                                        std::string_view file = "<string>");
+/// Reads a long achievements table from a CSV file (as parse_achievements_csv).
+[[nodiscard]] achievements_table read_achievements_csv(const std::string& path,
+                                                       const achievements_columns& columns = {});
+
+/// `p` with a list column `column` holding each nominee's achievements from `table`, in the
+/// table's order, written as dated list items: "Tỉnh - Giải Nhì@15/03/2024" (level, " - " and
+/// prize when there is a prize, "@" and the date when dated). Rules and criteria filter them
+/// with date_of(it), level_of(it) and prize_of(it). Nominees without a row get an empty list.
+/// \throws data_error (file:line, the id) for an id not in the pool, an empty level or a
+/// malformed date; schema_error when `p` already has a column `column` or the vectors differ
+/// in length.
+[[nodiscard]] pool with_achievements(const pool& p, const achievements_table& table,
+                                     std::string_view column = "achievements");
 
 /// Reads a rule set from YAML (JSON is YAML too). `file` names it in error messages.
 /// \throws parse_error (malformed YAML, with line:column), spec_error (missing or unknown keys,

@@ -103,14 +103,30 @@ __all__ += [
 # --- end criteria scoring, panel aggregation, MCDA ---
 
 # --- rules (rules.hpp) ---
-from ._core import CompiledRules, Rules, Verdicts, check_expression, evaluate  # noqa: E402
+from ._core import (  # noqa: E402
+    CompiledRules,
+    Rules,
+    Verdicts,
+    check_expression,
+    evaluate,
+    parse_param_assignment,
+)
 from ._rules import rules_from_dict as _rules_from_dict  # noqa: E402
 from ._rules import verdicts_to_pandas as _verdicts_to_pandas  # noqa: E402
+from ._rules import with_achievements as _with_achievements  # noqa: E402
 
 Rules.from_dict = staticmethod(_rules_from_dict)  # type: ignore[attr-defined]
 Verdicts.to_pandas = _verdicts_to_pandas  # type: ignore[attr-defined]
+Pool.with_achievements = _with_achievements  # type: ignore[attr-defined]
 
-__all__ += ["CompiledRules", "Rules", "Verdicts", "check_expression", "evaluate"]
+__all__ += [
+    "CompiledRules",
+    "Rules",
+    "Verdicts",
+    "check_expression",
+    "evaluate",
+    "parse_param_assignment",
+]
 # --- end rules ---
 
 # --- plans and the schedule checker (plan.hpp) ---

@@ -3,6 +3,7 @@ ScoreTable.to_pandas, and aggregate_panel over pandas / sequences. No scoring lo
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -15,8 +16,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-def criteria_from_dict(spec: Mapping[str, Any]) -> _core.CriteriaSet:
-    """A CriteriaSet from a dict shaped like the YAML format (docs/criteria.md).
+def criteria_from_dict(
+    spec: Mapping[str, Any], params: Mapping[str, Any] | None = None
+) -> _core.CriteriaSet:
+    """A CriteriaSet from a dict shaped like the YAML format (docs/criteria.md); ``params``
+    replaces values of the parameters it declares.
 
     The dict is written as JSON (which the YAML reader accepts), so errors name the key and the
     line of that JSON text.
@@ -24,15 +28,19 @@ def criteria_from_dict(spec: Mapping[str, Any]) -> _core.CriteriaSet:
     if not isinstance(spec, Mapping):
         raise TypeError("CriteriaSet.from_dict expects a mapping")
     text = json.dumps(spec, ensure_ascii=False, indent=1, allow_nan=True, default=_plain)
-    return _core.CriteriaSet.from_yaml_text(text, "<dict>")
+    return _core.CriteriaSet.from_yaml_text(
+        text, "<dict>", params=None if params is None else dict(params)
+    )
 
 
 def _plain(value: Any) -> Any:
-    # numpy scalars and arrays in a spec dict
+    # numpy scalars and arrays in a spec dict; dates (parameters) as dd/mm/yyyy
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
         return value.tolist()
+    if isinstance(value, _dt.date):
+        return value.strftime("%d/%m/%Y")
     raise TypeError(f"cannot use {type(value).__name__} in a criteria set")
 
 

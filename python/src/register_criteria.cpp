@@ -16,6 +16,10 @@
 
 namespace khuyenhoc::python {
 
+// From register_rules.cpp: parameters between Python dicts and the C++ library.
+py::dict params_dict(const std::vector<parameter>& ps);
+std::vector<parameter> params_from_object(const py::object& params);
+
 namespace {
 
 // A read-only numpy view of `data` with `shape`/`strides` (in items), keeping `owner` alive.
@@ -331,18 +335,41 @@ Load with CriteriaSet.from_yaml(path), .from_yaml_text(text) or .from_dict(d); s
 docs/criteria.md for the format.)doc")
       .def_static(
           "from_yaml",
-          [](const py::object& path) {
+          [](const py::object& path, const py::object& params) {
             const auto s =
                 py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
-            return criteria_set::from_file(s);
+            auto spec = load_criteria_yaml(s);
+            override_parameters(spec.params, params_from_object(params));
+            return criteria_set(std::move(spec));
           },
-          py::arg("path"), "Reads a YAML or JSON file. Errors name file, line, column and key.")
+          py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
+          "Reads a YAML or JSON file. Errors name file, line, column and key. ``params`` (a dict) "
+          "replaces values of the parameters the file declares.")
       .def_static(
           "from_yaml_text",
-          [](const std::string& text, const std::string& name) {
-            return criteria_set::from_yaml(text, name);
+          [](const std::string& text, const std::string& name, const py::object& params) {
+            auto spec = parse_criteria_yaml(text, name);
+            override_parameters(spec.params, params_from_object(params));
+            return criteria_set(std::move(spec));
           },
-          py::arg("text"), py::arg("name") = "<string>", "Parses YAML or JSON text.")
+          py::arg("text"), py::arg("name") = "<string>", py::kw_only(),
+          py::arg("params") = py::none(), "Parses YAML or JSON text; ``params`` as in from_yaml.")
+      .def(
+          "with_params",
+          [](const criteria_set& c, const py::object& params) {
+            auto spec = c.spec();
+            override_parameters(spec.params, params_from_object(params));
+            return criteria_set(std::move(spec));
+          },
+          py::arg("params"),
+          "A copy with the values of some declared parameters replaced (dict name: value).")
+      .def_property_readonly(
+          "params", [](const criteria_set& c) { return params_dict(c.spec().params); },
+          "The declared parameters and their values (float, datetime.date, bool or str).")
+      .def_property_readonly(
+          "precision", [](const criteria_set& c) { return c.spec().precision; },
+          "Decimal places at which points, subtotals and totals are rounded half up (key "
+          "\"precision\", default 6).")
       .def_property_readonly(
           "id", [](const criteria_set& s) { return s.spec().id; }, "The set's id (key \"id\").")
       .def_property_readonly(

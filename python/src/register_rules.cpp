@@ -38,6 +38,59 @@ py::array owned(std::vector<T>&& v, py::dtype dtype = py::dtype::of<T>()) {
               std::static_pointer_cast<const void>(holder));
 }
 
+// Parameters from a Python dict (None: none): values are passed as text and read by the C++
+// library as the declared type (date objects as yyyy-mm-dd, booleans as true/false).
+std::vector<parameter> params_from(const py::object& params) {
+  std::vector<parameter> out;
+  if (params.is_none()) return out;
+  if (!py::isinstance<py::dict>(params))
+    throw py::type_error("params must be a dict of name: value");
+  const py::object date_type = py::module_::import("datetime").attr("date");
+  for (const auto item : params.cast<py::dict>()) {
+    const std::string name = py::str(item.first).cast<std::string>();
+    const py::handle v = item.second;
+    std::string text;
+    if (py::isinstance<py::bool_>(v)) {
+      text = v.cast<bool>() ? "true" : "false";
+    } else if (py::isinstance(v, date_type)) {
+      text = py::str(v.attr("strftime")("%Y-%m-%d")).cast<std::string>();
+    } else {
+      text = py::str(v).cast<std::string>();
+    }
+    out.push_back(parse_parameter(name, text));
+  }
+  return out;
+}
+
+}  // namespace
+
+py::object param_value(const parameter& p) {
+  switch (p.type) {
+    case value_type::number:
+      return py::float_(p.number);
+    case value_type::boolean:
+      return py::bool_(p.number != 0);
+    case value_type::date: {
+      const auto d = py::module_::import("datetime").attr("date");
+      return d.attr("fromordinal")(static_cast<long long>(p.number) + 719163);  // 1970-01-01
+    }
+    default:
+      return py::str(p.text);
+  }
+}
+
+py::dict params_dict(const std::vector<parameter>& ps) {
+  py::dict out;
+  for (const auto& p : ps) out[py::str(p.name)] = param_value(p);
+  return out;
+}
+
+std::vector<parameter> params_from_object(const py::object& params) {
+  return params_from(params);
+}
+
+namespace {
+
 py::list diagnostics(const std::vector<diagnostic>& ws) {
   py::list out;
   for (const auto& w : ws) {
@@ -115,14 +168,40 @@ A rule set as written: rules (id, description, when, reason, severity, applies_t
 decision tables. Build one with Rules.from_yaml(path), Rules.from_text(text) or
 Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
 .evaluate(pool). See docs/rules.md.)doc")
-      .def_static("from_yaml", &load_rule_set, py::arg("path"),
-                  "Reads a rule set from a YAML or JSON file.")
+      .def_static(
+          "from_yaml",
+          [](const py::object& path, const py::object& params) {
+            auto spec = load_rule_set(
+                py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());
+            override_parameters(spec.params, params_from(params));
+            return spec;
+          },
+          py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
+          "Reads a rule set from a YAML or JSON file; ``params`` (a dict) replaces values of the "
+          "parameters it declares (unknown names raise SpecError with a suggestion).")
       .def_static(
           "from_text",
-          [](const std::string& text, const std::string& file) {
-            return parse_rule_set(text, file);
+          [](const std::string& text, const std::string& file, const py::object& params) {
+            auto spec = parse_rule_set(text, file);
+            override_parameters(spec.params, params_from(params));
+            return spec;
           },
-          py::arg("text"), py::arg("file") = "<string>", "Reads a rule set from YAML/JSON text.")
+          py::arg("text"), py::arg("file") = "<string>", py::kw_only(),
+          py::arg("params") = py::none(),
+          "Reads a rule set from YAML/JSON text; ``params`` as in from_yaml.")
+      .def(
+          "with_params",
+          [](const rule_set_spec& s, const py::object& params) {
+            auto spec = s;
+            override_parameters(spec.params, params_from(params));
+            return spec;
+          },
+          py::arg("params"),
+          "A copy with the values of some declared parameters replaced (dict name: value; "
+          "dates as datetime.date or text such as \"31/08/2025\").")
+      .def_property_readonly(
+          "params", [](const rule_set_spec& s) { return params_dict(s.params); },
+          "The declared parameters and their values (float, datetime.date, bool or str).")
       .def_property_readonly(
           "name", [](const rule_set_spec& s) { return s.name; },
           "The rule set's name (key \"name\").")
@@ -329,27 +408,74 @@ eligible, reasons, the funnel and decision-table outputs. Every input row appear
 
   m.def(
       "evaluate",
-      [](const std::string& text, const pool& p, unsigned threads) {
+      [](const std::string& text, const pool& p, unsigned threads, const py::object& params) {
         expression_values values;
+        rules_options opt;
+        opt.params = params_from(params);
         {
           // The expression text is copied into C++ and the pool is immutable: safe without
           // the GIL.
           py::gil_scoped_release release;
-          values = expression::compile(text, p).evaluate(p, threads);
+          values = expression::compile(text, p, opt).evaluate(p, threads);
         }
         return to_numpy(std::move(values));
       },
       py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("threads") = 0,
+      py::arg("params") = py::none(),
       R"doc(Evaluates a rule-language expression over every nominee: float64 (NaN missing),
-datetime64[D] (NaT), bool (object with None when some are missing) or object str/None.)doc");
+datetime64[D] (NaT), bool (object with None when some are missing) or object str/None.
+``params`` (a dict) names constants the expression may use, e.g. {"window_end": "31/08/2024"}.)doc");
+
+  m.def(
+      "parse_param_assignment",
+      [](const std::string& text) {
+        const auto p = parse_param_assignment(text);
+        return py::make_tuple(p.name, param_value(p));
+      },
+      py::arg("text"),
+      "Reads \"name=value\" as the CLI's --param does: (name, value) with the value read as a "
+      "date, number (8.5 or 8,5), boolean or text.");
+
+  m.def(
+      "_with_achievements",
+      [](const pool& p, std::vector<std::string> ids, std::vector<std::string> levels,
+         std::vector<std::string> prizes, std::vector<std::string> dates, std::string file,
+         std::size_t first_line, const std::string& column) {
+        achievements_table t;
+        t.ids = std::move(ids);
+        t.levels = std::move(levels);
+        t.prizes = std::move(prizes);
+        t.dates = std::move(dates);
+        t.file = std::move(file);
+        t.first_line = first_line;
+        py::gil_scoped_release release;
+        return with_achievements(p, t, column);
+      },
+      py::arg("pool"), py::arg("ids"), py::arg("levels"), py::arg("prizes"), py::arg("dates"),
+      py::arg("file"), py::arg("first_line"), py::arg("column"),
+      "Internal: Pool.with_achievements after the table's columns are read.");
+
+  m.def(
+      "_with_achievements_csv",
+      [](const pool& p, const std::string& path, const std::string& id, const std::string& level,
+         const std::string& prize, const std::string& date, const std::string& column) {
+        py::gil_scoped_release release;
+        const auto t = read_achievements_csv(path, {id, level, prize, date});
+        return with_achievements(p, t, column);
+      },
+      py::arg("pool"), py::arg("path"), py::arg("id"), py::arg("level"), py::arg("prize"),
+      py::arg("date"), py::arg("column"),
+      "Internal: Pool.with_achievements of a CSV file (read by the C++ library).");
 
   m.def(
       "check_expression",
-      [](const std::string& text, const pool& p) {
+      [](const std::string& text, const pool& p, const py::object& params) {
         expression e;
+        rules_options opt;
+        opt.params = params_from(params);
         {
           py::gil_scoped_release release;
-          e = expression::compile(text, p);
+          e = expression::compile(text, p, opt);
         }
         py::dict out;
         out["type"] = std::string(to_string(e.type()));
@@ -357,7 +483,7 @@ datetime64[D] (NaT), bool (object with None when some are missing) or object str
         out["warnings"] = diagnostics(e.warnings());
         return out;
       },
-      py::arg("expression"), py::arg("pool"),
+      py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("params") = py::none(),
       "Compiles an expression: its type, the columns it reads and warnings (raises on errors).");
 }
 

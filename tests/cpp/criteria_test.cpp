@@ -520,3 +520,106 @@ TEST(criteria, mcda_normalisations_by_definition) {
   EXPECT_TRUE(weighted_sum(big, w3, t3, normalization::zscore, 1) ==
               weighted_sum(big, w3, t3, normalization::zscore, 3));
 }
+
+// ------------------------------------------------------------------------------------ decimals
+
+namespace {
+
+pool grades_pool() {
+  std::vector<column> cols;
+  cols.push_back(column::text("id", {"A", "B", "C", "D"}));
+  cols.push_back(column::number("toan", buffer<double>(std::vector<double>{8.7, 1.1, 9.5, 8.0})));
+  cols.push_back(column::number("van", buffer<double>(std::vector<double>{8.1, 2.2, 8.0, 8.0})));
+  cols.push_back(column::number("anh", buffer<double>(std::vector<double>{8.7, 3.3, 8.0, 8.0})));
+  cols.push_back(
+      column::category_list("prizes", {0, 2, 2, 3, 3}, {0, 1, 2},
+                            {"Tỉnh - Giải Nhì@15/03/2024", "Quốc gia - Giải Ba@02/10/2023",
+                             "Tỉnh - Giải Nhất@20/09/2024"},
+                            {}));
+  return pool(std::move(cols), "id");
+}
+
+const char* const derived_yaml = R"(
+id: decimals
+precision: 2
+params: {threshold: 8.5, window_start: 01/09/2023, window_end: 31/08/2024}
+indicators:
+  - id: tb
+    value: avg(toan, van, anh)
+    bands:
+      - {at_least: 8.5, points: 10}
+      - {at_least: 6.5, points: 5}
+  - id: giai
+    value: count(prizes, date_of(it) between window_start and window_end)
+    linear: {min: 0, max: 3, points: 1}
+  - id: dat
+    value: avg(toan, van, anh) >= threshold
+    boolean: {points: 0.1}
+  - id: tong
+    value: toan + van
+    bands:
+      - {from: 3.3, to: 3.3, points: 2}
+levels:
+  - {code: tot, min: 10.67}
+  - {code: dat}
+)";
+
+}  // namespace
+
+TEST(criteria_decimals, average_at_a_band_threshold_and_totals_at_precision) {
+  const auto p = grades_pool();
+  const auto t = criteria_set::from_yaml(derived_yaml).score(p);
+  // A: (8.7 + 8.1 + 8.7) / 3 = 8.5 on paper (8.499999999999998 as doubles): the top band.
+  EXPECT_EQ(t.points()(0, 0), 10);
+  EXPECT_EQ(t.points()(1, 0), 0);
+  EXPECT_EQ(t.points()(2, 0), 10);
+  EXPECT_EQ(t.points()(3, 0), 5);
+  // Two prizes of A in the window of three: 2/3 of a point, rounded to 2 decimals.
+  EXPECT_EQ(t.points()(0, 1), 0.67);
+  EXPECT_EQ(t.points()(1, 1), 0);
+  EXPECT_EQ(t.points()(0, 2), 0.1);
+  EXPECT_EQ(t.points()(3, 2), 0);
+  // 1.1 + 2.2 is 3.3 (a band of one value).
+  EXPECT_EQ(t.points()(1, 3), 2);
+  // Totals are the doubles of their 2-decimal values: equal on paper, equal bits.
+  EXPECT_EQ(t.total()(0), 10.77);
+  EXPECT_EQ(t.total()(2), 10.1);
+  EXPECT_EQ(t.level()[0], 0);
+  EXPECT_EQ(t.level()[2], 1);
+  const auto e = t.explain("A");
+  EXPECT_EQ(e.indicators[0].column, "avg(toan, van, anh)");
+  EXPECT_EQ(e.indicators[0].input, "8.5");
+
+  // Parameters can be replaced before compiling.
+  auto spec = parse_criteria_yaml(derived_yaml);
+  override_parameters(spec.params, {parse_param_assignment("window_end=31/12/2024")});
+  const auto u = criteria_set(spec).score(p);
+  EXPECT_EQ(u.points()(0, 1), 0.67);
+  EXPECT_EQ(u.points()(2, 1), 0.33);
+}
+
+TEST(criteria_decimals, value_expression_errors_are_located) {
+  const auto p = grades_pool();
+  auto error_of = [&](const std::string& yaml) -> std::string {
+    try {
+      (void)criteria_set::from_yaml(yaml, "c.yaml").compile(p);
+    } catch (const error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(error_of("indicators:\n  - id: a\n    value: avg(toan, vann)\n    bands: [{at_least: "
+                       "1, points: 1}]\n"),
+              HasSubstr("c.yaml:3:22: unknown column \"vann\"; did you mean \"van\""));
+  EXPECT_THAT(
+      error_of(
+          "indicators:\n  - id: a\n    value: toan > 1\n    bands: [{at_least: 1, points: 1}]\n"),
+      HasSubstr("indicator \"a\" (bands) needs a number or integer column; its value \"toan > 1\" "
+                "is a boolean"));
+  EXPECT_THAT(error_of("indicators:\n  - id: a\n    value: toan\n    column: toan\n    bands: "
+                       "[{at_least: 1, points: 1}]\n"),
+              HasSubstr("both \"column\" and \"value\""));
+  EXPECT_THAT(error_of("precision: 7\nindicators:\n  - id: a\n    column: toan\n    bands: "
+                       "[{at_least: 1, points: 1}]\n"),
+              HasSubstr("precision"));
+}

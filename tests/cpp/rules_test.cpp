@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <khuyenhoc/detail/decimal.hpp>
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/rules.hpp>
 #include <optional>
@@ -637,4 +638,303 @@ TEST(rules_expressions, integer_conversion_and_category_paths) {
   check(R"(many in ["v1", "v2", "v3", "v4", "v5", "v69"])", many_codes,
         [](int k) { return (k >= 1 && k <= 5) || k == 69; });
   check(R"(many != "v7")", many_codes, [](int k) { return k != 7; });
+}
+
+// ------------------------------------------------------------------------------------ decimals
+
+namespace {
+
+// Three grades per nominee, as a school writes them.
+kh::pool grades_pool() {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D"}));
+  cols.push_back(kh::column::number("toan", kh::buffer<double>({8.7, 9.0, 1.1, nan_v})));
+  cols.push_back(kh::column::number("van", kh::buffer<double>({8.1, 8.1, 2.2, 9.0})));
+  cols.push_back(kh::column::number("anh", kh::buffer<double>({8.7, 8.7, 3.3, 8.0})));
+  cols.push_back(list("prizes", {std::vector<std::string>{"Tỉnh - Giải Nhì@15/03/2024",
+                                                          "Quốc gia - Giải Ba@02/10/2023"},
+                                 std::vector<std::string>{"Tỉnh - Giải Nhất@20/09/2024"},
+                                 std::vector<std::string>{"Huyện - Giải Nhất@01/12/2023"},
+                                 std::vector<std::string>{"Quốc gia - Khuyến khích@01/01/2024"}}));
+  return kh::pool(std::move(cols), "id");
+}
+
+}  // namespace
+
+TEST(rules_decimals, average_exactly_at_threshold_is_at_threshold) {
+  const auto p = grades_pool();
+  // (8.7 + 8.1 + 8.7) / 3 is 8.499999999999998 as a double; on paper it is 8.5.
+  ASSERT_LT((8.7 + 8.1 + 8.7) / 3, 8.5);
+  EXPECT_THAT(truth("(toan + van + anh) / 3 >= 8.5", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 < 8.5", p), ElementsAre(0, 0, 1, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 == 8.5", p), ElementsAre(1, 0, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 != 8.5", p), ElementsAre(0, 1, 1, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 > 8.5", p), ElementsAre(0, 1, 0, -1));
+  EXPECT_THAT(truth("(toan + van + anh) / 3 <= 8.5", p), ElementsAre(1, 0, 1, -1));
+  EXPECT_THAT(truth("toan + van == anh", p), ElementsAre(0, 0, 1, -1));  // 1.1 + 2.2 == 3.3
+  EXPECT_THAT(truth("(toan + van + anh) / 3 between 8.5 and 9", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("toan + van in [3.3, 16.8]", p), ElementsAre(1, 0, 1, -1));
+  // A real difference of one millionth is still a difference.
+  EXPECT_THAT(truth("toan + 0.000001 > 8.7", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("toan - 0.000001 >= 8.7", p), ElementsAre(0, 1, 0, -1));
+}
+
+TEST(rules_decimals, rounding_functions_and_averages) {
+  const auto p = grades_pool();
+  EXPECT_THAT(numbers("round((toan + van + anh) / 3, 1)", p), ElementsAre(8.5, 8.6, 2.2, -999));
+  EXPECT_THAT(numbers("round(8.45, 1) + round(2.5) + round(-2.5)", p),
+              ElementsAre(8.5, 8.5, 8.5, 8.5));
+  EXPECT_THAT(numbers("round(1.005, 2)", p), ElementsAre(1.01, 1.01, 1.01, 1.01));
+  EXPECT_THAT(numbers("floor((toan + van + anh) / 3, 1)", p), ElementsAre(8.5, 8.6, 2.2, -999));
+  EXPECT_THAT(numbers("ceil(toan * 3)", p), ElementsAre(27, 27, 4, -999));
+  EXPECT_THAT(numbers("floor(2.9999999999)", p), ElementsAre(3, 3, 3, 3));
+  // avg skips missing values (missing only when all are); avg_strict propagates them.
+  const auto a = kh::evaluate("avg(toan, van, anh)", p);
+  EXPECT_EQ(a.valid[3], 1);
+  EXPECT_DOUBLE_EQ(a.numbers[3], 8.5);
+  EXPECT_THAT(truth("avg(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, 1));
+  EXPECT_THAT(truth("mean(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, 1));
+  EXPECT_THAT(truth("avg_strict(toan, van, anh) >= 8.5", p), ElementsAre(1, 1, 0, -1));
+  EXPECT_THAT(truth("min(toan, van, anh) + max(toan, van, anh) in [16.8, 17.1, 4.4]", p),
+              ElementsAre(1, 1, 1, -1));
+  EXPECT_THAT(error_of<kh::schema_error>("round(gpa, 7)"), HasSubstr("from 0 to 6"));
+  EXPECT_THAT(error_of<kh::schema_error>("round(gpa, grade)"), HasSubstr("whole number"));
+  EXPECT_THAT(error_of<kh::schema_error>("avg(gpa, conduct)"), HasSubstr("must be a number"));
+}
+
+TEST(rules_decimals, reasons_print_numbers_as_written) {
+  const auto p = grades_pool();
+  const auto spec = kh::parse_rule_set(R"(
+rules:
+  - id: tb
+    when: (toan + van + anh) / 3 >= 8.6
+    reason: "Trung bình {(toan + van + anh) / 3} dưới 8,6"
+)");
+  const auto v = kh::rule_set::compile(spec, p).evaluate(p);
+  EXPECT_THAT(v.reasons(0), ElementsAre("Trung bình 8,5 dưới 8,6"));
+  EXPECT_THAT(v.reasons(2), ElementsAre("Trung bình 2,2 dưới 8,6"));
+}
+
+TEST(rules_params, declared_used_overridden_and_checked) {
+  const auto p = grades_pool();
+  const char* yaml = R"(
+params:
+  threshold: 8.5
+  window_start: 01/09/2023
+  window_end: 31/08/2024
+  top_level: "Quốc gia"
+rules:
+  - id: tb
+    when: avg(toan, van, anh) >= threshold
+  - id: giai
+    when: any(prizes, date_of(it) between window_start and window_end and level_of(it) in ["Tỉnh", "Quốc gia"] and prize_of(it) in ["Giải Nhất", "Giải Nhì", "Giải Ba"])
+  - id: so_giai
+    when: count(prizes, date_of(it) >= window_start and date_of(it) <= window_end) >= 2
+  - id: quoc_gia
+    when: count(prizes, level_of(it) == top_level) >= 1
+)";
+  const auto spec = kh::parse_rule_set(yaml, "r.yaml");
+  ASSERT_EQ(spec.params.size(), 4U);
+  EXPECT_EQ(spec.params[1].type, kh::value_type::date);
+  EXPECT_EQ(spec.params[3].type, kh::value_type::string);
+  using st = kh::rule_status;
+  const auto v = kh::rule_set::compile(spec, p).evaluate(p);
+  EXPECT_EQ(v.status(0, 0), st::pass);
+  EXPECT_EQ(v.status(3, 0), st::pass);  // avg skips the missing grade: (9 + 8) / 2
+  EXPECT_EQ(v.status(0, 1), st::pass);  // Giải Nhì 15/03/2024, provincial, in the window
+  EXPECT_EQ(v.status(1, 1), st::fail);  // 20/09/2024: after the window
+  EXPECT_EQ(v.status(2, 1), st::fail);  // district level
+  EXPECT_EQ(v.status(3, 1), st::fail);  // Khuyến khích is not a Nhất/Nhì/Ba prize
+  EXPECT_EQ(v.status(0, 2), st::pass);  // two prizes dated inside the window
+  EXPECT_EQ(v.status(2, 2), st::fail);
+  EXPECT_EQ(v.status(0, 3), st::pass);
+  EXPECT_EQ(v.status(1, 3), st::fail);
+
+  // Overridden when compiling: the next year's window.
+  kh::rules_options opt;
+  opt.params = {kh::parse_param_assignment("window_end=31/08/2025"),
+                kh::parse_param_assignment("window_start = 01/09/2024")};
+  const auto w = kh::rule_set::compile(spec, p, opt).evaluate(p);
+  EXPECT_EQ(w.status(0, 1), st::fail);
+  EXPECT_EQ(w.status(1, 1), st::pass);
+
+  // Unknown names, wrong types, malformed assignments.
+  opt.params = {kh::parse_param_assignment("window_ends=31/08/2025")};
+  try {
+    (void)kh::rule_set::compile(spec, p, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr("unknown parameter \"window_ends\"; did you mean \"window_end\"?"));
+  }
+  opt.params = {kh::parse_param_assignment("threshold=cao")};
+  try {
+    (void)kh::rule_set::compile(spec, p, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("parameter \"threshold\" is a number"));
+  }
+  EXPECT_THROW((void)kh::parse_param_assignment("window_end"), kh::spec_error);
+  EXPECT_THROW((void)kh::parse_param_assignment("1x=2"), kh::spec_error);
+  EXPECT_THROW((void)kh::parse_param_assignment("between=2"), kh::spec_error);
+  const auto comma = kh::parse_param_assignment("threshold=8,5");
+  EXPECT_EQ(comma.type, kh::value_type::number);
+  EXPECT_EQ(comma.number, 8.5);
+
+  // A misspelt parameter in an expression is an unknown name with a suggestion.
+  try {
+    (void)kh::rule_set::compile(
+        kh::parse_rule_set(
+            "params: {threshold: 8.5}\nrules:\n  - id: a\n    when: toan >= treshold\n", "t.yaml"),
+        p);
+    ADD_FAILURE() << "no error";
+  } catch (const kh::schema_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("t.yaml:4:19: rule \"a\": unknown column or parameter "
+                                    "\"treshold\"; did you mean \"threshold\"?"));
+  }
+  // A parameter may not hide a column.
+  EXPECT_THROW(
+      (void)kh::rule_set::compile(
+          kh::parse_rule_set("params: {toan: 1}\nrules:\n  - id: a\n    when: van > 1\n"), p),
+      kh::spec_error);
+  EXPECT_THAT(error_of<kh::schema_error>("date_of(prizes) > 2024-01-01"),
+              HasSubstr("inside any, all, count"));
+}
+
+TEST(rules_achievements, long_table_joined_by_id_and_filtered_by_window) {
+  const auto p = grades_pool();
+  kh::achievements_table t;
+  t.file = "giai.csv";
+  t.ids = {"B", "A", "B", "D"};
+  t.levels = {"Tỉnh", "Quốc gia", "Quốc gia", "Huyện"};
+  t.prizes = {"Giải Nhì", "Giải Ba", "", "Giải Nhất"};
+  t.dates = {"15/03/2024", "2023-10-02", "", "01/12/2023"};
+  const auto q = kh::with_achievements(p, t, "giai");
+  const auto& c = q["giai"];
+  ASSERT_EQ(c.type(), kh::column_type::category_list);
+  EXPECT_EQ(c.format(1), "Tỉnh - Giải Nhì@15/03/2024|Quốc gia");
+  EXPECT_EQ(c.format(0), "Quốc gia - Giải Ba@02/10/2023");
+  EXPECT_EQ(c.format(2), "");
+  EXPECT_THAT(truth("count(giai, date_of(it) between 2023-09-01 and 2024-08-31 and level_of(it) in "
+                    "[\"Tỉnh\", \"Quốc gia\"]) >= 1",
+                    q),
+              ElementsAre(1, 1, 0, 0));
+  EXPECT_THAT(truth("count(giai, date_of(it) is missing) == 1", q), ElementsAre(0, 1, 0, 0));
+  EXPECT_THAT(truth("any(giai, prize_of(it) == \"Giải Nhất\")", q), ElementsAre(0, 0, 0, 1));
+
+  t.ids[2] = "Z";
+  try {
+    (void)kh::with_achievements(p, t, "giai");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::data_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("giai.csv:4"));
+    EXPECT_THAT(e.what(), HasSubstr("\"Z\", who is not in the pool"));
+  }
+  t.ids[2] = "B";
+  t.dates[0] = "31/02/2024";
+  EXPECT_THROW((void)kh::with_achievements(p, t, "giai"), kh::data_error);
+  EXPECT_THROW((void)kh::with_achievements(p, t, "toan"), kh::schema_error);
+}
+
+TEST(rules_achievements, contains_and_it_read_the_text_before_the_date) {
+  const auto p = grades_pool();
+  EXPECT_THAT(truth("contains(prizes, \"Tỉnh - Giải Nhì\")", p), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(truth("\"Tỉnh - Giải Nhì@15/03/2024\" in prizes", p), ElementsAre(1, 0, 0, 0));
+  EXPECT_THAT(truth("any(prizes, it == \"Tỉnh - Giải Nhất\")", p), ElementsAre(0, 1, 0, 0));
+  EXPECT_THAT(truth("count(prizes, \"Quốc gia\") == 1", p), ElementsAre(1, 0, 0, 1));
+}
+
+TEST(rules_decimals, constant_and_column_comparisons_agree_with_the_scalar_definition) {
+  // Values around thresholds: exact, within the tolerance, just beyond it, and far.
+  std::vector<std::string> ids;
+  std::vector<double> x, c;
+  const double thresholds[] = {0.0, 8.5, -3.25, 1e6 + 0.5, 123456789.125};
+  const double offsets[] = {0, 1e-12, -1e-12, 4e-10, -4e-10, 6e-10, -6e-10, 1e-6, -1e-6, 0.5, -7};
+  for (const double t : thresholds) {
+    for (const double o : offsets) {
+      for (const double scale : {1.0, 1e-3}) {
+        ids.push_back("r" + std::to_string(ids.size()));
+        x.push_back(t + o * (t > 1e5 ? 1e3 * scale : scale));
+        c.push_back(t);
+      }
+    }
+  }
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", ids));
+  cols.push_back(kh::column::number("x", kh::buffer<double>(x)));
+  cols.push_back(kh::column::number("c", kh::buffer<double>(c)));
+  const kh::pool p(std::move(cols), "id");
+  namespace d = kh::detail;
+  const std::pair<const char*, bool (*)(double, double)> ops[] = {
+      {"<", [](double a, double b) { return d::decimal_less(a, b); }},
+      {"<=", [](double a, double b) { return !d::decimal_less(b, a); }},
+      {">", [](double a, double b) { return d::decimal_less(b, a); }},
+      {">=", [](double a, double b) { return !d::decimal_less(a, b); }},
+      {"==", [](double a, double b) { return d::decimal_equal(a, b); }},
+      {"!=", [](double a, double b) { return !d::decimal_equal(a, b); }},
+  };
+  for (const auto& [sym, f] : ops) {
+    const auto by_column = kh::evaluate(std::string("x ") + sym + " c", p);
+    for (const double t : thresholds) {
+      char lit[64];
+      std::snprintf(lit, sizeof lit, "%.17g", t);
+      const auto by_constant = kh::evaluate(std::string("x ") + sym + " " + lit, p);
+      for (std::size_t r = 0; r < x.size(); ++r) {
+        if (c[r] != t) continue;
+        EXPECT_EQ(by_constant.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
+        EXPECT_EQ(by_column.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
+      }
+    }
+  }
+}
+
+TEST(rules_decimals, rounding_keeps_large_amounts_whole) {
+  namespace d = kh::detail;
+  for (const int places : {0, 2, 6}) {
+    EXPECT_EQ(d::round_decimal(1.5e9, places), 1.5e9);
+    EXPECT_EQ(d::round_decimal(12'345'678'900.0, places), 12'345'678'900.0);
+    EXPECT_EQ(d::round_decimal(1.5e9, places, d::decimal_rounding::floor), 1.5e9);
+    EXPECT_EQ(d::round_decimal(1.5e9, places, d::decimal_rounding::ceil), 1.5e9);
+    EXPECT_EQ(d::round_decimal(-2'000'000.0, places), -2'000'000.0);
+  }
+  EXPECT_EQ(d::round_decimal(123'456'789.125, 2), 123'456'789.13);
+  EXPECT_EQ(d::round_decimal(1'500'000.25, 1), 1'500'000.3);
+  EXPECT_EQ(d::round_decimal(1'500'000.24, 1), 1'500'000.2);
+  EXPECT_EQ(d::round_decimal(0.1 + 0.2, 6), 0.3);
+  EXPECT_EQ(d::round_decimal(2.675, 2),
+            2.68);  // the double is 2.67499999999999982236431605997495353221893310546875
+  EXPECT_EQ(d::format_decimal(1.5e9), "1500000000");
+  EXPECT_EQ(d::format_decimal(-0.25), "-0,25");
+  EXPECT_EQ(d::format_decimal((8.7 + 8.1 + 8.7) / 3), "8,5");
+}
+
+TEST(rules_achievements, csv_tables_with_quotes_bom_and_crlf) {
+  const auto p = grades_pool();
+  const std::string text =
+      "\xEF\xBB\xBFma_hs;cap;giai;ngay\r\nB;\"Tỉnh\";\"Giải Nhì; môn Toán\";15/03/2024\r\n"
+      "A;Quốc gia;;\r\n\r\n";
+  const auto t = kh::parse_achievements_csv(text, {"ma_hs", "cap", "giai", "ngay"}, "g.csv");
+  ASSERT_EQ(t.ids.size(), 2U);
+  EXPECT_EQ(t.prizes[0], "Giải Nhì; môn Toán");
+  const auto q = kh::with_achievements(p, t, "giai");
+  EXPECT_EQ(q["giai"].format(1), "Tỉnh - Giải Nhì; môn Toán@15/03/2024");
+  EXPECT_EQ(q["giai"].format(0), "Quốc gia");
+  // Default prize/date names are optional; other names must exist.
+  const auto u = kh::parse_achievements_csv("id,level\nA,Tỉnh\n");
+  EXPECT_TRUE(u.prizes.empty() && u.dates.empty());
+  try {
+    (void)kh::parse_achievements_csv(text, {"ma_hs", "cap", "giai", "ngày"}, "g.csv");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::schema_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no column \"ngày\"; did you mean \"ngay\"?"));
+  }
+  // Errors name the line of the row.
+  const auto bad = kh::parse_achievements_csv("id,level,date\nA,Tỉnh,01/01/2024\n\nZ,Tỉnh,\n");
+  try {
+    (void)kh::with_achievements(p, bad, "x");
+    ADD_FAILURE() << "no error";
+  } catch (const kh::data_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("<string>:4:"));
+  }
+  EXPECT_THROW((void)kh::parse_achievements_csv("id,level\n\"A,Tỉnh\n"), kh::parse_error);
 }

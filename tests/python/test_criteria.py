@@ -108,9 +108,17 @@ def ref_indicator(ind: dict, pool: kh.Pool):
         when = spec.get("when", True)
         missing = np.array([v is None for v in x])
         raw = np.array([spec["points"] if (v is not None and bool(v) == when) else 0.0 for v in x])
-    points = weight * np.minimum(cap, raw)
+    points = _round6(weight * np.minimum(cap, raw))
     points[missing] = 0.0
     return points, missing
+
+
+def _round6(x):
+    """Points, subtotals and totals leave the scorer rounded half up to the set's precision
+    (6 decimals by default; docs/criteria.md)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.sign(x) * np.floor(np.abs(x) * 1e6 + 0.5 + 1e-6) / 1e6 + 0.0
 
 
 def _passes(points, node) -> np.ndarray:
@@ -146,7 +154,7 @@ def ref_score(spec: dict, pool: kh.Pool):
             s = s + indicator(ind)
         for sub in c.get("criteria", []):
             s = s + criterion(sub)
-        s = c.get("weight", 1.0) * np.minimum(c.get("max_points", math.inf), s)
+        s = _round6(c.get("weight", 1.0) * np.minimum(c.get("max_points", math.inf), s))
         if c.get("mandatory"):
             mandatory &= _passes(s, c)
         return s
@@ -156,7 +164,7 @@ def ref_score(spec: dict, pool: kh.Pool):
         total = total + indicator(ind)
     for c in spec.get("criteria", []):
         total = total + criterion(c)
-    total = np.minimum(spec.get("max_points", math.inf), total)
+    total = _round6(np.minimum(spec.get("max_points", math.inf), total))
     levels = spec.get("levels", [])
     level = np.full(n, -1, dtype=np.int16)
     if levels:

@@ -20,6 +20,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "khuyenhoc/detail/decimal.hpp"
 #include "khuyenhoc/pool.hpp"
 #include "khuyenhoc/rules.hpp"
 
@@ -53,6 +54,11 @@ enum class op : std::uint8_t {
   abs,
   min,
   max,
+  avg,         ///< mean of the present args (missing only when all are)
+  avg_strict,  ///< mean of args, missing when any is
+  round,       ///< round_decimal(a, mode places, half up)
+  floor,       ///< round_decimal(a, mode places, floor)
+  ceil,        ///< round_decimal(a, mode places, ceil)
   year,
   age,
   days_between,
@@ -78,7 +84,7 @@ struct node {
   value_type type = value_type::boolean;
   bool negate = false;         ///< str_equal / text_pred / in_set: negated
   bool bool_operands = false;  ///< eq / ne: compare booleans
-  std::uint8_t mode = 0;       ///< text_pred: 0 equals, 1 starts with
+  std::uint8_t mode = 0;       ///< text_pred: 0 equals, 1 starts with; round/floor/ceil: places
   std::int32_t a = -1, b = -1, c = -1;
   std::vector<std::int32_t> args{};  ///< min / max
   std::int32_t column = -1;          ///< bound column slot
@@ -296,46 +302,119 @@ inline void compare(const double* x, const double* y, std::size_t y_step, const 
   bytes_from_ones(tmp, valid, out, rest);
 }
 
-#if defined(__SSE2__)
-#define KHUYENHOC_RULES_VECTOR_CMP(intrinsic) [](__m128d a, __m128d b) { return intrinsic(a, b); }
-#else
-#define KHUYENHOC_RULES_VECTOR_CMP(intrinsic) 0
-#endif
-
-/// Comparison `kind` (lt … ne) of x with y (see compare). The SSE2 predicates are the ordered
-/// ones, false with NaN, except `cmpneq` (true with NaN), as the C++ operators.
+/// Comparison `kind` (lt … ne) of x with y (see compare), as decimals: two numbers closer than
+/// detail::decimal_tolerance are equal (so `(8.7 + 8.1 + 8.7) / 3 >= 8.5` holds and
+/// `1.1 + 2.2 == 3.3`), see detail/decimal.hpp. With NaN every comparison is false except
+/// `!=`, as the C++ operators (missing rows are masked by the validity anyway).
 inline void compare_op(op kind, const double* x, const double* y, std::size_t y_step,
                        const std::uint8_t* valid, double* tmp, std::uint8_t* out, std::size_t n) {
+  const auto tol = [](double a, double b) {
+    return std::max(decimal_abs_tolerance,
+                    decimal_rel_tolerance * std::max(std::fabs(a), std::fabs(b)));
+  };
+#if defined(__SSE2__)
+  const auto vtol = [](__m128d a, __m128d b) {
+    const __m128d mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+    const __m128d m = _mm_max_pd(_mm_and_pd(a, mask), _mm_and_pd(b, mask));
+    return _mm_max_pd(_mm_set1_pd(decimal_abs_tolerance),
+                      _mm_mul_pd(m, _mm_set1_pd(decimal_rel_tolerance)));
+  };
+  const auto vabs = [](__m128d d) {
+    return _mm_and_pd(d, _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL)));
+  };
+  const auto vneg = [](__m128d d) { return _mm_sub_pd(_mm_setzero_pd(), d); };
+#define KHUYENHOC_RULES_VECTOR_CMP(body) [=](__m128d a, __m128d b) { return body; }
+#else
+#define KHUYENHOC_RULES_VECTOR_CMP(body) 0
+#endif
+  if (kind == op::eq && x == y && y_step == 1) {
+    // x == x: "not NaN", the validity test of arithmetic nodes; exact.
+    compare(
+        x, y, 1, valid, tmp, out, n, [](double a, double b) { return a == b; },
+        KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpeq_pd(a, b)));
+    return;
+  }
+  if (y_step == 0) {
+    // Against a constant c (the common case): near c the tolerance is that of c, so the test is
+    // one plain comparison with c moved by it (as fast as an exact comparison).
+    const double c = *y;
+    const double t = tol(c, c);
+    const double lo = c - t, hi = c + t;
+#if defined(__SSE2__)
+    const __m128d vhi = _mm_set1_pd(hi);
+#endif
+    switch (kind) {
+      case op::lt:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [](double a, double b) { return a < b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmplt_pd(a, b)));
+        return;
+      case op::le:
+        compare(
+            x, &hi, 0, valid, tmp, out, n, [](double a, double b) { return a <= b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmple_pd(a, b)));
+        return;
+      case op::gt:
+        compare(
+            x, &hi, 0, valid, tmp, out, n, [](double a, double b) { return a > b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpgt_pd(a, b)));
+        return;
+      case op::ge:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [](double a, double b) { return a >= b; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpge_pd(a, b)));
+        return;
+      case op::eq:
+        compare(
+            x, &lo, 0, valid, tmp, out, n, [hi](double a, double b) { return a >= b && a <= hi; },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_and_pd(_mm_cmpge_pd(a, b), _mm_cmple_pd(a, vhi))));
+        return;
+      default:
+        compare(
+            x, &lo, 0, valid, tmp, out, n,
+            [hi](double a, double b) { return !(a >= b && a <= hi); },
+            KHUYENHOC_RULES_VECTOR_CMP(_mm_or_pd(_mm_cmpnge_pd(a, b), _mm_cmpnle_pd(a, vhi))));
+        return;
+    }
+  }
   switch (kind) {
     case op::lt:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a < b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmplt_pd));
+          x, y, y_step, valid, tmp, out, n, [=](double a, double b) { return a - b < -tol(a, b); },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmplt_pd(_mm_sub_pd(a, b), vneg(vtol(a, b)))));
       break;
     case op::le:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a <= b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmple_pd));
+          x, y, y_step, valid, tmp, out, n,
+          [=](double a, double b) { return a == b || a - b <= tol(a, b); },
+          KHUYENHOC_RULES_VECTOR_CMP(
+              _mm_or_pd(_mm_cmpeq_pd(a, b), _mm_cmple_pd(_mm_sub_pd(a, b), vtol(a, b)))));
       break;
     case op::gt:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a > b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpgt_pd));
+          x, y, y_step, valid, tmp, out, n, [=](double a, double b) { return a - b > tol(a, b); },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpgt_pd(_mm_sub_pd(a, b), vtol(a, b))));
       break;
     case op::ge:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a >= b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpge_pd));
+          x, y, y_step, valid, tmp, out, n,
+          [=](double a, double b) { return a == b || a - b >= -tol(a, b); },
+          KHUYENHOC_RULES_VECTOR_CMP(
+              _mm_or_pd(_mm_cmpeq_pd(a, b), _mm_cmpge_pd(_mm_sub_pd(a, b), vneg(vtol(a, b))))));
       break;
     case op::eq:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a == b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpeq_pd));
+          x, y, y_step, valid, tmp, out, n,
+          [=](double a, double b) { return a == b || std::fabs(a - b) <= tol(a, b); },
+          KHUYENHOC_RULES_VECTOR_CMP(
+              _mm_or_pd(_mm_cmpeq_pd(a, b), _mm_cmple_pd(vabs(_mm_sub_pd(a, b)), vtol(a, b)))));
       break;
     default:
       compare(
-          x, y, y_step, valid, tmp, out, n, [](double a, double b) { return a != b; },
-          KHUYENHOC_RULES_VECTOR_CMP(_mm_cmpneq_pd));
+          x, y, y_step, valid, tmp, out, n,
+          [=](double a, double b) { return !(a == b || std::fabs(a - b) <= tol(a, b)); },
+          KHUYENHOC_RULES_VECTOR_CMP(_mm_andnot_pd(
+              _mm_cmpeq_pd(a, b), _mm_cmpnle_pd(vabs(_mm_sub_pd(a, b)), vtol(a, b)))));
       break;
   }
 }
@@ -521,6 +600,42 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
       }
       return {out, ob, ov};
     }
+    case op::round:
+    case op::floor:
+    case op::ceil: {
+      const view va = child(nd.a);
+      const auto how = nd.kind == op::round   ? decimal_rounding::half_up
+                       : nd.kind == op::floor ? decimal_rounding::floor
+                                              : decimal_rounding::ceil;
+      const int places = nd.mode;
+      for (std::size_t r = 0; r < n; ++r) out[r] = round_decimal(va.num[r], places, how);
+      return {out, nullptr, va.valid};
+    }
+    case op::avg:
+    case op::avg_strict: {
+      // Summed left to right, then divided: the same double at any chunking. The count of
+      // present arguments is kept in this node's booleans (at most 255 arguments, checked when
+      // compiling; s.tmp() would be overwritten by the arguments' own kernels).
+      std::uint8_t* count = ob;
+      std::fill_n(out, n, 0.0);
+      std::fill_n(count, n, std::uint8_t{0});
+      std::fill_n(ov, n, std::uint8_t{1});
+      for (const auto arg : nd.args) {
+        const view vk = child(arg);
+        for (std::size_t r = 0; r < n; ++r) {
+          const bool ok = vk.valid[r] != 0;
+          out[r] += ok ? vk.num[r] : 0.0;
+          count[r] = static_cast<std::uint8_t>(count[r] + (ok ? 1 : 0));
+          ov[r] = static_cast<std::uint8_t>(ov[r] & vk.valid[r]);
+        }
+      }
+      if (nd.kind == op::avg) {
+        for (std::size_t r = 0; r < n; ++r) ov[r] = static_cast<std::uint8_t>(count[r] > 0);
+      }
+      for (std::size_t r = 0; r < n; ++r)
+        out[r] = count[r] > 0 ? out[r] / static_cast<double>(count[r]) : 0.0;
+      return {out, nullptr, ov};
+    }
     case op::neg:
     case op::abs:
     case op::year:
@@ -676,7 +791,7 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
       for (std::size_t r = 0; r < n; ++r) {
         std::uint8_t hit = 0;
         for (std::size_t j = 0; j < set_size; ++j)
-          hit |= static_cast<std::uint8_t>(va.num[r] == set[j]);
+          hit |= static_cast<std::uint8_t>(decimal_equal(va.num[r], set[j]));
         ob[r] = static_cast<std::uint8_t>(va.valid[r] & (hit ^ negate));
       }
       return {nullptr, ob, va.valid};
@@ -685,8 +800,8 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
       const view vx = child(nd.a), vlo = child(nd.b), vhi = child(nd.c);
       for (std::size_t r = 0; r < n; ++r) {
         ov[r] = static_cast<std::uint8_t>(vx.valid[r] & vlo.valid[r] & vhi.valid[r]);
-        ob[r] = static_cast<std::uint8_t>(ov[r] & (vlo.num[r] <= vx.num[r]) &
-                                          (vx.num[r] <= vhi.num[r]));
+        ob[r] = static_cast<std::uint8_t>(ov[r] & !decimal_less(vx.num[r], vlo.num[r]) &
+                                          !decimal_less(vhi.num[r], vx.num[r]));
       }
       return {nullptr, ob, ov};
     }

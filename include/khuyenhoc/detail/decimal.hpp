@@ -1,0 +1,97 @@
+#pragma once
+/// \file detail/decimal.hpp
+/// Numbers as councils write them: decimals with at most 6 places. Values are doubles; what
+/// makes them behave as the written decimals is (1) comparisons that treat two values as equal
+/// when they differ by less than half a unit of the 9th decimal (or by a few units of the last
+/// place of a double, for large values), so `(8.7 + 8.1 + 8.7) / 3 >= 8.5` holds and
+/// `1.1 + 2.2 == 3.3`; and (2) rounding half up at a declared number of places, which returns
+/// the double nearest to the rounded decimal, so values equal on paper become bit-identical.
+/// See docs/rules.md ("Decimals").
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace khuyenhoc::detail {
+
+/// Half a unit of the 9th decimal: differences below it are rounding noise of decimals with at
+/// most 6 places (the noise of sums and averages of such values is ~1e-15 relative).
+inline constexpr double decimal_abs_tolerance = 5e-10;
+/// For large values the noise grows with the magnitude: 16 units in the last place.
+inline constexpr double decimal_rel_tolerance = 0x1p-48;
+/// The most decimal places `round_decimal` and the precision of criteria sets accept.
+inline constexpr int max_decimal_places = 6;
+
+/// The tolerance for comparing `a` with `b`.
+[[nodiscard]] inline double decimal_tolerance(double a, double b) noexcept {
+  return std::max(decimal_abs_tolerance,
+                  decimal_rel_tolerance * std::max(std::fabs(a), std::fabs(b)));
+}
+
+/// a == b as decimals.
+[[nodiscard]] inline bool decimal_equal(double a, double b) noexcept {
+  return std::fabs(a - b) <= decimal_tolerance(a, b);
+}
+/// a < b as decimals (a differs from b and is smaller).
+[[nodiscard]] inline bool decimal_less(double a, double b) noexcept {
+  return a - b < -decimal_tolerance(a, b);
+}
+
+/// 10^n for n in [0, max_decimal_places].
+[[nodiscard]] inline double power_of_ten(int n) noexcept {
+  constexpr double p[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  return p[std::clamp(n, 0, max_decimal_places)];
+}
+
+/// How `round_decimal` rounds.
+enum class decimal_rounding : unsigned char { half_up, floor, ceil };
+
+/// `x` rounded to `places` decimals (0..6): half up (away from zero for negative values, as
+/// ROUND in spreadsheets), floor or ceil, treating `x` as the decimal it stands for (8.45 → 8.5
+/// though the double 8.45 is slightly below it; floor(2.9999999999) → 3). The result is the
+/// double nearest to the rounded decimal. NaN and infinities are returned unchanged.
+[[nodiscard]] inline double round_decimal(
+    double x, int places, decimal_rounding how = decimal_rounding::half_up) noexcept {
+  if (!std::isfinite(x)) return x;
+  const double s = power_of_ten(places);
+  const double y = x * s;
+  if (std::fabs(y) >= 0x1p52) return x;  // no fraction left at this scale
+  // The tolerance of x, in units of the last kept place. For large x at many places (1e9 at 6
+  // decimals) it would reach whole units: it is capped at a tenth of a unit, so whole amounts
+  // stay whole and rounding is to the nearest there.
+  const double t = std::min(decimal_tolerance(x, 0) * s, 0.1);
+  double r = 0;
+  switch (how) {
+    case decimal_rounding::half_up: {
+      const double a = std::fabs(y);
+      double f = std::floor(a);
+      if (a - f >= 0.5 - t) f += 1;
+      r = std::copysign(f, y);
+      break;
+    }
+    case decimal_rounding::floor:
+      r = std::floor(y + t);
+      break;
+    case decimal_rounding::ceil:
+      r = std::ceil(y - t);
+      break;
+  }
+  if (r == 0) return 0.0;  // no negative zero
+  return r / s;            // correctly rounded: the double nearest to the decimal r / 10^places
+}
+
+/// `x` as a council writes it: rounded half up to 6 decimals, shortest form, no exponent,
+/// `decimal_mark` between the integer part and the decimals ("8,5", "12", "-0,25").
+[[nodiscard]] inline std::string format_decimal(double x, char decimal_mark = ',') {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "∞" : "-∞";
+  const double r = round_decimal(x, max_decimal_places);
+  char buf[400];
+  const auto res = std::to_chars(buf, buf + sizeof buf, r, std::chars_format::fixed);
+  std::string out(buf, res.ptr);
+  if (decimal_mark != '.') std::replace(out.begin(), out.end(), '.', decimal_mark);
+  return out;
+}
+
+}  // namespace khuyenhoc::detail
