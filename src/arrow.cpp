@@ -4,6 +4,10 @@
 
 #include "khuyenhoc/arrow.hpp"
 
+#include "khuyenhoc/criteria.hpp"
+#include "khuyenhoc/plan.hpp"
+#include "khuyenhoc/rules.hpp"
+
 #include <unicode/timezone.h>
 
 #include <cerrno>
@@ -985,6 +989,144 @@ pool import_arrow_stream(ArrowArrayStream* stream, const arrow_import_options& o
 
 pool import_arrow_stream(ArrowArrayStream* stream, std::string_view id_column) {
   return import_arrow_stream(stream, arrow_import_options{.id_column = std::string(id_column)});
+}
+
+// ---- Result tables as pools ----
+
+pool to_pool(const score_table& table) {
+  const auto n = table.size();
+  const pool& scored = table.scored_pool();
+  const auto owner = table.owner();
+  const auto& crit = table.criteria();
+  std::vector<column> cols;
+  cols.push_back(scored.id_column());
+  cols.push_back(column::number("total", buffer<double>(table.total().data(), n, owner)));
+  std::vector<std::int32_t> level(n);
+  std::vector<std::uint8_t> unclassifiable(table.unclassifiable().begin(),
+                                           table.unclassifiable().end());
+  std::vector<std::string> reasons(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    level[r] = table.level()[r];
+    if (unclassifiable[r] != 0) reasons[r] = table.reason(r);
+  }
+  cols.push_back(column::category("level", level, crit.level_codes()));
+  cols.push_back(column::category("level_name", std::move(level), crit.level_names()));
+  cols.push_back(column::boolean("unclassifiable", std::move(unclassifiable)));
+  cols.push_back(column::text("reason", reasons));
+  cols.push_back(column::boolean("mandatory_met",
+                                 {table.mandatory_met().begin(), table.mandatory_met().end()}));
+  const auto subtotals = table.subtotals();
+  for (std::size_t j = 0; j < crit.criterion_ids().size(); ++j) {
+    cols.push_back(column::number(
+        "subtotal." + crit.criterion_ids()[j],
+        buffer<double>(subtotals.data() + static_cast<std::ptrdiff_t>(j * n), n, owner)));
+  }
+  const auto points = table.points();
+  for (std::size_t k = 0; k < crit.indicator_ids().size(); ++k) {
+    cols.push_back(column::number(
+        "points." + crit.indicator_ids()[k],
+        buffer<double>(points.data() + static_cast<std::ptrdiff_t>(k * n), n, owner)));
+  }
+  return {std::move(cols), scored.id_name()};
+}
+
+pool to_pool(const verdicts& v, const pool& nominees) {
+  const auto n = v.rows();
+  std::vector<column> cols;
+  cols.push_back(nominees.id_column());
+  cols.push_back(column::boolean("eligible", {v.eligible().begin(), v.eligible().end()}));
+  const std::vector<std::string> statuses{"pass", "fail", "unknown", "not_applicable"};
+  for (std::size_t k = 0; k < v.rule_count(); ++k) {
+    const auto s = v.status_of_rule(k);
+    cols.push_back(
+        column::category(v.rule_ids()[k], std::vector<std::int32_t>(s.begin(), s.end()), statuses));
+  }
+  for (const auto& t : v.tables()) {
+    if (t.numeric) {
+      cols.push_back(column::number(t.output, buffer<double>(std::vector<double>(t.numbers))));
+    } else {
+      cols.push_back(column::category(t.output, t.codes, t.labels));
+    }
+  }
+  std::vector<std::string> reasons(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    std::string joined;
+    for (const auto& text : v.reasons(r)) {
+      if (text.empty()) continue;
+      if (!joined.empty()) joined += "; ";
+      joined += text;
+    }
+    reasons[r] = std::move(joined);
+  }
+  cols.push_back(column::text("reasons", reasons));
+  return {std::move(cols), nominees.id_name()};
+}
+
+pool to_pool(const std::vector<finding>& findings) {
+  const auto n = findings.size();
+  std::vector<std::string> ids(n);
+  std::vector<std::string> subjects(n);
+  std::vector<std::string> vi(n);
+  std::vector<std::string> en(n);
+  std::vector<std::string> files(n);
+  std::vector<std::int32_t> severities(n);
+  std::vector<std::int32_t> kinds(n);
+  dictionary_builder kind_names;
+  dictionary_builder task_names;
+  std::vector<day_number> first(n, 0);
+  std::vector<day_number> last(n, 0);
+  std::vector<std::uint8_t> first_valid(n, 0);
+  std::vector<std::uint8_t> last_valid(n, 0);
+  std::vector<std::uint32_t> task_offsets{0};
+  std::vector<std::int32_t> task_codes;
+  std::vector<double> load(n);
+  std::vector<std::int64_t> line(n, 0);
+  std::vector<std::uint8_t> line_valid(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& f = findings[i];
+    ids[i] = std::to_string(i + 1);
+    severities[i] = static_cast<std::int32_t>(f.level);
+    kinds[i] = kind_names.code(to_string(f.kind));
+    if (f.first) {
+      first[i] = to_day_number(*f.first);
+      first_valid[i] = 1;
+    }
+    if (f.last) {
+      last[i] = to_day_number(*f.last);
+      last_valid[i] = 1;
+    }
+    for (const auto& t : f.tasks) task_codes.push_back(task_names.code(t));
+    task_offsets.push_back(static_cast<std::uint32_t>(task_codes.size()));
+    subjects[i] = f.subject;
+    load[i] = f.load;
+    vi[i] = f.message_vi;
+    en[i] = f.message_en;
+    files[i] = f.where.file;
+    if (f.where.line != 0) {
+      line[i] = static_cast<std::int64_t>(f.where.line);
+      line_valid[i] = 1;
+    }
+  }
+  std::vector<std::string> severity_names;
+  for (const auto s : {severity::error, severity::warning, severity::info}) {
+    severity_names.emplace_back(to_string(s));
+  }
+  std::vector<column> cols;
+  cols.push_back(column::text("finding", ids));
+  cols.push_back(column::category("severity", std::move(severities), std::move(severity_names)));
+  cols.push_back(column::category("kind", std::move(kinds), std::move(kind_names.values)));
+  cols.push_back(column::date("first", std::move(first), std::move(first_valid)));
+  cols.push_back(column::date("last", std::move(last), std::move(last_valid)));
+  cols.push_back(column::category_list("tasks", std::move(task_offsets), std::move(task_codes),
+                                       std::move(task_names.values)));
+  cols.push_back(column::text("subject", subjects));
+  cols.push_back(column::number("load", buffer<double>(std::move(load))));
+  cols.push_back(column::text("message_vi", vi));
+  cols.push_back(column::text("message_en", en));
+  cols.push_back(column::text("file", files));
+  cols.push_back(
+      column::integer("line", buffer<std::int64_t>(std::move(line)), std::move(line_valid)));
+  return {std::move(cols), "finding"};
 }
 
 }  // namespace khuyenhoc

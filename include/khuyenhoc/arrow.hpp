@@ -148,4 +148,29 @@ void export_arrow_stream(const pool& p, ArrowArrayStream* out);
 /// Convenience: `import_arrow_stream(stream, {.id_column = id_column})`.
 [[nodiscard]] pool import_arrow_stream(ArrowArrayStream* stream, std::string_view id_column);
 
+// ---- Result tables as pools, so that every result leaves through the same Arrow door ----
+class score_table;
+class verdicts;
+struct finding;
+
+/// A score table as a pool, one row per nominee in pool order: the id column (shared), `total`,
+/// `level` (category of level codes, missing when unclassifiable), `level_name`,
+/// `unclassifiable`, `reason` (text, "" when classified), `mandatory_met`, then
+/// `subtotal.<criterion id>` and `points.<indicator id>` (number columns sharing the table's
+/// storage, no copy). O(N·(K + C)) only for the reasons.
+/// 	hrows schema_error when two output names collide (an id column named like an output).
+[[nodiscard]] pool to_pool(const score_table& table);
+
+/// Verdicts as a pool, one row per nominee of `nominees` (the pool they were evaluated on):
+/// the id column (shared), `eligible`, one category column per rule named by its id (pass,
+/// fail, unknown, not_applicable), one column per decision-table output (number, or category
+/// of labels), and `reasons` (the nominee's rendered reasons joined by "; ").
+/// 	hrows schema_error when a rule id collides with another column name.
+[[nodiscard]] pool to_pool(const verdicts& v, const pool& nominees);
+
+/// Plan findings as a pool, one row per finding in their order, id column `finding` ("1",
+/// "2", …): severity and kind (categories), first and last (dates), tasks (list), subject,
+/// load, message_vi, message_en, file (text) and line (integer, missing when unknown).
+[[nodiscard]] pool to_pool(const std::vector<finding>& findings);
+
 }  // namespace khuyenhoc
