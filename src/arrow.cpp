@@ -465,10 +465,6 @@ std::optional<std::int64_t> integer_at(const slice& s, char f, std::int64_t i) {
   }
 }
 
-// Day numbers of the dates Boost.Date_Time (and so the calendar and the rules) supports.
-const day_number min_day = -208'188;   // 1400-01-01
-const day_number max_day = 2'932'896;  // 9999-12-31
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -624,9 +620,18 @@ class column_importer {
 
   column number() {
     const bool f64 = std::string_view(field_->format) == "g";
-    if (auto s = single(); f64 && s && s->array->null_count == 0) {
+    if (auto s = single(); f64 && s) {
+      // Shared when every null slot already holds NaN (always so for pools' own exports).
       const auto* data = static_cast<const double*>(s->array->buffers[1]) + s->at(0);
-      return column::number(name_, buffer<double>(data, rows_, batches_.front()));
+      bool nan_where_null = true;
+      if (s->array->null_count != 0) {
+        for (std::int64_t i = 0; i < s->length && nan_where_null; ++i) {
+          nan_where_null = s->valid(i) || std::isnan(data[i]);
+        }
+      }
+      if (nan_where_null) {
+        return column::number(name_, buffer<double>(data, rows_, batches_.front()));
+      }
     }
     std::vector<double> values(rows_);
     for_each_slice([&](const slice& s, std::size_t row) {
@@ -705,7 +710,7 @@ class column_importer {
             day = floor_div(v, 86'400 * per_second);
           }
         }
-        if (day < min_day || day > max_day) {
+        if (day < min_supported_day || day > max_supported_day) {
           throw data_error("the date is outside the supported range 1400-01-01 to 9999-12-31",
                            names_.at(r, name_));
         }
@@ -1048,15 +1053,15 @@ pool to_pool(const verdicts& v, const pool& nominees) {
       cols.push_back(column::category(t.output, t.codes, t.labels));
     }
   }
+  // Each rule's reason where it did not pass, in rule order (as Verdicts.to_pandas joins them).
   std::vector<std::string> reasons(n);
-  for (std::size_t r = 0; r < n; ++r) {
-    std::string joined;
-    for (const auto& text : v.reasons(r)) {
-      if (text.empty()) continue;
-      if (!joined.empty()) joined += "; ";
-      joined += text;
+  for (std::size_t k = 0; k < v.rule_count(); ++k) {
+    const auto texts = v.reasons_of_rule(k);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (texts[r].empty()) continue;
+      if (!reasons[r].empty()) reasons[r] += "; ";
+      reasons[r] += texts[r];
     }
-    reasons[r] = std::move(joined);
   }
   cols.push_back(column::text("reasons", reasons));
   return {std::move(cols), nominees.id_name()};

@@ -104,6 +104,11 @@ struct ArrowArrayStream {
 
 namespace khuyenhoc {
 
+/// The dates the library supports (Boost.Date_Time's range, 1400-01-01 to 9999-12-31) as day
+/// numbers; importers refuse dates outside it with a located data_error.
+inline constexpr day_number min_supported_day = -208'188;
+inline constexpr day_number max_supported_day = 2'932'896;
+
 /// Options of the Arrow importers.
 struct arrow_import_options {
   /// Name of the id column (required; converted to text).
@@ -139,7 +144,8 @@ void export_arrow_stream(const pool& p, ArrowArrayStream* out);
                                       const arrow_import_options& options = {});
 
 /// Reads a whole stream (all batches, concatenated in order) into a pool, then releases the
-/// stream. With a single batch, float64 and int64 values without nulls are shared, not copied.
+/// stream. With a single batch, float64 values (when null slots hold NaN, as in the pool's own
+/// exports) and int64 values are shared, not copied.
 /// \throws as import_arrow_array, and data_error with the producer's message when the stream
 ///         reports an error.
 [[nodiscard]] pool import_arrow_stream(ArrowArrayStream* stream,
@@ -164,7 +170,8 @@ struct finding;
 /// Verdicts as a pool, one row per nominee of `nominees` (the pool they were evaluated on):
 /// the id column (shared), `eligible`, one category column per rule named by its id (pass,
 /// fail, unknown, not_applicable), one column per decision-table output (number, or category
-/// of labels), and `reasons` (the nominee's rendered reasons joined by "; ").
+/// of labels), and `reasons` (the reasons of the rules the nominee did not pass, in rule
+/// order, joined by "; ").
 /// 	hrows schema_error when a rule id collides with another column name.
 [[nodiscard]] pool to_pool(const verdicts& v, const pool& nominees);
 

@@ -72,6 +72,7 @@ py::capsule arrow_stream_capsule(const pool& p) {
 }
 
 void register_arrow(py::module_& m) {
+  m.attr("_date_range") = py::make_tuple(min_supported_day, max_supported_day);
   auto pool_class = py::reinterpret_borrow<py::class_<pool>>(m.attr("Pool"));
   def_arrow_stream(pool_class, [](const pool& p) { return p; });
   pool_class.def(
@@ -88,7 +89,7 @@ void register_arrow(py::module_& m) {
 
 `data` has `__arrow_c_stream__` (pyarrow Table or RecordBatchReader, polars DataFrame, DuckDB
 relation, pandas >= 2.2 DataFrame ...) or `__arrow_c_array__` (a pyarrow RecordBatch).
-float64 → number (a single batch without nulls is shared, not copied), integers → integer,
+float64 → number (a single batch is shared, not copied, when its null slots hold NaN), integers → integer,
 bool → boolean, date32/date64 → date, timestamps → date (with a time zone: the date in Vietnam,
 Asia/Ho_Chi_Minh; without: the wall-clock date), dictionary-encoded strings → category
 (dictionaries of several batches are unified), strings → category when values repeat (at most 16

@@ -144,7 +144,9 @@ two_columns make_batch(const char* format, const std::vector<std::int64_t>& valu
   const auto n = static_cast<std::int64_t>(values.size());
   top->children = {make_array(n, 0, ids), make_array(n, 0, vals)};
   two_columns out;
-  out.array = *make_array(n, 0, top);
+  ArrowArray* made = make_array(n, 0, top);
+  out.array = *made;  // the struct is moved onto the stack; its heap copy is freed
+  delete made;
   auto* s = new test_schema{{"+s", ""}, {make_schema("u", "id"), make_schema(format, "when")}};
   out.schema = ArrowSchema{s->strings[0].c_str(),
                            s->strings[1].c_str(),
@@ -255,6 +257,12 @@ TEST(arrow, imported_single_batch_numbers_are_shared) {
   const auto q = round_trip(p);
   // The imported column borrows the exported buffer, which is the original pool's.
   EXPECT_EQ(q["x"].numbers().data(), p["x"].numbers().data());
+  // With missing values too (their slots hold NaN), and the pool's integers.
+  const auto e = every_type();
+  const auto f = round_trip(e);
+  EXPECT_EQ(f["điểm"].numbers().data(), e["điểm"].numbers().data());
+  EXPECT_EQ(f["grade"].integers().data(), e["grade"].integers().data());
+  EXPECT_FALSE(f["điểm"].is_valid(1));
 }
 
 TEST(arrow, text_becomes_category_when_values_repeat_unless_asked_not_to) {
