@@ -61,9 +61,16 @@ def main() -> None:
         lambda: pl.DataFrame(pool),
         lambda d: np.testing.assert_array_equal(d["gpa"].to_numpy(), gpa),
     )
+    def duck_over_pool(pool: kh.Pool = pool) -> list:  # type: ignore[type-arg]
+        # DuckDB's replacement scan finds the pool by its name in the calling frame.
+        return duckdb.sql("select count(*), sum(gpa) from pool").fetchall()
+
+    def duck_to_pool(arrow_table: pa.Table = table) -> kh.Pool:
+        return kh.Pool.from_arrow(duckdb.sql("select * from arrow_table"))
+
     run(
         "pool → DuckDB (query over the pool)",
-        lambda: duckdb.sql("select count(*), sum(gpa) from pool").fetchall(),
+        duck_over_pool,
         lambda r: np.testing.assert_allclose(r[0][1], np.nansum(gpa)),
     )
     run(
@@ -83,7 +90,7 @@ def main() -> None:
     run("polars → pool (Pool.from_arrow(df))", lambda: kh.Pool.from_arrow(pl_df), same_pool)
     run(
         "DuckDB → pool (Pool.from_arrow(relation))",
-        lambda: kh.Pool.from_arrow(duckdb.sql("select * from table")),
+        duck_to_pool,
         same_pool,
     )
     run("pandas → pool (Pool.from_pandas(df))", lambda: kh.Pool.from_pandas(df), same_pool)

@@ -42,14 +42,8 @@ def column_array(pool: _core.Pool, name: str) -> np.ndarray:
         return dictionary[values]  # code -1 picks the trailing None
     if kind == "text":
         return np.array(values, dtype=object)
-    offsets, codes = values
-    dictionary = pool._dictionary(name)
-    items = [dictionary[c] for c in codes.tolist()]
-    bounds = offsets.tolist()
-    out = np.empty(len(valid), dtype=object)
-    for r, ok in enumerate(valid.tolist()):
-        out[r] = items[bounds[r] : bounds[r + 1]] if ok else None
-    return out
+    # Built in C++: a list of str per row, None where missing (fromiter keeps lists as items).
+    return np.fromiter(pool._lists(name), dtype=object, count=len(valid))
 
 
 def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
@@ -134,6 +128,32 @@ def _mask_of(series: Any) -> np.ndarray:
     return ~np.asarray(series.isna(), dtype=bool)
 
 
+def _from_arrow_dtype(name: str, s: "pd.Series", dtype: Any) -> "pd.Series":
+    """A pyarrow-backed Series (pd.ArrowDtype) as the numpy/masked pandas dtype it maps to."""
+    import pandas as pd
+    import pyarrow as pa
+
+    t = dtype.pyarrow_dtype
+    if pa.types.is_timestamp(t):
+        # Keep the zone: an aware column must become Vietnam dates, not UTC ones.
+        if t.tz is not None:
+            return s.astype(pd.DatetimeTZDtype(unit=t.unit, tz=t.tz))
+        return s.astype(f"datetime64[{t.unit}]")
+    if pa.types.is_date(t):
+        return s.astype("datetime64[s]")
+    if pa.types.is_duration(t):
+        return s.astype(f"timedelta64[{t.unit}]")  # refused by _refuse_kind
+    if pa.types.is_floating(t):
+        return s.astype("float64")
+    if pa.types.is_integer(t):
+        return s.astype("Int64")
+    if pa.types.is_boolean(t):
+        return s.astype("boolean")
+    if pa.types.is_dictionary(t):
+        return s.astype(object).astype("category")
+    return s.astype(object)
+
+
 def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ...]:
     """(name, type, data, extra) for Pool._from_columns from a pandas Series or array-like."""
     import pandas as pd
@@ -141,7 +161,7 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     dtype = s.dtype
     if isinstance(dtype, pd.ArrowDtype):
-        s = s.astype(dtype.numpy_dtype) if dtype.kind in "fiub" else s.astype(object)
+        s = _from_arrow_dtype(name, s, dtype)
         dtype = s.dtype
     _refuse_kind(name, dtype, None)
     if isinstance(dtype, pd.CategoricalDtype):

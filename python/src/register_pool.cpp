@@ -69,6 +69,29 @@ py::object values(const column& c) {
   return py::none();
 }
 
+// A list column as Python objects: a list of str per row (None where missing). Each dictionary
+// entry becomes one str object, shared by every row that holds it.
+py::list python_lists(const column& c) {
+  const auto& dictionary = c.dictionary();
+  std::vector<py::str> items;
+  items.reserve(dictionary.size());
+  for (const auto& s : dictionary) items.emplace_back(s.data(), s.size());
+  py::list out(c.size());
+  for (std::size_t r = 0; r < c.size(); ++r) {
+    if (!c.is_valid(r)) {
+      out[r] = py::none();
+      continue;
+    }
+    const auto codes = c.list_at(r);
+    py::list row(codes.size());
+    for (std::size_t k = 0; k < codes.size(); ++k) {
+      row[k] = items[static_cast<std::size_t>(codes[k])];
+    }
+    out[r] = std::move(row);
+  }
+  return out;
+}
+
 std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
                                      const std::string& name) {
   if (obj.is_none()) return {};
@@ -221,6 +244,7 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
           "Writes the pool as CSV (RFC 4180).")
       .def("_values", [](const pool& p, const std::string& name) { return values(p[name]); })
       .def("_valid", [](const pool& p, const std::string& name) { return validity(p[name]); })
+      .def("_lists", [](const pool& p, const std::string& name) { return python_lists(p[name]); })
       .def("_dictionary",
            [](const pool& p, const std::string& name) { return p[name].dictionary(); })
       .def("__repr__",

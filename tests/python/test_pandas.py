@@ -116,3 +116,30 @@ def test_ordered_categoricals_keep_their_order() -> None:
     assert back.astype(object).where(back.notna(), None).tolist() == ["Khá", "Tốt", None, "Yếu"]
     # The categories' codes follow the order, so order-aware code can compare codes.
     assert list(back.cat.codes) == [2, 3, -1, 0]
+
+
+def test_pyarrow_backed_columns_convert_like_numpy_ones() -> None:
+    pa = pytest.importorskip("pyarrow")
+    df = pd.DataFrame(
+        {
+            "id": pd.Series(["a", "b", "c"], dtype=pd.ArrowDtype(pa.string())),
+            "x": pd.Series([1.5, None, 2.0], dtype=pd.ArrowDtype(pa.float64())),
+            "n": pd.Series([1, None, 3], dtype=pd.ArrowDtype(pa.int32())),
+            "t": pd.Series(
+                [dt.datetime(2024, 9, 30, 23, tzinfo=dt.timezone.utc), None, None],
+                dtype=pd.ArrowDtype(pa.timestamp("us", tz="UTC")),
+            ),
+            "d": pd.Series([dt.date(2024, 1, 2), None, None], dtype=pd.ArrowDtype(pa.date32())),
+        }
+    )
+    pool = kh.Pool.from_pandas(df)
+    assert pool.schema == {
+        "id": "text", "x": "number", "n": "integer", "t": "date", "d": "date"
+    }
+    assert pool["x"][0] == 1.5 and np.isnan(pool["x"][1])
+    assert list(pool._valid("n")) == [True, False, True]
+    assert pool["t"][0] == np.datetime64("2024-10-01")  # the Vietnam date of an aware stamp
+    assert pool["d"][0] == np.datetime64("2024-01-02") and np.isnat(pool["d"][1])
+    durations = pd.Series([dt.timedelta(1)], dtype=pd.ArrowDtype(pa.duration("s")))
+    with pytest.raises(kh.SchemaError, match="Timedelta"):
+        kh.Pool.from_pandas(pd.DataFrame({"id": ["a"], "w": durations}))
