@@ -70,24 +70,42 @@ py::object values(const column& c) {
 }
 
 // A list column as Python objects: a list of str per row (None where missing). Each dictionary
-// entry becomes one str object, shared by every row that holds it.
+// entry becomes one str object, shared by every row that holds it. The CPython list API is used
+// directly (PyList_SET_ITEM steals a reference) as this runs once per row and item.
 py::list python_lists(const column& c) {
   const auto& dictionary = c.dictionary();
   std::vector<py::str> items;
   items.reserve(dictionary.size());
   for (const auto& s : dictionary) items.emplace_back(s.data(), s.size());
-  py::list out(c.size());
+  // Millions of new lists would trigger the cyclic garbage collector again and again (5-10x
+  // the cost of building them); none can form a cycle, so it is paused meanwhile.
+  const py::module_ gc = py::module_::import("gc");
+  const bool was_enabled = gc.attr("isenabled")().cast<bool>();
+  if (was_enabled) gc.attr("disable")();
+  struct restore_gc {
+    const py::module_& gc;
+    bool enable;
+    ~restore_gc() {
+      if (enable) gc.attr("enable")();
+    }
+  } restore{gc, was_enabled};
+  auto out = py::reinterpret_steal<py::list>(PyList_New(static_cast<py::ssize_t>(c.size())));
+  if (!out) throw py::error_already_set();
   for (std::size_t r = 0; r < c.size(); ++r) {
-    if (!c.is_valid(r)) {
-      out[r] = py::none();
-      continue;
+    PyObject* row = Py_None;
+    if (c.is_valid(r)) {
+      const auto codes = c.list_at(r);
+      row = PyList_New(static_cast<py::ssize_t>(codes.size()));
+      if (row == nullptr) throw py::error_already_set();
+      for (std::size_t k = 0; k < codes.size(); ++k) {
+        PyObject* item = items[static_cast<std::size_t>(codes[k])].ptr();
+        Py_INCREF(item);
+        PyList_SET_ITEM(row, static_cast<py::ssize_t>(k), item);
+      }
+    } else {
+      Py_INCREF(Py_None);
     }
-    const auto codes = c.list_at(r);
-    py::list row(codes.size());
-    for (std::size_t k = 0; k < codes.size(); ++k) {
-      row[k] = items[static_cast<std::size_t>(codes[k])];
-    }
-    out[r] = std::move(row);
+    PyList_SET_ITEM(out.ptr(), static_cast<py::ssize_t>(r), row);
   }
   return out;
 }
