@@ -195,8 +195,30 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     first = present.iloc[0] if len(present) else None
     _refuse_kind(name, dtype, first)
     if isinstance(first, (list, tuple, set, frozenset, np.ndarray)):
-        rows = [None if m else [str(x) for x in v] for v, m in zip(s.tolist(), missing)]
-        return (name, "list", rows)
+        # Items are flattened once and dictionary-encoded by pandas.factorize (vectorised);
+        # the C++ side gets offsets, codes and the dictionary.
+        import itertools
+
+        rows = s.tolist()
+        lengths = np.fromiter(
+            (0 if m else len(v) for v, m in zip(rows, missing.tolist())), np.int64, len(rows)
+        )
+        flat = np.fromiter(
+            itertools.chain.from_iterable(v for v, m in zip(rows, missing.tolist()) if not m),
+            dtype=object,
+            count=int(lengths.sum()),
+        )
+        codes, uniques = pd.factorize(pd.Series(flat, dtype=object).map(str), use_na_sentinel=True)
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if offsets[-1] > np.iinfo(np.uint32).max:
+            raise _core.DataError(f'column "{name}": more than 2^32 list items')
+        return (
+            name,
+            "list",
+            (offsets.astype(np.uint32), np.asarray(codes, dtype=np.int32), [str(u) for u in uniques]),
+            ~missing,
+        )
     import datetime as _dt
 
     if isinstance(first, _dt.datetime) and all(isinstance(v, _dt.datetime) for v in present):
@@ -228,9 +250,11 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
 
 
 def _located(error: _RowError, ids: Any) -> _core.DataError:
-    """DataError naming the nominee (or the row when the id is unknown) and the column."""
+    """DataError naming the nominee (or the row when the id is unknown) and the column.
+    ``ids``: the id column's values (a sequence or a Series, read by position), or None."""
     try:
-        who = f'row "{ids[error.row]}"'
+        value = ids.iloc[error.row] if hasattr(ids, "iloc") else ids[error.row]
+        who = f'row "{value}"'
     except (IndexError, KeyError, TypeError):
         who = f'row "row {error.row + 1}"'
     return _core.DataError(f'{who}: column "{error.column}": {error.message}')
@@ -250,7 +274,7 @@ def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
     column. pandas' ordered flag is not kept: the rules cannot order categories (see
     docs/interop.md)."""
     specs = []
-    ids = df[id].tolist() if id in df.columns else []
+    ids = df[id] if id in df.columns else None
     for name in df.columns:
         col = df[name]
         as_category = False if name == id else None
@@ -264,7 +288,7 @@ def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
 def from_dict(columns: Mapping[str, Sequence[Any] | np.ndarray], id: str = "id") -> _core.Pool:
     """A Pool from a mapping of column name to numpy array or sequence (see from_pandas)."""
     specs = []
-    ids = list(columns[id]) if id in columns else []
+    ids = columns[id] if id in columns else None
     for name, values in columns.items():
         try:
             specs.append(_spec_for(str(name), values, False if name == id else None))

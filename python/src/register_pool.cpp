@@ -186,6 +186,23 @@ column column_from_spec(const py::tuple& spec) {
       return column::text(name, values, std::move(valid));
     }
     case column_type::category_list: {
+      if (py::isinstance<py::tuple>(data)) {
+        // Already encoded by khuyenhoc's Python side: (offsets uint32, codes int32, dictionary).
+        const auto parts = data.cast<py::tuple>();
+        auto offsets =
+            py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(parts[0]);
+        auto codes =
+            py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(parts[1]);
+        if (!offsets || !codes) {
+          throw data_error("list offsets and codes must be integer arrays",
+                           location{.field = name});
+        }
+        const auto rows = static_cast<std::size_t>(offsets.size()) - 1;
+        return column::category_list(name, {offsets.data(), offsets.data() + offsets.size()},
+                                     {codes.data(), codes.data() + codes.size()},
+                                     parts[2].cast<std::vector<std::string>>(),
+                                     valid_from(extra, rows, name));
+      }
       const auto rows = data.cast<py::sequence>();
       std::vector<std::uint32_t> offsets{0};
       std::vector<std::int32_t> codes;
