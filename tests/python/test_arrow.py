@@ -173,6 +173,27 @@ def test_pandas_from_arrow_takes_a_pool(pool: kh.Pool) -> None:
     assert df["district"].astype(object).tolist() == list(pool["district"])
 
 
+def test_a_pandas_frame_goes_through_its_own_arrow_stream() -> None:
+    df = pd.DataFrame(
+        {
+            "ma": ["A", "B", "C"],
+            "điểm": [9.5, None, 7.0],
+            "lớp": pd.Categorical(["10", "11", "10"]),
+            "nộp": pd.to_datetime(["2024-09-30 23:00", None, "2024-09-29 01:00"]).tz_localize(
+                "UTC"
+            ),
+        }
+    )
+    p = kh.Pool.from_arrow(df, id="ma")
+    assert p.schema == {"ma": "text", "điểm": "number", "lớp": "category", "nộp": "date"}
+    assert list(p["lớp"]) == ["10", "11", "10"]
+    assert p["nộp"][0] == np.datetime64("2024-10-01") and np.isnat(p["nộp"][1])
+    # The same answer as the pandas door.
+    q = kh.Pool.from_pandas(df, id="ma")
+    np.testing.assert_array_equal(p["nộp"], q["nộp"])
+    np.testing.assert_array_equal(p["điểm"], q["điểm"])
+
+
 def test_timestamps_with_a_zone_become_the_vietnam_date() -> None:
     when = pa.array(
         [dt.datetime(2024, 9, 30, 23, 0, tzinfo=dt.timezone.utc), None],
