@@ -56,17 +56,21 @@ def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
     columns works. ``copy=True`` gives a frame that owns writable copies. The others are copies,
     as pandas has no layout for them that the pool's storage matches: date → datetime64[s]
     (pandas has no day unit), category → Categorical (pandas picks its own code width; the
-    categories keep the pool's order), text → str/None objects, list → list/None objects.
+    categories keep the pool's order), text → pandas' ``str`` (built from the pool's Arrow
+    export when pandas stores strings in pyarrow), list → list/None objects.
     For a zero-copy hand-over of every column, use Arrow: ``pd.DataFrame.from_arrow(pool)``
     (pandas ≥ 3) or ``pyarrow.table(pool).to_pandas()``.
     """
     import pandas as pd
 
+    text_columns = _text_through_arrow(pool)
     data: dict[str, Any] = {}
     for name in pool.columns:
         kind = pool.column_type(name)
         valid = pool._valid(name)
-        if kind == "number":
+        if name in text_columns:
+            data[name] = text_columns[name]
+        elif kind == "number":
             data[name] = pd.Series(pool._values(name), copy=False)
         elif kind == "integer":
             data[name] = pd.Series(pd.arrays.IntegerArray(pool._values(name), ~valid), copy=False)
@@ -84,6 +88,29 @@ def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
         else:
             data[name] = column_array(pool, name)
     return pd.DataFrame(data, copy=copy)
+
+
+def _text_through_arrow(pool: _core.Pool) -> dict[str, Any]:
+    """Text columns as pandas' default ``str`` Series built from the pool's Arrow export (no
+    Python object per value), when pandas stores ``str`` in pyarrow; else {} (the caller then
+    converts values one by one, with the same result)."""
+    import pandas as pd
+
+    names = [n for n in pool.columns if pool.column_type(n) == "text"]
+    if not names:
+        return {}
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return {}
+    default = pd.Series([], dtype="str").dtype
+    if getattr(default, "storage", None) != "pyarrow":
+        return {}
+    table = pa.table(pool).select(names)
+    mapper = {pa.large_string(): default, pa.string(): default}.get
+    return {
+        n: pd.Series(table.column(n).to_pandas(types_mapper=mapper), copy=False) for n in names
+    }
 
 
 class _RowError(Exception):

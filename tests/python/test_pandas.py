@@ -143,3 +143,14 @@ def test_pyarrow_backed_columns_convert_like_numpy_ones() -> None:
     durations = pd.Series([dt.timedelta(1)], dtype=pd.ArrowDtype(pa.duration("s")))
     with pytest.raises(kh.SchemaError, match="Timedelta"):
         kh.Pool.from_pandas(pd.DataFrame({"id": ["a"], "w": durations}))
+
+
+def test_text_columns_are_pandas_str_with_missing_values() -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({"id": ["a", "b", "c"], "ghi_chú": ["xin chào", None, ""]})
+    pool = kh.Pool.from_arrow(table, infer_categories=False)
+    assert pool.column_type("ghi_chú") == "text"
+    s = pool.to_pandas()["ghi_chú"]
+    assert s.dtype == pd.Series([], dtype="str").dtype
+    assert s.isna().tolist() == [False, True, False]
+    assert s[0] == "xin chào" and s[2] == ""
