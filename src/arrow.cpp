@@ -992,6 +992,58 @@ pool import_arrow_stream(ArrowArrayStream* stream, const arrow_import_options& o
   return import_batches(&schema, batches, options);
 }
 
+column import_arrow_column(ArrowArrayStream* stream, std::string name,
+                           const arrow_import_options& options) {
+  std::unique_ptr<ArrowArrayStream, void (*)(ArrowArrayStream*)> guard(stream,
+                                                                       [](ArrowArrayStream* s) {
+                                                                         if (s->release != nullptr)
+                                                                           s->release(s);
+                                                                       });
+  auto fail = [&](int code, const char* what) {
+    const char* msg = stream->get_last_error != nullptr ? stream->get_last_error(stream) : nullptr;
+    throw data_error(std::string("the Arrow stream failed while ") + what + ": " +
+                         (msg != nullptr ? msg : std::strerror(code)),
+                     location{.field = name});
+  };
+  ArrowSchema field{};
+  if (const int rc = stream->get_schema(stream, &field); rc != 0) fail(rc, "giving its schema");
+  std::unique_ptr<ArrowSchema, void (*)(ArrowSchema*)> field_guard(&field, [](ArrowSchema* s) {
+    if (s->release != nullptr) s->release(s);
+  });
+  // Each batch is the column itself: wrap it as the only child of a struct batch, so that the
+  // table importer reads it (the wrapper's release releases the child).
+  std::vector<batch_ptr> batches;
+  std::size_t rows = 0;
+  for (;;) {
+    auto* child = new ArrowArray{};
+    if (const int rc = stream->get_next(stream, child); rc != 0) {
+      delete child;
+      fail(rc, "giving a batch");
+    }
+    if (child->release == nullptr) {
+      delete child;
+      break;
+    }
+    rows += static_cast<std::size_t>(child->length);
+    auto* children = new ArrowArray* [1] { child };
+    batches.emplace_back(
+        new ArrowArray{child->length, 0, 0, 0, 1, nullptr, children, nullptr, nullptr, nullptr},
+        [](ArrowArray* a) {
+          if (a->children[0]->release != nullptr) {
+            a->children[0]->release(a->children[0]);
+          }
+          delete a->children[0];
+          delete[] a->children;
+          delete a;
+        });
+  }
+  // Named as the caller wants: the importer reads the name from the field.
+  ArrowSchema named = field;
+  named.name = name.c_str();
+  const row_namer names;
+  return column_importer(&named, batches, 0, rows, names, options, false).run();
+}
+
 pool import_arrow_stream(ArrowArrayStream* stream, std::string_view id_column) {
   return import_arrow_stream(stream, arrow_import_options{.id_column = std::string(id_column)});
 }

@@ -151,6 +151,13 @@ void export_arrow_stream(const pool& p, ArrowArrayStream* out);
 [[nodiscard]] pool import_arrow_stream(ArrowArrayStream* stream,
                                        const arrow_import_options& options = {});
 
+/// Reads one column (not a table) from a stream whose schema is the column's own type, e.g. a
+/// pyarrow ChunkedArray; all batches are concatenated. Types map as for tables; a plain string
+/// column becomes a category under `options.infer_categories` (`id_column` is not used).
+/// Releases the stream. \throws as import_arrow_stream.
+[[nodiscard]] column import_arrow_column(ArrowArrayStream* stream, std::string name,
+                                         const arrow_import_options& options = {});
+
 /// Convenience: `import_arrow_stream(stream, {.id_column = id_column})`.
 [[nodiscard]] pool import_arrow_stream(ArrowArrayStream* stream, std::string_view id_column);
 

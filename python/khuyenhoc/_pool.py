@@ -181,6 +181,32 @@ def _from_arrow_dtype(name: str, s: "pd.Series", dtype: Any) -> "pd.Series":
     return s.astype(object)
 
 
+def _arrow_spec(name: str, s: "pd.Series", kind: str, as_category: bool | None) -> Any:
+    """(name, "arrow", chunked array, infer_categories) when pyarrow is installed and converts
+    the column to strings ("text") or lists of strings ("list"): the C++ Arrow importer then
+    reads it without a Python object per value, with the same result (dictionary order of first
+    appearance, category when values repeat unless as_category is False). Else None."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    t = arr.type
+    strings = (pa.string(), pa.large_string(), pa.string_view())
+    if kind == "list":
+        ok = (pa.types.is_list(t) or pa.types.is_large_list(t)) and t.value_type in strings
+    else:
+        ok = t in strings
+    if not ok:
+        return None
+    return (name, "arrow", arr, as_category is not False)
+
+
 def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ...]:
     """(name, type, data, extra) for Pool._from_columns from a pandas Series or array-like."""
     import pandas as pd
@@ -222,7 +248,10 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     first = present.iloc[0] if len(present) else None
     _refuse_kind(name, dtype, first)
     if isinstance(first, (list, tuple, set, frozenset, np.ndarray)):
-        # Items are flattened once and dictionary-encoded by pandas.factorize (vectorised);
+        arrow = _arrow_spec(name, s, "list", as_category)
+        if arrow is not None:
+            return arrow
+        # Without pyarrow (or with non-string items): items are flattened once and dictionary-encoded by pandas.factorize (vectorised);
         # the C++ side gets offsets, codes and the dictionary.
         import itertools
 
@@ -261,6 +290,10 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
                         dtype="datetime64[D]")
         ints = (days - _EPOCH).astype(np.int64)
         return (name, "date", _checked_days(name, ints, ~missing), ~missing)
+    if isinstance(first, str):
+        arrow = _arrow_spec(name, s, "text", as_category)
+        if arrow is not None:
+            return arrow
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     cats = [str(u) for u in uniques]
     if len(set(cats)) != len(cats):  # distinct objects with equal text (e.g. 1 and "1")

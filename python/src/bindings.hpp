@@ -22,6 +22,10 @@ void register_ranking(py::module_& m);
 void register_rules(py::module_& m);
 void register_arrow(py::module_& m);
 
+/// A pool column from an object with `__arrow_c_stream__` (e.g. a pyarrow ChunkedArray) whose
+/// type is the column's (register_arrow.cpp; used by Pool._from_columns for "arrow" specs).
+column column_from_arrow(const py::object& data, const std::string& name, bool infer_categories);
+
 /// A PyCapsule named "arrow_array_stream" holding an ArrowArrayStream over `p` (one batch,
 /// buffers shared); the capsule's destructor releases the stream if no consumer took it.
 py::capsule arrow_stream_capsule(const pool& p);

@@ -65,6 +65,19 @@ pool from_arrow(const py::object& obj, const std::string& id, bool infer_categor
 
 }  // namespace
 
+column column_from_arrow(const py::object& data, const std::string& name, bool infer_categories) {
+  if (!py::hasattr(data, "__arrow_c_stream__")) {
+    throw py::type_error("an \"arrow\" column spec needs an object with __arrow_c_stream__");
+  }
+  const py::object capsule = data.attr("__arrow_c_stream__")();
+  auto* src = capsule_pointer<ArrowArrayStream>(capsule, "arrow_array_stream");
+  ArrowArrayStream stream = *src;
+  src->release = nullptr;  // moved out, as in from_arrow
+  const arrow_import_options options{.id_column = {}, .infer_categories = infer_categories};
+  py::gil_scoped_release release;  // as in from_arrow: the import touches no Python object
+  return import_arrow_column(&stream, name, options);
+}
+
 py::capsule arrow_stream_capsule(const pool& p) {
   auto* stream = new ArrowArrayStream{};
   export_arrow_stream(p, stream);

@@ -124,6 +124,10 @@ std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
 // Builds a column from one (name, type, data, extra) spec made by khuyenhoc's Python side.
 column column_from_spec(const py::tuple& spec) {
   const auto name = spec[0].cast<std::string>();
+  if (spec[1].cast<std::string>() == "arrow") {
+    // (name, "arrow", object with __arrow_c_stream__, infer_categories): the Arrow door.
+    return column_from_arrow(spec[2], name, spec.size() > 3 && spec[3].cast<bool>());
+  }
   const auto type = parse_column_type(spec[1].cast<std::string>());
   const py::object data = spec[2];
   const py::object extra = spec.size() > 3 ? py::object(spec[3]) : py::object(py::none());

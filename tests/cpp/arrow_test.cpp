@@ -439,3 +439,54 @@ TEST(arrow, stream_errors_carry_the_producers_message) {
   }
   EXPECT_EQ(s.release, nullptr);
 }
+
+namespace {
+
+// A stream of one column: the pool's exported column `index`, in one batch.
+struct column_stream_state {
+  pool p;
+  std::size_t index;
+  bool done = false;
+};
+
+}  // namespace
+
+TEST(arrow, one_column_is_imported_from_its_own_stream) {
+  auto* state = new column_stream_state{every_type(), 4};  // prizes: a list column
+  ArrowArrayStream s{};
+  s.get_schema = [](ArrowArrayStream* self, ArrowSchema* out) {
+    auto* st = static_cast<column_stream_state*>(self->private_data);
+    ArrowSchema table{};
+    export_arrow_schema(st->p, &table);
+    *out = *table.children[st->index];  // move the child out; the parent no longer releases it
+    table.children[st->index]->release = nullptr;
+    table.release(&table);
+    return 0;
+  };
+  s.get_next = [](ArrowArrayStream* self, ArrowArray* out) {
+    auto* st = static_cast<column_stream_state*>(self->private_data);
+    if (st->done) {
+      out->release = nullptr;
+      return 0;
+    }
+    ArrowArray table{};
+    export_arrow_array(st->p, &table);
+    *out = *table.children[st->index];
+    table.children[st->index]->release = nullptr;
+    table.release(&table);
+    st->done = true;
+    return 0;
+  };
+  s.get_last_error = [](ArrowArrayStream*) -> const char* { return nullptr; };
+  s.release = [](ArrowArrayStream* self) {
+    delete static_cast<column_stream_state*>(self->private_data);
+    self->release = nullptr;
+  };
+  s.private_data = state;
+  const auto c = import_arrow_column(&s, "giải");
+  EXPECT_EQ(s.release, nullptr);
+  EXPECT_EQ(c.name(), "giải");
+  ASSERT_EQ(c.type(), column_type::category_list);
+  const auto p = every_type();
+  for (std::size_t r = 0; r < p.size(); ++r) EXPECT_EQ(c.format(r), p["prizes"].format(r)) << r;
+}

@@ -4,6 +4,7 @@ range, Timedelta / Period columns and ordered categoricals."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import zoneinfo
 
 import numpy as np
@@ -154,3 +155,26 @@ def test_text_columns_are_pandas_str_with_missing_values() -> None:
     assert s.dtype == pd.Series([], dtype="str").dtype
     assert s.isna().tolist() == [False, True, False]
     assert s[0] == "xin chào" and s[2] == ""
+
+
+def test_from_pandas_gives_the_same_pool_with_and_without_pyarrow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With pyarrow, text and list columns go through the C++ Arrow importer; without it,
+    # through pandas.factorize. Both must give the same pool, dictionaries in the same order.
+    pytest.importorskip("pyarrow")
+    df = kh.generate_pool(3000, seed=11).to_pandas()
+    df["mixed"] = [["a", "b"], None, []] * 1000
+    df["obj_text"] = pd.Series(["x", None, "y", "x"] * 750, dtype=object)
+    with_arrow = kh.Pool.from_pandas(df)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    without = kh.Pool.from_pandas(df)
+    assert with_arrow.schema == without.schema
+    for name in with_arrow.columns:
+        kind = with_arrow.column_type(name)
+        if kind in ("category", "list"):
+            assert with_arrow._dictionary(name) == without._dictionary(name), name
+        if kind in ("number", "date"):
+            np.testing.assert_array_equal(with_arrow[name], without[name])
+        else:
+            assert list(with_arrow[name]) == list(without[name]), name
