@@ -332,7 +332,8 @@ def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
     dropped (a pool holds dates). Dates outside 1400-01-01..9999-12-31 raise DataError naming the
     row's id and the column; Timedelta, Period and Interval columns raise SchemaError naming the
     column. pandas' ordered flag is not kept: the rules cannot order categories (see
-    docs/interop.md)."""
+    docs/interop.md). With pyarrow installed, string and list columns are converted by pyarrow
+    and read by the C++ Arrow importer (faster; the same pool)."""
     specs = []
     ids = df[id] if id in df.columns else None
     for name in df.columns:
