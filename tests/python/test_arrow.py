@@ -149,6 +149,9 @@ def test_duckdb_both_ways(pool: kh.Pool) -> None:
     assert {d: (n, g) for d, n, g in got} == {
         d: (int(row.n), round(row.g, 6)) for d, row in expected.iterrows()
     }
+    # duckdb.from_arrow takes the pool as an object with __arrow_c_stream__.
+    ((n,),) = duckdb.from_arrow(pool).aggregate("count(*)").fetchall()
+    assert n == len(pool)
     rel = duckdb.sql("select * from pool where grade = 12 order by id")
     sub = kh.Pool.from_arrow(rel, id=pool.id_column)
     mask = df["grade"] == 12
