@@ -582,6 +582,11 @@ class column_importer {
     const std::string_view f = field_->format;
     if (field_->dictionary != nullptr) return category();
     if (f == "g" || f == "f") return number();
+    if (f == "n" && is_id_) {
+      // All missing (or no rows): text, so that the pool names the missing ids.
+      return column::text(name_, std::vector<std::string>(rows_),
+                          std::vector<std::uint8_t>(rows_, 0));
+    }
     if (f == "n") return column::number(name_, buffer<double>(std::vector<double>(rows_, NAN)));
     if (is_integer_format(f)) return integer();
     if (f == "b") return boolean();

@@ -33,7 +33,7 @@ def assert_same_pool(a: kh.Pool, b: kh.Pool) -> None:
     assert len(a) == len(b)
     for name in a.columns:
         x, y = a[name], b[name]
-        if a.column_type(name) in ("number", "date"):
+        if a.column_type(name) in ("number", "date", "integer"):
             np.testing.assert_array_equal(x, y)  # NaN / NaT where missing, in both
         else:
             assert list(x) == list(y), name
@@ -225,6 +225,9 @@ def test_unsupported_types_and_bad_values_are_located_errors() -> None:
         kh.Pool.from_arrow([1, 2, 3])
     with pytest.raises(kh.DataError, match="duplicate"):
         kh.Pool.from_arrow(pa.table({"id": ["a", "a"]}))
+    with pytest.raises(kh.DataError, match="empty"):
+        kh.Pool.from_arrow(pa.table({"id": [None, None]}))  # Arrow's null type
+    assert len(kh.Pool.from_arrow(pa.table({"id": pa.array([], pa.null())}))) == 0
 
 
 def test_results_speak_arrow() -> None:
@@ -279,3 +282,50 @@ def test_parquet_without_pyarrow_names_the_extra(
         kh.read_parquet(tmp_path / "x.parquet")
     with pytest.raises(ImportError, match=r"khuyenhoc\[arrow\]"):
         pool.to_parquet(tmp_path / "x.parquet")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_words = st.sampled_from(["Tốt", "Khá", "Đạt", "Giỏi", "", "a|b", "Hồng Bàng"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(min_value=0, max_value=40),
+)
+def test_random_pools_round_trip_through_pyarrow_and_polars(data: st.DataObject, n: int) -> None:
+    floats = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False, width=64))
+    ints = st.one_of(st.none(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+    days = st.one_of(st.none(), st.dates(min_value=dt.date(1400, 1, 1)))
+    lists = st.one_of(st.none(), st.lists(_words, max_size=3))
+    x = data.draw(st.lists(floats, min_size=n, max_size=n))
+    k = data.draw(st.lists(ints, min_size=n, max_size=n))
+    d = data.draw(st.lists(days, min_size=n, max_size=n))
+    w = data.draw(st.lists(st.one_of(st.none(), _words), min_size=n, max_size=n))
+    li = data.draw(st.lists(lists, min_size=n, max_size=n))
+    b = data.draw(st.lists(st.one_of(st.none(), st.booleans()), min_size=n, max_size=n))
+    table = pa.table(
+        {
+            "id": pa.array([f"N{i}" for i in range(n)], pa.string()),
+            "x": pa.array(x, pa.float64()),
+            "k": pa.array(k, pa.int64()),
+            "d": pa.array(d, pa.date32()),
+            "w": pa.array(w, pa.string()).dictionary_encode(),
+            "t": pa.array(w, pa.large_string()),
+            "li": pa.array(li, pa.list_(pa.string())),
+            "b": pa.array(b, pa.bool_()),
+        }
+    )
+    pool = kh.Pool.from_arrow(table, infer_categories=False)
+    assert pool.schema == {
+        "id": "text", "x": "number", "k": "integer", "d": "date", "w": "category",
+        "t": "text", "li": "list", "b": "boolean",
+    }
+    back = pa.table(pool)
+    for name in ["x", "k", "d", "t", "li", "b"]:
+        assert back[name].to_pylist() == table[name].to_pylist(), name
+    assert back["w"].to_pylist() == w
+    again = kh.Pool.from_arrow(pl.DataFrame(pool), infer_categories=False)
+    assert_same_pool(pool, again)
