@@ -3,6 +3,7 @@
 /// Umbrella header: the whole public API of khuyenhoc.
 
 #include "khuyenhoc/apportion.hpp"
+#include "khuyenhoc/arrow.hpp"
 #include "khuyenhoc/calendar.hpp"
 #include "khuyenhoc/criteria.hpp"
 #include "khuyenhoc/csv.hpp"

@@ -164,3 +164,11 @@ Verdicts._repr_html_ = _verdicts_repr_html  # type: ignore[method-assign,assignm
 Plan.__repr__ = _plan_repr  # type: ignore[assignment]
 Plan._repr_html_ = _plan_repr_html  # type: ignore[method-assign,assignment]
 # --- end notebook display ---
+
+# --- Arrow and Parquet doors (arrow.hpp; Parquet through the optional pyarrow) ---
+from ._arrow import read_parquet, to_parquet as _to_parquet  # noqa: E402
+
+Pool.to_parquet = _to_parquet  # type: ignore[attr-defined]
+
+__all__ += ["read_parquet"]
+# --- end Arrow and Parquet doors ---

@@ -42,34 +42,40 @@ def column_array(pool: _core.Pool, name: str) -> np.ndarray:
         return dictionary[values]  # code -1 picks the trailing None
     if kind == "text":
         return np.array(values, dtype=object)
-    offsets, codes = values
-    dictionary = pool._dictionary(name)
-    items = [dictionary[c] for c in codes.tolist()]
-    bounds = offsets.tolist()
-    out = np.empty(len(valid), dtype=object)
-    for r, ok in enumerate(valid.tolist()):
-        out[r] = items[bounds[r] : bounds[r + 1]] if ok else None
-    return out
+    # Built in C++: a list of str per row, None where missing (fromiter keeps lists as items).
+    return np.fromiter(pool._lists(name), dtype=object, count=len(valid))
 
 
-def to_pandas(pool: _core.Pool) -> "pd.DataFrame":
-    """The pool as a pandas DataFrame, one column per pool column, the id column first as is.
+def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
+    """The pool as a pandas DataFrame, one column per pool column, in the pool's order.
 
-    number → float64 (shares memory), integer → Int64, boolean → boolean, date →
-    datetime64[s], category → Categorical, text → object (str/None), list → object (list/None).
+    number → float64, integer → Int64, boolean → boolean: these three share the pool's memory
+    (no copy; the DataFrame keeps the pool's buffers alive). The pool is immutable, so these
+    columns are read-only: writing into them in place (``df.loc[i, "gpa"] = x``) raises
+    ``ValueError: assignment destination is read-only``, while adding or replacing whole
+    columns works. ``copy=True`` gives a frame that owns writable copies. The others are copies,
+    as pandas has no layout for them that the pool's storage matches: date → datetime64[s]
+    (pandas has no day unit), category → Categorical (pandas picks its own code width; the
+    categories keep the pool's order), text → pandas' ``str`` (built from the pool's Arrow
+    export when pandas stores strings in pyarrow), list → list/None objects.
+    For a zero-copy hand-over of every column, use Arrow: ``pd.DataFrame.from_arrow(pool)``
+    (pandas ≥ 3) or ``pyarrow.table(pool).to_pandas()``.
     """
     import pandas as pd
 
+    text_columns = _text_through_arrow(pool)
     data: dict[str, Any] = {}
     for name in pool.columns:
         kind = pool.column_type(name)
         valid = pool._valid(name)
-        if kind == "number":
+        if name in text_columns:
+            data[name] = text_columns[name]
+        elif kind == "number":
             data[name] = pd.Series(pool._values(name), copy=False)
         elif kind == "integer":
-            data[name] = pd.arrays.IntegerArray(np.array(pool._values(name)), ~valid)
+            data[name] = pd.Series(pd.arrays.IntegerArray(pool._values(name), ~valid), copy=False)
         elif kind == "boolean":
-            data[name] = pd.arrays.BooleanArray(np.array(pool._values(name)), ~valid)
+            data[name] = pd.Series(pd.arrays.BooleanArray(pool._values(name), ~valid), copy=False)
         elif kind == "date":
             days = pool._values(name).astype("int64")
             stamps = (days * 86400).astype("datetime64[s]")
@@ -81,11 +87,124 @@ def to_pandas(pool: _core.Pool) -> "pd.DataFrame":
             )
         else:
             data[name] = column_array(pool, name)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=copy)
 
 
+def _text_through_arrow(pool: _core.Pool) -> dict[str, Any]:
+    """Text columns as pandas' default ``str`` Series built from the pool's Arrow export (no
+    Python object per value), when pandas stores ``str`` in pyarrow; else {} (the caller then
+    converts values one by one, with the same result)."""
+    import pandas as pd
+
+    names = [n for n in pool.columns if pool.column_type(n) == "text"]
+    if not names:
+        return {}
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return {}
+    default = pd.Series([], dtype="str").dtype
+    if getattr(default, "storage", None) != "pyarrow":
+        return {}
+    table = pa.table(pool).select(names)
+    mapper = {pa.large_string(): default, pa.string(): default}.get
+    return {
+        n: pd.Series(table.column(n).to_pandas(types_mapper=mapper), copy=False) for n in names
+    }
+
+
+class _RowError(Exception):
+    """A bad value at a row position of a column, located by the caller with the row's id."""
+
+    def __init__(self, column: str, row: int, message: str) -> None:
+        super().__init__(message)
+        self.column, self.row, self.message = column, row, message
+
+
+# Dates the library supports (Boost.Date_Time's range), as day numbers since 1970-01-01.
+_MIN_DAY, _MAX_DAY = _core._date_range
+_VIETNAM = "Asia/Ho_Chi_Minh"
+
+
+def _checked_days(name: str, days: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """int64 day numbers; a present date outside 1400-01-01..9999-12-31 raises _RowError."""
+    bad = valid & ((days < _MIN_DAY) | (days > _MAX_DAY))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise _RowError(name, row, "the date is outside the supported range 1400-01-01 to "
+                        "9999-12-31")
+    return np.where(valid, days, 0)
+
+
+def _refuse_kind(name: str, dtype: Any, first: Any) -> None:
+    """SchemaError for column kinds a pool cannot hold (Timedelta, Period, Interval)."""
+    import datetime as _dt
+
+    import pandas as pd
+
+    what = None
+    if pd.api.types.is_timedelta64_dtype(dtype) or isinstance(first, (_dt.timedelta, np.timedelta64)):
+        what = "durations (Timedelta); convert them to a number, e.g. .dt.days"
+    elif isinstance(dtype, pd.PeriodDtype) or isinstance(first, pd.Period):
+        what = "periods (Period); convert them to dates, e.g. .dt.start_time"
+    elif isinstance(dtype, pd.IntervalDtype) or isinstance(first, pd.Interval):
+        what = "intervals (Interval)"
+    if what is not None:
+        raise _core.SchemaError(f'column "{name}": a pool column cannot hold {what}')
 def _mask_of(series: Any) -> np.ndarray:
     return ~np.asarray(series.isna(), dtype=bool)
+
+
+def _from_arrow_dtype(name: str, s: "pd.Series", dtype: Any) -> "pd.Series":
+    """A pyarrow-backed Series (pd.ArrowDtype) as the numpy/masked pandas dtype it maps to."""
+    import pandas as pd
+    import pyarrow as pa
+
+    t = dtype.pyarrow_dtype
+    if pa.types.is_timestamp(t):
+        # Keep the zone: an aware column must become Vietnam dates, not UTC ones.
+        if t.tz is not None:
+            return s.astype(pd.DatetimeTZDtype(unit=t.unit, tz=t.tz))
+        return s.astype(f"datetime64[{t.unit}]")
+    if pa.types.is_date(t):
+        return s.astype("datetime64[s]")
+    if pa.types.is_duration(t):
+        return s.astype(f"timedelta64[{t.unit}]")  # refused by _refuse_kind
+    if pa.types.is_floating(t):
+        return s.astype("float64")
+    if pa.types.is_integer(t):
+        return s.astype("Int64")
+    if pa.types.is_boolean(t):
+        return s.astype("boolean")
+    if pa.types.is_dictionary(t):
+        return s.astype(object).astype("category")
+    return s.astype(object)
+
+
+def _arrow_spec(name: str, s: "pd.Series", kind: str, as_category: bool | None) -> Any:
+    """(name, "arrow", chunked array, infer_categories) when pyarrow is installed and converts
+    the column to strings ("text") or lists of strings ("list"): the C++ Arrow importer then
+    reads it without a Python object per value, with the same result (dictionary order of first
+    appearance, category when values repeat unless as_category is False). Else None."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    try:
+        arr = pa.array(s, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    t = arr.type
+    strings = (pa.string(), pa.large_string(), pa.string_view())
+    if kind == "list":
+        ok = (pa.types.is_list(t) or pa.types.is_large_list(t)) and t.value_type in strings
+    else:
+        ok = t in strings
+    if not ok:
+        return None
+    return (name, "arrow", arr, as_category is not False)
 
 
 def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ...]:
@@ -94,7 +213,12 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
 
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     dtype = s.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        s = _from_arrow_dtype(name, s, dtype)
+        dtype = s.dtype
+    _refuse_kind(name, dtype, None)
     if isinstance(dtype, pd.CategoricalDtype):
+        # The categories keep their order (an ordered categorical's order is the dictionary's).
         cats = [str(c) for c in dtype.categories]
         return (name, "category", np.asarray(s.cat.codes, dtype=np.int32), cats)
     if pd.api.types.is_bool_dtype(dtype):
@@ -109,24 +233,67 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
         return (name, "number", arr)
     if pd.api.types.is_datetime64_any_dtype(dtype):
         valid = _mask_of(s)
-        days = s.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        ints = np.where(valid, (days - _EPOCH).astype(np.int64), 0)
-        return (name, "date", ints, valid)
+        if getattr(dtype, "tz", None) is not None:
+            # An instant: its calendar date in Vietnam, never the UTC date (a submission at
+            # 2024-10-01 06:00+07:00 was made on 1 October).
+            s = s.dt.tz_convert(_VIETNAM).dt.tz_localize(None)
+        # In the column's own unit (s, ms, us or ns): no overflow for years beyond 2262.
+        stamps = s.to_numpy()
+        days = stamps.astype("datetime64[D]").astype(np.int64)
+        return (name, "date", _checked_days(name, days, valid), valid)
     # object / string columns: lists, dates, or strings. The kind is decided by the present
     # values; strings are dictionary-encoded by pandas.factorize (vectorised), not in Python.
     missing = np.asarray(s.isna(), dtype=bool)
     present = s[~missing]
     first = present.iloc[0] if len(present) else None
+    _refuse_kind(name, dtype, first)
     if isinstance(first, (list, tuple, set, frozenset, np.ndarray)):
-        rows = [None if m else [str(x) for x in v] for v, m in zip(s.tolist(), missing)]
-        return (name, "list", rows)
+        arrow = _arrow_spec(name, s, "list", as_category)
+        if arrow is not None:
+            return arrow
+        # Without pyarrow (or with non-string items): items are flattened once and dictionary-encoded by pandas.factorize (vectorised);
+        # the C++ side gets offsets, codes and the dictionary.
+        import itertools
+
+        rows = s.tolist()
+        lengths = np.fromiter(
+            (0 if m else len(v) for v, m in zip(rows, missing.tolist())), np.int64, len(rows)
+        )
+        flat = np.fromiter(
+            itertools.chain.from_iterable(v for v, m in zip(rows, missing.tolist()) if not m),
+            dtype=object,
+            count=int(lengths.sum()),
+        )
+        codes, uniques = pd.factorize(pd.Series(flat, dtype=object).map(str), use_na_sentinel=True)
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if offsets[-1] > np.iinfo(np.uint32).max:
+            raise _core.DataError(f'column "{name}": more than 2^32 list items')
+        return (
+            name,
+            "list",
+            (offsets.astype(np.uint32), np.asarray(codes, dtype=np.int32), [str(u) for u in uniques]),
+            ~missing,
+        )
     import datetime as _dt
 
+    if isinstance(first, _dt.datetime) and all(isinstance(v, _dt.datetime) for v in present):
+        # datetime objects: through pandas (aware ones to Vietnam's date, as above).
+        aware = [v.tzinfo is not None for v in present]
+        if any(aware) and not all(aware):
+            raise _core.SchemaError(f'column "{name}": mixes datetimes with and without a time '
+                                    "zone; give them all one")
+        return _spec_for(name, pd.Series(pd.to_datetime(s, utc=any(aware)), index=s.index),
+                         as_category)
     if isinstance(first, _dt.date) and all(isinstance(v, _dt.date) for v in present):
         days = np.array([v if not m else None for v, m in zip(s.tolist(), missing)],
                         dtype="datetime64[D]")
-        ints = np.where(missing, 0, (days - _EPOCH).astype(np.int64))
-        return (name, "date", ints, ~missing)
+        ints = (days - _EPOCH).astype(np.int64)
+        return (name, "date", _checked_days(name, ints, ~missing), ~missing)
+    if isinstance(first, str):
+        arrow = _arrow_spec(name, s, "text", as_category)
+        if arrow is not None:
+            return arrow
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     cats = [str(u) for u in uniques]
     if len(set(cats)) != len(cats):  # distinct objects with equal text (e.g. 1 and "1")
@@ -142,24 +309,52 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     return (name, "text", text.tolist())
 
 
+def _located(error: _RowError, ids: Any) -> _core.DataError:
+    """DataError naming the nominee (or the row when the id is unknown) and the column.
+    ``ids``: the id column's values (a sequence or a Series, read by position), or None."""
+    try:
+        value = ids.iloc[error.row] if hasattr(ids, "iloc") else ids[error.row]
+        who = f'row "{value}"'
+    except (IndexError, KeyError, TypeError):
+        who = f'row "row {error.row + 1}"'
+    return _core.DataError(f'{who}: column "{error.column}": {error.message}')
+
+
 def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
     """A Pool from a DataFrame. float64 columns are shared, not copied; integer, boolean and
-    datetime columns keep their missing values; Categorical columns stay categories; object
-    columns of lists become list columns, of dates date columns, of strings category or text
-    (category when at most half the values are distinct). The id column becomes text."""
+    datetime columns keep their missing values; Categorical columns stay categories (in their
+    categories' order); object columns of lists become list columns, of dates date columns, of
+    strings category or text (category when at most half the values are distinct). The id
+    column becomes text.
+
+    Datetimes become dates: a time-zone-aware column (or aware datetime objects) gives each
+    instant's date in Vietnam (Asia/Ho_Chi_Minh), a naive one its own date; times of day are
+    dropped (a pool holds dates). Dates outside 1400-01-01..9999-12-31 raise DataError naming the
+    row's id and the column; Timedelta, Period and Interval columns raise SchemaError naming the
+    column. pandas' ordered flag is not kept: the rules cannot order categories (see
+    docs/interop.md). With pyarrow installed, string and list columns are converted by pyarrow
+    and read by the C++ Arrow importer (faster; the same pool)."""
     specs = []
+    ids = df[id] if id in df.columns else None
     for name in df.columns:
         col = df[name]
         as_category = False if name == id else None
-        specs.append(_spec_for(str(name), col, as_category))
+        try:
+            specs.append(_spec_for(str(name), col, as_category))
+        except _RowError as e:
+            raise _located(e, ids) from None
     return _core.Pool._from_columns(specs, id)
 
 
 def from_dict(columns: Mapping[str, Sequence[Any] | np.ndarray], id: str = "id") -> _core.Pool:
     """A Pool from a mapping of column name to numpy array or sequence (see from_pandas)."""
     specs = []
+    ids = columns[id] if id in columns else None
     for name, values in columns.items():
-        specs.append(_spec_for(str(name), values, False if name == id else None))
+        try:
+            specs.append(_spec_for(str(name), values, False if name == id else None))
+        except _RowError as e:
+            raise _located(e, ids) from None
     return _core.Pool._from_columns(specs, id)
 
 

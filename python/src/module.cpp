@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_plan(m);
   khuyenhoc::python::register_rules(m);
   khuyenhoc::python::register_criteria(m);
+  khuyenhoc::python::register_arrow(m);  // after the classes it extends
 }

@@ -1,5 +1,6 @@
 // Bindings of plan.hpp: Plan (readers, check, iCalendar), Task, Finding, Findings, and the raw
 // sweep kernel used by the benchmarks and the differential tests.
+#include <khuyenhoc/arrow.hpp>
 #include <khuyenhoc/calendar.hpp>
 #include <khuyenhoc/error.hpp>
 #include <khuyenhoc/io.hpp>
@@ -419,6 +420,10 @@ void register_plan(py::module_& m) {
       py::arg("units"), py::arg("starts"), py::arg("ends"), py::arg("weights"), py::arg("capacity"),
       py::arg("threads"),
       "find_overloads on arrays already checked by khuyenhoc.find_overloads (see there).");
+
+  // The Arrow door (register_arrow.cpp's helper): pa.table(findings), pl.DataFrame(findings).
+  auto findings_class = py::reinterpret_borrow<py::class_<findings_list>>(m.attr("Findings"));
+  def_arrow_stream(findings_class, [](const findings_list& f) { return to_pool(f.items); });
 }
 
 }  // namespace khuyenhoc::python

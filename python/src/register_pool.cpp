@@ -73,6 +73,47 @@ py::object values(const column& c) {
   return py::none();
 }
 
+// A list column as Python objects: a list of str per row (None where missing). Each dictionary
+// entry becomes one str object, shared by every row that holds it. The CPython list API is used
+// directly (PyList_SET_ITEM steals a reference) as this runs once per row and item.
+py::list python_lists(const column& c) {
+  const auto& dictionary = c.dictionary();
+  std::vector<py::str> items;
+  items.reserve(dictionary.size());
+  for (const auto& s : dictionary) items.emplace_back(s.data(), s.size());
+  // Millions of new lists would trigger the cyclic garbage collector again and again (5-10x
+  // the cost of building them); none can form a cycle, so it is paused meanwhile.
+  const py::module_ gc = py::module_::import("gc");
+  const bool was_enabled = gc.attr("isenabled")().cast<bool>();
+  if (was_enabled) gc.attr("disable")();
+  struct restore_gc {
+    const py::module_& gc;
+    bool enable;
+    ~restore_gc() {
+      if (enable) gc.attr("enable")();
+    }
+  } restore{gc, was_enabled};
+  auto out = py::reinterpret_steal<py::list>(PyList_New(static_cast<py::ssize_t>(c.size())));
+  if (!out) throw py::error_already_set();
+  for (std::size_t r = 0; r < c.size(); ++r) {
+    PyObject* row = Py_None;
+    if (c.is_valid(r)) {
+      const auto codes = c.list_at(r);
+      row = PyList_New(static_cast<py::ssize_t>(codes.size()));
+      if (row == nullptr) throw py::error_already_set();
+      for (std::size_t k = 0; k < codes.size(); ++k) {
+        PyObject* item = items[static_cast<std::size_t>(codes[k])].ptr();
+        Py_INCREF(item);
+        PyList_SET_ITEM(row, static_cast<py::ssize_t>(k), item);
+      }
+    } else {
+      Py_INCREF(Py_None);
+    }
+    PyList_SET_ITEM(out.ptr(), static_cast<py::ssize_t>(r), row);
+  }
+  return out;
+}
+
 std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
                                      const std::string& name) {
   if (obj.is_none()) return {};
@@ -87,6 +128,10 @@ std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
 // Builds a column from one (name, type, data, extra) spec made by khuyenhoc's Python side.
 column column_from_spec(const py::tuple& spec) {
   const auto name = spec[0].cast<std::string>();
+  if (spec[1].cast<std::string>() == "arrow") {
+    // (name, "arrow", object with __arrow_c_stream__, infer_categories): the Arrow door.
+    return column_from_arrow(spec[2], name, spec.size() > 3 && spec[3].cast<bool>());
+  }
   const auto type = parse_column_type(spec[1].cast<std::string>());
   const py::object data = spec[2];
   const py::object extra = spec.size() > 3 ? py::object(spec[3]) : py::object(py::none());
@@ -149,6 +194,23 @@ column column_from_spec(const py::tuple& spec) {
       return column::text(name, values, std::move(valid));
     }
     case column_type::category_list: {
+      if (py::isinstance<py::tuple>(data)) {
+        // Already encoded by khuyenhoc's Python side: (offsets uint32, codes int32, dictionary).
+        const auto parts = data.cast<py::tuple>();
+        auto offsets =
+            py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>::ensure(parts[0]);
+        auto codes =
+            py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(parts[1]);
+        if (!offsets || !codes) {
+          throw data_error("list offsets and codes must be integer arrays",
+                           location{.field = name});
+        }
+        const auto rows = static_cast<std::size_t>(offsets.size()) - 1;
+        return column::category_list(name, {offsets.data(), offsets.data() + offsets.size()},
+                                     {codes.data(), codes.data() + codes.size()},
+                                     parts[2].cast<std::vector<std::string>>(),
+                                     valid_from(extra, rows, name));
+      }
       const auto rows = data.cast<py::sequence>();
       std::vector<std::uint32_t> offsets{0};
       std::vector<std::int32_t> codes;
@@ -225,6 +287,7 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
           "Writes the pool as CSV (RFC 4180).")
       .def("_values", [](const pool& p, const std::string& name) { return values(p[name]); })
       .def("_valid", [](const pool& p, const std::string& name) { return validity(p[name]); })
+      .def("_lists", [](const pool& p, const std::string& name) { return python_lists(p[name]); })
       .def("_dictionary",
            [](const pool& p, const std::string& name) { return p[name].dictionary(); })
       .def("__repr__",

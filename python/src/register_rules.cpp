@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <khuyenhoc/arrow.hpp>
 #include <khuyenhoc/pool.hpp>
 #include <khuyenhoc/rules.hpp>
 
@@ -485,6 +486,10 @@ datetime64[D] (NaT), bool (object with None when some are missing) or object str
       },
       py::arg("expression"), py::arg("pool"), py::kw_only(), py::arg("params") = py::none(),
       "Compiles an expression: its type, the columns it reads and warnings (raises on errors).");
+
+  // The Arrow door (register_arrow.cpp's helper): pa.table(verdicts), pl.DataFrame(verdicts).
+  auto verdicts_class = py::reinterpret_borrow<py::class_<py_verdicts>>(m.attr("Verdicts"));
+  def_arrow_stream(verdicts_class, [](const py_verdicts& v) { return to_pool(v.v, v.nominees); });
 }
 
 }  // namespace khuyenhoc::python
