@@ -33,24 +33,31 @@ static_assert(KH_VERSION_MAJOR == KHUYENHOC_VERSION_MAJOR &&
                   KH_VERSION_PATCH == KHUYENHOC_VERSION_PATCH,
               "khuyenhoc.h's version macros must follow CMakeLists.txt's project(VERSION)");
 
+// Each handle read from a file remembers it: results are never written over their inputs.
 struct kh_pool {
   khuyenhoc::pool value;
+  std::string path{};
 };
 struct kh_criteria {
   khuyenhoc::criteria_set value;
+  std::string path{};
 };
 struct kh_rules {
   khuyenhoc::rule_set_spec value;
+  std::string path{};
 };
 struct kh_spec {
   khuyenhoc::run_spec value;
   bool mode_set = false;  // without "mode", the CLI's default (fixed, apportion or global)
+  std::string criteria_path{}, rules_path{};
 };
 struct kh_prepared {
   khuyenhoc::prepared_run value;
+  std::vector<std::string> inputs{};
 };
 struct kh_result {
   khuyenhoc::run_result value;
+  std::vector<std::string> inputs;  // files read for this result (besides the spec's inputs)
   std::vector<std::string> levels;  // level name per row ("" when not selected)
   // Texts rendered once, so that a size query followed by the copy renders them once.
   mutable std::mutex mutex;
@@ -442,7 +449,8 @@ kh_status kh_pool_read_csv(const char* path, const char* id_column, kh_pool** ou
     need(out, "out");
     khuyenhoc::csv_options opt;
     if (id_column != nullptr) opt.id_column = id_column;
-    auto p = std::make_unique<kh_pool>(kh_pool{khuyenhoc::read_csv(str(path, "path"), opt)});
+    auto p = std::make_unique<kh_pool>(
+        kh_pool{khuyenhoc::read_csv(str(path, "path"), opt), str(path, "path")});
     set_out(out, p.release());
   });
 }
@@ -479,7 +487,7 @@ kh_status kh_criteria_load(const char* path, kh_criteria** out) {
   return guard([&] {
     need(out, "out");
     auto c = std::make_unique<kh_criteria>(
-        kh_criteria{khuyenhoc::criteria_set::from_file(str(path, "path"))});
+        kh_criteria{khuyenhoc::criteria_set::from_file(str(path, "path")), str(path, "path")});
     set_out(out, c.release());
   });
 }
@@ -502,7 +510,8 @@ void kh_criteria_free(kh_criteria* criteria) {
 kh_status kh_rules_load(const char* path, kh_rules** out) {
   return guard([&] {
     need(out, "out");
-    auto r = std::make_unique<kh_rules>(kh_rules{khuyenhoc::load_rule_set(str(path, "path"))});
+    auto r = std::make_unique<kh_rules>(
+        kh_rules{khuyenhoc::load_rule_set(str(path, "path")), str(path, "path")});
     set_out(out, r.release());
   });
 }
@@ -536,6 +545,7 @@ kh_status kh_spec_set_criteria(kh_spec* spec, const kh_criteria* criteria) {
     need(spec, "spec");
     need(criteria, "criteria");
     spec->value.criteria = criteria->value;
+    spec->criteria_path = criteria->path;
   });
 }
 
@@ -544,8 +554,10 @@ kh_status kh_spec_set_rules(kh_spec* spec, const kh_rules* rules) {
     need(spec, "spec");
     if (rules == nullptr) {
       spec->value.rules.reset();
+      spec->rules_path.clear();
     } else {
       spec->value.rules = rules->value;
+      spec->rules_path = rules->path;
     }
   });
 }
@@ -554,12 +566,9 @@ kh_status kh_spec_set(kh_spec* spec, const char* key, const char* value) {
   return guard([&] {
     need(spec, "spec");
     // On a bad value the spec keeps its previous state.
-    kh_spec copy;
-    copy.value = spec->value;
-    copy.mode_set = spec->mode_set;
+    kh_spec copy = *spec;
     spec_set(copy, str(key, "key"), str(value, "value"));
-    spec->value = std::move(copy.value);
-    spec->mode_set = copy.mode_set;
+    *spec = std::move(copy);
   });
 }
 
@@ -584,7 +593,10 @@ kh_status kh_prepare(const kh_spec* spec, const kh_pool* schema, kh_prepared** o
     khuyenhoc::run_spec s = spec->value;
     if (!spec->mode_set) s.policy.mode = khuyenhoc::default_quota_mode(s.policy);
     auto p = std::make_unique<kh_prepared>(
-        kh_prepared{khuyenhoc::prepared_run::prepare(std::move(s), schema->value)});
+        kh_prepared{khuyenhoc::prepared_run::prepare(std::move(s), schema->value), {}});
+    for (const auto* in : {&spec->criteria_path, &spec->rules_path, &schema->path}) {
+      if (!in->empty()) p->inputs.push_back(*in);
+    }
     set_out(out, p.release());
   });
 }
@@ -610,6 +622,8 @@ kh_status kh_execute(const kh_prepared* prepared, const kh_pool* pool, kh_result
     need(pool, "pool");
     auto r = std::make_unique<kh_result>();
     r->value = prepared->value.execute(pool->value);
+    r->inputs = prepared->inputs;
+    if (!pool->path.empty()) r->inputs.push_back(pool->path);
     const auto& s = r->value.outcome();
     r->levels.resize(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -687,7 +701,8 @@ kh_status kh_result_score(const kh_result* result, size_t i, double* score, doub
 kh_status kh_result_write(const kh_result* result, const char* csv_path, const char* report_path) {
   return guard([&] {
     need(result, "result")
-        ->value.write(str(csv_path, "csv_path"), report_path == nullptr ? "" : report_path);
+        ->value.write(str(csv_path, "csv_path"), report_path == nullptr ? "" : report_path,
+                      result->inputs);
   });
 }
 
