@@ -120,3 +120,19 @@ def test_version(tool: str) -> None:
 
     run = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == f"khuyenhoc {khuyenhoc.__version__}"
+
+
+def test_json_outputs_escape_names(tool: str, tmp_path: Path) -> None:
+    # A group name with a quote, a backslash and a tab: both JSON outputs stay valid JSON.
+    name = 'Tây "Hồ"\\\tx'
+    quoted = '"' + name.replace('"', '""') + '"'
+    text = POOL.read_text(encoding="utf-8").replace(",Tây Hồ,", f",{quoted},")
+    pool = tmp_path / "pool.csv"
+    pool.write_text(text, encoding="utf-8")
+    run = select(tool, "-p", str(pool), "-o", str(tmp_path / "r.json"), "--format", "json",
+                 "--summary-json", str(tmp_path / "s.json"))
+    assert run.returncode == 0, run.stderr
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert sum(r["district"] == name for r in rows) == text.count(quoted) > 0
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert name in {g["group"] for g in summary["groups"]}
