@@ -434,3 +434,39 @@ def test_php_ffi(library_path: Path, cli: Path, tmp_path: Path) -> None:
     assert lines[0] == "selected 30 of 1000"
     assert len(lines) == 32 and lines[-1] == "ok"
     assert out_csv.read_bytes() == cli_select(cli, tmp_path).read_bytes()
+
+
+def test_installed_pkg_config(library_path: Path, tmp_path: Path) -> None:
+    """`cmake --install` puts the library, the header and khuyenhoc.pc together, and a C
+    program builds with nothing but `pkg-config --cflags --libs khuyenhoc`."""
+    cmake, pkg_config = shutil.which("cmake"), shutil.which("pkg-config")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cmake is None or pkg_config is None or cc is None:
+        missing("cmake, pkg-config or a C compiler not installed")
+    prefix = tmp_path / "prefix"
+    subprocess.run([cmake, "--install", str(build_dir()), "--prefix", str(prefix)], check=True,
+                   capture_output=True)
+    pcs = list(prefix.glob("lib*/**/pkgconfig/khuyenhoc.pc"))
+    assert len(pcs) == 1
+    assert (pcs[0].parent.parent / "cmake" / "khuyenhoc").is_dir()  # next to the CMake package
+    env = {**os.environ, "PKG_CONFIG_PATH": str(pcs[0].parent)}
+    flags = subprocess.run([pkg_config, "--cflags", "--libs", "khuyenhoc"], env=env, check=True,
+                           capture_output=True, text=True).stdout.split()
+    source = tmp_path / "v.c"
+    source.write_text(
+        "#include <khuyenhoc/khuyenhoc.h>\n#include <stdio.h>\n#include <string.h>\n"
+        "int main(void) {\n"
+        "  kh_time_expr t;\n"
+        "  if (kh_parse_time(\"Quý 1/2024\", 0, &t) != KH_OK) return 1;\n"
+        "  printf(\"%s %d-%02d-%02d\\n\", kh_version(), t.end.year, t.end.month, t.end.day);\n"
+        "  return strcmp(kh_version(), KH_VERSION_STRING) != 0;\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    exe = tmp_path / "v"
+    subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", str(source),
+                    *flags, "-o", str(exe)], check=True)
+    libdir = next(f[2:] for f in flags if f.startswith("-L"))
+    out = subprocess.run([str(exe)], env={**os.environ, "LD_LIBRARY_PATH": libdir}, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.endswith(" 2024-03-31\n")
