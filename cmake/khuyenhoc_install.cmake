@@ -12,6 +12,30 @@ install(DIRECTORY include/khuyenhoc DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         PATTERN "rules_program.hpp" EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/khuyenhoc/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/khuyenhoc)
+# The C ABI's shared library (libkhuyenhoc_c.so.<abi>) and its pkg-config file, installed next
+# to the CMake package (lib/pkgconfig beside lib/cmake): `pkg-config --cflags --libs khuyenhoc`.
+install(TARGETS khuyenhoc_c
+        EXPORT khuyenhocTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} NAMELINK_COMPONENT Development
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(KHUYENHOC_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
+else()
+  set(KHUYENHOC_PC_LIBDIR "\${exec_prefix}/${CMAKE_INSTALL_LIBDIR}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(KHUYENHOC_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(KHUYENHOC_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+# Relocatable: the prefix is found from the .pc file's own directory (pkg-config's pcfiledir),
+# so `cmake --install --prefix DIR` gives a working file whatever DIR is.
+file(RELATIVE_PATH KHUYENHOC_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+string(REGEX REPLACE "/$" "" KHUYENHOC_PC_TO_PREFIX "${KHUYENHOC_PC_TO_PREFIX}")
+configure_file(cmake/khuyenhoc.pc.in ${PROJECT_BINARY_DIR}/khuyenhoc.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/khuyenhoc.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
 if(TARGET khuyenhoc_cli)
   install(TARGETS khuyenhoc_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

@@ -12,6 +12,8 @@ apt_packages=(
   libyaml-cpp-dev libicu-dev libcli11-dev clang libclang-rt-14-dev
   libssl-dev  # the CLI's SHA-256 of the selection report's inputs (libcrypto)
   chromium    # tests/python/test_report.py renders the selection report in a headless browser
+  abigail-tools  # abidw/abidiff: the C ABI check against abi/libkhuyenhoc_c.abi (ctest c_abi_check)
+  php8.2-cli     # PHP FFI calling the C ABI (tests/python/test_c_api.py), as school systems do
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <ctime>
 #include <fstream>
@@ -420,6 +421,112 @@ std::string run_result::summary() const {
                   [](const order_key& k) { return k.how == order_key::kind::lottery; })) {
     out += "lottery seed: " + std::to_string(s.lottery_seed) + '\n';
   }
+  return out;
+}
+
+namespace {
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (u < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += hex[u >> 4];
+          out += hex[u & 0xF];
+        } else {
+          out += c;  // UTF-8 passes through
+        }
+    }
+  }
+  out += '"';
+}
+
+// A finite double in the shortest form that reads back the same; null when not finite.
+void append_json_number(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out += "null";
+    return;
+  }
+  std::array<char, 32> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+  out.append(buf.data(), ec == std::errc() ? end : buf.data());
+}
+
+}  // namespace
+
+std::string run_result::summary_json() const {
+  const auto& s = impl_->outcome;
+  std::int64_t seats = 0;
+  for (const auto& g : s.outcomes) seats += g.quota;
+  std::string out = "{\"nominees\": " + std::to_string(s.size()) +
+                    ", \"selected\": " + std::to_string(s.selected_count()) +
+                    ", \"seats\": " + std::to_string(seats) + ", \"levels\": [";
+  for (std::size_t i = 0; i < s.levels.size(); ++i) {
+    if (i != 0) out += ", ";
+    append_json_string(out, s.levels[i]);
+  }
+  out += "], \"funnel\": ";
+  if (impl_->rule_verdicts) {
+    out += '[';
+    bool first = true;
+    for (const auto& step : impl_->rule_verdicts->funnel()) {
+      out += first ? "" : ", ";
+      first = false;
+      out += "{\"rule\": ";
+      append_json_string(out, step.rule_id);
+      out += ", \"warn_only\": ";
+      out += step.level == rule_severity::warn ? "true" : "false";
+      out += ", \"failed\": " + std::to_string(step.failed) +
+             ", \"unknown\": " + std::to_string(step.unknown) +
+             ", \"remaining\": " + std::to_string(step.remaining) + '}';
+    }
+    out += ']';
+  } else {
+    out += "null";
+  }
+  out += ", \"groups\": [";
+  for (std::size_t i = 0; i < s.outcomes.size(); ++i) {
+    const auto& g = s.outcomes[i];
+    if (i != 0) out += ", ";
+    out += "{\"group\": ";
+    append_json_string(out, g.group);
+    out += ", \"level\": ";
+    append_json_string(out, g.level);
+    out += ", \"nominees\": " + std::to_string(g.nominees) +
+           ", \"eligible\": " + std::to_string(g.eligible) +
+           ", \"quota\": " + std::to_string(g.quota) +
+           ", \"selected\": " + std::to_string(g.selected) +
+           ", \"cap\": " + (g.cap < 0 ? std::string("null") : std::to_string(g.cap)) +
+           ", \"cutoff\": ";
+    append_json_number(out, g.cutoff);
+    out += '}';
+  }
+  out += "], \"lottery_seed\": ";
+  const auto& keys = impl_->policy.order;
+  const bool lottery = std::any_of(keys.begin(), keys.end(), [](const order_key& k) {
+    return k.how == order_key::kind::lottery;
+  });
+  out += lottery ? std::to_string(s.lottery_seed) : std::string("null");
+  out += "}\n";
   return out;
 }
 

@@ -139,6 +139,12 @@ class run_result {
   [[nodiscard]] std::string report_html() const;
   /// A text summary: the funnel of the rules, seats and cut-offs per group, totals.
   [[nodiscard]] std::string summary() const;
+  /// The summary for machines: one JSON object (UTF-8, keys in a fixed order, one line)
+  /// `{"nominees": N, "selected": N, "seats": N, "levels": [...], "funnel": [{"rule", "failed",
+  /// "unknown", "remaining"}...] (null without rules), "groups": [{"group", "level", "nominees",
+  /// "eligible", "quota", "selected", "cap" (null: none), "cutoff" (null: none)}...],
+  /// "lottery_seed": N (null without a lottery)}`. Same inputs, same bytes.
+  [[nodiscard]] std::string summary_json() const;
   /// Writes the result CSV and, if `report_path` is not empty, the report, together and
   /// atomically (both or neither replace existing files). An output that is one of the run's
   /// input files (or `protect`) is refused before anything is written. \throws io_error

@@ -60,6 +60,19 @@ class Selection:
         """Number of nominees selected."""
         return int(self._result.selected_count)
 
+    def summary_json(self) -> str:
+        """The summary for machines: one line of JSON, the bytes of the CLI's ``--summary-json``
+        and of the C ABI's ``kh_result_summary_json``.
+
+        Keys, in this order: ``nominees``, ``selected``, ``seats`` (seats given, after caps),
+        ``levels`` (names), ``funnel`` (per rule in order: ``rule``, ``warn_only``, ``failed``,
+        ``unknown``, ``remaining``; ``null`` without a rule set), ``groups`` (per level and
+        group: ``group``, ``level``, ``nominees``, ``eligible``, ``quota``, ``selected``,
+        ``cap`` and ``cutoff``, ``null`` when none) and ``lottery_seed`` (``null`` without a
+        lottery tie-breaker). Read it with ``json.loads``.
+        """
+        return str(self._result.summary_json())
+
     def __len__(self) -> int:
         return len(self._result)
 

@@ -206,6 +206,8 @@ void register_selection(py::module_& m) {
       .def_property_readonly("selected_count",
                              [](const run_result& r) { return r.outcome().selected_count(); })
       .def("summary", &run_result::summary, py::call_guard<py::gil_scoped_release>())
+      .def("summary_json", &run_result::summary_json, py::call_guard<py::gil_scoped_release>(),
+           "The summary for machines as one line of JSON (run_result::summary_json).")
       .def(
           "csv", [](const run_result& r) { return py::bytes(r.csv()); }, "The result CSV as bytes.")
       .def("report_html", &run_result::report_html, py::call_guard<py::gil_scoped_release>())

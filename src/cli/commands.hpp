@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 
+#include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/report.hpp"
 
 namespace khuyenhoc::cli {
@@ -24,6 +26,16 @@ inline constexpr int exit_out_of_memory = 5;
 
 /// A progress callback that prints "what: NN%" on one stderr line.
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what);
+
+/// "-" as an input file: standard input. Otherwise the file must exist.
+CLI::Validator existing_file_or_stdin();
+
+/// Reads a pool from `path`, or from standard input when `path` is "-" (located as "<stdin>").
+pool read_pool_arg(const std::string& path, const csv_options& options);
+
+/// Writes `bytes` to standard output and flushes it. \throws io_error if it cannot be written
+/// (a closed pipe, a full disk).
+void write_stdout(std::string_view bytes, const std::string& what);
 
 void add_generate(CLI::App& app);
 void add_summary(CLI::App& app);

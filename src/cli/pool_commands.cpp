@@ -1,10 +1,13 @@
 // `khuyenhoc generate` and `khuyenhoc summary`.
+#include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "commands.hpp"
 #include "khuyenhoc/csv.hpp"
+#include "khuyenhoc/error.hpp"
 #include "khuyenhoc/generate.hpp"
 #include "khuyenhoc/io.hpp"
 #include "khuyenhoc/summary.hpp"
@@ -26,6 +29,29 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 }  // namespace
+
+CLI::Validator existing_file_or_stdin() {
+  return CLI::Validator(
+      [](const std::string& path) { return path == "-" ? std::string() : CLI::ExistingFile(path); },
+      "FILE or - (stdin)", "existing file or -");
+}
+
+pool read_pool_arg(const std::string& path, const csv_options& options) {
+  if (path != "-") return read_csv(path, options);
+  std::ostringstream text;
+  text << std::cin.rdbuf();
+  if (std::cin.bad()) throw io_error("cannot read standard input", location{.file = "<stdin>"});
+  return read_csv_text(text.str(), options, "<stdin>");
+}
+
+void write_stdout(std::string_view bytes, const std::string& what) {
+  std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::cout.flush();
+  if (!std::cout) {
+    throw io_error("cannot write " + what + " to standard output", location{.file = "<stdout>"},
+                   errno);
+  }
+}
 
 std::function<void(std::size_t, std::size_t)> progress_printer(std::string what) {
   return [what = std::move(what), last = -1](std::size_t done, std::size_t total) mutable {
@@ -55,9 +81,17 @@ void add_generate(CLI::App& app) {
   cmd->add_option("--districts", args->districts, "Number of districts (0: 14-30 from the seed)")
       ->check(CLI::Range(0, 30))
       ->capture_default_str();
-  cmd->add_option("--out,-o", args->out, "Output CSV file")->required();
+  cmd->add_option("--out,-o", args->out,
+                  "Output CSV file (-: standard output, written as it is made, not atomically)")
+      ->required();
   cmd->callback([args] {
     const auto t0 = std::chrono::steady_clock::now();
+    if (args->out == "-") {
+      const auto p = generate_pool(args->size, {.seed = args->seed, .districts = args->districts});
+      write_stdout(write_csv_text(p), "the pool");
+      std::cerr << "generated " << p.size() << " nominees\n";
+      return;
+    }
     // The output's temporary is made first, so an unwritable place fails before the (possibly
     // long) generation; the old file is replaced only once the new one is whole (io.hpp).
     output_set out;
@@ -82,7 +116,9 @@ void add_summary(CLI::App& app) {
   };
   auto args = std::make_shared<args_t>();
   auto* cmd = app.add_subcommand("summary", "Load a pool CSV and print a summary per group");
-  cmd->add_option("--pool,-p", args->pool, "Pool CSV file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--pool,-p", args->pool, "Pool CSV file (-: standard input)")
+      ->required()
+      ->check(existing_file_or_stdin());
   cmd->add_option("--id", args->id, "Id column")->capture_default_str();
   cmd->add_option("--by", args->by, "Category column to group by")->capture_default_str();
   cmd->add_option("--columns", args->columns,
@@ -95,7 +131,7 @@ void add_summary(CLI::App& app) {
     csv_options opt;
     opt.id_column = args->id;
     if (args->progress) opt.progress = progress_printer("reading " + args->pool);
-    const auto p = read_csv(args->pool, opt);
+    const auto p = read_pool_arg(args->pool, opt);
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
     std::vector<summary_measure> measures;
     for (const auto& spec : split_list(args->columns)) {

@@ -2,12 +2,17 @@
 // flags → run_spec → prepare → execute → write. Every rule of the domain lives in the library;
 // this file only converts flags. The flags have the names of `selection_policy`'s fields with
 // dashes (docs/selection.md has the table shared with Python).
+#include <array>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <type_traits>
 
+#include <boost/date_time/gregorian/gregorian.hpp>
 #include "commands.hpp"
+
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/io.hpp"
 #include "khuyenhoc/run.hpp"
@@ -55,6 +60,96 @@ std::map<std::string, T> as_map(const std::vector<std::pair<std::string, T>>& pa
   return {pairs.begin(), pairs.end()};
 }
 
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+// The result table as JSON: an array with one object per nominee (in pool order), one per line,
+// keys the CSV's columns; a missing value is null, a number the shortest text reading back the
+// same.
+std::string result_json(const pool& t) {
+  std::string out = "[\n";
+  for (std::size_t r = 0; r < t.size(); ++r) {
+    out += r == 0 ? "{" : ",\n{";
+    bool first = true;
+    for (const auto& c : t.columns()) {
+      out += first ? "" : ", ";
+      first = false;
+      json_string(out, c.name());
+      out += ": ";
+      if (!c.is_valid(r)) {
+        out += "null";
+        continue;
+      }
+      switch (c.type()) {
+        case column_type::number: {
+          const double x = c.numbers()[r];
+          if (!std::isfinite(x)) {
+            out += "null";
+          } else {
+            std::array<char, 32> buf{};
+            const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+            out.append(buf.data(), ec == std::errc() ? end : buf.data());
+          }
+          break;
+        }
+        case column_type::integer:
+          out += std::to_string(c.integers()[r]);
+          break;
+        case column_type::boolean:
+          out += c.booleans()[r] != 0 ? "true" : "false";
+          break;
+        case column_type::date:
+          json_string(
+              out, boost::gregorian::to_iso_extended_string(boost::gregorian::date(1970, 1, 1) +
+                                                            boost::gregorian::days(c.dates()[r])));
+          break;
+        case column_type::category:
+          json_string(out, c.category_at(r));
+          break;
+        case column_type::text:
+          json_string(out, c.text_at(r));
+          break;
+        case column_type::category_list: {
+          out += '[';
+          bool first_item = true;
+          for (const auto code : c.list_at(r)) {
+            out += first_item ? "" : ", ";
+            first_item = false;
+            json_string(out, c.dictionary()[static_cast<std::size_t>(code)]);
+          }
+          out += ']';
+          break;
+        }
+      }
+    }
+    out += '}';
+  }
+  out += "\n]\n";
+  return out;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -62,6 +157,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 struct args_t {
   std::string pool, criteria, rules, out, id = "id", per, mode, method = "largest_remainder";
   std::string ties = "break", levels, fixed, weights, cap_base;
+  std::string format = "csv", summary_json;
   std::string report, title, organisation, governing_body, place, date;
   std::string name_column = "full_name";
   bool report_time = false;
@@ -123,13 +219,25 @@ void add_select(CLI::App& app) {
       "select",
       "Score a pool with a criteria set, check eligibility with a rule set, rank, select with "
       "quotas, write one result row per nominee (and the report) and print seats and cut-offs");
-  cmd->add_option("--pool,-p", a->pool, "Pool CSV file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--pool,-p", a->pool, "Pool CSV file (-: standard input)")
+      ->required()
+      ->check(existing_file_or_stdin());
   cmd->add_option("--criteria,-c", a->criteria, "Criteria set (YAML/JSON)")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--rules,-r", a->rules, "Rule set (YAML/JSON); without it everyone is eligible")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out,-o", a->out, "Result CSV (one row per nominee)")->required();
+  cmd->add_option("--out,-o", a->out,
+                  "Result file, one row per nominee (-: standard output, which cannot be atomic; "
+                  "the summary then goes to stderr)")
+      ->required();
+  cmd->add_option("--format", a->format,
+                  "Format of the result: csv, or json (an array of one object per nominee, keys "
+                  "the CSV's columns)")
+      ->capture_default_str();
+  cmd->add_option("--summary-json", a->summary_json,
+                  "Also write the summary for machines (counts, seats, cut-offs per group and "
+                  "level, the funnel of the rules) as JSON, together with the other outputs");
   cmd->add_option("--id", a->id, "Id column of the pool")->capture_default_str();
   cmd->add_option("--seats,--quota,-q", a->seats,
                   "Seats in all (global and apportion modes; with --levels their sum is used)");
@@ -191,24 +299,45 @@ void add_select(CLI::App& app) {
 
   cmd->callback([a] {
     const auto t0 = std::chrono::steady_clock::now();
-    // Outputs are checked against the inputs before any work.
-    std::vector<std::string> inputs{a->pool, a->criteria};
-    if (!a->rules.empty()) inputs.push_back(a->rules);
-    for (const auto* out : {&a->out, &a->report}) {
-      if (!out->empty()) check_not_an_input(*out, inputs);
+    if (a->format == "parquet") {
+      throw spec_error(
+          "--format parquet: the khuyenhoc tool has no Parquet writer; write --format csv or "
+          "json, or use the Python package, whose Arrow door reads and writes Parquet through "
+          "pyarrow (khuyenhoc.read_parquet, Pool.to_parquet)");
     }
-    if (!a->report.empty()) check_not_an_input(a->report, {a->out});  // two outputs, one file
+    if (a->format != "csv" && a->format != "json") {
+      throw spec_error("--format: \"" + a->format + "\" is not csv or json");
+    }
+    const bool to_stdout = a->out == "-";
+    if (a->report == "-" || (to_stdout && a->summary_json == "-")) {
+      throw spec_error("only one output can be standard output (-): --out or --summary-json");
+    }
+    // Outputs are checked against the inputs before any work.
+    std::vector<std::string> inputs{a->criteria};
+    if (a->pool != "-") inputs.push_back(a->pool);
+    if (!a->rules.empty()) inputs.push_back(a->rules);
+    std::vector<std::string> files;  // the outputs written to files, together
+    for (const auto* out : {&a->out, &a->report, &a->summary_json}) {
+      if (out->empty() || *out == "-") continue;
+      check_not_an_input(*out, inputs);
+      for (const auto& other : files) check_not_an_input(*out, {other});  // one file per output
+      files.push_back(*out);
+    }
 
     phase_progress prog(a->progress, stderr_is_terminal());
     prog.begin("preparing " + a->criteria + (a->rules.empty() ? "" : " and " + a->rules));
     csv_options opt;
     opt.id_column = a->id;
     opt.threads = a->threads;
-    const run_spec spec = spec_from(*a);
+    run_spec spec = spec_from(*a);
+    if (a->pool == "-") {
+      // The report lists files with their checksums; standard input is not one.
+      std::erase_if(spec.inputs, [](const run_input_file& f) { return f.role == "pool"; });
+    }
     prog.end("");
-    prog.begin("reading " + a->pool);
+    prog.begin("reading " + (a->pool == "-" ? std::string("standard input") : a->pool));
     if (prog.enabled()) opt.progress = prog.callback();
-    const pool p = read_csv(a->pool, opt);
+    const pool p = read_pool_arg(a->pool, opt);
     const double t_read = seconds_since(t0);
     prog.end(std::to_string(p.size()) + " nominees");
 
@@ -221,16 +350,36 @@ void add_select(CLI::App& app) {
     prog.end(std::to_string(result.outcome().selected_count()) + " selected");
 
     const auto t2 = std::chrono::steady_clock::now();
-    prog.begin("writing " + a->out + (a->report.empty() ? "" : " and " + a->report));
-    result.write(a->out, a->report);
+    prog.begin("writing " + (to_stdout ? std::string("standard output") : a->out) +
+               (a->report.empty() ? "" : " and " + a->report));
+    // Everything is rendered before any file is touched; the files are replaced together.
+    const std::string body = a->format == "json" ? result_json(result.table()) : result.csv();
+    const std::string report = a->report.empty() ? std::string() : result.report_html();
+    const std::string summary_json =
+        a->summary_json.empty() ? std::string() : result.summary_json();
+    {
+      output_set outputs(inputs);
+      auto put = [&outputs](const std::string& path, const std::string& bytes) {
+        if (path.empty() || path == "-") return;
+        outputs.add(path).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      };
+      put(a->out, body);
+      put(a->report, report);
+      put(a->summary_json, summary_json);
+      outputs.commit();
+    }
+    if (to_stdout) write_stdout(body, "the result");
+    if (a->summary_json == "-") write_stdout(summary_json, "the summary");
     const double t_write = seconds_since(t2);
     prog.end(std::to_string(p.size()) + " rows");
     prog.finish();
 
-    std::cout << "Pool " << a->pool << ": " << result.summary();
-    std::cout << "\nresult: " << a->out << " (" << result.table().size() << " rows = " << p.size()
-              << " nominees); read " << t_read << " s, run " << t_run << " s, write " << t_write
-              << " s\n";
+    // The summary goes where the result does not.
+    std::ostream& human = (to_stdout || a->summary_json == "-") ? std::cerr : std::cout;
+    human << "Pool " << a->pool << ": " << result.summary();
+    human << "\nresult: " << a->out << " (" << result.table().size() << " rows = " << p.size()
+          << " nominees); read " << t_read << " s, run " << t_run << " s, write " << t_write
+          << " s\n";
   });
 }
 
