@@ -80,6 +80,29 @@ struct kh_holidays {
 
 namespace {
 
+// The C enum's values are fixed by the ABI, whatever the C++ enum's order.
+int to_c(khuyenhoc::time_granularity g) {
+  switch (g) {
+    case khuyenhoc::time_granularity::day:
+      return KH_GRANULARITY_DAY;
+    case khuyenhoc::time_granularity::week:
+      return KH_GRANULARITY_WEEK;
+    case khuyenhoc::time_granularity::part_of_month:
+      return KH_GRANULARITY_PART_OF_MONTH;
+    case khuyenhoc::time_granularity::month:
+      return KH_GRANULARITY_MONTH;
+    case khuyenhoc::time_granularity::quarter:
+      return KH_GRANULARITY_QUARTER;
+    case khuyenhoc::time_granularity::year:
+      return KH_GRANULARITY_YEAR;
+  }
+  return KH_GRANULARITY_DAY;
+}
+
+}  // namespace
+
+namespace {
+
 struct last_error_t {
   std::string message;
   std::string file;
@@ -735,7 +758,7 @@ kh_status kh_parse_time(const char* text, int year, kh_time_expr* out) {
     if (e.start) r.start = to_c(*e.start);
     r.has_end = e.end.has_value() ? 1 : 0;
     if (e.end) r.end = to_c(*e.end);
-    r.granularity = static_cast<int>(e.granularity);
+    r.granularity = to_c(e.granularity);
     r.tentative = e.tentative ? 1 : 0;
     r.open_ended = e.open_ended ? 1 : 0;
     r.recurring = e.recurring ? 1 : 0;

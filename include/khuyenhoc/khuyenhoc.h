@@ -211,13 +211,15 @@ typedef struct kh_lunar_date {
   int leap;
 } kh_lunar_date;
 
-/** Granularity of a time expression, finest first. */
+/** Granularity of a time expression. The values are fixed by the ABI: new ones are added at
+ * the end (KH_GRANULARITY_WEEK, "Tuần 2 tháng 10", came after YEAR). */
 typedef enum kh_granularity {
   KH_GRANULARITY_DAY = 0,
   KH_GRANULARITY_PART_OF_MONTH = 1,
   KH_GRANULARITY_MONTH = 2,
   KH_GRANULARITY_QUARTER = 3,
-  KH_GRANULARITY_YEAR = 4
+  KH_GRANULARITY_YEAR = 4,
+  KH_GRANULARITY_WEEK = 5
 } kh_granularity;
 
 /** A parsed time expression: the inclusive days [start, end], either side possibly open. */
