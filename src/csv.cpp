@@ -655,4 +655,41 @@ void write_csv(const pool& p, const std::string& path, const csv_write_options& 
   write_file_atomic(path, write_csv_text(p, options));
 }
 
+std::vector<std::pair<std::string, column_type>> parse_schema(std::string_view text,
+                                                              std::string_view source) {
+  std::vector<std::pair<std::string, column_type>> out;
+  std::size_t line = 1;
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t' || v.front() == '\r')) {
+      v.remove_prefix(1);
+    }
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) {
+      v.remove_suffix(1);
+    }
+    return v;
+  };
+  std::size_t b = 0;
+  while (b <= text.size()) {
+    std::size_t e = text.find_first_of(",\n", b);
+    if (e == std::string_view::npos) e = text.size();
+    std::string_view item = trim(text.substr(b, e - b));
+    const location where{.file = std::string(source), .line = line};
+    if (!item.empty() && item.front() != '#') {
+      const auto colon = item.rfind(':');
+      if (colon == std::string_view::npos || colon == 0) {
+        throw spec_error("\"" + std::string(item) + "\" is not COLUMN:TYPE", where);
+      }
+      const std::string name(trim(item.substr(0, colon)));
+      try {
+        out.emplace_back(name, parse_column_type(trim(item.substr(colon + 1))));
+      } catch (const spec_error& err) {
+        throw spec_error("column \"" + name + "\": " + err.message(), where);
+      }
+    }
+    if (e < text.size() && text[e] == '\n') ++line;
+    b = e + 1;
+  }
+  return out;
+}
+
 }  // namespace khuyenhoc

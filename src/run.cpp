@@ -134,6 +134,53 @@ bool same_keys(const selection_policy& a, const selection_policy& b) {
   return !lottery || a.seed == b.seed;
 }
 
+// Gives each parameter value of the spec to the sets that declare it (replacing the set's
+// value); a name neither set declares is a problem, with the names that are declared.
+void apply_parameters(run_spec& spec, std::vector<error_info>& problems) {
+  auto declares = [](const std::vector<parameter>& declared, const std::string& name) {
+    return std::any_of(declared.begin(), declared.end(),
+                       [&](const parameter& p) { return p.name == name; });
+  };
+  std::vector<parameter> for_rules, for_criteria;
+  std::vector<std::string> known;
+  if (spec.rules) {
+    for (const auto& p : spec.rules->params) known.push_back(p.name);
+  }
+  if (spec.criteria) {
+    for (const auto& p : spec.criteria->spec().params) known.push_back(p.name);
+  }
+  for (const auto& p : spec.params) {
+    bool used = false;
+    if (spec.rules && declares(spec.rules->params, p.name)) {
+      for_rules.push_back(p);
+      used = true;
+    }
+    if (spec.criteria && declares(spec.criteria->spec().params, p.name)) {
+      for_criteria.push_back(p);
+      used = true;
+    }
+    if (!used) {
+      std::string names;
+      for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+      problems.push_back({.kind = "spec",
+                          .message = "no criteria or rule set declares this parameter" +
+                                     (names.empty() ? std::string(" (they declare none)")
+                                                    : " (declared: " + names + ")"),
+                          .where = location{.field = "param " + p.name}});
+    }
+  }
+  if (!for_rules.empty()) {
+    collect(problems, "rules", [&] { override_parameters(spec.rules->params, for_rules); });
+  }
+  if (!for_criteria.empty()) {
+    collect(problems, "criteria", [&] {
+      criteria_spec cs = spec.criteria->spec();
+      override_parameters(cs.params, for_criteria);
+      spec.criteria = criteria_set(std::move(cs));
+    });
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +189,7 @@ bool same_keys(const selection_policy& a, const selection_policy& b) {
 prepared_run prepared_run::prepare(run_spec spec, const pool& schema) {
   auto state = std::make_shared<impl>();
   std::vector<error_info> problems;
+  if (!spec.params.empty()) apply_parameters(spec, problems);
   if (spec.criteria) {
     collect(problems, "criteria", [&] { state->criteria = spec.criteria->compile(schema); });
   }

@@ -55,6 +55,13 @@ struct csv_options {
   std::function<void(std::size_t, std::size_t)> progress{};
 };
 
+/// Column types as a user writes them for the CLI's `--schema`: `name: type` items separated by
+/// commas or line breaks ("gpa:number,conduct:category", or a file of `gpa: number` lines;
+/// blank lines and `#` comments are skipped). Types as parse_column_type reads them.
+/// \throws spec_error naming `source` and the line of a malformed item or an unknown type.
+[[nodiscard]] std::vector<std::pair<std::string, column_type>> parse_schema(
+    std::string_view text, std::string_view source = "--schema");
+
 /// Reads a CSV file into a pool.
 /// \throws parse_error (malformed CSV, invalid UTF-8, a NUL byte, wrong field count, a quoted
 ///         field over max_field_lines lines, text after a closing quote: file:line[:column]),

@@ -70,6 +70,10 @@ struct run_spec {
   report_options report{};
   /// Files listed in the report with their checksums (read when the report is made).
   std::vector<run_input_file> inputs{};
+  /// Values for parameters the criteria or rule set declare (`params:`), e.g. the assessment
+  /// window of this year's award (CLI `--param window_end=31/08/2025`, Python `params=`). Each
+  /// goes to every set that declares it; a name no set declares is a problem of the spec.
+  std::vector<parameter> params{};
   /// Worker threads of the kernels (0: all cores). Results do not depend on it.
   unsigned threads = 0;
 };

@@ -116,6 +116,7 @@ def _run_select(
     report: dict[str, Any],
     inputs: list[tuple[str, str]],
     threads: int = 0,
+    params: list[tuple[str, str]] = ...,
 ) -> _RunResult: ...
 
 # --- other areas append their stubs below, one marked block each ---

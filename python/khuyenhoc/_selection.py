@@ -84,6 +84,11 @@ class Selection:
             f"<khuyenhoc.Selection: {self.selected_count} selected of {len(self)} nominees>"
         )
 
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The per-nominee table as an Arrow C stream (PyCapsule protocol): ``pyarrow.table(sel)``,
+        ``polars.DataFrame(sel)``, DuckDB take it without copying numeric columns."""
+        return self._result.table.__arrow_c_stream__(requested_schema)
+
     def to_pool(self) -> _core.Pool:
         """The per-nominee table as a :class:`Pool` (no copy)."""
         return self._result.table
@@ -126,6 +131,17 @@ class Selection:
         from ._display import selection_repr_html
 
         return selection_repr_html(self)
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value as the CLI would write it (dates dd/mm/yyyy)."""
+    import datetime as _dt
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
 
 
 def _policy_options(
@@ -199,6 +215,7 @@ def select(
     signatures: Sequence[str] | None = None,
     report_time: bool = False,
     inputs: Mapping[str, "str | os.PathLike[str]"] | None = None,
+    params: Mapping[str, Any] | None = None,
     progress: ProgressArg = False,
 ) -> Selection:
     """Scores, checks the rules, ranks and selects: the library's whole pipeline in one call.
@@ -218,8 +235,9 @@ def select(
     ``cap_base``; ``seed``. Report options: ``title``, ``organisation``, ``governing_body``,
     ``place``, ``date``, ``name_column``, ``signatures``, ``report_time``; ``inputs`` maps a role
     to a file listed with its SHA-256 in the report (paths given for ``pool``, ``criteria`` and
-    ``rules`` are listed by themselves). ``progress``: see :mod:`khuyenhoc` (phases "reading"
-    and "selecting").
+    ``rules`` are listed by themselves). ``params`` gives values to parameters the criteria or
+    rule set declare (``{"window_end": "31/08/2025"}``; dates also as ``datetime.date``), as the
+    CLI's ``--param``. ``progress``: see :mod:`khuyenhoc` (phases "reading" and "selecting").
 
     Raises :class:`khuyenhoc.SpecError` listing every problem of the options at once.
     """
@@ -258,7 +276,8 @@ def select(
     if report is not None:
         report("selecting", 0, n)
     result = _core._run_select(
-        pool, criteria, rules, options, report_options, list(files.items()), threads
+        pool, criteria, rules, options, report_options, list(files.items()), threads,
+        [(str(k), _param_text(v)) for k, v in (params or {}).items()],
     )
     if report is not None:
         report("selecting", n, n)

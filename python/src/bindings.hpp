@@ -28,6 +28,8 @@ void register_pool(py::module_& m);
 void register_selection(py::module_& m);
 void register_ranking(py::module_& m);
 void register_rules(py::module_& m);
+/// Declares the classes' methods written in Python (pandas, dict, HTML): after every class.
+void register_python_methods(py::module_& m);
 void register_arrow(py::module_& m);
 
 /// A pool column from an object with `__arrow_c_stream__` (e.g. a pyarrow ChunkedArray) whose

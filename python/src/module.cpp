@@ -14,5 +14,6 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_plan(m);
   khuyenhoc::python::register_rules(m);
   khuyenhoc::python::register_criteria(m);
-  khuyenhoc::python::register_arrow(m);  // after the classes it extends
+  khuyenhoc::python::register_arrow(m);           // after the classes it extends
+  khuyenhoc::python::register_python_methods(m);  // last: every class is registered
 }

@@ -139,12 +139,14 @@ std::vector<std::uint8_t> eligibility_from(const py::object& obj, std::size_t n)
 run_result run_select(const pool& p, const py::object& criteria, const py::object& rules,
                       const py::dict& options, const py::dict& report,
                       const std::vector<std::pair<std::string, std::string>>& inputs,
-                      unsigned threads) {
+                      unsigned threads,
+                      const std::vector<std::pair<std::string, std::string>>& params) {
   run_spec spec;
   spec.policy = policy_from(options);
   spec.report = report_from(report);
   spec.threads = threads;
   for (const auto& [role, path] : inputs) spec.inputs.push_back({.role = role, .path = path});
+  for (const auto& [name, value] : params) spec.params.push_back(parse_parameter(name, value));
   run_overrides over;
   score_table scores;
   std::vector<double> totals;
@@ -225,6 +227,7 @@ void register_selection(py::module_& m) {
 
   m.def("_run_select", &run_select, py::arg("pool"), py::arg("criteria"), py::arg("rules"),
         py::arg("options"), py::arg("report"), py::arg("inputs"), py::arg("threads") = 0,
+        py::arg("params") = std::vector<std::pair<std::string, std::string>>{},
         "Prepares and executes the selection pipeline (see khuyenhoc.select).");
 }
 

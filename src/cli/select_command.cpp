@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <type_traits>
@@ -150,6 +151,14 @@ std::string result_json(const pool& t) {
   return out;
 }
 
+char single_char(const std::string& text, const char* flag) {
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.size() != 1) {
+    throw spec_error(std::string(flag) + " takes one character, not \"" + text + "\"");
+  }
+  return text[0];
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -160,6 +169,8 @@ struct args_t {
   std::string format = "csv", summary_json;
   std::string report, title, organisation, governing_body, place, date;
   std::string name_column = "full_name";
+  std::string schema, sep, decimal;
+  std::vector<std::string> na, params;
   bool report_time = false;
   std::vector<std::string> order;
   std::int64_t seats = 0, group_min = 0, group_max = -1;
@@ -208,6 +219,7 @@ run_spec spec_from(const args_t& a) {
   spec.report.name_column = a.name_column;
   if (a.report_time) spec.report.generated_at = utc_timestamp();
   spec.threads = a.threads;
+  for (const auto& p : a.params) spec.params.push_back(parse_param_assignment(p));
   return spec;
 }
 
@@ -276,6 +288,17 @@ void add_select(CLI::App& app) {
                   "Worker threads (0: all cores); results do not "
                   "depend on it")
       ->capture_default_str();
+  cmd->add_option("--param", a->params,
+                  "A value for a parameter the criteria or rule set declares, NAME=VALUE "
+                  "(e.g. --param window_end=31/08/2025); repeat for several");
+  cmd->add_option("--schema", a->schema,
+                  "Column types of the pool: a file of `column: type` lines or "
+                  "\"gpa:number,conduct:category\" (others are inferred)");
+  cmd->add_option("--sep", a->sep, "Field separator of the pool CSV (default: detected , or ;)");
+  cmd->add_option("--decimal", a->decimal,
+                  "Decimal mark of the pool CSV (default: , when the separator is ;, else .)");
+  cmd->add_option("--na", a->na,
+                  "A cell meaning \"missing\" (repeat; default: empty, NA, N/A, ...)");
   a->progress = stderr_is_terminal();
   cmd->add_flag("--progress,!--no-progress", a->progress,
                 "Show each phase with its time on stderr (default: on when stderr is a terminal)");
@@ -329,6 +352,15 @@ void add_select(CLI::App& app) {
     csv_options opt;
     opt.id_column = a->id;
     opt.threads = a->threads;
+    if (!a->schema.empty()) {
+      // A file of `column: type` lines, or the same inline: "gpa:number,conduct:category".
+      const bool is_file = std::filesystem::is_regular_file(a->schema);
+      opt.schema = parse_schema(is_file ? read_user_file(a->schema) : a->schema,
+                                is_file ? a->schema : "--schema");
+    }
+    if (!a->sep.empty()) opt.separator = single_char(a->sep, "--sep");
+    if (!a->decimal.empty()) opt.decimal = single_char(a->decimal, "--decimal");
+    if (!a->na.empty()) opt.na_values = a->na;
     run_spec spec = spec_from(*a);
     if (a->pool == "-") {
       // The report lists files with their checksums; standard input is not one.

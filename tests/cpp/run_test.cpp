@@ -295,3 +295,30 @@ TEST(Run, EveryBadRuleIsReported) {
     EXPECT_EQ(e.problems().size(), 3U) << what;
   }
 }
+
+TEST(Run, ParametersGoToTheSetsThatDeclareThem) {
+  auto spec = example_spec();
+  spec.rules = kh::parse_rule_set(
+      "name: R\nparams: {nguong: 8.0}\nrules:\n  - {id: gpa, when: gpa >= nguong}\n");
+  const auto base = kh::prepared_run::prepare(spec, example_pool()).execute(example_pool());
+  spec.params = {kh::parse_param_assignment("nguong=9,5")};
+  const auto strict = kh::prepared_run::prepare(spec, example_pool()).execute(example_pool());
+  const auto count = [](const kh::run_result& r) {
+    const auto e = r.rule_verdicts()->eligible();
+    return std::count(e.begin(), e.end(), std::uint8_t{1});
+  };
+  EXPECT_GT(count(base), count(strict));
+  for (std::size_t r = 0; r < example_pool().size(); ++r) {
+    const double gpa = example_pool()["gpa"].numbers()[r];
+    if (!std::isnan(gpa)) {
+      EXPECT_EQ(strict.rule_verdicts()->eligible()[r], gpa >= 9.5 ? 1 : 0);
+    }
+  }
+  spec.params = {kh::parse_param_assignment("nguon=9")};
+  try {
+    (void)kh::prepared_run::prepare(spec, example_pool());
+    FAIL() << "expected spec_error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("declared: nguong"));
+  }
+}

@@ -170,3 +170,38 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path) -> None:
     )
     assert r.returncode == 4 and "input" in r.stderr, r.stderr  # 4: a file could not be written
     assert pool.read_bytes() == before
+
+
+def test_parameters_from_the_cli_and_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "name: R\nparams: {nguong: 8.0, han: 30/09/2024}\nrules:\n"
+        "  - {id: gpa, when: gpa >= nguong}\n  - {id: han_nop, when: submitted_on <= han}\n",
+        encoding="utf-8",
+    )
+    r = subprocess.run(
+        [cli(), "select", "--pool", POOL, "--criteria", CRITERIA, "--rules", str(rules),
+         "--seats", "20", "--param", "nguong=9,0", "--param", "han=15/09/2024",
+         "--out", str(tmp_path / "cli.csv")],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    import datetime
+
+    sel = kh.select(POOL, CRITERIA, rules, seats=20,
+                    params={"nguong": 9.0, "han": datetime.date(2024, 9, 15)})
+    assert sel.to_csv() == (tmp_path / "cli.csv").read_text(encoding="utf-8")
+    table = sel.table
+    assert not table.loc[table["status"] != "ineligible"].empty
+    with pytest.raises(kh.SpecError, match="declared: nguong, han"):
+        kh.select(POOL, CRITERIA, rules, seats=20, params={"nguon": 9})
+
+
+def test_selection_speaks_arrow() -> None:
+    pa = pytest.importorskip("pyarrow")
+    sel = kh.select(ROOT / POOL, ROOT / CRITERIA, ROOT / RULES, per="district", seats=30)
+    table = pa.table(sel)
+    assert table.num_rows == len(sel)
+    assert table.column("reason").to_pylist() == list(sel.table["reason"])
+    assert sum(table.column("selected").to_pylist()) == 30

@@ -33,3 +33,17 @@ def test_pandas_is_imported_by_to_pandas_only() -> None:
 def test_plot_module_imports_matplotlib_only_when_drawing() -> None:
     code = "import sys, khuyenhoc.plot\nprint('pandas' in sys.modules, 'matplotlib' in sys.modules)"
     assert _run(code) == "False False"
+
+
+def test_namespace_holds_only_public_names_and_methods_are_the_classes_own() -> None:
+    code = (
+        "import khuyenhoc as kh\n"
+        "extra = sorted(n for n in dir(kh) if not n.startswith('_') and n not in kh.__all__\n"
+        "               and n not in ('plot',))\n"
+        "print(extra)\n"
+        "print(kh.Pool.to_pandas.__doc__ is not None and 'pandas' in kh.Pool.to_pandas.__doc__)\n"
+    )
+    out = _run(code).splitlines()
+    # Submodules imported by the package (mcda is public) are the only other names.
+    assert out[0] == "[]", out[0]
+    assert out[1] == "True"
