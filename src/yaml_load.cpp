@@ -36,7 +36,11 @@ class checker final : public YAML::EventHandler {
   /// Where the document began.
   [[nodiscard]] const YAML::Mark& start() const { return start_; }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t anchor) override { leaf(anchor); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (at_key())
+      throw parse_error("a mapping key is empty (a line starting with ':'?)", at_mark(mark, file_));
+    leaf(anchor);
+  }
   void OnScalar(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
                 const std::string& value) override {
     if (!stack_.empty() && stack_.back().is_map && stack_.back().expect_key) key(mark, value);
@@ -44,6 +48,7 @@ class checker final : public YAML::EventHandler {
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     const auto [nodes, height] = anchor < anchors_.size() ? anchors_[anchor] : std::pair{1UL, 0UL};
+    if (at_key() && height != 0) not_text_key(mark);
     alias_nodes_ += nodes;
     expanded_ += nodes;
     if (alias_nodes_ > limits_.max_alias_nodes) {
@@ -97,7 +102,17 @@ class checker final : public YAML::EventHandler {
     remember(anchor, 1, 0);
     done(0);
   }
+  /// The next node is a key of the innermost mapping.
+  [[nodiscard]] bool at_key() const {
+    return !stack_.empty() && stack_.back().is_map && stack_.back().expect_key;
+  }
+  /// Keys are names: every reader takes them as text, so a list or mapping as key is refused
+  /// here, at its place, instead of failing later inside a reader.
+  [[noreturn]] void not_text_key(const YAML::Mark& mark) const {
+    throw parse_error("a mapping key must be text, not a list or a mapping", at_mark(mark, file_));
+  }
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool is_map) {
+    if (at_key()) not_text_key(mark);
     stack_.push_back(frame{.is_map = is_map, .anchor = anchor, .first_node = expanded_});
     ++expanded_;
     check_depth(stack_.size(), mark);

@@ -94,6 +94,15 @@ TEST(yaml, invalid_utf8_is_located) {
   EXPECT_NE(e.message().find("invalid UTF-8"), std::string::npos);
 }
 
+TEST(yaml, keys_must_be_text) {
+  for (const std::string bad :
+       {"? [a, b]\n: 1\n", "{[a]: 1}\n", "{{a: 1}: 2}\n", ": 1\n", "x: &k [1]\n*k : 2\n"}) {
+    EXPECT_THROW((void)calendar::from_yaml(bad, "cal.yaml"), parse_error) << bad;
+    EXPECT_THROW((void)parse_rule_set(bad, "r.yaml"), parse_error) << bad;
+    EXPECT_THROW((void)parse_criteria_yaml(bad, "c.yaml"), parse_error) << bad;
+  }
+}
+
 TEST(yaml, a_second_document_is_refused) {
   const auto e = expect_throw<parse_error>(
       [] { (void)parse_rule_set("name: x\nrules: []\n---\nname: y\n", "r.yaml"); });
