@@ -235,32 +235,6 @@ bool to_bool(const std::string& key, const std::string& v) {
                               khuyenhoc::location{.field = key});
 }
 
-// "A=3,B=4" in the order written (as the CLI reads --levels, --fixed, --weights, --cap-base).
-template <class T>
-std::vector<std::pair<std::string, T>> assignments(const std::string& key,
-                                                   const std::string& text) {
-  std::vector<std::pair<std::string, T>> out;
-  std::size_t b = 0;
-  while (b < text.size()) {
-    auto e = text.find(',', b);
-    if (e == std::string::npos) e = text.size();
-    const auto item = text.substr(b, e - b);
-    const auto eq = item.rfind('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw khuyenhoc::spec_error("\"" + item + "\" is not NAME=VALUE",
-                                  khuyenhoc::location{.field = key});
-    }
-    const auto value = item.substr(eq + 1);
-    if constexpr (std::is_integral_v<T>) {
-      out.emplace_back(item.substr(0, eq), static_cast<T>(to_int(key, value)));
-    } else {
-      out.emplace_back(item.substr(0, eq), to_double(key, value));
-    }
-    b = e + 1;
-  }
-  return out;
-}
-
 template <class T>
 std::map<std::string, T> as_map(const std::vector<std::pair<std::string, T>>& pairs) {
   return {pairs.begin(), pairs.end()};
@@ -280,11 +254,11 @@ void spec_set(kh_spec& s, std::string key, const std::string& v) {
   } else if (key == "method" || key == "apportion") {
     pol.method = khuyenhoc::parse_apportion_method(v);
   } else if (key == "weights") {
-    pol.weights = as_map(assignments<double>(key, v));
+    pol.weights = as_map(khuyenhoc::parse_named_numbers(v, key));
   } else if (key == "weigh-eligible" || key == "eligible-weights") {
     pol.weigh_eligible = to_bool(key, v);
   } else if (key == "fixed") {
-    pol.fixed = as_map(assignments<std::int64_t>(key, v));
+    pol.fixed = as_map(khuyenhoc::parse_named_counts(v, key));
   } else if (key == "group-min") {
     pol.group_min = to_int(key, v);
   } else if (key == "group-max") {
@@ -293,7 +267,7 @@ void spec_set(kh_spec& s, std::string key, const std::string& v) {
   } else if (key == "cap-share") {
     pol.cap_share = v.empty() ? std::nullopt : std::optional<double>(to_double(key, v));
   } else if (key == "cap-base") {
-    pol.cap_base = as_map(assignments<double>(key, v));
+    pol.cap_base = as_map(khuyenhoc::parse_named_numbers(v, key));
   } else if (key == "min-score") {
     pol.min_score = v.empty() ? -std::numeric_limits<double>::infinity() : to_double(key, v);
   } else if (key == "ties") {
@@ -306,7 +280,7 @@ void spec_set(kh_spec& s, std::string key, const std::string& v) {
     }
   } else if (key == "levels") {
     pol.levels.clear();
-    for (const auto& [name, seats] : assignments<std::int64_t>(key, v)) {
+    for (const auto& [name, seats] : khuyenhoc::parse_named_counts(v, key)) {
       pol.levels.push_back({.name = name, .seats = seats});
     }
   } else if (key == "seed") {

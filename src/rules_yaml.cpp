@@ -226,4 +226,12 @@ rule_set_spec load_rule_set(const std::string& path) {
   return parse_rule_set(read_user_file(path, detail::yaml_limits{}.max_bytes), path);
 }
 
+rule_set_spec rule_set_spec::from_text(std::string_view text, std::string_view file) {
+  return parse_rule_set(text, file);
+}
+
+rule_set_spec rule_set_spec::from_file(const std::string& path) {
+  return load_rule_set(path);
+}
+
 }  // namespace khuyenhoc

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <unordered_map>
 
 #include "khuyenhoc/detail/format_vi.hpp"
@@ -135,6 +136,50 @@ tie_policy parse_tie_policy(std::string_view name) {
   if (name == "break" || name == "break_ties") return tie_policy::break_ties;
   throw spec_error("unknown tie policy \"" + std::string(name) +
                    "\" (expected include, exclude or break)");
+}
+
+namespace {
+
+template <class T>
+std::vector<std::pair<std::string, T>> parse_named(std::string_view text, std::string_view option) {
+  std::vector<std::pair<std::string, T>> out;
+  // Thrown as a problem of the option, so that it reads `option "fixed": ...`.
+  auto fail = [&](std::string message) {
+    throw spec_error(std::vector<error_info>{
+        {.kind = "spec", .message = std::move(message), .where = {.field = std::string(option)}}});
+  };
+  std::size_t b = 0;
+  while (b < text.size()) {
+    auto e = text.find(',', b);
+    if (e == std::string_view::npos) e = text.size();
+    const std::string_view item = text.substr(b, e - b);
+    const auto eq = item.rfind('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      fail("\"" + std::string(item) + "\" is not NAME=VALUE");
+    }
+    const std::string_view value = item.substr(eq + 1);
+    T number{};
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || ec != std::errc{} || end != value.data() + value.size()) {
+      fail("\"" + std::string(item) + "\" has no " +
+           (std::is_integral_v<T> ? "whole number" : "number") + " after '='");
+    }
+    out.emplace_back(std::string(item.substr(0, eq)), number);
+    b = e + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, double>> parse_named_numbers(std::string_view text,
+                                                                std::string_view option) {
+  return parse_named<double>(text, option);
+}
+
+std::vector<std::pair<std::string, std::int64_t>> parse_named_counts(std::string_view text,
+                                                                     std::string_view option) {
+  return parse_named<std::int64_t>(text, option);
 }
 
 quota_mode parse_quota_mode(std::string_view name) {

@@ -410,7 +410,15 @@ class criteria_set {
   /// bands in order and not overlapping, linear min ≠ max, map keys distinct, levels ordered.
   /// \throws spec_error naming file, line and key.
   explicit criteria_set(criteria_spec spec);
-  /// Parses (YAML or JSON) and validates. \throws parse_error, spec_error.
+  /// Parses YAML or JSON text and validates it (`file` names it in messages). The same names in
+  /// every door: `from_text(text)` and `from_file(path)` here, in Python (`CriteriaSet`,
+  /// `Rules`) and for rule sets (`rule_set_spec::from_text`/`from_file`).
+  /// \throws parse_error, spec_error.
+  [[nodiscard]] static criteria_set from_text(std::string_view text,
+                                              const std::string& file = "<string>") {
+    return from_yaml(text, file);
+  }
+  /// The same as from_text (the earlier name, kept). \throws parse_error, spec_error.
   [[nodiscard]] static criteria_set from_yaml(std::string_view text,
                                               const std::string& file = "<string>");
   /// Reads, parses and validates a file. \throws parse_error, spec_error.

@@ -191,6 +191,13 @@ struct rule_set_spec {
   std::vector<decision_table_spec> tables{};
   std::vector<parameter> params{};  ///< `params:` declared by the file
   std::string file{};               ///< where it was read from, for messages
+
+  /// `parse_rule_set(text, file)` under the name every door uses (criteria_set::from_text,
+  /// Python `Rules.from_text`). \throws as parse_rule_set.
+  [[nodiscard]] static rule_set_spec from_text(std::string_view text,
+                                               std::string_view file = "<string>");
+  /// `load_rule_set(path)` under the name every door uses (Python `Rules.from_file`).
+  [[nodiscard]] static rule_set_spec from_file(const std::string& path);
 };
 
 /// A long table of achievements, one row per achievement (as school and Sở GD&ĐT exports are):
@@ -309,8 +316,8 @@ class verdicts {
   /// The rendered reason of rule `rule` for each row of `rows` (same order; "" where it passed
   /// or does not apply). O(|rows| × expression size); const and thread-safe.
   /// \throws std::out_of_range for a bad rule or row index.
-  [[nodiscard]] std::vector<std::string> reasons_of_rule(
-      std::size_t rule, std::span<const std::uint32_t> rows) const;
+  [[nodiscard]] std::vector<std::string> reasons_of_rule(std::size_t rule,
+                                                         std::span<const std::uint32_t> rows) const;
   /// Storage owner of status() and eligible() for zero-copy export.
   [[nodiscard]] std::shared_ptr<const void> owner() const noexcept;
   /// The rule set as written that produced these verdicts (names, version, descriptions), or

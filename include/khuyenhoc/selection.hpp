@@ -59,6 +59,16 @@ struct order_key {
   kind how = kind::value;
 };
 
+/// "A=3,B=4" as the CLI's `--weights`, `--cap-base` (numbers) and `--fixed`, `--levels` (counts)
+/// write a value per group or level, and as the C ABI's `kh_spec_set` takes them: the pairs in
+/// the order written; the name is what precedes the last '='. `option` names the option in
+/// errors. \throws spec_error ("\"X\" is not NAME=VALUE", "has no number after '='").
+[[nodiscard]] std::vector<std::pair<std::string, double>> parse_named_numbers(
+    std::string_view text, std::string_view option);
+/// As parse_named_numbers, for whole numbers (seats). \throws spec_error
+[[nodiscard]] std::vector<std::pair<std::string, std::int64_t>> parse_named_counts(
+    std::string_view text, std::string_view option);
+
 /// Parses "column" / "column desc" / "column asc" / "name:full_name" / "text:school" / "lottery".
 /// \throws spec_error
 [[nodiscard]] order_key parse_order_key(std::string_view spec);

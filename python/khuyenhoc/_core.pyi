@@ -367,6 +367,14 @@ class CompiledCriteria:
 
 class CriteriaSet:
     @staticmethod
+    def from_file(
+        path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None
+    ) -> CriteriaSet: ...
+    @staticmethod
+    def from_text(
+        text: str, name: str = "<string>", *, params: dict[str, Any] | None = None
+    ) -> CriteriaSet: ...
+    @staticmethod
     def from_yaml(
         path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None
     ) -> CriteriaSet: ...
@@ -422,6 +430,10 @@ def _mcda_topsis(
 
 # --- rules (rules.hpp) ---
 class Rules:
+    @staticmethod
+    def from_file(
+        path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None
+    ) -> Rules: ...
     @staticmethod
     def from_yaml(
         path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None

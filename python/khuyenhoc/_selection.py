@@ -250,10 +250,10 @@ def select(
         pool = read_csv(files["pool"], id=id, progress=progress)
     if isinstance(criteria, (str, os.PathLike)):
         files["criteria"] = os.fspath(criteria)
-        criteria = _core.CriteriaSet.from_yaml(files["criteria"])
+        criteria = _core.CriteriaSet.from_file(files["criteria"])
     if isinstance(rules, (str, os.PathLike)):
         files["rules"] = os.fspath(rules)
-        rules = _core.Rules.from_yaml(files["rules"])
+        rules = _core.Rules.from_file(files["rules"])
     for role, path in (inputs or {}).items():
         files[str(role)] = os.fspath(path)
     options = _policy_options(

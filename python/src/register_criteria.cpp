@@ -328,32 +328,36 @@ C++ storage (no copies).)doc")
       .def_property_readonly("level_codes", &compiled_criteria::level_codes,
                              "Level codes from the highest.");
 
+  // The loaders, under the names every door uses (from_file/from_text) and the earlier ones.
+  const auto from_file = [](const py::object& path, const py::object& params) {
+    const auto s = py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
+    auto spec = load_criteria_yaml(s);
+    override_parameters(spec.params, params_from_object(params));
+    return criteria_set(std::move(spec));
+  };
+  const auto from_text = [](const std::string& text, const std::string& name,
+                            const py::object& params) {
+    auto spec = parse_criteria_yaml(text, name);
+    override_parameters(spec.params, params_from_object(params));
+    return criteria_set(std::move(spec));
+  };
   py::class_<criteria_set>(m, "CriteriaSet", R"doc(
 A validated criteria set (bộ tiêu chí): criteria holding indicators (bands, linear, map,
 per_item, boolean), caps, weights, mandatory nodes, missing-value policies and levels.
-Load with CriteriaSet.from_yaml(path), .from_yaml_text(text) or .from_dict(d); see
+Load with CriteriaSet.from_file(path), .from_text(text) or .from_dict(d) (the same names as in
+C++ and for Rules; from_yaml(path) and from_yaml_text(text) are the earlier names); see
 docs/criteria.md for the format.)doc")
       .def_static(
-          "from_yaml",
-          [](const py::object& path, const py::object& params) {
-            const auto s =
-                py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
-            auto spec = load_criteria_yaml(s);
-            override_parameters(spec.params, params_from_object(params));
-            return criteria_set(std::move(spec));
-          },
-          py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
+          "from_file", from_file, py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
           "Reads a YAML or JSON file. Errors name file, line, column and key. ``params`` (a dict) "
           "replaces values of the parameters the file declares.")
-      .def_static(
-          "from_yaml_text",
-          [](const std::string& text, const std::string& name, const py::object& params) {
-            auto spec = parse_criteria_yaml(text, name);
-            override_parameters(spec.params, params_from_object(params));
-            return criteria_set(std::move(spec));
-          },
-          py::arg("text"), py::arg("name") = "<string>", py::kw_only(),
-          py::arg("params") = py::none(), "Parses YAML or JSON text; ``params`` as in from_yaml.")
+      .def_static("from_text", from_text, py::arg("text"), py::arg("name") = "<string>",
+                  py::kw_only(), py::arg("params") = py::none(),
+                  "Parses YAML or JSON text; ``params`` as in from_file.")
+      .def_static("from_yaml", from_file, py::arg("path"), py::kw_only(),
+                  py::arg("params") = py::none(), "The earlier name of from_file.")
+      .def_static("from_yaml_text", from_text, py::arg("text"), py::arg("name") = "<string>",
+                  py::kw_only(), py::arg("params") = py::none(), "The earlier name of from_text.")
       .def(
           "with_params",
           [](const criteria_set& c, const py::object& params) {

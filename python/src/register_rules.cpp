@@ -164,22 +164,25 @@ std::size_t row_index(const verdicts& v, const pool& p, const py::object& which)
 }  // namespace
 
 void register_rules(py::module_& m) {
+  // The loader under the name every door uses (from_file) and the earlier one (from_yaml).
+  const auto from_file = [](const py::object& path, const py::object& params) {
+    auto spec =
+        load_rule_set(py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());
+    override_parameters(spec.params, params_from(params));
+    return spec;
+  };
   py::class_<rule_set_spec>(m, "Rules", R"doc(
 A rule set as written: rules (id, description, when, reason, severity, applies_to) and
-decision tables. Build one with Rules.from_yaml(path), Rules.from_text(text) or
-Rules.from_dict(d); compile it against a pool with .compile(pool) or run it with
+decision tables. Build one with Rules.from_file(path), Rules.from_text(text) or
+Rules.from_dict(d) (the same names as in C++ and for CriteriaSet; from_yaml(path) is the
+earlier name); compile it against a pool with .compile(pool) or run it with
 .evaluate(pool). See docs/rules.md.)doc")
       .def_static(
-          "from_yaml",
-          [](const py::object& path, const py::object& params) {
-            auto spec = load_rule_set(
-                py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());
-            override_parameters(spec.params, params_from(params));
-            return spec;
-          },
-          py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
+          "from_file", from_file, py::arg("path"), py::kw_only(), py::arg("params") = py::none(),
           "Reads a rule set from a YAML or JSON file; ``params`` (a dict) replaces values of the "
           "parameters it declares (unknown names raise SpecError with a suggestion).")
+      .def_static("from_yaml", from_file, py::arg("path"), py::kw_only(),
+                  py::arg("params") = py::none(), "The earlier name of from_file.")
       .def_static(
           "from_text",
           [](const std::string& text, const std::string& file, const py::object& params) {

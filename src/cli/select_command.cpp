@@ -23,39 +23,6 @@ namespace khuyenhoc::cli {
 
 namespace {
 
-// "A=3,B=4" → {("A",3),("B",4)} in the order written; the value after the last '=' of each item.
-template <class T>
-std::vector<std::pair<std::string, T>> parse_assignments(const std::string& text,
-                                                         const char* what) {
-  std::vector<std::pair<std::string, T>> out;
-  std::size_t b = 0;
-  while (b < text.size()) {
-    auto e = text.find(',', b);
-    if (e == std::string::npos) e = text.size();
-    const auto item = text.substr(b, e - b);
-    const auto eq = item.rfind('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw spec_error(std::string(what) + ": \"" + item + "\" is not NAME=VALUE");
-    }
-    std::size_t used = 0;
-    const auto value = item.substr(eq + 1);
-    try {
-      if constexpr (std::is_integral_v<T>) {
-        out.emplace_back(item.substr(0, eq), static_cast<T>(std::stoll(value, &used)));
-      } else {
-        out.emplace_back(item.substr(0, eq), static_cast<T>(std::stod(value, &used)));
-      }
-    } catch (const std::logic_error&) {
-      used = 0;
-    }
-    if (used == 0 || used != value.size()) {
-      throw spec_error(std::string(what) + ": \"" + item + "\" has no number after '='");
-    }
-    b = e + 1;
-  }
-  return out;
-}
-
 template <class T>
 std::map<std::string, T> as_map(const std::vector<std::pair<std::string, T>>& pairs) {
   return {pairs.begin(), pairs.end()};
@@ -201,15 +168,14 @@ run_spec spec_from(const args_t& a) {
   pol.group_min = a.group_min;
   if (a.group_max >= 0) pol.group_max = a.group_max;
   pol.cap_share = a.cap_share;
-  if (!a.cap_base.empty())
-    pol.cap_base = as_map(parse_assignments<double>(a.cap_base, "--cap-base"));
+  if (!a.cap_base.empty()) pol.cap_base = as_map(parse_named_numbers(a.cap_base, "cap_base"));
   pol.weigh_eligible = a.weigh_eligible;
   for (const auto& k : a.order) pol.order.push_back(parse_order_key(k));
-  if (!a.weights.empty()) pol.weights = as_map(parse_assignments<double>(a.weights, "--weights"));
-  for (const auto& [name, seats] : parse_assignments<std::int64_t>(a.levels, "--levels")) {
+  if (!a.weights.empty()) pol.weights = as_map(parse_named_numbers(a.weights, "weights"));
+  for (const auto& [name, seats] : parse_named_counts(a.levels, "levels")) {
     pol.levels.push_back({.name = name, .seats = seats});
   }
-  if (!a.fixed.empty()) pol.fixed = as_map(parse_assignments<std::int64_t>(a.fixed, "--fixed"));
+  if (!a.fixed.empty()) pol.fixed = as_map(parse_named_counts(a.fixed, "fixed"));
   pol.mode = a.mode.empty() ? default_quota_mode(pol) : parse_quota_mode(a.mode);
   spec.report.title = a.title.empty() ? spec.report.title : a.title;
   spec.report.organisation = a.organisation;
