@@ -17,6 +17,7 @@
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
+#include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/io.hpp"
 
 namespace khuyenhoc {
@@ -223,6 +224,25 @@ prepared_run prepared_run::prepare(run_spec spec, const pool& schema) {
     problems.push_back({.kind = "schema",
                         .message = "report: the name column must be a text or category column",
                         .where = location{.field = spec.report.name_column}});
+  }
+  // Text that reaches the report must be UTF-8 (it is escaped there, not repaired).
+  for (const auto& [option, value] :
+       {std::pair<const char*, const std::string*>{"title", &spec.report.title},
+        {"governing_body", &spec.report.governing_body},
+        {"organisation", &spec.report.organisation},
+        {"place", &spec.report.place},
+        {"date", &spec.report.date},
+        {"generated_at", &spec.report.generated_at}}) {
+    if (detail::find_invalid_utf8(*value)) {
+      problems.push_back(
+          {.kind = "spec", .message = "report: not valid UTF-8", .where = {.field = option}});
+    }
+  }
+  for (const auto& role : spec.report.signatures) {
+    if (detail::find_invalid_utf8(role)) {
+      problems.push_back(
+          {.kind = "spec", .message = "report: not valid UTF-8", .where = {.field = "signatures"}});
+    }
   }
   for (const auto& in : spec.inputs) {
     std::ifstream f(in.path, std::ios::binary);

@@ -532,6 +532,9 @@ std::vector<error_info> check_policy(const selection_policy& policy, const pool*
     std::vector<std::string_view> seen;
     for (const auto& l : policy.levels) {
       if (l.name.empty()) add_problem(out, "levels", "a level has no name");
+      if (detail::find_invalid_utf8(l.name)) {
+        add_problem(out, "levels", "a level's name is not valid UTF-8");
+      }
       if (std::find(seen.begin(), seen.end(), l.name) != seen.end()) {
         add_problem(out, "levels", "level \"" + l.name + "\" is named twice");
       }

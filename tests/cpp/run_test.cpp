@@ -322,3 +322,30 @@ TEST(Run, ParametersGoToTheSetsThatDeclareThem) {
     EXPECT_THAT(std::string(e.what()), HasSubstr("declared: nguong"));
   }
 }
+
+TEST(Run, TotalsEqualOnPaperTieUnderEveryPolicy) {
+  // 1,1 + 2,2 and 3,3 are one total on paper (binary: 3.3000000000000003 vs 3.3).
+  const auto p = kh::read_csv_text("id,district\nA,X\nB,X\nC,X\n");
+  const std::vector<double> totals{1.1 + 2.2, 3.3, 3.0};
+  kh::run_spec spec;
+  spec.policy.seats = 1;
+  spec.policy.order = {kh::parse_order_key("lottery")};
+  spec.policy.seed = 5;
+  const auto run = kh::prepared_run::prepare(spec, p);
+  auto with = [&](kh::tie_policy t) {
+    auto pol = spec.policy;
+    pol.ties = t;
+    return run.execute(p, {.totals = totals}).reselect(pol).outcome();
+  };
+  const auto inc = with(kh::tie_policy::include);
+  EXPECT_EQ(inc.selected, (std::vector<std::uint8_t>{1, 1, 0}));
+  const auto exc = with(kh::tie_policy::exclude);
+  EXPECT_EQ(exc.status[0], kh::selection_status::tied_out);
+  EXPECT_EQ(exc.status[1], kh::selection_status::tied_out);
+  EXPECT_EQ(exc.selected_count(), 0U);
+  const auto brk = with(kh::tie_policy::break_ties);
+  EXPECT_EQ(brk.selected_count(), 1U);
+  const std::size_t loser = brk.selected[0] ? 1 : 0;
+  EXPECT_THAT(brk.reason[loser], HasSubstr("bằng điểm chuẩn 3,3"));
+  EXPECT_THAT(brk.reason[loser], HasSubstr("bốc thăm (hạt giống 5)"));
+}
