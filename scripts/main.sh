@@ -15,5 +15,7 @@ mkdir -p out
 echo
 "$bin" select --pool out/pool.csv \
   --criteria examples/criteria/honour_pupils.yaml --rules examples/rules/honour_pupils.yaml \
-  --quota 300 --per district --apportion largest_remainder \
-  --order "exam_score desc" --order "name:full_name" --out out/result.csv --report out/report.html
+  --seats 300 --per district --method largest_remainder \
+  --order "exam_score desc" --order "name:full_name" \
+  --organisation "SỞ GIÁO DỤC VÀ ĐÀO TẠO (ví dụ)" --place "Hải Phòng" \
+  --out out/result.csv --report out/report.html
