@@ -338,3 +338,28 @@ def test_cli_sigint_during_a_1m_select_keeps_the_previous_outputs(tmp_path, when
     assert out.read_text() == "previous result\n"
     assert report.read_text() == "previous report\n"
     assert _leftovers(tmp_path) == []
+
+
+@needs_cli
+def test_cli_unwritable_directory_even_for_root(tmp_path):
+    # Root ignores permission bits; an immutable directory (chattr +i, ext4) refuses root too.
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr (e2fsprogs) is not installed")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "result.csv").write_text("previous\n")
+    if subprocess.run(["chattr", "+i", str(locked)], capture_output=True).returncode != 0:
+        pytest.skip("this file system does not support the immutable attribute")
+    try:
+        r = subprocess.run(
+            [_cli(), "select", "--pool", str(ROOT / "examples/pool.csv"), "--criteria",
+             str(ROOT / "examples/criteria/honour_pupils.yaml"), "--seats", "5",
+             "--out", str(locked / "result.csv")],
+            capture_output=True, text=True,
+        )
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)], check=True)
+    assert r.returncode == 4, r.stderr
+    assert "result.csv" in r.stderr and "Operation not permitted" in r.stderr, r.stderr
+    assert (locked / "result.csv").read_text() == "previous\n"
+    assert _leftovers(locked) == []
