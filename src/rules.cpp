@@ -1120,9 +1120,11 @@ pool with_achievements(const pool& p, const achievements_table& table, std::stri
       if (!d.empty()) {
         const auto days = detail::rules::parse_rule_date(d);
         if (!days)
-          throw data_error("\"" + std::string(d) + "\" is not a date (dd/mm/yyyy or yyyy-mm-dd)",
-                           where(i, "date"));
-        item += "@" + detail::rules::format_date(*days);
+          throw data_error(
+              std::string(1, '"').append(d).append("\" is not a date (dd/mm/yyyy or yyyy-mm-dd)"),
+              where(i, "date"));
+        item += '@';
+        item += detail::rules::format_date(*days);
       }
     }
     auto [it, fresh] = codes.try_emplace(item, static_cast<std::int32_t>(dictionary.size()));

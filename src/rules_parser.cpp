@@ -83,7 +83,12 @@ template <class E>
 }
 
 std::string quoted(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  std::string out;  // appended: GCC 12 -O3 warns (-Wrestrict) on "\"" + std::string
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  out.append(s);
+  out.push_back('"');
+  return out;
 }
 
 // Closest of `names` to `name` (edit distance on folded text), if close enough.

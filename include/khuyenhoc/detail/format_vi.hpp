@@ -27,8 +27,14 @@ inline std::string group_thousands_vi(std::string_view digits) {
 /// An integer with thousands separated by '.': 200000 → "200.000", -1234 → "-1.234".
 inline std::string format_int_vi(std::int64_t v) {
   const std::string s = std::to_string(v);
-  if (v < 0) return "-" + group_thousands_vi(std::string_view(s).substr(1));
-  return group_thousands_vi(s);
+  std::string_view digits = s;
+  std::string out;
+  if (v < 0) {
+    out.push_back('-');  // appended, not "-" + string: GCC 12 -O3 warns on that (-Wrestrict)
+    digits.remove_prefix(1);
+  }
+  out.append(group_thousands_vi(digits));
+  return out;
 }
 
 /// A decimal number with at most `max_decimals` places (rounded half away from zero at that
@@ -56,7 +62,8 @@ inline std::string format_decimal_vi(double v, int max_decimals = 4) {
     frac = s.substr(dot + 1);
     while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
   }
-  std::string out = sign + group_thousands_vi(whole);
+  std::string out = sign;
+  out.append(group_thousands_vi(whole));
   if (!frac.empty()) {
     out += ',';
     out += frac;
