@@ -405,13 +405,7 @@ std::string run_result::report_html() const {
   const auto& spec = impl_->run->spec;
   const auto& ro = spec.report;
   report_metadata meta;
-  meta.title = ro.title;
-  meta.governing_body = ro.governing_body;
-  meta.organisation = ro.organisation;
-  meta.place = ro.place;
-  meta.date = ro.date;
-  meta.signatures = ro.signatures;
-  meta.generated_at = ro.generated_at;
+  static_cast<report_header&>(meta) = ro;
   meta.group_label = impl_->policy.per;
   for (const auto& in : spec.inputs) meta.inputs.push_back(describe_input(in.role, in.path));
   // The sets as they were used: the spec's, or those that made precomputed scores/verdicts.

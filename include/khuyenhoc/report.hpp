@@ -50,9 +50,11 @@ struct report_rule {
   std::uint64_t remaining = 0;
 };
 
-/// What the report says besides the selection itself. Every field is optional.
-struct report_metadata {
-  std::string title = "Báo cáo kết quả xét chọn";  ///< heading and <title>
+/// The document's own text: the header, the place/date line, the signatures. The same fields
+/// are the pipeline's `report_options` (run.hpp), so both doors and the renderer use one list.
+struct report_header {
+  /// Heading and <title>, e.g. "Danh sách học sinh được đề nghị biểu dương năm 2024".
+  std::string title = "Báo cáo kết quả xét chọn";
   /// The governing body, first line of the header's left block (e.g. "UBND THÀNH PHỐ HẢI PHÒNG").
   std::string governing_body{};
   /// The issuing body (e.g. "SỞ GIÁO DỤC VÀ ĐÀO TẠO"), under the governing body.
@@ -61,6 +63,14 @@ struct report_metadata {
   std::string place{};
   /// Signing date "dd/mm/yyyy" (shown "ngày 29 tháng 11 năm 2026") or any text; empty: blanks.
   std::string date{};
+  /// Signature boxes (roles); empty: "Người lập biểu", "Thư ký Hội đồng", "Chủ tịch Hội đồng".
+  std::vector<std::string> signatures{};
+  /// Shown only when not empty (keep empty for byte-identical reports of the same inputs).
+  std::string generated_at{};
+};
+
+/// What the report says besides the selection itself. Every field is optional.
+struct report_metadata : report_header {
   std::vector<report_input> inputs{};
   std::vector<report_spec> specs{};
   std::vector<report_rule> funnel{};  ///< empty: no rule set (everyone eligible)
@@ -70,10 +80,6 @@ struct report_metadata {
   std::vector<std::string> classification{};
   /// Header of the group column (e.g. "district"); empty: the policy's group column.
   std::string group_label{};
-  /// Shown only when not empty (keep empty for byte-identical reports of the same inputs).
-  std::string generated_at{};
-  /// Signature boxes (roles); empty: "Người lập biểu", "Thư ký Hội đồng", "Chủ tịch Hội đồng".
-  std::vector<std::string> signatures{};
 };
 
 /// Renders the report of `s` (selected by `policy`) as one HTML5 document (UTF-8).

@@ -32,24 +32,11 @@
 
 namespace khuyenhoc {
 
-/// What the printed report says besides the selection (see report.hpp for the layout).
-struct report_options {
-  /// Heading, e.g. "Danh sách học sinh được đề nghị biểu dương năm 2024".
-  std::string title = "Báo cáo kết quả xét chọn";
-  /// The governing body, first line of the header's left block (e.g. "UBND THÀNH PHỐ HẢI PHÒNG").
-  std::string governing_body{};
-  /// The issuing body (e.g. "SỞ GIÁO DỤC VÀ ĐÀO TẠO" or "Hội đồng xét chọn ...").
-  std::string organisation{};
-  /// Place of the place/date line (e.g. "Hải Phòng"); empty: a dotted blank.
-  std::string place{};
-  /// Signing date "dd/mm/yyyy" (or any text); empty: a blank "ngày … tháng … năm …" line.
-  std::string date{};
+/// What the printed report says besides the selection: the header, place/date and signatures
+/// (`report_header`, report.hpp) and the column of the nominees' names.
+struct report_options : report_header {
   /// Pool column with the nominees' names shown in the selected list (if the pool has it).
   std::string name_column = "full_name";
-  /// Signature boxes (roles); empty: "Người lập biểu", "Thư ký Hội đồng", "Chủ tịch Hội đồng".
-  std::vector<std::string> signatures{};
-  /// Shown only when not empty (keep empty for byte-identical reports of the same inputs).
-  std::string generated_at{};
 };
 
 /// An input file named in the report with its SHA-256 checksum.
