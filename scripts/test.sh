@@ -13,6 +13,10 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev
 
+echo "== Release build (the main job's: -O3, warnings are errors) =="
+cmake --preset release >/dev/null
+cmake --build --preset release
+
 echo "== Python package (pip install .) and tests =="
 python -m pip install -q --no-build-isolation .
 python -c "import khuyenhoc, sys; print('khuyenhoc', khuyenhoc.__version__, 'on Python', sys.version.split()[0])"
