@@ -474,8 +474,13 @@ struct converter {
     for (char c : opt.list_separators) is_list_sep[static_cast<unsigned char>(c)] = true;
     for (std::size_t r = 0; r < rows; ++r) {
       const auto s = raw.cell(r);
-      // An empty cell is an empty list ("no prizes"); the other NA markers are missing.
-      if (!s.empty() && is_na(s)) {
+      // An empty cell is an empty list ("no prizes"); the other NA markers are missing. Items
+      // are read without the blanks around them, so the marker is too ("\tnull " is missing,
+      // not a list holding "null" that would be written back as a missing cell).
+      std::string_view bare = s;
+      while (!bare.empty() && (bare.front() == ' ' || bare.front() == '\t')) bare.remove_prefix(1);
+      while (!bare.empty() && (bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
+      if (!bare.empty() && is_na(bare)) {
         valid[r] = 0;
       } else {
         std::size_t b = 0;
