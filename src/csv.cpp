@@ -623,6 +623,14 @@ std::string csv_quote(std::string_view field, char separator) {
   return out;
 }
 
+namespace {
+bool is_default_na(std::string_view cell) {
+  static const csv_options defaults;
+  return std::find(defaults.na_values.begin(), defaults.na_values.end(), cell) !=
+         defaults.na_values.end();
+}
+}  // namespace
+
 std::string write_csv_text(const pool& p, const csv_write_options& options) {
   std::string out;
   if (options.bom) out += "\xEF\xBB\xBF";
@@ -639,6 +647,11 @@ std::string write_csv_text(const pool& p, const csv_write_options& options) {
       std::string cell = c.format(r);
       if (!c.is_valid(r) && c.type() == column_type::category_list) {
         cell = "NA";  // an empty cell reads back as an empty list, not a missing one
+      } else if (c.is_valid(r) && c.type() == column_type::category_list &&
+                 is_default_na(cell)) {
+        // A list of one item spelled like a missing-value marker ("null"): a trailing item
+        // separator keeps it a list (empty items are skipped) instead of reading back missing.
+        cell += '|';
       } else if (c.is_valid(r)) {
         if (c.type() == column_type::number) {
           // Keep whole numbers recognisable as numbers ("2.0", not "2") so a re-read infers the
