@@ -2,6 +2,7 @@
 
 import os
 from typing import Any, Callable
+from typing import Literal as _Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +45,9 @@ class Pool:
         vietnamese_dates: bool = False,
         bom: bool = False,
     ) -> None: ...
-    def to_pandas(self, copy: bool = False) -> pd.DataFrame: ...
+    def to_pandas(
+        self, copy: bool = False, lists: _Literal["object", "arrow"] = "object"
+    ) -> pd.DataFrame: ...
     @staticmethod
     def from_pandas(df: pd.DataFrame, id: str = "id") -> Pool: ...
     @staticmethod

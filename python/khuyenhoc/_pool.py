@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -46,7 +46,9 @@ def column_array(pool: _core.Pool, name: str) -> np.ndarray:
     return np.fromiter(pool._lists(name), dtype=object, count=len(valid))
 
 
-def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
+def to_pandas(
+    pool: _core.Pool, copy: bool = False, lists: Literal["object", "arrow"] = "object"
+) -> "pd.DataFrame":
     """The pool as a pandas DataFrame, one column per pool column, in the pool's order.
 
     number → float64, integer → Int64, boolean → boolean: these three share the pool's memory
@@ -58,12 +60,20 @@ def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
     (pandas has no day unit), category → Categorical (pandas picks its own code width; the
     categories keep the pool's order), text → pandas' ``str`` (built from the pool's Arrow
     export when pandas stores strings in pyarrow), list → list/None objects.
+    ``lists="arrow"`` gives list columns as ``pd.ArrowDtype`` lists of dictionary-encoded strings
+    instead, straight from the pool's Arrow export: no Python object per row, and
+    ``from_pandas`` reads them back through the Arrow importer (``.list`` accessor; an element
+    reads as a Python list; ``Series.map`` passes numpy arrays). Needs pyarrow.
     For a zero-copy hand-over of every column, use Arrow: ``pd.DataFrame.from_arrow(pool)``
     (pandas ≥ 3) or ``pyarrow.table(pool).to_pandas()``.
     """
     import pandas as pd
 
+    if lists not in ("object", "arrow"):
+        raise ValueError(f'lists must be "object" or "arrow", not {lists!r}')
     text_columns = _text_through_arrow(pool)
+    if lists == "arrow":
+        text_columns.update(_lists_through_arrow(pool))
     data: dict[str, Any] = {}
     for name in pool.columns:
         kind = pool.column_type(name)
@@ -110,6 +120,22 @@ def _text_through_arrow(pool: _core.Pool) -> dict[str, Any]:
     mapper = {pa.large_string(): default, pa.string(): default}.get
     return {
         n: pd.Series(table.column(n).to_pandas(types_mapper=mapper), copy=False) for n in names
+    }
+
+
+def _lists_through_arrow(pool: _core.Pool) -> dict[str, Any]:
+    """List columns as pd.ArrowDtype Series sharing the pool's Arrow export (offsets and item
+    codes of the pool's dictionary): no Python object per row or item."""
+    import pandas as pd
+    import pyarrow as pa
+
+    names = [n for n in pool.columns if pool.column_type(n) == "list"]
+    if not names:
+        return {}
+    table = pa.table(pool).select(names)
+    return {
+        n: pd.Series(table.column(n).to_pandas(types_mapper=pd.ArrowDtype), copy=False)
+        for n in names
     }
 
 
@@ -196,15 +222,36 @@ def _arrow_spec(name: str, s: "pd.Series", kind: str, as_category: bool | None) 
         return None
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr])
-    t = arr.type
-    strings = (pa.string(), pa.large_string(), pa.string_view())
-    if kind == "list":
-        ok = (pa.types.is_list(t) or pa.types.is_large_list(t)) and t.value_type in strings
-    else:
-        ok = t in strings
-    if not ok:
+    if not _arrow_strings(arr.type, kind):
         return None
     return (name, "arrow", arr, as_category is not False)
+
+
+def _arrow_strings(t: Any, kind: str) -> bool:
+    """Whether the Arrow type t is strings ("text": plain or dictionary-encoded) or lists of
+    them ("list"), the types the C++ Arrow importer reads as text, category or list columns."""
+    import pyarrow as pa
+
+    strings = (pa.string(), pa.large_string(), pa.string_view())
+
+    def is_strings(x: Any) -> bool:
+        return x in strings or (pa.types.is_dictionary(x) and x.value_type in strings)
+
+    if kind == "list":
+        return (pa.types.is_list(t) or pa.types.is_large_list(t)) and is_strings(t.value_type)
+    return is_strings(t)
+
+
+def _arrow_backed_spec(name: str, s: "pd.Series", as_category: bool | None) -> Any:
+    """A pd.ArrowDtype column of strings, dictionary-encoded strings or lists of strings handed
+    to the C++ Arrow importer as it is (no conversion through Python objects); else None."""
+    import pyarrow as pa
+
+    t = s.dtype.pyarrow_dtype
+    kind = "list" if pa.types.is_list(t) or pa.types.is_large_list(t) else "text"
+    if not _arrow_strings(t, kind):
+        return None
+    return _arrow_spec(name, s, kind, as_category)
 
 
 def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ...]:
@@ -214,6 +261,9 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     s = values if isinstance(values, pd.Series) else pd.Series(values)
     dtype = s.dtype
     if isinstance(dtype, pd.ArrowDtype):
+        arrow = _arrow_backed_spec(name, s, as_category)
+        if arrow is not None:
+            return arrow
         s = _from_arrow_dtype(name, s, dtype)
         dtype = s.dtype
     _refuse_kind(name, dtype, None)

@@ -23,10 +23,12 @@ constexpr std::array<python_method, 20> methods{{
     {"Pool", "to_pandas", "khuyenhoc._pool", "to_pandas", false,
      "The pool as a pandas DataFrame, one column per pool column, the id column first. Number "
      "columns (and integer/boolean columns without missing values) share the pool's memory; "
-     "categories become Categoricals, dates datetime64, text str/None, lists lists."},
+     "categories become Categoricals, dates datetime64, text str/None, lists lists "
+     "(lists='arrow': pd.ArrowDtype lists sharing the pool's Arrow export)."},
     {"Pool", "from_pandas", "khuyenhoc._pool", "from_pandas", true,
      "from_pandas(df, id='id') -> Pool: a pool from a DataFrame (float64 shared, missing values "
-     "kept, Categoricals stay categories, strings become category or text)."},
+     "kept, Categoricals stay categories, strings become category or text; pyarrow-backed "
+     "strings and lists go to the Arrow importer as they are)."},
     {"Pool", "from_dict", "khuyenhoc._pool", "from_dict", true,
      "from_dict(columns, id='id') -> Pool: a pool from a mapping of column name to numpy array "
      "or sequence (as from_pandas)."},

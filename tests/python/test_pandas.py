@@ -178,3 +178,69 @@ def test_from_pandas_gives_the_same_pool_with_and_without_pyarrow(
             np.testing.assert_array_equal(with_arrow[name], without[name])
         else:
             assert list(with_arrow[name]) == list(without[name]), name
+
+
+def test_lists_as_arrow_share_the_export_and_read_back_through_arrow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pool = kh.generate_pool(3000, seed=12)
+    objects = pool.to_pandas()
+    arrow = pool.to_pandas(lists="arrow")
+    for name in ("prizes", "documents", "conduct_history"):
+        dtype = arrow[name].dtype
+        assert isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype)
+        # The same values as the object column: a list of str per row, None where missing.
+        assert arrow[name].tolist() == objects[name].tolist()
+    assert arrow["prizes"].list.len().sum() == sum(map(len, objects["prizes"]))
+    # Every other column is the same as with lists="object".
+    pd.testing.assert_frame_equal(
+        arrow.drop(columns=["prizes", "documents", "conduct_history"]),
+        objects.drop(columns=["prizes", "documents", "conduct_history"]),
+    )
+    with pytest.raises(ValueError, match="lists"):
+        pool.to_pandas(lists="numpy")  # type: ignore[arg-type]
+
+    # Back to a pool: Arrow-backed columns go to the Arrow importer as they are (never through
+    # Python objects), and the pool is the same, its list dictionaries in the pool's own order.
+    def no_object_path(*args: object) -> None:
+        raise AssertionError("converted through Python objects")
+
+    monkeypatch.setattr(kh._pool, "_from_arrow_dtype", no_object_path)
+    back = kh.Pool.from_pandas(arrow)
+    assert back.schema == kh.Pool.from_pandas(objects).schema
+    for name in ("prizes", "documents", "conduct_history"):
+        assert back._dictionary(name) == pool._dictionary(name)
+        assert list(back[name]) == list(pool[name])
+        np.testing.assert_array_equal(back._valid(name), pool._valid(name))
+
+
+def test_arrow_backed_strings_and_dictionaries_read_without_python_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    df = pd.DataFrame(
+        {
+            "id": pd.Series(["a", "b", "c", "d"], dtype=pd.ArrowDtype(pa.large_string())),
+            "tên": pd.Series(["Lan", None, "Hà", "Minh"], dtype=pd.ArrowDtype(pa.string())),
+            "quận": pd.Series(
+                pa.array(["Lê Chân", "Hồng Bàng", None, "Lê Chân"]).dictionary_encode(),
+                dtype=pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())),
+            ),
+            "giải": pd.Series(
+                [["Tỉnh - Giải Ba"], [], None, ["Quốc gia", "Tỉnh"]],
+                dtype=pd.ArrowDtype(pa.list_(pa.string())),
+            ),
+        }
+    )
+    expected = kh.Pool.from_pandas(df.astype(object), id="id")
+    monkeypatch.setattr(kh._pool, "_from_arrow_dtype", lambda *a: pytest.fail("object path"))
+    pool = kh.Pool.from_pandas(df, id="id")
+    # As the object path: few distinct strings make a category (docs/pool.md).
+    assert pool.schema == {"id": "text", "tên": "category", "quận": "category", "giải": "list"}
+    assert pool.schema == expected.schema
+    for name in pool.columns:
+        assert list(pool[name]) == list(expected[name]), name
+    # The dictionary keeps Arrow's order (first appearance), as Pool.from_arrow does.
+    assert pool._dictionary("quận") == ["Lê Chân", "Hồng Bàng"]
+    assert list(pool._valid("giải")) == [True, True, False, True]
