@@ -118,9 +118,10 @@ def duckdb_query(pool: str, out: str, selected_only: bool) -> str:
     national = " OR ".join(f"starts_with(it, {_sql_str(p)})" for p in NATIONAL_UP)
     intl = "starts_with(it, 'Quốc tế') OR starts_with(it, 'Khu vực')"
     dossier = " AND ".join(f"list_contains(documents, {_sql_str(d)})" for d in DOSSIER)
-    order = (
-        "total DESC, exam_score DESC NULLS LAST, name_key COLLATE vi NULLS LAST, id"
-    )
+    # name:full_name: given name first ("Nguyễn Văn An" -> "An Nguyễn Văn"), ICU vi; computed
+    # in the ORDER BY, so only for the ranked nominees the windows sort
+    name_key = r"regexp_replace(trim(full_name), '^(.*) ([^ ]*)$', '\2 \1')"
+    order = f"total DESC, exam_score DESC NULLS LAST, {name_key} COLLATE vi NULLS LAST, id"
     # Every column as text with khuyenhoc's missing-value markers, so that an empty cell can be
     # an empty list in a list column and missing elsewhere (DuckDB's nullstr is per file).
     markers = ", ".join(_sql_str(m) for m in NA_MARKERS)
@@ -160,12 +161,27 @@ points AS (
     gpa >= 8.0 OR len(list_filter(prizes, lambda it: {national})) > 0 AS r_diem_tb,
     {dossier} AS r_ho_so,
     submitted_on <= DATE '2024-09-30' AS r_han_nop,
-    CASE WHEN full_name IS NULL THEN NULL
-         ELSE regexp_replace(trim(full_name), '^(.*) ([^ ]*)$', '\\2 \\1') END AS name_key
+    -- the warning rule and the two decision tables (hit policy first) of the rule set
+    CASE WHEN len(prizes) > 0 THEN NOT list_contains(documents, 'Giấy chứng nhận giải') END
+      AS warn_giay_chung_nhan,
+    CASE WHEN prizes IS NULL THEN NULL
+         WHEN len(list_filter(prizes, lambda it: {intl})) > 0 THEN 'Đặc biệt xuất sắc'
+         WHEN len(list_filter(prizes, lambda it: starts_with(it, 'Quốc gia'))) > 0
+           THEN 'Xuất sắc - giải quốc gia'
+         WHEN gpa IS NULL THEN NULL
+         WHEN gpa >= 9.0 THEN 'Xuất sắc - học lực'
+         ELSE 'Tiêu biểu' END AS muc,
+    CASE WHEN prizes IS NULL THEN NULL
+         WHEN len(list_filter(prizes, lambda it: {intl})) > 0 THEN 5000000
+         WHEN len(list_filter(prizes, lambda it: starts_with(it, 'Quốc gia'))) > 0 THEN 3000000
+         WHEN gpa IS NULL THEN NULL
+         WHEN gpa >= 9.0 THEN 2000000
+         ELSE 1000000 END AS tien_thuong
   FROM pool
 ),
 scored AS (
-  SELECT *,
+  SELECT * EXCLUDE (prizes, documents, conduct_history, conduct, gpa, community_hours,
+                    submitted_on),
     least(100, round(least(40, round(p_diem_tb + p_diem_thi, 6)) + least(40, p_giai)
                      + least(20, p_hanh_kiem + p_hk_lien_tuc + p_tinh_nguyen), 6)) AS raw_total,
     p_diem_tb >= 10 - {EPS} AND p_hanh_kiem + p_hk_lien_tuc >= 10 - {EPS} AS mandatory_met,
@@ -178,7 +194,7 @@ ranked AS (
     eligible AND NOT unclassifiable AS is_ranked
   FROM scored
 ),
-counts AS (SELECT district, count(*) AS n FROM pool GROUP BY district),
+counts AS (SELECT district, count(*) AS n FROM ranked GROUP BY district),
 shares AS (
   SELECT district, n, ({SEATS} * n) // sum(n) OVER () AS base,
          ({SEATS} * n) % sum(n) OVER () AS remainder
@@ -201,6 +217,12 @@ FROM ranked JOIN quota USING (district)
 WHERE is_ranked
 QUALIFY group_rank <= quota"""
     else:
+        # Only ranked nominees are ordered (one sort with the collation key); the group rank
+        # follows from the rank (an integer sort); everyone else is joined back unranked.
+        q += f""",
+ordered AS (
+  SELECT id, row_number() OVER (ORDER BY {order}) AS rank FROM ranked WHERE is_ranked
+)"""
         body = f"""
 SELECT id, district, total AS score,
   CASE WHEN unclassifiable THEN NULL
@@ -208,9 +230,8 @@ SELECT id, district, total AS score,
        WHEN total >= 50 - {EPS} AND mandatory_met THEN 'Tốt'
        WHEN total >= 35 - {EPS} AND mandatory_met THEN 'Khá'
        ELSE 'Không đạt' END AS classification,
-  CASE WHEN is_ranked THEN row_number() OVER (PARTITION BY is_ranked ORDER BY {order}) END
-    AS rank,
-  CASE WHEN is_ranked THEN row_number() OVER (PARTITION BY is_ranked, district ORDER BY {order})
+  rank,
+  CASE WHEN is_ranked THEN row_number() OVER (PARTITION BY is_ranked, district ORDER BY rank)
     END AS group_rank,
   coalesce(is_ranked AND group_rank <= quota, false) AS selected,
   CASE WHEN NOT eligible THEN 'ineligible' WHEN unclassifiable THEN 'no_score'
@@ -220,23 +241,8 @@ SELECT id, district, total AS score,
     CASE WHEN r_diem_tb IS NOT TRUE THEN 'diem_tb' END,
     CASE WHEN r_ho_so IS NOT TRUE THEN 'ho_so' END,
     CASE WHEN r_han_nop IS NOT TRUE THEN 'han_nop' END) AS failed_rules,
-  -- the warning rule and the two decision tables (hit policy first) of the rule set
-  CASE WHEN len(prizes) > 0 THEN NOT list_contains(documents, 'Giấy chứng nhận giải') END
-    AS warn_giay_chung_nhan,
-  CASE WHEN prizes IS NULL THEN NULL
-       WHEN len(list_filter(prizes, lambda it: {intl})) > 0 THEN 'Đặc biệt xuất sắc'
-       WHEN len(list_filter(prizes, lambda it: starts_with(it, 'Quốc gia'))) > 0
-         THEN 'Xuất sắc - giải quốc gia'
-       WHEN gpa IS NULL THEN NULL
-       WHEN gpa >= 9.0 THEN 'Xuất sắc - học lực'
-       ELSE 'Tiêu biểu' END AS muc,
-  CASE WHEN prizes IS NULL THEN NULL
-       WHEN len(list_filter(prizes, lambda it: {intl})) > 0 THEN 5000000
-       WHEN len(list_filter(prizes, lambda it: starts_with(it, 'Quốc gia'))) > 0 THEN 3000000
-       WHEN gpa IS NULL THEN NULL
-       WHEN gpa >= 9.0 THEN 2000000
-       ELSE 1000000 END AS tien_thuong
-FROM ranked JOIN quota USING (district)"""
+  warn_giay_chung_nhan, muc, tien_thuong
+FROM ranked LEFT JOIN ordered USING (id) JOIN quota USING (district)"""
     return f"COPY ({q}{body}) TO {_sql_str(out)} (HEADER, DELIMITER ',')"
 
 
@@ -362,10 +368,7 @@ def polars_job(pool: str, out: str) -> None:
         mandatory_met=(p_diem_tb >= 10 - EPS) & (hanh_kiem >= 10 - EPS),
         eligible=rules,
         unclassifiable=unclassifiable,
-        name_key=vi_key(
-            pl.col("full_name").str.strip_chars(" ").str.replace(r"^(.*) ([^ ]*)$", "$2 $1")
-        ),
-    ).with_columns(is_ranked=pl.col("eligible") & ~pl.col("unclassifiable"))
+    ).with_columns(is_ranked=pl.col("eligible") & ~pl.col("unclassifiable")).with_row_index("row")
 
     counts = lf.group_by("district").agg(n=pl.len())
     total_n = pl.col("n").sum()
@@ -382,19 +385,23 @@ def polars_job(pool: str, out: str) -> None:
         )
         .select("district", "quota")
     )
-    ranked_int = pl.col("is_ranked").cast(pl.Int64)
+    # Only the ranked nominees are sorted, and only their names get a collation key; the ranks
+    # are joined back by row number (everyone else has none), keeping the input order.
+    ranks = (
+        scored.filter("is_ranked")
+        .select("row", "district", "total", "exam_score", "id",
+                name_key=vi_key(pl.col("full_name").str.strip_chars(" ")
+                                .str.replace(r"^(.*) ([^ ]*)$", "$2 $1")))
+        .sort(["total", "exam_score", "name_key", "id"],
+              descending=[True, True, False, False], nulls_last=True)
+        .with_columns(rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+        .with_columns(group_rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("district"))
+        .select("row", "rank", "group_rank")
+    )
     total = pl.col("total")
     result = (
-        scored.sort(
-            ["is_ranked", "total", "exam_score", "name_key", "id"],
-            descending=[True, True, True, False, False],
-            nulls_last=True,
-        )
-        .with_columns(
-            rank=pl.when("is_ranked").then(ranked_int.cum_sum()),
-            group_rank=pl.when("is_ranked").then(ranked_int.cum_sum().over("district")),
-        )
-        .join(quota, on="district", how="left")
+        scored.join(ranks, on="row", how="left", maintain_order="left")
+        .join(quota, on="district", how="left", maintain_order="left")
         .with_columns(selected=(pl.col("is_ranked") & (pl.col("group_rank") <= pl.col("quota"))))
         .select(
             "id", "district", pl.col("total").alias("score"),
