@@ -318,9 +318,16 @@ def polars_job(pool: str, out: str) -> None:
         "gpa": pl.Float64, "exam_score": pl.Float64, "community_hours": pl.Int64,
         "prizes": pl.String, "documents": pl.String, "conduct_history": pl.String,
     }
-    lf = pl.scan_csv(
-        pool, schema_overrides=schema, try_parse_dates=False, empty_string_is_null=False
-    ).select(
+    # Empty text cells stay "" (an empty list, or missing for scalars: blank_is_missing); the
+    # option was renamed in polars 2.
+    import inspect
+
+    keep_empty = (
+        {"empty_string_is_null": False}
+        if "empty_string_is_null" in inspect.signature(pl.scan_csv).parameters
+        else {"missing_utf8_is_empty_string": True}
+    )
+    lf = pl.scan_csv(pool, schema_overrides=schema, try_parse_dates=False, **keep_empty).select(
         "id", blank_is_missing("full_name"), blank_is_missing("district"),
         blank_is_missing("conduct"), "gpa", "exam_score", "community_hours",
         blank_is_missing("submitted_on").str.to_date("%Y-%m-%d", strict=True),

@@ -19,8 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "python" / "bench_pipeline.py"
 
-duckdb = pytest.importorskip("duckdb")
-pl = pytest.importorskip("polars")
+# The queries use DuckDB's `lambda x:` syntax (1.3) and polars' ordered joins (1.20).
+duckdb = pytest.importorskip("duckdb", minversion="1.3")
+pl = pytest.importorskip("polars", minversion="1.20")
 
 
 def cli() -> str:
