@@ -298,33 +298,9 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
     first = present.iloc[0] if len(present) else None
     _refuse_kind(name, dtype, first)
     if isinstance(first, (list, tuple, set, frozenset, np.ndarray)):
-        arrow = _arrow_spec(name, s, "list", as_category)
-        if arrow is not None:
-            return arrow
-        # Without pyarrow (or with non-string items): items are flattened once and dictionary-encoded by pandas.factorize (vectorised);
-        # the C++ side gets offsets, codes and the dictionary.
-        import itertools
-
-        rows = s.tolist()
-        lengths = np.fromiter(
-            (0 if m else len(v) for v, m in zip(rows, missing.tolist())), np.int64, len(rows)
-        )
-        flat = np.fromiter(
-            itertools.chain.from_iterable(v for v, m in zip(rows, missing.tolist()) if not m),
-            dtype=object,
-            count=int(lengths.sum()),
-        )
-        codes, uniques = pd.factorize(pd.Series(flat, dtype=object).map(str), use_na_sentinel=True)
-        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        if offsets[-1] > np.iinfo(np.uint32).max:
-            raise _core.DataError(f'column "{name}": more than 2^32 list items')
-        return (
-            name,
-            "list",
-            (offsets.astype(np.uint32), np.asarray(codes, dtype=np.int32), [str(u) for u in uniques]),
-            ~missing,
-        )
+        # Read in one C++ pass over the row objects (no Python call per row or item): items
+        # dictionary-encoded in order of first appearance, non-str items as str(item).
+        return (name, "object_lists", s.to_numpy(dtype=object), ~missing)
     import datetime as _dt
 
     if isinstance(first, _dt.datetime) and all(isinstance(v, _dt.datetime) for v in present):

@@ -6,7 +6,9 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <khuyenhoc/csv.hpp>
@@ -125,12 +127,103 @@ std::vector<std::uint8_t> valid_from(const py::object& obj, std::size_t n,
   return {arr.data(), arr.data() + n};
 }
 
+// A list column from a numpy object array of Python lists (or tuples) of str, with the rows'
+// validity: what Pool.to_pandas gives and what pandas users build. One pass over the objects
+// without a Python call per item: an item is looked up by identity first (to_pandas gives every
+// row the same str object for the same dictionary entry), then by its UTF-8 text; dictionary
+// entries in order of first appearance, as the other list doors. Items that are not str are
+// taken as str(item). Other row objects (sets, arrays) go through the iteration protocol.
+column list_column_from_objects(const std::string& name, const py::object& data,
+                                const py::object& valid_obj) {
+  const auto arr = py::array::ensure(data);
+  if (!arr || arr.ndim() != 1 || arr.dtype().kind() != 'O') {
+    throw data_error("list rows must be a one-dimensional object array", location{.field = name});
+  }
+  const auto n = static_cast<std::size_t>(arr.size());
+  std::vector<std::uint8_t> valid = valid_from(valid_obj, n, name);
+  if (valid.empty()) valid.assign(n, 1);
+  // A contiguous copy when the array is strided (object arrays hold references: no deep copy).
+  const auto rows = py::array::ensure(arr, py::array::c_style);
+  auto* const* objects = static_cast<PyObject* const*>(rows.data());
+  std::vector<std::uint32_t> offsets;
+  offsets.reserve(n + 1);
+  offsets.push_back(0);
+  std::vector<std::int32_t> codes;
+  std::vector<std::string> dictionary;
+  std::unordered_map<std::string, std::int32_t> by_text;
+  std::unordered_map<PyObject*, std::int32_t> by_object;  // items kept alive by `rows`
+  auto code_of_text = [&](std::string text) {
+    auto [it, inserted] = by_text.try_emplace(std::move(text), 0);
+    if (inserted) {
+      it->second = static_cast<std::int32_t>(dictionary.size());
+      dictionary.push_back(it->first);
+    }
+    return it->second;
+  };
+  // by_object only for items held by the rows' lists and tuples: an item an iterator makes may
+  // be freed, and its address reused, before the next one.
+  auto add_item = [&](PyObject* item, bool held) {
+    if (held && PyUnicode_CheckExact(item)) {
+      const auto found = by_object.find(item);
+      if (found != by_object.end()) {
+        codes.push_back(found->second);
+        return;
+      }
+      Py_ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+      if (utf8 == nullptr) throw py::error_already_set();
+      const auto code = code_of_text(std::string(utf8, static_cast<std::size_t>(size)));
+      by_object.emplace(item, code);
+      codes.push_back(code);
+      return;
+    }
+    codes.push_back(code_of_text(py::str(py::handle(item)).cast<std::string>()));
+    by_object.clear();  // str(item) ran Python code, which may have changed the rows
+  };
+  for (std::size_t r = 0; r < n; ++r) {
+    if (valid[r] != 0) {
+      PyObject* row = objects[r];
+      if (PyList_Check(row) || PyTuple_Check(row)) {
+        const bool is_list = PyList_Check(row);
+        const Py_ssize_t size = is_list ? PyList_GET_SIZE(row) : PyTuple_GET_SIZE(row);
+        for (Py_ssize_t k = 0; k < size; ++k) {
+          add_item(is_list ? PyList_GET_ITEM(row, k) : PyTuple_GET_ITEM(row, k), true);
+        }
+      } else {
+        PyObject* iter =
+            PyUnicode_Check(row) || PyBytes_Check(row) ? nullptr : PyObject_GetIter(row);
+        if (iter == nullptr) {
+          PyErr_Clear();
+          const std::string row_name = "row " + std::to_string(r + 1);
+          throw data_error("a list column holds a " + std::string(Py_TYPE(row)->tp_name) + " at " +
+                               row_name + "; its cells must be lists of strings, or missing",
+                           location{.row_id = row_name, .field = name});
+        }
+        for (const auto item : py::reinterpret_steal<py::iterator>(iter)) {
+          add_item(item.ptr(), false);
+        }
+      }
+      if (codes.size() > std::numeric_limits<std::uint32_t>::max()) {
+        throw data_error("more than 2^32 list items", location{.field = name});
+      }
+    }
+    offsets.push_back(static_cast<std::uint32_t>(codes.size()));
+  }
+  return column::category_list(name, std::move(offsets), std::move(codes), std::move(dictionary),
+                               std::move(valid));
+}
+
 // Builds a column from one (name, type, data, extra) spec made by khuyenhoc's Python side.
 column column_from_spec(const py::tuple& spec) {
   const auto name = spec[0].cast<std::string>();
   if (spec[1].cast<std::string>() == "arrow") {
     // (name, "arrow", object with __arrow_c_stream__, infer_categories): the Arrow door.
     return column_from_arrow(spec[2], name, spec.size() > 3 && spec[3].cast<bool>());
+  }
+  if (spec[1].cast<std::string>() == "object_lists") {
+    // (name, "object_lists", numpy object array of lists, validity): see above.
+    return list_column_from_objects(name, spec[2],
+                                    spec.size() > 3 ? py::object(spec[3]) : py::object(py::none()));
   }
   const auto type = parse_column_type(spec[1].cast<std::string>());
   const py::object data = spec[2];

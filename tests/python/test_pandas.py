@@ -244,3 +244,33 @@ def test_arrow_backed_strings_and_dictionaries_read_without_python_objects(
     # The dictionary keeps Arrow's order (first appearance), as Pool.from_arrow does.
     assert pool._dictionary("quận") == ["Lê Chân", "Hồng Bàng"]
     assert list(pool._valid("giải")) == [True, True, False, True]
+
+
+def test_object_list_columns_are_read_in_one_pass() -> None:
+    # What to_pandas gives (lists sharing one str per dictionary entry) and what users build:
+    # tuples, sets, numpy arrays, non-str items (taken as str), empty and missing rows.
+    pool = kh.generate_pool(2000, seed=3)
+    df = pool.to_pandas()
+    back = kh.Pool.from_pandas(df)
+    for name in ("prizes", "documents", "conduct_history"):
+        assert list(back[name]) == list(pool[name])
+        np.testing.assert_array_equal(back._valid(name), pool._valid(name))
+        # The dictionary in order of first appearance, as every other list door builds it.
+        items = [x for row in pool[name] if row is not None for x in row]
+        assert back._dictionary(name) == list(dict.fromkeys(items))
+    mixed = pd.Series(
+        [["Tỉnh", "Huyện"], ("Huyện",), np.array(["Quốc gia"]), [], None, [1, "Tỉnh"], np.nan],
+        dtype=object,
+    )
+    p = kh.Pool.from_pandas(pd.DataFrame({"id": list("abcdefg"), "giải": mixed}))
+    assert p.column_type("giải") == "list"
+    assert p._dictionary("giải") == ["Tỉnh", "Huyện", "Quốc gia", "1"]
+    assert list(p["giải"]) == [
+        ["Tỉnh", "Huyện"], ["Huyện"], ["Quốc gia"], [], None, ["1", "Tỉnh"], None,
+    ]
+    # A cell that is not a list is an error naming the column and the row, never split up.
+    for bad in ("Tỉnh|Huyện", 5):
+        with pytest.raises(kh.DataError, match=r'giải.*row 2|row 2.*giải'):
+            kh.Pool.from_pandas(
+                pd.DataFrame({"id": ["a", "b"], "giải": pd.Series([["x"], bad], dtype=object)})
+            )
