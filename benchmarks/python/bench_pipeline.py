@@ -723,7 +723,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
         def peer(x: dict[str, Any]) -> str:
             inner = f" (query {x['inner_s']:.2f} s)" if x.get("inner_s") is not None else ""
-            return f"{x['wall_s']:.2f} s{inner}, {gb(x['peak_rss_bytes'])}"
+            return f"{x['wall_s']:.2f} s{inner}, cpu {x['cpu_s']:.2f} s, {gb(x['peak_rss_bytes'])}"
 
         lines.append(
             f"| {e['nominees']:,} | {kh['wall_s']:.2f} s{split} | {kh['cpu_s']:.2f} s "
