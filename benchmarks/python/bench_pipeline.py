@@ -322,7 +322,7 @@ def polars_job(pool: str, out: str) -> None:
     # option was renamed in polars 2.
     import inspect
 
-    keep_empty = (
+    keep_empty: dict[str, Any] = (
         {"empty_string_is_null": False}
         if "empty_string_is_null" in inspect.signature(pl.scan_csv).parameters
         else {"missing_utf8_is_empty_string": True}
