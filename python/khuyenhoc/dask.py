@@ -108,10 +108,21 @@ def _rows_of(merged: MergedShards, shard: int) -> "pa.Table":
     return merged.for_shard(shard)
 
 
+def _plain_categories(df: "pd.DataFrame") -> "pd.DataFrame":
+    """Categorical columns with object categories, so that partitions concatenate (an empty
+    level column's categories are object, a filled one's str)."""
+    import pandas as pd
+
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.CategoricalDtype):
+            df[c] = df[c].cat.set_categories(df[c].cat.categories.astype(object))
+    return df
+
+
 def _finish_part(table: "pd.DataFrame", rows: "pa.Table") -> "pd.DataFrame":
     out = _finish(table.reset_index(drop=True), rows)
     out.index = table.index
-    return out
+    return _plain_categories(out)
 
 
 def _meta(ddf: "dd.DataFrame", criteria: Any, rules: Any, options: dict[str, Any], id: str,
@@ -122,7 +133,7 @@ def _meta(ddf: "dd.DataFrame", criteria: Any, rules: Any, options: dict[str, Any
         sample = ddf.head(5, npartitions=-1, compute=True)
     pool = from_pandas(sample.reset_index(drop=True), id=id)
     table = _row_local(pool, _resolve(criteria), _resolve(rules), options, params, 1)
-    return table.iloc[:0]
+    return _plain_categories(table.iloc[:0].copy())
 
 
 def select_merged(
