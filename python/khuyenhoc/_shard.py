@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from . import _core
-from ._selection import _policy_options, select
+from ._selection import _OUTCOME_COLUMNS, _policy_options, select
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -45,7 +45,6 @@ _META = b"khuyenhoc.shard"
 _SCORE = "__khuyenhoc_score"
 _SHARD = "__khuyenhoc_shard"
 _MERGED = ["rank", "group_rank", "selected", "level", "status", "gap", "reason"]
-_PLACEHOLDER = "~khuyenhoc-group-without-ranked-nominees~"
 # The selection options that decide only the merge (the row-local run ignores them).
 _LOCAL_OPTIONS = ("per", "min_score")
 
@@ -80,6 +79,37 @@ def _key_columns(options: Mapping[str, Any], pool_columns: Sequence[str], id_nam
     return cols
 
 
+def _empty_table(per: str | None) -> "pd.DataFrame":
+    """The result table of an empty shard (no types to check the sets against: an empty
+    object column reads as a category; nothing to score)."""
+    import pandas as pd
+
+    columns = ["id", *([per] if per else []), "score", "rank", "group_rank", "selected",
+               "level", "status", "gap", "reason", "classification"]
+    dtypes = {"score": "float64", "rank": "Int64", "group_rank": "Int64", "selected": "boolean",
+              "gap": "float64", "level": "category", "status": "category",
+              "classification": "category"}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, object)) for c in columns})
+
+
+def _row_local_run(
+    pool: _core.Pool,
+    criteria: Any,
+    rules: Any,
+    options: Mapping[str, Any],
+    params: Mapping[str, Any] | None,
+    threads: int,
+) -> Any:
+    """The shard's row-local run (C++ ``row_local_spec``): the pipeline with the group column
+    and the minimum, no seats: scores, eligibility, the reasons of the unranked. None when the
+    shard is empty."""
+    if len(pool) == 0:
+        return None
+    local = {k: options[k] for k in _LOCAL_OPTIONS if options.get(k) is not None}
+    return select(pool, criteria, rules, seats=0, mode="global", params=params, threads=threads,
+                  **local)
+
+
 def _row_local(
     pool: _core.Pool,
     criteria: Any,
@@ -88,44 +118,27 @@ def _row_local(
     params: Mapping[str, Any] | None,
     threads: int,
 ) -> "pd.DataFrame":
-    """The shard's row-local table: the pipeline with no seats (scores, eligibility, reasons)."""
-    local = {k: options[k] for k in _LOCAL_OPTIONS if options.get(k) is not None}
-    if len(pool) == 0:
-        # An empty shard has no types to check the sets against (an empty object column reads
-        # as a category): nothing to score, an empty table.
-        import pandas as pd
-
-        per = options.get("per")
-        columns = ["id", *([per] if per else []), "score", "rank", "group_rank", "selected",
-                   "level", "status", "gap", "reason", "classification"]
-        dtypes = {"score": "float64", "rank": "Int64", "group_rank": "Int64",
-                  "selected": "boolean", "gap": "float64", "level": "category",
-                  "status": "category", "classification": "category"}
-        return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, object)) for c in columns})
-    return select(pool, criteria, rules, seats=0, mode="global", params=params, threads=threads,
-                  **local).table
+    run = _row_local_run(pool, criteria, rules, options, params, threads)
+    return _empty_table(options.get("per")) if run is None else run.table
 
 
 def _summary_of(
-    pool: _core.Pool, table: "pd.DataFrame", options: Mapping[str, Any], shard: int
+    pool: _core.Pool, run: Any, options: Mapping[str, Any], shard: int
 ) -> "pa.Table":
+    """The Arrow summary of a shard from its row-local run (C++ ``summarize_shard``)."""
     pa = _pa()
-    per = options.get("per")
-    ranked = np.flatnonzero(table["rank"].fillna(0).to_numpy(dtype=np.int64) > 0)
-    cols = _key_columns(options, pool.columns, pool.id_column)
-    arrow = pa.table(pool).select(cols).take(pa.array(ranked, type=pa.int64()))
-    arrow = arrow.append_column(
-        _SCORE, pa.array(table["score"].to_numpy(dtype=np.float64)[ranked], type=pa.float64())
-    )
-    groups = table[per].astype(object).fillna("") if per else None
-    if groups is None:
-        nominees = {"": len(table)} if len(table) else {}
+    if run is None:  # an empty shard: no key material, no nominees
+        cols = _key_columns(options, pool.columns, pool.id_column)
+        keys = pa.table(pool).select(cols)
+        keys = keys.append_column(_SCORE, pa.array([], type=pa.float64()))
+        nominees: dict[str, int] = {}
+        rows = 0
     else:
-        counts = groups.value_counts(sort=False)
-        nominees = {str(g): int(n) for g, n in counts.items()}
-    meta = {"version": FORMAT_VERSION, "shard": int(shard), "rows": len(table),
-            "id": pool.id_column, "per": per or "", "nominees": nominees}
-    return arrow.replace_schema_metadata({_META: json.dumps(meta, ensure_ascii=False).encode()})
+        key_pool, nominees, rows = _core._summarize_shard(run._result, dict(options), shard)
+        keys = pa.table(key_pool)
+    meta = {"version": FORMAT_VERSION, "shard": int(shard), "rows": int(rows),
+            "id": pool.id_column, "per": options.get("per") or "", "nominees": nominees}
+    return keys.replace_schema_metadata({_META: json.dumps(meta, ensure_ascii=False).encode()})
 
 
 def shard_summary(
@@ -148,8 +161,8 @@ def shard_summary(
     selection options of :func:`khuyenhoc.select` (all shards and the merge get the same).
     """
     opts = _policy_options(**options)
-    table = _row_local(pool, criteria, rules, opts, params, threads)
-    return _summary_of(pool, table, opts, shard)
+    run = _row_local_run(pool, criteria, rules, opts, params, threads)
+    return _summary_of(pool, run, opts, shard)
 
 
 def _meta(summary: "pa.Table") -> dict[str, Any]:
@@ -196,121 +209,46 @@ class MergedShards:
         return f"<MergedShards: {self.rows.num_rows} ranked, {self.selected_count} selected>"
 
 
-def _pinned(options: dict[str, Any], nominees: Mapping[str, int], ranked: Mapping[str, int]) -> dict:
-    """The policy with the group weights and cap bases a single run computes from all rows."""
-    out = dict(options)
-    mode = out.get("mode") or ("fixed" if out.get("fixed") else "apportion" if out.get("per")
-                               else "global")
-    out["mode"] = mode
-    if mode == "apportion" and not out.get("weights"):
-        source = ranked if out.get("weigh_eligible") else nominees
-        out["weights"] = {g: float(source.get(g, 0)) for g in nominees}
-    if out.get("cap_share") is not None:
-        base = {g: float(n) for g, n in nominees.items()}
-        base.update(out.get("cap_base") or {})
-        out["cap_base"] = base
-    return out
-
-
 def merge_shards(
     summaries: Iterable["pa.Table"], *, threads: int = 0, **options: Any
 ) -> MergedShards:
     """The global decision from the summaries of every shard (:func:`shard_summary`).
 
     Exact: the ranks, group ranks, selections, levels, statuses, gaps and reasons are those a
-    single :func:`khuyenhoc.select` over the whole pool gives. ``options`` are the selection
-    options the summaries were made with. Memory: the key material of the ranked rows (id,
-    group, total, tie-breaker columns), not the pool.
+    single :func:`khuyenhoc.select` over the whole pool gives (C++ ``merge_shards``: the
+    library's selection over the key material of every shard, with the group weights and cap
+    bases of the whole pool). ``options`` are the selection options the summaries were made
+    with. Memory: the key material of the ranked rows (id, group, total, tie-breaker columns),
+    not the pool. ``threads`` is accepted for symmetry (the merge is one sort).
     """
     pa = _pa()
+    del threads
     opts = _policy_options(**options)
     parts = list(summaries)
-    metas = [_meta(s) for s in parts]
     if not parts:
         raise _core.SpecError("merge_shards needs at least one shard summary")
-    shards = [m["shard"] for m in metas]
-    if len(set(shards)) != len(shards):
-        raise _core.SpecError(f"shard numbers repeat: {sorted(shards)}")
+    metas = [_meta(s) for s in parts]
     per = opts.get("per") or ""
     for m in metas:
         if m["per"] != per:
             raise _core.SpecError(
                 f"shard {m['shard']} was summarised with per={m['per']!r}, the merge has {per!r}"
             )
-    id_name = metas[0]["id"]
-    nominees: dict[str, int] = {}
-    for m in metas:
-        for g, n in m["nominees"].items():
-            nominees[g] = nominees.get(g, 0) + int(n)
-
-    def plain(t: "pa.Table", shard: int) -> "pa.Table":
-        cols = []
-        for f in t.schema:
-            c = t.column(f.name)
-            if pa.types.is_dictionary(f.type):
-                c = c.cast(f.type.value_type)
-            cols.append(c)
-        names = [f.name for f in t.schema]
-        out = pa.table(cols, names=names)
-        return out.append_column(_SHARD, pa.array(np.full(len(out), shard, dtype=np.int64)))
-
-    material = pa.concat_tables([plain(t, m["shard"]) for t, m in zip(parts, metas)],
-                                promote_options="permissive").combine_chunks()
-    n_ranked = material.num_rows
-    ranked: dict[str, int] = {}
-    if per:
-        for g, n in zip(*np.unique(np.asarray(material.column(per).to_pylist(), dtype=object),
-                                   return_counts=True)) if n_ranked else ():
-            ranked[str(g)] = int(n)
-    elif n_ranked:
-        ranked[""] = n_ranked
-    # A placeholder (ineligible) row for every group with nominees but no ranked row: a single
-    # run knows the group, so it is apportioned seats (and named in the outcomes).
-    missing = [g for g in nominees if g not in ranked]
-    if missing:
-        ids = set(material.column(id_name).to_pylist())
-        fill: dict[str, Any] = {}
-        for f in material.schema:
-            if f.name == id_name:
-                names = []
-                for i in range(len(missing)):
-                    name = f"{_PLACEHOLDER}{i}"
-                    while name in ids:
-                        name += "~"
-                    names.append(name)
-                fill[f.name] = pa.array(names, type=f.type)
-            elif per and f.name == per:
-                fill[f.name] = pa.array(missing, type=f.type)
-            elif f.name == _SHARD:
-                fill[f.name] = pa.array([-1] * len(missing), type=f.type)
-            else:
-                fill[f.name] = pa.nulls(len(missing), type=f.type)
-        material = pa.concat_tables([material, pa.table(fill, schema=material.schema)])
-    total = material.num_rows
-    eligible = np.zeros(total, dtype=bool)
-    eligible[:n_ranked] = True
-    scores = np.nan_to_num(material.column(_SCORE).to_numpy(zero_copy_only=False), nan=np.nan)
-    scores = np.asarray(scores, dtype=np.float64)
-    if total > n_ranked:
-        scores[n_ranked:] = np.nan
-    shard_col = material.column(_SHARD)
-    pool = _core.Pool.from_arrow(material.drop_columns([_SCORE, _SHARD]), id=id_name,
-                                 infer_categories=False)
-    pinned = _pinned(opts, nominees, ranked)
-    result = select(pool, scores, eligible, threads=threads, **pinned)
-    table = result.table.iloc[:n_ranked]
-    outcomes = result.outcomes.copy()
-    outcomes["nominees"] = [nominees.get(g, 0) for g in outcomes["group"]]
-    arrays = [shard_col.slice(0, n_ranked), material.column(id_name).slice(0, n_ranked)]
-    names = [_SHARD, "id"]
-    for c in _MERGED:
-        arrays.append(pa.array(table[c], from_pandas=True))
-        names.append(c)
-    meta = {"version": FORMAT_VERSION, "nominees": sum(nominees.values())}
-    rows = pa.table(arrays, names=names).replace_schema_metadata(
-        {_META: json.dumps(meta).encode()}
+    items = []
+    for table, m in zip(parts, metas):
+        keys = _core.Pool.from_arrow(table.replace_schema_metadata(None), id=m["id"],
+                                     infer_categories=False)
+        items.append((int(m["shard"]), keys, {str(g): int(n) for g, n in m["nominees"].items()},
+                      int(m["rows"])))
+    merged = _core._merge_shards(items, opts)
+    table = pa.table(merged.table)
+    rows = table.select([_SHARD, "id", *_MERGED]).replace_schema_metadata(
+        {_META: json.dumps({"version": FORMAT_VERSION}).encode()}
     )
-    return MergedShards(rows, outcomes, result.lottery_seed)
+    import pandas as pd
+
+    outcomes = pd.DataFrame(list(merged.outcomes), columns=_OUTCOME_COLUMNS)
+    return MergedShards(rows, outcomes, int(merged.lottery_seed))
 
 
 def _finish(table: "pd.DataFrame", merged_rows: "pa.Table") -> "pd.DataFrame":

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from . import _core
 from ._pool import from_pandas
 from ._selection import _policy_options
-from ._shard import MergedShards, _finish, _row_local, _summary_of, merge_shards
+from ._shard import MergedShards, _finish, _row_local, _row_local_run, _summary_of, merge_shards
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -92,12 +92,10 @@ def _local(
     id: str, params: Mapping[str, Any] | None, threads: int, meta: "pd.DataFrame",
 ) -> tuple["pd.DataFrame", "pa.Table"]:
     pool = from_pandas(part.reset_index(drop=True), id=id)
-    if len(part) == 0:
-        table = meta.iloc[:0].copy()
-    else:
-        table = _row_local(pool, _resolve(criteria), _resolve(rules), options, params, threads)
+    run = _row_local_run(pool, _resolve(criteria), _resolve(rules), options, params, threads)
+    table = meta.iloc[:0].copy() if run is None else run.table
     table.index = part.index
-    return table, _summary_of(pool, table, options, shard)
+    return table, _summary_of(pool, run, options, shard)
 
 
 def _merge(summaries: list, options: dict[str, Any], threads: int) -> MergedShards:

@@ -209,7 +209,7 @@ def test_plain_functions_through_arrow_ipc(frame: "pd.DataFrame") -> None:
 def test_merge_refuses_mixed_summaries(frame: "pd.DataFrame") -> None:
     a = kh.shard_summary(kh.from_pandas(frame.iloc[:10]), CRITERIA, RULES, shard=0, seats=3,
                          per="district")
-    with pytest.raises(kh.SpecError, match="shard numbers repeat"):
+    with pytest.raises(kh.SpecError, match="repeats"):
         kh.merge_shards([a, a], seats=3, per="district")
     with pytest.raises(kh.SpecError, match="per="):
         kh.merge_shards([a], seats=3)
