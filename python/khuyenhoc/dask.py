@@ -87,11 +87,25 @@ def _resolve(value: Any) -> Any:
     return value.load() if isinstance(value, _SetText) else value
 
 
+def _pool_of(part: "pd.DataFrame", id: str) -> _core.Pool:
+    """A partition as a Pool: through Arrow (C++ conversions of list, category and date columns,
+    about ten times faster than khuyenhoc.from_pandas's checks); from_pandas for what Arrow
+    cannot type (mixed objects), with its located errors."""
+    if len(part):
+        try:
+            import pyarrow as pa
+
+            return _core.Pool.from_arrow(pa.Table.from_pandas(part, preserve_index=False), id=id)
+        except Exception:  # noqa: BLE001 - from_pandas gives the located error if any
+            pass
+    return from_pandas(part.reset_index(drop=True), id=id)
+
+
 def _local(
     part: "pd.DataFrame", shard: int, criteria: Any, rules: Any, options: dict[str, Any],
     id: str, params: Mapping[str, Any] | None, threads: int, meta: "pd.DataFrame",
 ) -> tuple["pd.DataFrame", "pa.Table"]:
-    pool = from_pandas(part.reset_index(drop=True), id=id)
+    pool = _pool_of(part, id)
     run = _row_local_run(pool, _resolve(criteria), _resolve(rules), options, params, threads)
     table = meta.iloc[:0].copy() if run is None else run.table
     table.index = part.index
