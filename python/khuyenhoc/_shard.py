@@ -21,8 +21,11 @@ selected nominee — is the value of a single run, because the selection is a fu
 ranked rows and those counts only. The finish puts the merged values of a shard's ranked rows
 into its row-local table.
 
-Summaries and merged results are Arrow tables (pyarrow), so Spark's ``mapInArrow``, Ray or a
-job runner can move them; the format is versioned (schema metadata ``khuyenhoc.shard``).
+The summary and the merge are the C++ library's (``include/khuyenhoc/shard.hpp``:
+``summarize_shard``, ``merge_shards``); here they cross as Arrow tables (pyarrow), so Spark's
+``mapInArrow``, Ray or a job runner can move them; the format is versioned (schema metadata
+``khuyenhoc.shard``). The finish writes the merged values (which travelled as Arrow) into the
+shard's pandas table, as C++ ``finish_shard`` does into its pool.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ _META = b"khuyenhoc.shard"
 _SCORE = "__khuyenhoc_score"
 _SHARD = "__khuyenhoc_shard"
 _MERGED = ["rank", "group_rank", "selected", "level", "status", "gap", "reason"]
-# The selection options that decide only the merge (the row-local run ignores them).
+# The selection options the row-local run of a shard uses (the others decide only the merge).
 _LOCAL_OPTIONS = ("per", "min_score")
 
 
@@ -59,7 +62,7 @@ def _pa() -> Any:
     return pa
 
 
-def _key_columns(options: Mapping[str, Any], pool_columns: Sequence[str], id_name: str) -> list:
+def _key_columns(options: Mapping[str, Any], pool_columns: Sequence[str], id_name: str) -> list[str]:
     """The pool columns the decision reads: the id, the group column, the tie-breaker columns."""
     cols = [id_name]
     per = options.get("per")

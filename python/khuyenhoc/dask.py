@@ -112,7 +112,7 @@ def _local(
     return table, _summary_of(pool, run, options, shard)
 
 
-def _merge(summaries: list, options: dict[str, Any], threads: int) -> MergedShards:
+def _merge(summaries: list["pa.Table"], options: dict[str, Any], threads: int) -> MergedShards:
     return merge_shards(summaries, threads=threads, **options)
 
 
@@ -140,9 +140,10 @@ def _finish_part(table: "pd.DataFrame", rows: "pa.Table") -> "pd.DataFrame":
 def _meta(ddf: "dd.DataFrame", criteria: Any, rules: Any, options: dict[str, Any], id: str,
           params: Mapping[str, Any] | None) -> "pd.DataFrame":
     """The result's columns and types, from a row-local run on a few rows of the first partition."""
-    sample = ddf.get_partition(0).head(5, compute=True) if ddf.npartitions else ddf._meta
+    frame: Any = ddf  # dask's collections are untyped
+    sample = frame.get_partition(0).head(5, compute=True) if frame.npartitions else frame._meta
     if len(sample) == 0:
-        sample = ddf.head(5, npartitions=-1, compute=True)
+        sample = frame.head(5, npartitions=-1, compute=True)
     pool = from_pandas(sample.reset_index(drop=True), id=id)
     table = _row_local(pool, _resolve(criteria), _resolve(rules), options, params, 1)
     return _plain_categories(table.iloc[:0].copy())
@@ -160,30 +161,31 @@ def select_merged(
 ) -> tuple["dd.DataFrame", Any]:
     """As :func:`select`, also returning the merge (a dask ``Delayed`` of
     :class:`khuyenhoc.MergedShards`: outcomes per group and level, selected count)."""
-    import dask
     import dask.dataframe as dd
+    from dask.delayed import delayed
 
     opts = _policy_options(**options)
     crit = _shippable("criteria", criteria)
     rule = _shippable("rules", rules)
     # One copy of each set in the graph, referenced by every partition's task.
-    crit_d = dask.delayed(crit, pure=True, traverse=False)
-    rule_d = dask.delayed(rule, pure=True, traverse=False)
-    opts_d = dask.delayed(opts, pure=True)
+    crit_d = delayed(crit, pure=True, traverse=False)
+    rule_d = delayed(rule, pure=True, traverse=False)
+    opts_d = delayed(opts, pure=True)
     meta = _meta(ddf, crit, rule, opts, id, params)
-    meta_d = dask.delayed(meta, pure=True)
-    parts = ddf.to_delayed()
+    meta_d = delayed(meta, pure=True)
+    frame: Any = ddf  # dask's collections are untyped
+    parts = frame.to_delayed()
     tables, summaries = [], []
-    local = dask.delayed(_local, nout=2, pure=True)
+    local = delayed(_local, nout=2, pure=True)
     for i, part in enumerate(parts):
         table, summary = local(part, i, crit_d, rule_d, opts_d, id, params, threads, meta_d)
         tables.append(table)
         summaries.append(summary)
-    merged = dask.delayed(_merge, pure=True)(summaries, opts_d, threads)
-    rows_of = dask.delayed(_rows_of, pure=True)
-    finish = dask.delayed(_finish_part, pure=True)
+    merged = delayed(_merge, pure=True)(summaries, opts_d, threads)
+    rows_of = delayed(_rows_of, pure=True)
+    finish = delayed(_finish_part, pure=True)
     done = [finish(t, rows_of(merged, i)) for i, t in enumerate(tables)]
-    divisions = ddf.divisions if ddf.known_divisions else None
+    divisions = frame.divisions if frame.known_divisions else None
     result = dd.from_delayed(done, meta=meta, divisions=divisions, verify_meta=False)
     return result, merged
 
