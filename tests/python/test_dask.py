@@ -86,6 +86,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "exclude": {"seats": 45, "per": "district", "ties": "exclude"},
     "lottery": {"seats": 50, "per": "district", "order": "lottery", "seed": 7},
     "cap": {"seats": 80, "per": "district", "cap_share": 0.03, "min_score": 40.0},
+    "global_cap": {"seats": 40, "per": "district", "mode": "global", "cap_share": 0.02,
+                   "order": "exam_score desc"},
     "weigh_eligible": {"seats": 33, "per": "district", "weigh_eligible": True,
                        "method": "sainte_lague", "group_min": 1},
 }
