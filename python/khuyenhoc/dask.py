@@ -104,12 +104,17 @@ def _pool_of(part: "pd.DataFrame", id: str) -> _core.Pool:
 def _local(
     part: "pd.DataFrame", shard: int, criteria: Any, rules: Any, options: dict[str, Any],
     id: str, params: Mapping[str, Any] | None, threads: int, meta: "pd.DataFrame",
-) -> tuple["pd.DataFrame", "pa.Table"]:
+) -> tuple["pa.Table", "pa.Table"]:
     pool = _pool_of(part, id)
     run = _row_local_run(pool, _resolve(criteria), _resolve(rules), options, params, threads)
     table = meta.iloc[:0].copy() if run is None else run.table
     table.index = part.index
-    return table, _summary_of(pool, run, options, shard)
+    # The table waits on this worker for the merge; as Arrow (pandas dtypes and index kept in
+    # its metadata) it moves in milliseconds if Dask moves it, where pickling the pandas frame's
+    # text columns held the worker for seconds.
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(table, preserve_index=True), _summary_of(pool, run, options, shard)
 
 
 def _merge(summaries: list["pa.Table"], options: dict[str, Any], threads: int) -> MergedShards:
@@ -131,7 +136,8 @@ def _plain_categories(df: "pd.DataFrame") -> "pd.DataFrame":
     return df
 
 
-def _finish_part(table: "pd.DataFrame", rows: "pa.Table") -> "pd.DataFrame":
+def _finish_part(arrow: "pa.Table", rows: "pa.Table") -> "pd.DataFrame":
+    table = arrow.to_pandas()
     out = _finish(table.reset_index(drop=True), rows)
     out.index = table.index
     return _plain_categories(out)
