@@ -80,7 +80,8 @@ def run_dask(directory: Path, out: Path, workers: int, seats: int) -> dict:
                                   host="127.0.0.1", dashboard_address=None,
                                   memory_limit=0) as cluster, distributed.Client(cluster) as c:
         t0 = time.perf_counter()
-        ddf = dd.read_parquet(sorted(str(p) for p in directory.glob("province_*.parquet")))
+        ddf = dd.read_parquet(sorted(str(p) for p in directory.glob("province_*.parquet")),
+                              dtype_backend="pyarrow")
         khuyenhoc.dask.select(ddf, CRITERIA, RULES, **options(seats)).to_parquet(out)
         wall = time.perf_counter() - t0
         peaks = c.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
