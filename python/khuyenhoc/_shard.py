@@ -89,10 +89,10 @@ def _empty_table(per: str | None) -> "pd.DataFrame":
 
     columns = ["id", *([per] if per else []), "score", "rank", "group_rank", "selected",
                "level", "status", "gap", "reason", "classification"]
-    dtypes = {"score": "float64", "rank": "Int64", "group_rank": "Int64", "selected": "boolean",
-              "gap": "float64", "level": "category", "status": "category",
-              "classification": "category"}
-    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, object)) for c in columns})
+    dtypes = {"id": "str", "score": "float64", "rank": "Int64", "group_rank": "Int64",
+              "selected": "boolean", "gap": "float64", "level": "category",
+              "status": "category", "reason": "str", "classification": "category"}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, "category")) for c in columns})
 
 
 def _row_local_run(

@@ -259,3 +259,23 @@ def test_sets_that_cannot_travel_are_named(client: Any, frame: "pd.DataFrame") -
     else:  # picklable sets travel as they are
         got = kh.dask.select(ddf, crit, RULES, seats=3).compute()
         assert int(got["selected"].sum()) == 3
+
+
+@pytest.mark.parametrize("options", [
+    {"seats": 5, "per": "district", "min_score": 1000.0},  # nobody ranked, groups known
+    {"seats": 5, "min_score": 1000.0},  # nobody ranked, no groups
+    {"seats": 5, "per": "district", "levels": [("A", 2), ("B", 3, 1000.0)]},
+])
+def test_plain_functions_when_few_or_none_are_ranked(frame: "pd.DataFrame",
+                                                     options: dict[str, Any]) -> None:
+    data = frame.iloc[:300]
+    shards = [data.iloc[i::3] for i in range(3)] + [data.iloc[:0]]
+    summaries = [kh.shard_summary(kh.from_pandas(s), CRITERIA, RULES, shard=i, **options)
+                 for i, s in enumerate(shards)]
+    merged = kh.merge_shards(summaries, **options)
+    got = pd.concat([kh.finish_shard(kh.from_pandas(s), merged, CRITERIA, RULES, shard=i,
+                                     **options) for i, s in enumerate(shards)])
+    single = kh.select(kh.from_pandas(pd.concat(shards)), CRITERIA, RULES, **options)
+    _same(got, single.table)
+    pd.testing.assert_frame_equal(merged.outcomes, single.outcomes)
+    assert merged.selected_count == single.selected_count
