@@ -110,8 +110,7 @@ def _local(
     table = meta.iloc[:0].copy() if run is None else run.table
     table.index = part.index
     # The table waits on this worker for the merge; as Arrow (pandas dtypes and index kept in
-    # its metadata) it moves in milliseconds if Dask moves it, where pickling the pandas frame's
-    # text columns held the worker for seconds.
+    # its metadata) it is serialised as buffers, not as Python objects, if Dask moves it.
     import pyarrow as pa
 
     return pa.Table.from_pandas(table, preserve_index=True), _summary_of(pool, run, options, shard)
