@@ -5,13 +5,9 @@
 /// status, gap, reason).
 ///
 /// ```
-/// shard i ──execute(row-local spec)──► run_result ──summarize_shard──► shard_summary ─┐
-///                                                                                    ├─►
-///                                                                                    merge_shards
-///                                                                                    ──►
-///                                                                                    merged_shards
-/// shard j ──...──────────────────────────────────────────────────────► shard_summary ─┘          │
-/// shard i's run_result + merged_shards ──finish_shard──► shard i's result table ◄────────────────┘
+/// each shard i:  execute(row_local_spec(spec)) ─► run_result ─summarize_shard─► shard_summary
+/// one process:   merge_shards(every shard_summary, policy) ─► merged_shards
+/// each shard i:  finish_shard(run_result, merged_shards, i) ─► shard i's rows of the table
 /// ```
 ///
 /// Why it is exact: a selection reads of a nominee only its id, group, total, eligibility and

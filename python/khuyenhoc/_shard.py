@@ -62,7 +62,9 @@ def _pa() -> Any:
     return pa
 
 
-def _key_columns(options: Mapping[str, Any], pool_columns: Sequence[str], id_name: str) -> list[str]:
+def _key_columns(
+    options: Mapping[str, Any], pool_columns: Sequence[str], id_name: str
+) -> list[str]:
     """The pool columns the decision reads: the id, the group column, the tie-breaker columns."""
     cols = [id_name]
     per = options.get("per")
