@@ -17,6 +17,7 @@
 #include "khuyenhoc/rules.hpp"
 #include "khuyenhoc/run.hpp"
 #include "khuyenhoc/selection.hpp"
+#include "khuyenhoc/shard.hpp"
 #include "khuyenhoc/summary.hpp"
 #include "khuyenhoc/time_expr.hpp"
 #include "khuyenhoc/version.hpp"

@@ -55,6 +55,7 @@ from ._criteria import aggregate_panel
 from ._plan import find_overloads
 from ._pool import from_dict, from_pandas, read_csv
 from ._selection import Selection, select
+from ._shard import MergedShards, finish_shard, merge_shards, shard_summary
 
 __version__: str = _core.__version__
 
@@ -78,6 +79,11 @@ __all__ = [
     # the selection pipeline
     "Selection",
     "select",
+    # the selection over partitions (khuyenhoc.dask, Spark, Ray, job runners)
+    "shard_summary",
+    "merge_shards",
+    "finish_shard",
+    "MergedShards",
     # criteria scoring, panels, MCDA
     "CompiledCriteria",
     "CriteriaSet",

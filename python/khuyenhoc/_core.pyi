@@ -124,6 +124,23 @@ def _run_select(
 
 # --- other areas append their stubs below, one marked block each ---
 
+# --- selection over shards (register_shard.cpp; public API in _shard.py) ---
+def _summarize_shard(
+    local: _RunResult, options: dict[str, Any], shard: int
+) -> tuple[Pool, dict[str, int], int]: ...
+
+class _MergedShards:
+    @property
+    def table(self) -> Pool: ...
+    @property
+    def outcomes(self) -> list[tuple[str, str, int, int, int, int, float]]: ...
+    @property
+    def lottery_seed(self) -> int: ...
+
+def _merge_shards(
+    parts: list[tuple[int, Pool, dict[str, int], int]], options: dict[str, Any]
+) -> _MergedShards: ...
+
 # --- calendar and time expressions (register_calendar.cpp) ---
 import datetime as _dt
 import os as _os

@@ -8,6 +8,7 @@
 
 #include <khuyenhoc/pool.hpp>
 #include <khuyenhoc/rules.hpp>
+#include <khuyenhoc/selection.hpp>
 
 namespace khuyenhoc::python {
 
@@ -31,6 +32,10 @@ void register_rules(py::module_& m);
 /// Declares the classes' methods written in Python (pandas, dict, HTML): after every class.
 void register_python_methods(py::module_& m);
 void register_arrow(py::module_& m);
+void register_shard(py::module_& m);
+
+/// A selection policy from khuyenhoc.select's keyword arguments (register_selection.cpp).
+selection_policy policy_from(const py::dict& d);
 
 /// A pool column from an object with `__arrow_c_stream__` (e.g. a pyarrow ChunkedArray) whose
 /// type is the column's (register_arrow.cpp; used by Pool._from_columns for "arrow" specs).

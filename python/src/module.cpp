@@ -9,6 +9,7 @@ PYBIND11_MODULE(_core, m) {
   khuyenhoc::python::register_errors(m);
   khuyenhoc::python::register_pool(m);
   khuyenhoc::python::register_selection(m);
+  khuyenhoc::python::register_shard(m);
   khuyenhoc::python::register_ranking(m);
   khuyenhoc::python::register_calendar(m);
   khuyenhoc::python::register_plan(m);

@@ -10,8 +10,6 @@
 
 namespace khuyenhoc::python {
 
-namespace {
-
 selection_policy policy_from(const py::dict& d) {
   selection_policy p;
   bool mode_given = false;
@@ -75,6 +73,8 @@ selection_policy policy_from(const py::dict& d) {
   if (!mode_given) p.mode = default_quota_mode(p);
   return p;
 }
+
+namespace {
 
 report_options report_from(const py::dict& d) {
   report_options r;
