@@ -896,7 +896,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
       pos = ch.stop;
     }
   }
-  if (options.progress) options.progress(n, n);
+  if (options.progress && reported < n) options.progress(n, n);
   std::size_t rows = 0;
   for (const auto& ch : chunks) rows += ch.rows();
   const auto chunk_of = [&](std::size_t r) -> const chunk& {
