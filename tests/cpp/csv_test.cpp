@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/generate.hpp"
 
 using namespace khuyenhoc;
@@ -481,4 +482,57 @@ TEST(csv_chunks, a_mapped_file_reads_as_the_same_text_and_reports_progress) {
   EXPECT_EQ(calls.back().first, calls.back().second);
   EXPECT_EQ(calls.back().second, text.size() - 3);  // the BOM is not counted
   std::filesystem::remove_all(dir);
+}
+
+TEST(csv_chunks, utf8_check_of_chunks_agrees_with_the_reference_decoder) {
+  // Random cells from the bytes that matter (lead bytes, continuations, the edges of overlong,
+  // surrogate and too-large forms, ASCII): a file is refused as invalid UTF-8 exactly when the
+  // reference decoder finds a bad byte, wherever it falls in the 16-byte blocks of the check.
+  const std::uint8_t alphabet[] = {'a',  ',',  0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF,
+                                   0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE,
+                                   0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFF};
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33U);
+  };
+  csv_options o;
+  o.threads = 1;
+  std::size_t invalid = 0;
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    // Mostly well-formed characters (the edges of each length), now and then a stray byte.
+    static const std::vector<std::string> characters = {"a",
+                                                        "\x7F",
+                                                        "\xC2\x80",
+                                                        "\xDF\xBF",
+                                                        "\xE0\xA0\x80",
+                                                        "\xED\x9F\xBF",
+                                                        "\xEE\x80\x80",
+                                                        "\xEF\xBF\xBF",
+                                                        "\xF0\x90\x80\x80",
+                                                        "\xF4\x8F\xBF\xBF",
+                                                        "ệ",
+                                                        "ữ"};
+    std::string cell;
+    const std::size_t len = 1 + next() % 24;
+    for (std::size_t i = 0; i < len; ++i) {
+      if (next() % 40 == 0) {
+        cell += static_cast<char>(alphabet[next() % 26]);
+      } else {
+        cell += characters[next() % characters.size()];
+      }
+    }
+    const std::string text = "id\n" + std::string(next() % 17, 'x') + cell + "\n";
+    const bool bad = khuyenhoc::detail::find_invalid_utf8(text).has_value();
+    invalid += bad ? 1 : 0;
+    std::string what;
+    try {
+      (void)read_csv_text(text, o);
+    } catch (const error& e) {
+      what = e.what();
+    }
+    ASSERT_EQ(bad, what.find("invalid UTF-8") != std::string::npos) << what;
+  }
+  EXPECT_GT(invalid, 1000U);
+  EXPECT_LT(invalid, 19000U);
 }
