@@ -358,6 +358,7 @@ struct reader_context {
   std::size_t ncols = 0;
   std::vector<std::uint8_t> infer;          // per column: its type is inferred
   std::vector<std::uint8_t> numeric_first;  // per column: cells start as numbers
+  std::vector<std::uint8_t> text_column;    // per column: declared text (kept as written)
 
   std::size_t na_longest = 0;        // longest missing-value marker
   std::array<bool, 256> na_first{};  // first bytes of the markers
@@ -403,15 +404,58 @@ struct column_facts {
 /// One column's cells within one chunk, held as numbers while they are numbers (the common
 /// case, no text kept), else as raw cells.
 struct chunk_column {
-  enum class repr : std::uint8_t { integer, number, strings, rescan };
+  enum class repr : std::uint8_t { integer, number, codes, strings, rescan };
   repr kind = repr::strings;
   std::vector<std::int64_t> ints;
   std::vector<double> nums;
   std::vector<std::uint8_t> na;  // numeric reprs: na_code per row
   std::size_t values = 0;        // numeric reprs: rows holding a number
-  raw_column raw;                // strings
+  raw_column raw;                // strings: every cell as written
+  // codes: the distinct spellings in order of appearance, and per row an index into them or
+  // -na_code when missing (a few distinct values per column is the common case: 4 bytes a row).
+  raw_column dict;
+  std::vector<std::int32_t> codes;
+  std::vector<std::int32_t> slots;     // open addressing over dict
+  std::vector<std::uint8_t> dict_num;  // per dict entry: a number (for column_facts::numbers)
   column_facts facts;
+
+  /// The raw cell of row r of a codes column.
+  [[nodiscard]] std::string_view spelled(const reader_context& cx, std::size_t r) const;
+
+  /// The index of `s` in dict; `fresh` tells whether it was added.
+  std::int32_t intern(std::string_view s, bool& fresh) {
+    if (slots.empty()) slots.assign(64, -1);
+    std::size_t mask = slots.size() - 1;
+    std::size_t h = std::hash<std::string_view>{}(s)&mask;
+    while (slots[h] >= 0) {
+      if (dict.cell(static_cast<std::size_t>(slots[h])) == s) {
+        fresh = false;
+        return slots[h];
+      }
+      h = (h + 1) & mask;
+    }
+    fresh = true;
+    const auto code = static_cast<std::int32_t>(dict.ends.size());
+    dict.add(s);
+    slots[h] = code;
+    if (dict.ends.size() * 2 > slots.size()) {
+      slots.assign(slots.size() * 2, -1);
+      mask = slots.size() - 1;
+      for (std::size_t c = 0; c < dict.ends.size(); ++c) {
+        std::size_t g = std::hash<std::string_view>{}(dict.cell(c)) & mask;
+        while (slots[g] >= 0) g = (g + 1) & mask;
+        slots[g] = static_cast<std::int32_t>(c);
+      }
+    }
+    return code;
+  }
 };
+
+std::string_view chunk_column::spelled(const reader_context& cx, std::size_t r) const {
+  const std::int32_t c = codes[r];
+  return c >= 0 ? dict.cell(static_cast<std::size_t>(c))
+                : cx.na_spelling(static_cast<std::uint8_t>(-c));
+}
 
 struct chunk {
   std::size_t start = 0, end = 0;       // records starting in [start, end)
@@ -437,12 +481,12 @@ void promote_to_numbers(chunk_column& c) {
 
 /// A cell that is not a number: keep raw cells from here on. When every earlier cell was a
 /// missing marker, their spellings are known; else the chunk is tokenized again for this column.
-void leave_numbers(const reader_context& cx, chunk_column& c) {
+void leave_numbers(chunk_column& c) {
   const bool spellings_known =
       c.values == 0 && std::find(c.na.begin(), c.na.end(), 255) == c.na.end();
   if (spellings_known) {
-    for (const auto code : c.na) c.raw.add(cx.na_spelling(code));
-    c.kind = chunk_column::repr::strings;
+    for (const auto code : c.na) c.codes.push_back(-static_cast<std::int32_t>(code));
+    c.kind = chunk_column::repr::codes;
   } else {
     c.kind = chunk_column::repr::rescan;
   }
@@ -455,6 +499,21 @@ void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, boo
               std::size_t row) {
   using repr = chunk_column::repr;
   const std::uint8_t na = cx.na_code(s);
+  bool fresh = true;
+  if (c.kind == repr::codes) {
+    if (na != 0) {
+      c.codes.push_back(-static_cast<std::int32_t>(na));
+      return;
+    }
+    const std::int32_t code = c.intern(s, fresh);
+    c.codes.push_back(code);
+    if (!infer) return;
+    if (!fresh) {  // the facts of a value seen before are in already; only the counts grow
+      ++c.facts.present;
+      c.facts.numbers += c.dict_num[static_cast<std::size_t>(code)];
+      return;
+    }
+  }
   bool int_tried = false, int_ok = false, num_tried = false, num_ok = false;
   std::int64_t iv = 0;
   double dv = 0;
@@ -492,6 +551,7 @@ void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, boo
       f.all_date = parse_date_shape(s, y, m, d) != date_shape::none;
     }
     if (!f.any_pipe) f.any_pipe = s.find('|') != std::string_view::npos;
+    if (c.kind == repr::codes) c.dict_num.push_back(num_ok ? 1 : 0);
   }
   switch (c.kind) {
     case repr::integer:
@@ -516,7 +576,7 @@ void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, boo
         ++c.values;
         return;
       }
-      leave_numbers(cx, c);
+      leave_numbers(c);
       break;
     case repr::number:
       if (na != 0) {
@@ -531,14 +591,21 @@ void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, boo
         ++c.values;
         return;
       }
-      leave_numbers(cx, c);
+      leave_numbers(c);
       break;
+    case repr::codes:
+      return;  // handled above
     case repr::strings:
       break;
     case repr::rescan:
       return;
   }
-  if (c.kind == repr::strings) c.raw.add(s);
+  if (c.kind == repr::strings) {
+    c.raw.add(s);
+  } else if (c.kind == repr::codes) {
+    c.codes.push_back(c.intern(s, fresh));
+    if (infer) c.dict_num.push_back(0);  // not a number, or it would not have left numbers
+  }
 }
 
 /// The raw cells of columns `which` of the records in [start, stop) (tokenized before).
@@ -569,8 +636,9 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
   ch.stop = start;
   ch.cols.resize(cx.ncols);
   for (std::size_t k = 0; k < cx.ncols; ++k) {
-    ch.cols[k].kind =
-        cx.numeric_first[k] != 0 ? chunk_column::repr::integer : chunk_column::repr::strings;
+    ch.cols[k].kind = cx.numeric_first[k] != 0 ? chunk_column::repr::integer
+                      : cx.text_column[k] != 0 ? chunk_column::repr::strings
+                                               : chunk_column::repr::codes;
   }
   detail::csv_tokenizer tok(cx.text, cx.name,
                             {.separator = cx.sep, .max_field_lines = cx.opt.max_field_lines});
@@ -623,8 +691,17 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
   if (!again.empty()) {
     auto raws = rescan(cx, ch.start, ch.stop, again);
     for (std::size_t i = 0; i < again.size(); ++i) {
-      ch.cols[again[i]].raw = std::move(raws[i]);
-      ch.cols[again[i]].kind = chunk_column::repr::strings;
+      // Numbers, then words: held as codes like the other categorical cells.
+      auto& c = ch.cols[again[i]];
+      c.kind = chunk_column::repr::codes;
+      const std::size_t n = raws[i].ends.size();
+      c.codes.reserve(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        const auto cell = raws[i].cell(r);
+        const std::uint8_t na = cx.na_code(cell);
+        bool fresh = false;
+        c.codes.push_back(na != 0 ? -static_cast<std::int32_t>(na) : c.intern(cell, fresh));
+      }
     }
   }
   return ch;
@@ -761,6 +838,116 @@ class column_builder {
     }
   }
 
+  void add_codes(const chunk_column& c, std::size_t row0) {
+    const std::size_t n = c.codes.size();
+    const std::size_t nloc = c.dict.ends.size();
+    const auto value = [&](std::int32_t code) {
+      return c.dict.cell(static_cast<std::size_t>(code));
+    };
+    switch (type_) {
+      case column_type::category:
+      case column_type::text: {
+        if (!as_text_) {
+          std::vector<std::int32_t> global(nloc);
+          for (std::size_t j = 0; j < nloc; ++j) global[j] = dict_.code(c.dict.cell(j));
+          for (std::size_t r = 0; r < n; ++r) {
+            const auto code = c.codes[r];
+            if (code < 0) continue;
+            codes_[row0 + r] = global[static_cast<std::size_t>(code)];
+            valid_[row0 + r] = 1;
+          }
+          if (mostly_distinct()) switch_to_text(row0 + n);
+          return;
+        }
+        std::vector<std::string> nfc(nloc);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          nfc[j] = detail::is_ascii(v) || detail::is_nfc(v) ? std::string(v) : detail::to_nfc(v);
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code >= 0) {
+            blob_ += nfc[static_cast<std::size_t>(code)];
+            valid_[row0 + r] = 1;
+          }
+          offsets_.push_back(blob_.size());
+        }
+        return;
+      }
+      case column_type::boolean: {
+        std::vector<int> truth(nloc);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          truth[j] = parse_boolean(detail::is_ascii(v) ? v : detail::to_nfc(v));
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) continue;
+          const int b = truth[static_cast<std::size_t>(code)];
+          if (b < 0)
+            fail(row0 + r, quoted(value(code)) + " is not a boolean (true/false, có/không)");
+          bytes_[row0 + r] = static_cast<std::uint8_t>(b);
+          valid_[row0 + r] = 1;
+        }
+        return;
+      }
+      case column_type::date: {
+        std::vector<day_number> day(nloc, 0);
+        std::vector<std::uint8_t> ok(nloc, 0);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          int y = 0, m = 0, d = 0;
+          ok[j] = parse_date_shape(v, y, m, d) != date_shape::none && valid_date(y, m, d, day[j])
+                      ? 1
+                      : 0;
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) continue;
+          const auto j = static_cast<std::size_t>(code);
+          if (ok[j] == 0)
+            fail(row0 + r, quoted(value(code)) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
+          days_[row0 + r] = day[j];
+          valid_[row0 + r] = 1;
+        }
+        return;
+      }
+      case column_type::category_list: {
+        // Each distinct cell split once; first appearances in order, so the dictionary's order
+        // is the file's.
+        std::vector<std::uint32_t> begin(nloc + 1, 0);
+        std::vector<std::int32_t> items;
+        std::vector<std::uint8_t> missing(nloc, 0);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          missing[j] = list_items(c.dict.cell(j), items) ? 1 : 0;
+          begin[j + 1] = static_cast<std::uint32_t>(items.size());
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) {
+            add_list(c.spelled(cx_, r), row0 + r);
+            continue;
+          }
+          const auto j = static_cast<std::size_t>(code);
+          if (missing[j] != 0) {
+            valid_[row0 + r] = 0;
+          } else {
+            codes_.insert(codes_.end(), items.begin() + begin[j], items.begin() + begin[j + 1]);
+          }
+          list_offsets_.push_back(static_cast<std::uint32_t>(codes_.size()));
+        }
+        return;
+      }
+      case column_type::number:
+      case column_type::integer: {
+        raw_column raw;
+        for (std::size_t r = 0; r < n; ++r) raw.add(c.spelled(cx_, r));
+        add_raw(raw, n, row0);
+        return;
+      }
+    }
+  }
+
   column finish() {
     switch (type_) {
       case column_type::number:
@@ -807,44 +994,53 @@ class column_builder {
     // Mostly distinct values (names, notes): text, not a category. The dictionary only grows,
     // so once past the bound (the column's count of present cells is known) it stays past it:
     // switch now rather than intern every remaining value.
-    if (inferred_ && dict_.size() > 16 &&
-        static_cast<double>(dict_.size()) >
-            cx_.opt.category_max_ratio * static_cast<double>(present_)) {
-      offsets_.reserve(rows_ + 1);
-      offsets_.push_back(0);
-      for (std::size_t r = 0; r <= row; ++r) {
-        if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
-        offsets_.push_back(blob_.size());
-      }
-      codes_ = {};
-      dict_ = interner{};
-      as_text_ = true;
+    if (mostly_distinct()) switch_to_text(row + 1);
+  }
+
+  [[nodiscard]] bool mostly_distinct() const {
+    return inferred_ && dict_.size() > 16 &&
+           static_cast<double>(dict_.size()) >
+               cx_.opt.category_max_ratio * static_cast<double>(present_);
+  }
+
+  /// The rows before `rows_done` as text, and text from there on.
+  void switch_to_text(std::size_t rows_done) {
+    offsets_.reserve(rows_ + 1);
+    offsets_.push_back(0);
+    for (std::size_t r = 0; r < rows_done; ++r) {
+      if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
+      offsets_.push_back(blob_.size());
     }
+    codes_ = {};
+    dict_ = interner{};
+    as_text_ = true;
   }
 
   void add_list(std::string_view s, std::size_t row) {
     // An empty cell is an empty list ("no prizes"); the other NA markers are missing. Items are
     // read without the blanks around them, so the marker is too ("\tnull " is missing, not a
     // list holding "null" that would be written back as a missing cell).
+    if (list_items(s, codes_)) valid_[row] = 0;
+    list_offsets_.push_back(static_cast<std::uint32_t>(codes_.size()));
+  }
+
+  /// Appends the codes of the items of list cell `s` to `out`; true if the cell is missing.
+  bool list_items(std::string_view s, std::vector<std::int32_t>& out) {
     std::string_view bare = s;
     while (!bare.empty() && (bare.front() == ' ' || bare.front() == '\t')) bare.remove_prefix(1);
     while (!bare.empty() && (bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
-    if (!bare.empty() && cx_.is_na(bare)) {
-      valid_[row] = 0;
-    } else {
-      std::size_t b = 0;
-      while (b <= s.size()) {
-        std::size_t e = b;
-        while (e < s.size() && !is_list_sep_[static_cast<unsigned char>(s[e])]) ++e;
-        auto item = s.substr(b, e - b);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-          item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (!item.empty()) codes_.push_back(dict_.code(item));
-        b = e + 1;
-      }
+    if (!bare.empty() && cx_.is_na(bare)) return true;
+    std::size_t b = 0;
+    while (b <= s.size()) {
+      std::size_t e = b;
+      while (e < s.size() && !is_list_sep_[static_cast<unsigned char>(s[e])]) ++e;
+      auto item = s.substr(b, e - b);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (!item.empty()) out.push_back(dict_.code(item));
+      b = e + 1;
     }
-    list_offsets_.push_back(static_cast<std::uint32_t>(codes_.size()));
+    return false;
   }
 
   const reader_context& cx_;
@@ -925,12 +1121,17 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
                     .decimal = decimal,
                     .ncols = ncols,
                     .infer = {},
-                    .numeric_first = {}};
+                    .numeric_first = {},
+                    .text_column = {},
+                    .na_longest = 0,
+                    .na_first = {}};
   cx.index_na_values();
   cx.infer.resize(ncols);
   cx.numeric_first.resize(ncols);
+  cx.text_column.resize(ncols);
   for (std::size_t k = 0; k < ncols; ++k) {
     cx.infer[k] = declared[k] ? 0 : 1;
+    cx.text_column[k] = declared[k] && *declared[k] == column_type::text ? 1 : 0;
     cx.numeric_first[k] =
         !declared[k] || *declared[k] == column_type::number || *declared[k] == column_type::integer
             ? 1
@@ -1096,6 +1297,8 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
           b.add_numbers(c, ch.row0);
         } else if (c.kind == chunk_column::repr::strings) {
           b.add_raw(c.raw, ch.rows(), ch.row0);
+        } else if (c.kind == chunk_column::repr::codes) {
+          b.add_codes(c, ch.row0);
         } else {
           b.add_raw(rescan(cx, ch.start, ch.stop, {k}).front(), ch.rows(), ch.row0);
         }
