@@ -415,36 +415,66 @@ struct chunk_column {
   // -na_code when missing (a few distinct values per column is the common case: 4 bytes a row).
   raw_column dict;
   std::vector<std::int32_t> codes;
-  std::vector<std::int32_t> slots;     // open addressing over dict
+  std::vector<std::uint64_t> slots;    // open addressing over dict: hash tag << 32 | code + 1
   std::vector<std::uint8_t> dict_num;  // per dict entry: a number (for column_facts::numbers)
   column_facts facts;
 
   /// The raw cell of row r of a codes column.
   [[nodiscard]] std::string_view spelled(const reader_context& cx, std::size_t r) const;
 
+  /// A hash of a short cell, eight bytes at a time (cells are a few dozen bytes at most).
+  static std::uint64_t hash(std::string_view s) {
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+    const char* p = s.data();
+    std::size_t n = s.size();
+    while (n >= 8) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+      h ^= h >> 31U;
+      p += 8;
+      n -= 8;
+    }
+    if (n != 0) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = (h ^ w) * 0x94D049BB133111EBULL;
+      h ^= h >> 29U;
+    }
+    return h * 0x9E3779B97F4A7C15ULL;
+  }
+
   /// The index of `s` in dict; `fresh` tells whether it was added.
   std::int32_t intern(std::string_view s, bool& fresh) {
-    if (slots.empty()) slots.assign(64, -1);
+    if (slots.empty()) slots.assign(64, 0);
+    const std::uint64_t h = hash(s);
+    const std::uint64_t tag = h & 0xFFFFFFFF00000000ULL;
     std::size_t mask = slots.size() - 1;
-    std::size_t h = std::hash<std::string_view>{}(s)&mask;
-    while (slots[h] >= 0) {
-      if (dict.cell(static_cast<std::size_t>(slots[h])) == s) {
-        fresh = false;
-        return slots[h];
+    std::size_t i = static_cast<std::size_t>(h >> 7U) & mask;
+    while (slots[i] != 0) {
+      if ((slots[i] & 0xFFFFFFFF00000000ULL) == tag) {
+        const auto code = static_cast<std::size_t>((slots[i] & 0xFFFFFFFFULL) - 1);
+        if (dict.cell(code) == s) {
+          fresh = false;
+          return static_cast<std::int32_t>(code);
+        }
       }
-      h = (h + 1) & mask;
+      i = (i + 1) & mask;
     }
     fresh = true;
     const auto code = static_cast<std::int32_t>(dict.ends.size());
     dict.add(s);
-    slots[h] = code;
+    slots[i] = tag | static_cast<std::uint64_t>(code + 1);
     if (dict.ends.size() * 2 > slots.size()) {
-      slots.assign(slots.size() * 2, -1);
+      std::vector<std::uint64_t> old(slots.size() * 2, 0);
+      old.swap(slots);
       mask = slots.size() - 1;
-      for (std::size_t c = 0; c < dict.ends.size(); ++c) {
-        std::size_t g = std::hash<std::string_view>{}(dict.cell(c)) & mask;
-        while (slots[g] >= 0) g = (g + 1) & mask;
-        slots[g] = static_cast<std::int32_t>(c);
+      for (const auto e : old) {
+        if (e == 0) continue;
+        const auto c = static_cast<std::size_t>((e & 0xFFFFFFFFULL) - 1);
+        std::size_t g = static_cast<std::size_t>(hash(dict.cell(c)) >> 7U) & mask;
+        while (slots[g] != 0) g = (g + 1) & mask;
+        slots[g] = e;
       }
     }
     return code;
