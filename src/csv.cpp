@@ -37,11 +37,45 @@ namespace {
 
 // ------------------------------------------------------------------ raw cells
 
+/// Allocator of the per-chunk buffers: blocks of 64 KB and more are mapped and unmapped
+/// directly, so a chunk's cells go back to the system as soon as their column is merged. (From
+/// the heap they would stay in the allocator's free lists, where the columns being built, large
+/// blocks, cannot reuse them: the peak would grow by their size.)
+template <class T>
+struct chunk_allocator {
+  using value_type = T;
+  static constexpr std::size_t kMapped = std::size_t{1} << 16U;
+  chunk_allocator() = default;
+  template <class U>
+  chunk_allocator(const chunk_allocator<U>& /*other*/) noexcept {}  // NOLINT: rebinding
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kMapped) return std::allocator<T>{}.allocate(n);
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kMapped) {
+      std::allocator<T>{}.deallocate(p, n);
+    } else {
+      ::munmap(p, bytes);
+    }
+  }
+  friend bool operator==(const chunk_allocator& /*a*/, const chunk_allocator& /*b*/) {
+    return true;
+  }
+};
+template <class T>
+using chunk_vector = std::vector<T, chunk_allocator<T>>;
+using chunk_string = std::basic_string<char, std::char_traits<char>, chunk_allocator<char>>;
+
 /// The raw cells of one column within one chunk, concatenated: cell r is bytes[ends[r-1],
 /// ends[r]). Offsets are chunk-local (a chunk is a few MB; tokenize_chunk refuses one of 4 GB).
 struct raw_column {
-  std::string bytes;
-  std::vector<std::uint32_t> ends;
+  chunk_string bytes;
+  chunk_vector<std::uint32_t> ends;
   [[nodiscard]] std::string_view cell(std::size_t r) const {
     const std::uint32_t b = r == 0 ? 0 : ends[r - 1];
     return std::string_view(bytes).substr(b, ends[r] - b);
@@ -406,16 +440,16 @@ struct column_facts {
 struct chunk_column {
   enum class repr : std::uint8_t { integer, number, codes, strings, rescan };
   repr kind = repr::strings;
-  std::vector<std::int64_t> ints;
-  std::vector<double> nums;
-  std::vector<std::uint8_t> na;  // numeric reprs: na_code per row
-  std::size_t values = 0;        // numeric reprs: rows holding a number
-  raw_column raw;                // strings: every cell as written
+  chunk_vector<std::int64_t> ints;
+  chunk_vector<double> nums;
+  chunk_vector<std::uint8_t> na;  // numeric reprs: na_code per row
+  std::size_t values = 0;         // numeric reprs: rows holding a number
+  raw_column raw;                 // strings: every cell as written
   // codes: the distinct spellings in order of appearance, and per row an index into them or
   // -na_code when missing (a few distinct values per column is the common case: 4 bytes a row).
   raw_column dict;
-  std::vector<std::int32_t> codes;
-  std::vector<std::uint64_t> slots;    // open addressing over dict: hash tag << 32 | code + 1
+  chunk_vector<std::int32_t> codes;
+  chunk_vector<std::uint64_t> slots;   // open addressing over dict: hash tag << 32 | code + 1
   std::vector<std::uint8_t> dict_num;  // per dict entry: a number (for column_facts::numbers)
   column_facts facts;
 
@@ -466,7 +500,7 @@ struct chunk_column {
     dict.add(s);
     slots[i] = tag | static_cast<std::uint64_t>(code + 1);
     if (dict.ends.size() * 2 > slots.size()) {
-      std::vector<std::uint64_t> old(slots.size() * 2, 0);
+      chunk_vector<std::uint64_t> old(slots.size() * 2, 0);
       old.swap(slots);
       mask = slots.size() - 1;
       for (const auto e : old) {
@@ -488,10 +522,10 @@ std::string_view chunk_column::spelled(const reader_context& cx, std::size_t r) 
 }
 
 struct chunk {
-  std::size_t start = 0, end = 0;       // records starting in [start, end)
-  std::size_t stop = 0;                 // after the last record read
-  std::size_t lines = 0;                // line breaks consumed
-  std::vector<std::uint32_t> row_line;  // per row: lines after the chunk's first line
+  std::size_t start = 0, end = 0;        // records starting in [start, end)
+  std::size_t stop = 0;                  // after the last record read
+  std::size_t lines = 0;                 // line breaks consumed
+  chunk_vector<std::uint32_t> row_line;  // per row: lines after the chunk's first line
   std::vector<chunk_column> cols;
   std::optional<parse_error> error;     // lines counted from the chunk's first line (1)
   bool bad_text = false;                // invalid UTF-8 or a NUL byte in [start, end)
