@@ -456,26 +456,24 @@ struct chunk_column {
   /// The raw cell of row r of a codes column.
   [[nodiscard]] std::string_view spelled(const reader_context& cx, std::size_t r) const;
 
-  /// A hash of a short cell, eight bytes at a time (cells are a few dozen bytes at most).
+  /// A hash of a cell from its length and three of its 8-byte words (first, middle, last) in
+  /// constant time: cells that differ elsewhere only collide, and equality is checked anyway.
   static std::uint64_t hash(std::string_view s) {
-    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
     const char* p = s.data();
-    std::size_t n = s.size();
-    while (n >= 8) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, p, 8);
-      h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-      h ^= h >> 31U;
-      p += 8;
-      n -= 8;
+    const std::size_t n = s.size();
+    std::uint64_t a = 0, b = 0, c = 0;
+    if (n >= 8) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n / 2 - 4, 8);
+      std::memcpy(&c, p + n - 8, 8);
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        a |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8U * i);
     }
-    if (n != 0) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, p, n);
-      h = (h ^ w) * 0x94D049BB133111EBULL;
-      h ^= h >> 29U;
-    }
-    return h * 0x9E3779B97F4A7C15ULL;
+    std::uint64_t h = (a ^ (0x9E3779B97F4A7C15ULL * n)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31U) ^ b) * 0x94D049BB133111EBULL;
+    h = (h ^ (h >> 29U) ^ c) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 32U);
   }
 
   /// The index of `s` in dict; `fresh` tells whether it was added.
