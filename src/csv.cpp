@@ -687,6 +687,36 @@ std::vector<raw_column> rescan(const reader_context& cx, std::size_t start, std:
   return out;
 }
 
+constexpr std::size_t kEstimateAfter = 64;  // rows read before sizing a chunk's buffers
+
+/// Reserves room for about `parts` times the rows read so far (the chunk's size over the bytes
+/// read), so the buffers of a chunk are not grown and copied a dozen times.
+void reserve_rows(chunk& ch, std::size_t parts) {
+  const std::size_t rows = ch.row_line.size() * parts + ch.row_line.size() / 8 + 16;
+  ch.row_line.reserve(rows);
+  for (auto& c : ch.cols) {
+    switch (c.kind) {
+      case chunk_column::repr::integer:
+        c.ints.reserve(rows);
+        c.na.reserve(rows);
+        break;
+      case chunk_column::repr::number:
+        c.nums.reserve(rows);
+        c.na.reserve(rows);
+        break;
+      case chunk_column::repr::codes:
+        c.codes.reserve(rows);
+        break;
+      case chunk_column::repr::strings:
+        c.raw.ends.reserve(rows);
+        c.raw.bytes.reserve(c.raw.bytes.size() * parts + 64);
+        break;
+      case chunk_column::repr::rescan:
+        break;
+    }
+  }
+}
+
 /// Tokenizes the records starting in [start, end) (start is a record boundary) and converts
 /// their cells speculatively. A parse error is kept in the chunk (the commit decides whether it
 /// is real). `tick` receives bytes done within the chunk, about every MB.
@@ -727,6 +757,8 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
                           tok.loc(start_line, 0));
       }
       ch.row_line.push_back(static_cast<std::uint32_t>(start_line - 1));
+      if (ch.row_line.size() == kEstimateAfter)
+        reserve_rows(ch, (end - start) / (tok.pos() - start));
       if (tick != nullptr && tok.pos() >= next_tick) {
         (*tick)(tok.pos() - start);
         next_tick = tok.pos() + kReportEvery;
