@@ -536,3 +536,19 @@ TEST(csv_chunks, utf8_check_of_chunks_agrees_with_the_reference_decoder) {
   EXPECT_GT(invalid, 1000U);
   EXPECT_LT(invalid, 19000U);
 }
+
+TEST(csv_chunks, a_large_pool_finds_every_id_and_names_duplicates_by_line) {
+  // More ids than the id index's radix buckets (65536): lookups, and duplicates at their lines.
+  std::string text = "id,x\n";
+  for (int i = 0; i < 70000; ++i) text += "HS" + std::to_string(i) + "," + std::to_string(i) + "\n";
+  const auto p = read_csv_text(text, {.threads = 2, .chunk_bytes = 1 << 16});
+  ASSERT_EQ(p.size(), 70000U);
+  for (int i = 0; i < 70000; i += 997) EXPECT_EQ(p.row_of("HS" + std::to_string(i)), i);
+  EXPECT_FALSE(p.row_of("HS70000").has_value());
+  const auto what = error_of<data_error>(
+      [&] { (void)read_csv_text(text + "HS12345,1\nHS0,2\n", {.chunk_bytes = 1 << 16}, "d.csv"); });
+  EXPECT_NE(what.find("2 duplicate id(s): \"HS12345\" (d.csv:12347 and d.csv:70002), \"HS0\" "
+                      "(d.csv:2 and d.csv:70003)"),
+            std::string::npos)
+      << what;
+}
