@@ -18,6 +18,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "csv_tokenizer.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
@@ -27,84 +35,56 @@ namespace khuyenhoc {
 
 namespace {
 
-// ------------------------------------------------------------------ tokenizer
+// ------------------------------------------------------------------ raw cells
 
-/// The cells of one column, concatenated: cell r is bytes[ends[r-1], ends[r]).
+/// Allocator of the per-chunk buffers: blocks of 64 KB and more are mapped and unmapped
+/// directly, so a chunk's cells go back to the system as soon as their column is merged. (From
+/// the heap they would stay in the allocator's free lists, where the columns being built, large
+/// blocks, cannot reuse them: the peak would grow by their size.)
+template <class T>
+struct chunk_allocator {
+  using value_type = T;
+  static constexpr std::size_t kMapped = std::size_t{1} << 16U;
+  chunk_allocator() = default;
+  template <class U>
+  chunk_allocator(const chunk_allocator<U>& /*other*/) noexcept {}  // NOLINT: rebinding
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kMapped) return std::allocator<T>{}.allocate(n);
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kMapped) {
+      std::allocator<T>{}.deallocate(p, n);
+    } else {
+      ::munmap(p, bytes);
+    }
+  }
+  friend bool operator==(const chunk_allocator& /*a*/, const chunk_allocator& /*b*/) {
+    return true;
+  }
+};
+template <class T>
+using chunk_vector = std::vector<T, chunk_allocator<T>>;
+using chunk_string = std::basic_string<char, std::char_traits<char>, chunk_allocator<char>>;
+
+/// The raw cells of one column within one chunk, concatenated: cell r is bytes[ends[r-1],
+/// ends[r]). Offsets are chunk-local (a chunk is a few MB; tokenize_chunk refuses one of 4 GB).
 struct raw_column {
-  std::string bytes;
-  std::vector<std::uint64_t> ends;
+  chunk_string bytes;
+  chunk_vector<std::uint32_t> ends;
   [[nodiscard]] std::string_view cell(std::size_t r) const {
-    const std::uint64_t b = r == 0 ? 0 : ends[r - 1];
-    return std::string_view(bytes).substr(b, ends[r] - b);
+    const std::uint32_t b = r == 0 ? 0 : ends[r - 1];
+    return {bytes.data() + b, ends[r] - b};
+  }
+  void add(std::string_view s) {
+    bytes += s;
+    ends.push_back(static_cast<std::uint32_t>(bytes.size()));
   }
 };
-
-struct raw_table {
-  std::vector<std::string> header;
-  std::vector<raw_column> columns;
-  std::vector<std::uint64_t> row_line;  // 1-based line where each data row starts
-};
-
-/// Splits the text into columns of raw cells with the shared tokenizer (csv_tokenizer.hpp).
-class tokenizer {
- public:
-  tokenizer(std::string_view text, char sep, std::string_view name, std::size_t max_field_lines)
-      : text_(text), tok_(text, name, {.separator = sep, .max_field_lines = max_field_lines}) {}
-
-  raw_table run(const std::function<void(std::size_t, std::size_t)>& progress) {
-    raw_table t;
-    if (!tok_.at_record()) throw parse_error("the file is empty (no header line)", tok_.loc(1, 0));
-    std::vector<std::string> header;
-    const std::size_t header_line = tok_.line();
-    tok_.read_record(
-        [&](std::size_t, std::string_view field, std::size_t) { header.emplace_back(field); });
-    for (std::size_t k = 0; k < header.size(); ++k) {
-      header[k] = detail::to_nfc(header[k]);
-      if (header[k].empty()) {
-        throw parse_error("column " + std::to_string(k + 1) + " of the header has no name",
-                          tok_.loc(header_line, 0));
-      }
-    }
-    t.header = std::move(header);
-    t.columns.resize(t.header.size());
-    const std::size_t ncols = t.header.size();
-    std::size_t next_report = kReportEvery;
-    while (tok_.at_record()) {
-      const std::size_t start_line = tok_.line();
-      std::size_t count = 0;
-      tok_.read_record([&](std::size_t k, std::string_view field, std::size_t col) {
-        if (k >= ncols) {
-          throw parse_error("too many fields: the header has " + std::to_string(ncols) +
-                                " columns, this row has more",
-                            tok_.loc(start_line, col));
-        }
-        auto& rc = t.columns[k];
-        rc.bytes += field;
-        rc.ends.push_back(rc.bytes.size());
-        count = k + 1;
-      });
-      if (count != ncols) {
-        throw parse_error("too few fields: expected " + std::to_string(ncols) +
-                              " (as in the header), found " + std::to_string(count),
-                          tok_.loc(start_line, 0));
-      }
-      t.row_line.push_back(start_line);
-      if (progress && tok_.pos() >= next_report) {
-        progress(tok_.pos(), text_.size());
-        next_report = tok_.pos() + kReportEvery;
-      }
-    }
-    if (progress) progress(text_.size(), text_.size());
-    return t;
-  }
-
- private:
-  static constexpr std::size_t kReportEvery = std::size_t{1} << 20;  // progress every MB
-
-  std::string_view text_;
-  detail::csv_tokenizer tok_;
-};
-
 char detect_separator(std::string_view text) {
   std::size_t commas = 0;
   std::size_t semicolons = 0;
@@ -271,8 +251,12 @@ class interner {
       values_.push_back(std::move(nfc));
       by_value_.emplace(values_.back(), c);
     }
-    raws_.emplace_back(raw);
-    by_raw_.emplace(raws_.back(), c);
+    if (values_[static_cast<std::size_t>(c)] == raw) {
+      by_raw_.emplace(values_[static_cast<std::size_t>(c)], c);  // NFC already: no copy
+    } else {
+      raws_.emplace_back(raw);
+      by_raw_.emplace(raws_.back(), c);
+    }
     return c;
   }
   [[nodiscard]] std::size_t size() const { return values_.size(); }
@@ -288,258 +272,1093 @@ class interner {
   std::unordered_map<std::string_view, std::int32_t> by_value_, by_raw_;
 };
 
-struct converter {
-  const raw_column& raw;
-  const std::string& name;
+std::string quoted(std::string_view s) {
+  std::string q = "\"";
+  q += s.substr(0, 80);
+  if (s.size() > 80) q += "...";
+  q += "\"";
+  return q;
+}
+
+// ------------------------------------------------------------------ text checks
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// Keiser and Lemire's lookup algorithm ("Validating UTF-8 in less than one instruction per
+// byte", 2021), 16 bytes at a time with SSSE3; blocks of ASCII are skipped.
+struct utf8_check {
+  __m128i byte_1_high, byte_1_low, byte_2_high, incomplete_max;
+  __m128i prev, prev_incomplete, err;
+};
+
+__m128i bytes16(const std::array<std::uint8_t, 16>& t) {
+  __m128i v;
+  std::memcpy(&v, t.data(), 16);
+  return v;
+}
+
+__attribute__((target("ssse3"))) inline void utf8_block(utf8_check& st, __m128i in) {
+  if (_mm_movemask_epi8(in) == 0) {
+    st.err = _mm_or_si128(st.err, st.prev_incomplete);
+    st.prev_incomplete = _mm_setzero_si128();
+    st.prev = in;
+    return;
+  }
+  const __m128i low_nibble = _mm_set1_epi8(0x0F);
+  const __m128i prev1 = _mm_alignr_epi8(in, st.prev, 15);
+  const __m128i prev2 = _mm_alignr_epi8(in, st.prev, 14);
+  const __m128i prev3 = _mm_alignr_epi8(in, st.prev, 13);
+  const __m128i sc = _mm_and_si128(
+      _mm_and_si128(
+          _mm_shuffle_epi8(st.byte_1_high, _mm_and_si128(_mm_srli_epi16(prev1, 4), low_nibble)),
+          _mm_shuffle_epi8(st.byte_1_low, _mm_and_si128(prev1, low_nibble))),
+      _mm_shuffle_epi8(st.byte_2_high, _mm_and_si128(_mm_srli_epi16(in, 4), low_nibble)));
+  const __m128i must23 =
+      _mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8(static_cast<char>(0xE0 - 0x80))),
+                   _mm_subs_epu8(prev3, _mm_set1_epi8(static_cast<char>(0xF0 - 0x80))));
+  const __m128i must23_80 = _mm_and_si128(must23, _mm_set1_epi8(static_cast<char>(0x80)));
+  st.err = _mm_or_si128(st.err, _mm_xor_si128(must23_80, sc));
+  st.prev_incomplete = _mm_subs_epu8(in, st.incomplete_max);
+  st.prev = in;
+}
+
+__attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::size_t n) {
+  constexpr std::uint8_t too_short = 1U << 0U, too_long = 1U << 1U, overlong_3 = 1U << 2U,
+                         too_large = 1U << 3U, surrogate = 1U << 4U, overlong_2 = 1U << 5U,
+                         too_large_1000 = 1U << 6U, overlong_4 = 1U << 6U, two_conts = 1U << 7U;
+  constexpr std::uint8_t carry = too_short | too_long | two_conts;
+  constexpr std::uint8_t large = carry | too_large | too_large_1000;
+  utf8_check st{};
+  st.byte_1_high = bytes16({too_long, too_long, too_long, too_long, too_long, too_long, too_long,
+                            too_long, two_conts, two_conts, two_conts, two_conts,
+                            too_short | overlong_2, too_short, too_short | overlong_3 | surrogate,
+                            too_short | too_large | too_large_1000 | overlong_4});
+  st.byte_1_low = bytes16({carry | overlong_3 | overlong_2 | overlong_4, carry | overlong_2, carry,
+                           carry, carry | too_large, large, large, large, large, large, large,
+                           large, large, large | surrogate, large, large});
+  st.byte_2_high = bytes16(
+      {too_short, too_short, too_short, too_short, too_short, too_short, too_short, too_short,
+       too_long | overlong_2 | two_conts | overlong_3 | too_large_1000 | overlong_4,
+       too_long | overlong_2 | two_conts | overlong_3 | too_large,
+       too_long | overlong_2 | two_conts | surrogate | too_large,
+       too_long | overlong_2 | two_conts | surrogate | too_large, too_short, too_short, too_short,
+       too_short});
+  st.incomplete_max = bytes16({255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+                               0xF0 - 1, 0xE0 - 1, 0xC0 - 1});
+  st.prev = st.prev_incomplete = st.err = _mm_setzero_si128();
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    utf8_block(st, _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
+  }
+  if (i < n) {
+    alignas(16) char tail[16] = {};
+    std::memcpy(tail, data + i, n - i);
+    utf8_block(st, _mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+  }
+  const __m128i err = _mm_or_si128(st.err, st.prev_incomplete);
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+}
+#endif
+
+/// Whether `s` is valid UTF-8 as detail::find_invalid_utf8 judges it (no overlong forms, no
+/// surrogates, nothing past U+10FFFF, no truncated sequence). Chunks are checked with it; an
+/// error's byte, line and column then come from detail::require_text.
+bool valid_utf8(std::string_view s) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool ssse3 = __builtin_cpu_supports("ssse3") != 0;
+  if (ssse3) return valid_utf8_ssse3(s.data(), s.size());
+#endif
+  return !detail::find_invalid_utf8(s).has_value();
+}
+
+// ------------------------------------------------------------------ chunks
+//
+// The data rows are split into chunks of about csv_options::chunk_bytes, each ending right after
+// a line break. Chunks are validated (UTF-8, no NUL), tokenized and converted speculatively on
+// all threads; a sequential commit then checks that every chunk started where the previous one
+// really ended (a cut inside a quoted field spanning lines, or after a lone-CR record, is caught
+// here and that chunk is tokenized again from the right place), fixes line numbers, and reports
+// the first error in file order. Columns are then merged in parallel, each from its chunks in
+// file order, so types, dictionaries and errors do not depend on chunking or threads.
+
+constexpr std::size_t kReportEvery = std::size_t{1} << 20;  // progress about every MB
+constexpr std::size_t kDefaultChunk = std::size_t{4} << 20;
+
+struct reader_context {
+  std::string_view text;  // the whole text after the BOM (memory-mapped or in memory)
+  std::string_view name;
   const csv_options& opt;
-  char decimal;
-  std::size_t rows;
+  char sep = ',';
+  char decimal = '.';
+  std::size_t ncols = 0;
+  std::vector<std::uint8_t> infer;          // per column: its type is inferred
+  std::vector<std::uint8_t> numeric_first;  // per column: cells start as numbers
+  std::vector<std::uint8_t> text_column;    // per column: declared text (kept as written)
 
-  [[nodiscard]] bool is_na(std::string_view s) const {
-    if (s.empty()) return true;
-    return std::find(opt.na_values.begin(), opt.na_values.end(), s) != opt.na_values.end();
-  }
+  std::size_t na_longest = 0;        // longest missing-value marker
+  std::array<bool, 256> na_first{};  // first bytes of the markers
 
-  [[noreturn]] void fail(std::size_t row, const std::string& what) const {
-    throw cell_error{row, what};
-  }
-
-  static std::string quoted(std::string_view s) {
-    std::string q = "\"";
-    q += s.substr(0, 80);
-    if (s.size() > 80) q += "...";
-    q += "\"";
-    return q;
-  }
-
-  /// Set by infer(): the first cell that only looks like a number, in a column whose other
-  /// cells are numbers (see csv_options::mixed_columns).
-  mutable std::optional<cell_error> mixed;
-
-  column_type infer() const {
-    bool all_int = true, all_num = true, all_bool = true, all_date = true, any_pipe = false;
-    bool numberish = true;  // every cell a number or something that looks like one
-    std::size_t numbers = 0;
-    std::size_t present = 0;
-    std::int64_t iv = 0;
-    double dv = 0;
-    int y = 0, m = 0, d = 0;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto s = raw.cell(r);
-      if (is_na(s)) continue;
-      ++present;
-      if (all_int) all_int = parse_integer(s, iv);
-      if (parse_number(s, decimal, dv)) {
-        ++numbers;
-      } else {
-        all_num = false;
-        if (numberish) {
-          if (auto why = number_problem(s, decimal); !why.empty()) {
-            if (!mixed) mixed = cell_error{r, quoted(s) + " " + why};
-          } else {
-            numberish = false;
-          }
-        }
-      }
-      // NFC and NFD spellings of "Có"/"Không" are the same boolean.
-      if (all_bool) all_bool = parse_boolean(detail::is_ascii(s) ? s : detail::to_nfc(s)) >= 0;
-      if (all_date) all_date = parse_date_shape(s, y, m, d) != date_shape::none;
-      if (!any_pipe) any_pipe = s.find('|') != std::string_view::npos;
+  void index_na_values() {
+    for (const auto& v : opt.na_values) {
+      na_longest = std::max(na_longest, v.size());
+      if (!v.empty()) na_first[static_cast<unsigned char>(v.front())] = true;
     }
-    if (present == 0) return column_type::number;
-    if (!numberish || numbers == 0) mixed.reset();
-    if (all_int) return column_type::integer;
-    if (all_num) return column_type::number;
-    if (all_bool) return column_type::boolean;
-    if (all_date) return column_type::date;
-    if (any_pipe) return column_type::category_list;
-    return column_type::category;  // may become text: see convert_strings
+  }
+  [[nodiscard]] bool maybe_marker(std::string_view s) const {
+    return s.size() <= na_longest && na_first[static_cast<unsigned char>(s.front())];
   }
 
-  column convert(column_type type, bool inferred) const {
-    switch (type) {
-      case column_type::number: {
-        std::vector<double> v(rows, std::numeric_limits<double>::quiet_NaN());
-        for (std::size_t r = 0; r < rows; ++r) {
-          const auto s = raw.cell(r);
-          if (is_na(s)) continue;
-          if (!parse_number(s, decimal, v[r])) fail(r, quoted(s) + " is not a number");
-        }
-        return column::number(name, buffer<double>(std::move(v)));
+  /// 0: not missing; 1: empty; 2 + i: na_values[i]; 255: another marker (spelling not kept).
+  [[nodiscard]] std::uint8_t na_code(std::string_view s) const {
+    if (s.empty()) return 1;
+    if (!maybe_marker(s)) return 0;
+    const auto& v = opt.na_values;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == s) return i < 250 ? static_cast<std::uint8_t>(2 + i) : std::uint8_t{255};
+    }
+    return 0;
+  }
+  [[nodiscard]] bool is_na(std::string_view s) const {
+    return s.empty() || (maybe_marker(s) && std::find(opt.na_values.begin(), opt.na_values.end(),
+                                                      s) != opt.na_values.end());
+  }
+  [[nodiscard]] std::string_view na_spelling(std::uint8_t code) const {
+    return code == 1 ? std::string_view{} : std::string_view(opt.na_values[code - 2U]);
+  }
+};
+
+/// What type inference needs to know of a column's cells (see infer_type).
+struct column_facts {
+  bool all_int = true, all_num = true, all_bool = true, all_date = true, any_pipe = false;
+  bool numberish = true;  // every cell a number or something that looks like one
+  std::size_t numbers = 0;
+  std::size_t present = 0;
+  std::optional<cell_error> mixed;  // first cell that only looks like a number (chunk row)
+};
+
+/// One column's cells within one chunk, held as numbers while they are numbers (the common
+/// case, no text kept), else as raw cells.
+struct chunk_column {
+  enum class repr : std::uint8_t { integer, number, codes, strings, rescan };
+  repr kind = repr::strings;
+  chunk_vector<std::int64_t> ints;
+  chunk_vector<double> nums;
+  chunk_vector<std::uint8_t> na;  // numeric reprs: na_code per row
+  std::size_t values = 0;         // numeric reprs: rows holding a number
+  raw_column raw;                 // strings: every cell as written
+  // codes: the distinct spellings in order of appearance, and per row an index into them or
+  // -na_code when missing (a few distinct values per column is the common case: 4 bytes a row).
+  raw_column dict;
+  chunk_vector<std::int32_t> codes;
+  chunk_vector<std::uint64_t> slots;   // open addressing over dict: hash tag << 32 | code + 1
+  std::vector<std::uint8_t> dict_num;  // per dict entry: a number (for column_facts::numbers)
+  column_facts facts;
+
+  /// The raw cell of row r of a codes column.
+  [[nodiscard]] std::string_view spelled(const reader_context& cx, std::size_t r) const;
+
+  /// a == b, a word at a time (cells are short; memcmp's call costs more than the compare).
+  static bool same_bytes(std::string_view a, std::string_view b) {
+    std::size_t n = a.size();
+    if (n != b.size()) return false;
+    const char* p = a.data();
+    const char* q = b.data();
+    if (n >= 8) {
+      std::uint64_t x = 0, y = 0;
+      std::memcpy(&x, p + n - 8, 8);  // the last word, overlapping the loop's
+      std::memcpy(&y, q + n - 8, 8);
+      if (x != y) return false;
+      for (; n >= 8; n -= 8, p += 8, q += 8) {
+        std::memcpy(&x, p, 8);
+        std::memcpy(&y, q, 8);
+        if (x != y) return false;
       }
-      case column_type::integer: {
-        std::vector<std::int64_t> v(rows, 0);
-        std::vector<std::uint8_t> valid(rows, 0);
-        for (std::size_t r = 0; r < rows; ++r) {
-          const auto s = raw.cell(r);
-          if (is_na(s)) continue;
-          if (!parse_integer(s, v[r])) fail(r, quoted(s) + " is not an integer");
-          valid[r] = 1;
+      return true;
+    }
+    for (; n != 0; --n, ++p, ++q) {
+      if (*p != *q) return false;
+    }
+    return true;
+  }
+
+  /// A hash of a cell from its length and three of its 8-byte words (first, middle, last) in
+  /// constant time: cells that differ elsewhere only collide, and equality is checked anyway.
+  static std::uint64_t hash(std::string_view s) {
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t a = 0, b = 0, c = 0;
+    if (n >= 8) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n / 2 - 4, 8);
+      std::memcpy(&c, p + n - 8, 8);
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        a |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8U * i);
+    }
+    std::uint64_t h = (a ^ (0x9E3779B97F4A7C15ULL * n)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31U) ^ b) * 0x94D049BB133111EBULL;
+    h = (h ^ (h >> 29U) ^ c) * 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 32U);
+  }
+
+  /// The index of `s` in dict; `fresh` tells whether it was added.
+  std::int32_t intern(std::string_view s, bool& fresh) {
+    if (slots.empty()) slots.assign(64, 0);
+    const std::uint64_t h = hash(s);
+    const std::uint64_t tag = h & 0xFFFFFFFF00000000ULL;
+    std::size_t mask = slots.size() - 1;
+    std::size_t i = static_cast<std::size_t>(h >> 7U) & mask;
+    while (slots[i] != 0) {
+      if ((slots[i] & 0xFFFFFFFF00000000ULL) == tag) {
+        const auto code = static_cast<std::size_t>((slots[i] & 0xFFFFFFFFULL) - 1);
+        if (same_bytes(dict.cell(code), s)) {
+          fresh = false;
+          return static_cast<std::int32_t>(code);
         }
-        return column::integer(name, buffer<std::int64_t>(std::move(v)), std::move(valid));
       }
-      case column_type::boolean: {
-        std::vector<std::uint8_t> v(rows, 0), valid(rows, 0);
-        for (std::size_t r = 0; r < rows; ++r) {
-          const auto s = raw.cell(r);
-          if (is_na(s)) continue;
-          const auto b = parse_boolean(detail::to_nfc(s));
-          if (b < 0) fail(r, quoted(s) + " is not a boolean (true/false, có/không)");
-          v[r] = static_cast<std::uint8_t>(b);
-          valid[r] = 1;
+      i = (i + 1) & mask;
+    }
+    fresh = true;
+    const auto code = static_cast<std::int32_t>(dict.ends.size());
+    dict.add(s);
+    slots[i] = tag | static_cast<std::uint64_t>(code + 1);
+    if (dict.ends.size() * 2 > slots.size()) {
+      chunk_vector<std::uint64_t> old(slots.size() * 2, 0);
+      old.swap(slots);
+      mask = slots.size() - 1;
+      for (const auto e : old) {
+        if (e == 0) continue;
+        const auto c = static_cast<std::size_t>((e & 0xFFFFFFFFULL) - 1);
+        std::size_t g = static_cast<std::size_t>(hash(dict.cell(c)) >> 7U) & mask;
+        while (slots[g] != 0) g = (g + 1) & mask;
+        slots[g] = e;
+      }
+    }
+    return code;
+  }
+};
+
+std::string_view chunk_column::spelled(const reader_context& cx, std::size_t r) const {
+  const std::int32_t c = codes[r];
+  return c >= 0 ? dict.cell(static_cast<std::size_t>(c))
+                : cx.na_spelling(static_cast<std::uint8_t>(-c));
+}
+
+struct chunk {
+  std::size_t start = 0, end = 0;        // records starting in [start, end)
+  std::size_t stop = 0;                  // after the last record read
+  std::size_t lines = 0;                 // line breaks consumed
+  chunk_vector<std::uint32_t> row_line;  // per row: lines after the chunk's first line
+  std::vector<chunk_column> cols;
+  std::optional<parse_error> error;     // lines counted from the chunk's first line (1)
+  bool bad_text = false;                // invalid UTF-8 or a NUL byte in [start, end)
+  std::size_t base_line = 0, row0 = 0;  // set by the commit
+  [[nodiscard]] std::size_t rows() const { return row_line.size(); }
+};
+
+void promote_to_numbers(chunk_column& c) {
+  c.nums.resize(c.ints.size());
+  for (std::size_t i = 0; i < c.ints.size(); ++i) {
+    c.nums[i] = c.na[i] != 0 ? std::numeric_limits<double>::quiet_NaN()
+                             : static_cast<double>(c.ints[i]);  // exact rounding, as from_chars
+  }
+  c.ints = {};
+  c.kind = chunk_column::repr::number;
+}
+
+/// A cell that is not a number: keep raw cells from here on. When every earlier cell was a
+/// missing marker, their spellings are known; else the chunk is tokenized again for this column.
+void leave_numbers(chunk_column& c) {
+  const bool spellings_known =
+      c.values == 0 && std::find(c.na.begin(), c.na.end(), 255) == c.na.end();
+  if (spellings_known) {
+    for (const auto code : c.na) c.codes.push_back(-static_cast<std::int32_t>(code));
+    c.kind = chunk_column::repr::codes;
+  } else {
+    c.kind = chunk_column::repr::rescan;
+  }
+  c.ints = {};
+  c.nums = {};
+  c.na = {};
+}
+
+void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, bool infer,
+              std::size_t row) {
+  using repr = chunk_column::repr;
+  const std::uint8_t na = cx.na_code(s);
+  bool fresh = true;
+  if (c.kind == repr::codes) {
+    if (na != 0) {
+      c.codes.push_back(-static_cast<std::int32_t>(na));
+      return;
+    }
+    const std::int32_t code = c.intern(s, fresh);
+    c.codes.push_back(code);
+    if (!infer) return;
+    if (!fresh) {  // the facts of a value seen before are in already; only the counts grow
+      ++c.facts.present;
+      c.facts.numbers += c.dict_num[static_cast<std::size_t>(code)];
+      return;
+    }
+  }
+  bool int_tried = false, int_ok = false, num_tried = false, num_ok = false;
+  std::int64_t iv = 0;
+  double dv = 0;
+  if (infer && na == 0) {
+    auto& f = c.facts;
+    ++f.present;
+    if (f.all_int) {
+      int_tried = true;
+      int_ok = parse_integer(s, iv);
+      f.all_int = int_ok;
+    }
+    num_tried = true;
+    if (int_ok) {  // an integer is a number: no second parse ("-0" is -0.0, as from_chars)
+      num_ok = true;
+      dv = iv == 0 && s.front() == '-' ? -0.0 : static_cast<double>(iv);
+    } else {
+      num_ok = parse_number(s, cx.decimal, dv);
+    }
+    if (num_ok) {
+      ++f.numbers;
+    } else {
+      f.all_num = false;
+      if (f.numberish) {
+        if (auto why = number_problem(s, cx.decimal); !why.empty()) {
+          if (!f.mixed) f.mixed = cell_error{row, quoted(s) + " " + why};
+        } else {
+          f.numberish = false;
         }
-        return column::boolean(name, std::move(v), std::move(valid));
       }
-      case column_type::date: {
-        std::vector<day_number> v(rows, 0);
-        std::vector<std::uint8_t> valid(rows, 0);
-        for (std::size_t r = 0; r < rows; ++r) {
+    }
+    // NFC and NFD spellings of "Có"/"Không" are the same boolean.
+    if (f.all_bool) f.all_bool = parse_boolean(detail::is_ascii(s) ? s : detail::to_nfc(s)) >= 0;
+    if (f.all_date) {
+      int y = 0, m = 0, d = 0;
+      f.all_date = parse_date_shape(s, y, m, d) != date_shape::none;
+    }
+    if (!f.any_pipe) f.any_pipe = s.find('|') != std::string_view::npos;
+    if (c.kind == repr::codes) c.dict_num.push_back(num_ok ? 1 : 0);
+  }
+  switch (c.kind) {
+    case repr::integer:
+      if (na != 0) {
+        c.ints.push_back(0);
+        c.na.push_back(na);
+        return;
+      }
+      if (!int_tried) int_ok = parse_integer(s, iv);
+      // "-0" is -0.0 as a number: keep it as one, in case the column is not all integers.
+      if (int_ok && !(iv == 0 && s.front() == '-')) {
+        c.ints.push_back(iv);
+        c.na.push_back(0);
+        ++c.values;
+        return;
+      }
+      if (!num_tried) num_ok = parse_number(s, cx.decimal, dv);
+      if (num_ok) {
+        promote_to_numbers(c);
+        c.nums.push_back(dv);
+        c.na.push_back(0);
+        ++c.values;
+        return;
+      }
+      leave_numbers(c);
+      break;
+    case repr::number:
+      if (na != 0) {
+        c.nums.push_back(std::numeric_limits<double>::quiet_NaN());
+        c.na.push_back(na);
+        return;
+      }
+      if (!num_tried) num_ok = parse_number(s, cx.decimal, dv);
+      if (num_ok) {
+        c.nums.push_back(dv);
+        c.na.push_back(0);
+        ++c.values;
+        return;
+      }
+      leave_numbers(c);
+      break;
+    case repr::codes:
+      return;  // handled above
+    case repr::strings:
+      break;
+    case repr::rescan:
+      return;
+  }
+  if (c.kind == repr::strings) {
+    c.raw.add(s);
+  } else if (c.kind == repr::codes) {
+    c.codes.push_back(c.intern(s, fresh));
+    if (infer) c.dict_num.push_back(0);  // not a number, or it would not have left numbers
+  }
+}
+
+/// The raw cells of columns `which` of the records in [start, stop) (tokenized before).
+std::vector<raw_column> rescan(const reader_context& cx, std::size_t start, std::size_t stop,
+                               const std::vector<std::size_t>& which) {
+  std::vector<raw_column> out(which.size());
+  std::vector<std::size_t> slot(cx.ncols, which.size());
+  for (std::size_t i = 0; i < which.size(); ++i) slot[which[i]] = i;
+  detail::csv_tokenizer tok(cx.text, cx.name,
+                            {.separator = cx.sep, .max_field_lines = cx.opt.max_field_lines});
+  tok.seek(start, 1);
+  while (tok.at_record(stop)) {
+    tok.read_record([&](std::size_t k, std::string_view field, std::size_t) {
+      if (k < cx.ncols && slot[k] < which.size()) out[slot[k]].add(field);
+    });
+  }
+  return out;
+}
+
+constexpr std::size_t kEstimateAfter = 64;  // rows read before sizing a chunk's buffers
+
+/// Reserves room for about `parts` times the rows read so far (the chunk's size over the bytes
+/// read), so the buffers of a chunk are not grown and copied a dozen times.
+void reserve_rows(chunk& ch, std::size_t parts) {
+  const std::size_t rows = ch.row_line.size() * parts + ch.row_line.size() / 8 + 16;
+  ch.row_line.reserve(rows);
+  for (auto& c : ch.cols) {
+    switch (c.kind) {
+      case chunk_column::repr::integer:
+        c.ints.reserve(rows);
+        c.na.reserve(rows);
+        break;
+      case chunk_column::repr::number:
+        c.nums.reserve(rows);
+        c.na.reserve(rows);
+        break;
+      case chunk_column::repr::codes:
+        c.codes.reserve(rows);
+        break;
+      case chunk_column::repr::strings:
+        c.raw.ends.reserve(rows);
+        c.raw.bytes.reserve(c.raw.bytes.size() * parts + 64);
+        break;
+      case chunk_column::repr::rescan:
+        break;
+    }
+  }
+}
+
+/// Tokenizes the records starting in [start, end) (start is a record boundary) and converts
+/// their cells speculatively. A parse error is kept in the chunk (the commit decides whether it
+/// is real). `tick` receives bytes done within the chunk, about every MB.
+chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t end,
+                     const std::function<void(std::size_t)>* tick) {
+  chunk ch;
+  ch.start = start;
+  ch.end = end;
+  ch.stop = start;
+  ch.cols.resize(cx.ncols);
+  for (std::size_t k = 0; k < cx.ncols; ++k) {
+    ch.cols[k].kind = cx.numeric_first[k] != 0 ? chunk_column::repr::integer
+                      : cx.text_column[k] != 0 ? chunk_column::repr::strings
+                                               : chunk_column::repr::codes;
+  }
+  detail::csv_tokenizer tok(cx.text, cx.name,
+                            {.separator = cx.sep, .max_field_lines = cx.opt.max_field_lines});
+  tok.seek(start, 1);
+  const std::size_t ncols = cx.ncols;
+  try {
+    std::size_t next_tick = start + kReportEvery;
+    while (tok.at_record(end)) {
+      const std::size_t start_line = tok.line();
+      const std::size_t row = ch.row_line.size();
+      std::size_t count = 0;
+      tok.read_record([&](std::size_t k, std::string_view field, std::size_t col) {
+        if (k >= ncols) {
+          throw parse_error("too many fields: the header has " + std::to_string(ncols) +
+                                " columns, this row has more",
+                            tok.loc(start_line, col));
+        }
+        add_cell(cx, ch.cols[k], field, cx.infer[k] != 0, row);
+        count = k + 1;
+      });
+      if (count != ncols) {
+        throw parse_error("too few fields: expected " + std::to_string(ncols) +
+                              " (as in the header), found " + std::to_string(count),
+                          tok.loc(start_line, 0));
+      }
+      ch.row_line.push_back(static_cast<std::uint32_t>(start_line - 1));
+      if (ch.row_line.size() == kEstimateAfter)
+        reserve_rows(ch, (end - start) / (tok.pos() - start));
+      if (tick != nullptr && tok.pos() >= next_tick) {
+        (*tick)(tok.pos() - start);
+        next_tick = tok.pos() + kReportEvery;
+      }
+    }
+    ch.stop = tok.pos();
+    ch.lines = tok.line() - 1;
+  } catch (const parse_error& e) {
+    ch.error = e;
+    ch.cols.clear();
+    ch.row_line.clear();
+    return ch;
+  }
+  if (ch.stop - ch.start >= (std::uint64_t{1} << 32U)) {
+    throw limit_error(
+        "a run of records longer than 4 GB (one quoted field spanning most of the "
+        "file?)",
+        tok.loc(1, start + 1));
+  }
+  std::vector<std::size_t> again;
+  for (std::size_t k = 0; k < ncols; ++k) {
+    if (ch.cols[k].kind == chunk_column::repr::rescan) again.push_back(k);
+  }
+  if (!again.empty()) {
+    auto raws = rescan(cx, ch.start, ch.stop, again);
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      // Numbers, then words: held as codes like the other categorical cells.
+      auto& c = ch.cols[again[i]];
+      c.kind = chunk_column::repr::codes;
+      const std::size_t n = raws[i].ends.size();
+      c.codes.reserve(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        const auto cell = raws[i].cell(r);
+        const std::uint8_t na = cx.na_code(cell);
+        bool fresh = false;
+        c.codes.push_back(na != 0 ? -static_cast<std::int32_t>(na) : c.intern(cell, fresh));
+      }
+    }
+  }
+  return ch;
+}
+
+/// The type of an inferred column from its cells' facts; `mixed` is kept only when the column
+/// would be numbers but for such cells.
+column_type infer_type(const column_facts& f, std::optional<cell_error>& mixed) {
+  mixed = f.mixed;
+  if (f.present == 0) return column_type::number;
+  if (!f.numberish || f.numbers == 0) mixed.reset();
+  if (f.all_int) return column_type::integer;
+  if (f.all_num) return column_type::number;
+  if (f.all_bool) return column_type::boolean;
+  if (f.all_date) return column_type::date;
+  if (f.any_pipe) return column_type::category_list;
+  return column_type::category;  // may become text: see column_builder
+}
+
+/// Builds one column from its chunks, in file order. Errors are cell_errors at the file's row.
+class column_builder {
+ public:
+  column_builder(const reader_context& cx, std::string name, column_type type, bool inferred,
+                 std::size_t rows, std::size_t present)
+      : cx_(cx),
+        name_(std::move(name)),
+        type_(type),
+        inferred_(inferred),
+        rows_(rows),
+        present_(present) {
+    switch (type_) {
+      case column_type::number:
+        nums_.assign(rows, std::numeric_limits<double>::quiet_NaN());
+        break;
+      case column_type::integer:
+        ints_.assign(rows, 0);
+        valid_.assign(rows, 0);
+        break;
+      case column_type::boolean:
+        bytes_.assign(rows, 0);
+        valid_.assign(rows, 0);
+        break;
+      case column_type::date:
+        days_.assign(rows, 0);
+        valid_.assign(rows, 0);
+        break;
+      case column_type::category:
+        codes_.assign(rows, -1);
+        valid_.assign(rows, 0);
+        break;
+      case column_type::text:
+        as_text_ = true;
+        valid_.assign(rows, 0);
+        offsets_.reserve(rows + 1);
+        offsets_.push_back(0);
+        break;
+      case column_type::category_list:
+        valid_.assign(rows, 1);
+        list_offsets_.reserve(rows + 1);
+        list_offsets_.push_back(0);
+        for (char c : cx.opt.list_separators) is_list_sep_[static_cast<unsigned char>(c)] = true;
+        break;
+    }
+  }
+
+  /// Whether add_numbers takes a chunk column held as `kind`.
+  [[nodiscard]] bool takes_numbers(chunk_column::repr kind) const {
+    return (kind == chunk_column::repr::integer &&
+            (type_ == column_type::integer || type_ == column_type::number)) ||
+           (kind == chunk_column::repr::number && type_ == column_type::number);
+  }
+
+  void add_numbers(const chunk_column& c, std::size_t row0) {
+    const std::size_t n = c.na.size();
+    if (type_ == column_type::integer) {
+      std::copy(c.ints.begin(), c.ints.end(), ints_.begin() + static_cast<std::ptrdiff_t>(row0));
+      for (std::size_t r = 0; r < n; ++r) valid_[row0 + r] = c.na[r] == 0 ? 1 : 0;
+    } else if (c.kind == chunk_column::repr::integer) {
+      for (std::size_t r = 0; r < n; ++r) {
+        if (c.na[r] == 0) nums_[row0 + r] = static_cast<double>(c.ints[r]);
+      }
+    } else {
+      std::copy(c.nums.begin(), c.nums.end(), nums_.begin() + static_cast<std::ptrdiff_t>(row0));
+    }
+  }
+
+  void add_raw(const raw_column& raw, std::size_t n, std::size_t row0) {
+    switch (type_) {
+      case column_type::number:
+        for (std::size_t r = 0; r < n; ++r) {
           const auto s = raw.cell(r);
-          if (is_na(s)) continue;
+          if (cx_.is_na(s)) continue;
+          if (!parse_number(s, cx_.decimal, nums_[row0 + r]))
+            fail(row0 + r, quoted(s) + " is not a number");
+        }
+        return;
+      case column_type::integer:
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto s = raw.cell(r);
+          if (cx_.is_na(s)) continue;
+          if (!parse_integer(s, ints_[row0 + r])) fail(row0 + r, quoted(s) + " is not an integer");
+          valid_[row0 + r] = 1;
+        }
+        return;
+      case column_type::boolean:
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto s = raw.cell(r);
+          if (cx_.is_na(s)) continue;
+          const auto b = parse_boolean(detail::is_ascii(s) ? s : detail::to_nfc(s));
+          if (b < 0) fail(row0 + r, quoted(s) + " is not a boolean (true/false, có/không)");
+          bytes_[row0 + r] = static_cast<std::uint8_t>(b);
+          valid_[row0 + r] = 1;
+        }
+        return;
+      case column_type::date:
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto s = raw.cell(r);
+          if (cx_.is_na(s)) continue;
           int y = 0, m = 0, d = 0;
-          if (parse_date_shape(s, y, m, d) == date_shape::none || !valid_date(y, m, d, v[r])) {
-            fail(r, quoted(s) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
+          if (parse_date_shape(s, y, m, d) == date_shape::none ||
+              !valid_date(y, m, d, days_[row0 + r])) {
+            fail(row0 + r, quoted(s) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
           }
-          valid[r] = 1;
+          valid_[row0 + r] = 1;
         }
-        return column::date(name, std::move(v), std::move(valid));
-      }
+        return;
       case column_type::category:
       case column_type::text:
-        return convert_strings(type, inferred);
+        for (std::size_t r = 0; r < n; ++r) add_string(raw.cell(r), row0 + r);
+        return;
       case column_type::category_list:
-        return convert_lists();
+        for (std::size_t r = 0; r < n; ++r) add_list(raw.cell(r), row0 + r);
+        return;
+    }
+  }
+
+  void add_codes(const chunk_column& c, std::size_t row0) {
+    const std::size_t n = c.codes.size();
+    const std::size_t nloc = c.dict.ends.size();
+    const auto value = [&](std::int32_t code) {
+      return c.dict.cell(static_cast<std::size_t>(code));
+    };
+    switch (type_) {
+      case column_type::category:
+      case column_type::text: {
+        if (!as_text_) {
+          std::vector<std::int32_t> global(nloc);
+          for (std::size_t j = 0; j < nloc; ++j) global[j] = dict_.code(c.dict.cell(j));
+          for (std::size_t r = 0; r < n; ++r) {
+            const auto code = c.codes[r];
+            if (code < 0) continue;
+            codes_[row0 + r] = global[static_cast<std::size_t>(code)];
+            valid_[row0 + r] = 1;
+          }
+          if (mostly_distinct()) switch_to_text(row0 + n);
+          return;
+        }
+        std::vector<std::string> nfc(nloc);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          nfc[j] = detail::is_ascii(v) || detail::is_nfc(v) ? std::string(v) : detail::to_nfc(v);
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code >= 0) {
+            blob_ += nfc[static_cast<std::size_t>(code)];
+            valid_[row0 + r] = 1;
+          }
+          offsets_.push_back(blob_.size());
+        }
+        return;
+      }
+      case column_type::boolean: {
+        std::vector<int> truth(nloc);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          truth[j] = parse_boolean(detail::is_ascii(v) ? v : detail::to_nfc(v));
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) continue;
+          const int b = truth[static_cast<std::size_t>(code)];
+          if (b < 0)
+            fail(row0 + r, quoted(value(code)) + " is not a boolean (true/false, có/không)");
+          bytes_[row0 + r] = static_cast<std::uint8_t>(b);
+          valid_[row0 + r] = 1;
+        }
+        return;
+      }
+      case column_type::date: {
+        std::vector<day_number> day(nloc, 0);
+        std::vector<std::uint8_t> ok(nloc, 0);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          const auto v = c.dict.cell(j);
+          int y = 0, m = 0, d = 0;
+          ok[j] = parse_date_shape(v, y, m, d) != date_shape::none && valid_date(y, m, d, day[j])
+                      ? 1
+                      : 0;
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) continue;
+          const auto j = static_cast<std::size_t>(code);
+          if (ok[j] == 0)
+            fail(row0 + r, quoted(value(code)) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
+          days_[row0 + r] = day[j];
+          valid_[row0 + r] = 1;
+        }
+        return;
+      }
+      case column_type::category_list: {
+        // Each distinct cell split once; first appearances in order, so the dictionary's order
+        // is the file's.
+        std::vector<std::uint32_t> begin(nloc + 1, 0);
+        std::vector<std::int32_t> items;
+        std::vector<std::uint8_t> missing(nloc, 0);
+        for (std::size_t j = 0; j < nloc; ++j) {
+          missing[j] = list_items(c.dict.cell(j), items) ? 1 : 0;
+          begin[j + 1] = static_cast<std::uint32_t>(items.size());
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+          const auto code = c.codes[r];
+          if (code < 0) {
+            add_list(c.spelled(cx_, r), row0 + r);
+            continue;
+          }
+          const auto j = static_cast<std::size_t>(code);
+          if (missing[j] != 0) {
+            valid_[row0 + r] = 0;
+          } else {
+            codes_.insert(codes_.end(), items.begin() + begin[j], items.begin() + begin[j + 1]);
+          }
+          list_offsets_.push_back(static_cast<std::uint32_t>(codes_.size()));
+        }
+        return;
+      }
+      case column_type::number:
+      case column_type::integer: {
+        raw_column raw;
+        for (std::size_t r = 0; r < n; ++r) raw.add(c.spelled(cx_, r));
+        add_raw(raw, n, row0);
+        return;
+      }
+    }
+  }
+
+  column finish() {
+    switch (type_) {
+      case column_type::number:
+        return column::number(name_, buffer<double>(std::move(nums_)));
+      case column_type::integer:
+        return column::integer(name_, buffer<std::int64_t>(std::move(ints_)), std::move(valid_));
+      case column_type::boolean:
+        return column::boolean(name_, std::move(bytes_), std::move(valid_));
+      case column_type::date:
+        return column::date(name_, std::move(days_), std::move(valid_));
+      case column_type::category:
+      case column_type::text:
+        if (!as_text_) return column::category(name_, std::move(codes_), dict_.dictionary());
+        return column::text(name_, std::move(blob_), std::move(offsets_), std::move(valid_));
+      case column_type::category_list:
+        return column::category_list(name_, std::move(list_offsets_), std::move(codes_),
+                                     dict_.dictionary(), std::move(valid_));
     }
     throw error("unknown column type");
   }
 
-  column convert_strings(column_type type, bool inferred) const {
-    std::vector<std::uint8_t> valid(rows, 0);
-    std::string blob;
-    std::vector<std::uint64_t> offsets;
-    auto append_text = [&](std::string_view s) {
-      if (detail::is_ascii(s) || detail::is_nfc(s)) {
-        blob += s;
-      } else {
-        blob += detail::to_nfc(s);
-      }
-    };
-    if (type == column_type::category) {
-      std::vector<std::int32_t> codes(rows, -1);
-      interner dict;
-      std::size_t present = 0;
-      for (std::size_t r = 0; r < rows; ++r) {
-        const auto s = raw.cell(r);
-        if (is_na(s)) continue;
-        ++present;
-        valid[r] = 1;
-        codes[r] = dict.code(s);
-      }
-      const bool mostly_distinct = static_cast<double>(dict.size()) >
-                                       opt.category_max_ratio * static_cast<double>(present) &&
-                                   dict.size() > 16;
-      if (!(inferred && mostly_distinct)) {
-        return column::category(name, std::move(codes), dict.dictionary());
-      }
-      // Mostly distinct values (names, notes): text, not a category.
-      offsets.reserve(rows + 1);
-      offsets.push_back(0);
-      for (std::size_t r = 0; r < rows; ++r) {
-        if (codes[r] >= 0) blob += dict.value(codes[r]);
-        offsets.push_back(blob.size());
-      }
-      return column::text(name, std::move(blob), std::move(offsets), std::move(valid));
-    }
-    offsets.reserve(rows + 1);
-    offsets.push_back(0);
-    blob.reserve(raw.bytes.size());
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto s = raw.cell(r);
-      if (!is_na(s)) {
-        valid[r] = 1;
-        append_text(s);
-      }
-      offsets.push_back(blob.size());
-    }
-    return column::text(name, std::move(blob), std::move(offsets), std::move(valid));
+ private:
+  [[noreturn]] static void fail(std::size_t row, const std::string& what) {
+    throw cell_error{row, what};
   }
 
-  column convert_lists() const {
-    std::vector<std::uint32_t> offsets{0};
-    offsets.reserve(rows + 1);
-    std::vector<std::int32_t> codes;
-    interner dict;
-    std::vector<std::uint8_t> valid(rows, 1);
-    std::array<bool, 256> is_list_sep{};
-    for (char c : opt.list_separators) is_list_sep[static_cast<unsigned char>(c)] = true;
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto s = raw.cell(r);
-      // An empty cell is an empty list ("no prizes"); the other NA markers are missing. Items
-      // are read without the blanks around them, so the marker is too ("\tnull " is missing,
-      // not a list holding "null" that would be written back as a missing cell).
-      std::string_view bare = s;
-      while (!bare.empty() && (bare.front() == ' ' || bare.front() == '\t')) bare.remove_prefix(1);
-      while (!bare.empty() && (bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
-      if (!bare.empty() && is_na(bare)) {
-        valid[r] = 0;
-      } else {
-        std::size_t b = 0;
-        while (b <= s.size()) {
-          std::size_t e = b;
-          while (e < s.size() && !is_list_sep[static_cast<unsigned char>(s[e])]) ++e;
-          auto item = s.substr(b, e - b);
-          while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-            item.remove_prefix(1);
-          while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-            item.remove_suffix(1);
-          if (!item.empty()) codes.push_back(dict.code(item));
-          b = e + 1;
+  void add_string(std::string_view s, std::size_t row) {
+    const bool na = cx_.is_na(s);
+    if (as_text_) {
+      if (!na) {
+        valid_[row] = 1;
+        if (detail::is_ascii(s) || detail::is_nfc(s)) {
+          blob_ += s;
+        } else {
+          blob_ += detail::to_nfc(s);
         }
       }
-      offsets.push_back(static_cast<std::uint32_t>(codes.size()));
+      offsets_.push_back(blob_.size());
+      return;
     }
-    return column::category_list(name, std::move(offsets), std::move(codes), dict.dictionary(),
-                                 std::move(valid));
+    if (na) return;
+    valid_[row] = 1;
+    codes_[row] = dict_.code(s);
+    // Mostly distinct values (names, notes): text, not a category. The dictionary only grows,
+    // so once past the bound (the column's count of present cells is known) it stays past it:
+    // switch now rather than intern every remaining value.
+    if (mostly_distinct()) switch_to_text(row + 1);
   }
+
+  [[nodiscard]] bool mostly_distinct() const {
+    return inferred_ && dict_.size() > 16 &&
+           static_cast<double>(dict_.size()) >
+               cx_.opt.category_max_ratio * static_cast<double>(present_);
+  }
+
+  /// The rows before `rows_done` as text, and text from there on.
+  void switch_to_text(std::size_t rows_done) {
+    offsets_.reserve(rows_ + 1);
+    offsets_.push_back(0);
+    for (std::size_t r = 0; r < rows_done; ++r) {
+      if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
+      offsets_.push_back(blob_.size());
+    }
+    codes_ = {};
+    dict_ = interner{};
+    as_text_ = true;
+  }
+
+  void add_list(std::string_view s, std::size_t row) {
+    // An empty cell is an empty list ("no prizes"); the other NA markers are missing. Items are
+    // read without the blanks around them, so the marker is too ("\tnull " is missing, not a
+    // list holding "null" that would be written back as a missing cell).
+    if (list_items(s, codes_)) valid_[row] = 0;
+    list_offsets_.push_back(static_cast<std::uint32_t>(codes_.size()));
+  }
+
+  /// Appends the codes of the items of list cell `s` to `out`; true if the cell is missing.
+  bool list_items(std::string_view s, std::vector<std::int32_t>& out) {
+    std::string_view bare = s;
+    while (!bare.empty() && (bare.front() == ' ' || bare.front() == '\t')) bare.remove_prefix(1);
+    while (!bare.empty() && (bare.back() == ' ' || bare.back() == '\t')) bare.remove_suffix(1);
+    if (!bare.empty() && cx_.is_na(bare)) return true;
+    std::size_t b = 0;
+    while (b <= s.size()) {
+      std::size_t e = b;
+      while (e < s.size() && !is_list_sep_[static_cast<unsigned char>(s[e])]) ++e;
+      auto item = s.substr(b, e - b);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (!item.empty()) out.push_back(dict_.code(item));
+      b = e + 1;
+    }
+    return false;
+  }
+
+  const reader_context& cx_;
+  std::string name_;
+  column_type type_;
+  bool inferred_;
+  std::size_t rows_;
+  std::size_t present_;
+  bool as_text_ = false;
+  std::vector<double> nums_;
+  std::vector<std::int64_t> ints_;
+  std::vector<std::uint8_t> bytes_, valid_;
+  std::vector<day_number> days_;
+  std::vector<std::int32_t> codes_;
+  std::vector<std::uint32_t> list_offsets_;
+  std::string blob_;
+  std::vector<std::uint64_t> offsets_;
+  interner dict_;
+  std::array<bool, 256> is_list_sep_{};
 };
 
-}  // namespace
-
-pool read_csv_text(std::string_view text, const csv_options& options, std::string_view name) {
+/// Reads CSV text (the whole file after any BOM, in memory or memory-mapped). `drop(b, e)`, if
+/// given, is told that bytes [b, e) of `text` were read and their pages may be released.
+pool read_text(std::string_view text, const csv_options& options, std::string_view name,
+               const std::function<void(std::size_t, std::size_t)>& drop) {
   const std::string file(name);
-  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  detail::require_text(text, file);  // valid UTF-8, no NUL byte
   const char sep = options.separator != 0 ? options.separator : detect_separator(text);
   const char decimal = options.decimal != 0 ? options.decimal : (sep == ';' ? ',' : '.');
   if (sep == '"' || sep == '\n' || sep == '\r') {
+    detail::require_text(text, file);  // invalid text is reported first
     throw spec_error("the separator cannot be a quote or a line break");
   }
+  const std::size_t n = text.size();
 
-  raw_table raw = tokenizer(text, sep, name, options.max_field_lines).run(options.progress);
-  const std::size_t ncols = raw.header.size();
-  const std::size_t rows = raw.row_line.size();
+  // The header, read alone: it fixes the number of columns.
+  detail::csv_tokenizer tok(text, name,
+                            {.separator = sep, .max_field_lines = options.max_field_lines});
+  if (!tok.at_record()) {
+    detail::require_text(text, file);
+    throw parse_error("the file is empty (no header line)", tok.loc(1, 0));
+  }
+  const std::size_t header_line = tok.line();
+  std::vector<std::string> header;
+  try {
+    tok.read_record(
+        [&](std::size_t, std::string_view field, std::size_t) { header.emplace_back(field); });
+  } catch (const parse_error&) {
+    detail::require_text(text, file);
+    throw;
+  }
+  const std::size_t data_start = tok.pos();
+  const std::size_t data_line = tok.line();
+  {
+    const auto head = text.substr(0, data_start);
+    if (detail::find_invalid_utf8(head) || head.find('\0') != std::string_view::npos) {
+      detail::require_text(text, file);
+    }
+  }
+  for (auto& h : header) h = detail::to_nfc(h);
+  const std::size_t ncols = header.size();
+
+  // Declared types (checked for unknown names later, in the order errors are reported).
+  std::vector<std::optional<column_type>> declared(ncols);
+  {
+    std::unordered_map<std::string, std::size_t> first;
+    for (std::size_t k = 0; k < ncols; ++k) first.emplace(header[k], k);
+    for (const auto& [col_name, type] : options.schema) {
+      if (auto it = first.find(detail::to_nfc(col_name)); it != first.end())
+        declared[it->second] = type;
+    }
+    if (auto it = first.find(detail::to_nfc(options.id_column)); it != first.end())
+      declared[it->second] = column_type::text;
+  }
+  reader_context cx{.text = text,
+                    .name = name,
+                    .opt = options,
+                    .sep = sep,
+                    .decimal = decimal,
+                    .ncols = ncols,
+                    .infer = {},
+                    .numeric_first = {},
+                    .text_column = {},
+                    .na_longest = 0,
+                    .na_first = {}};
+  cx.index_na_values();
+  cx.infer.resize(ncols);
+  cx.numeric_first.resize(ncols);
+  cx.text_column.resize(ncols);
+  for (std::size_t k = 0; k < ncols; ++k) {
+    cx.infer[k] = declared[k] ? 0 : 1;
+    cx.text_column[k] = declared[k] && *declared[k] == column_type::text ? 1 : 0;
+    cx.numeric_first[k] =
+        !declared[k] || *declared[k] == column_type::number || *declared[k] == column_type::integer
+            ? 1
+            : 0;
+  }
+
+  // Chunks: each ends right after a line break (never inside a UTF-8 sequence).
+  const std::size_t step =
+      std::max<std::size_t>(1, options.chunk_bytes != 0 ? options.chunk_bytes : kDefaultChunk);
+  std::vector<std::size_t> cuts{data_start};
+  while (n - cuts.back() > step) {
+    const auto nl = text.find('\n', cuts.back() + step - 1);
+    if (nl == std::string_view::npos || nl + 1 >= n) break;
+    cuts.push_back(nl + 1);
+  }
+  const std::size_t m = cuts.size();
+  cuts.push_back(n);
+  std::vector<chunk> chunks(m);
+
+  // Progress from the calling thread only (worker 0), never decreasing.
+  std::atomic<std::size_t> done_bytes{data_start};
+  std::size_t reported = 0;
+  const auto report = [&](std::size_t partial) {
+    const std::size_t d = std::min(n, done_bytes.load(std::memory_order_relaxed) + partial);
+    if (d > reported) {
+      reported = d;
+      options.progress(d, n);
+    }
+  };
+  const std::function<void(std::size_t)> tick = [&](std::size_t partial) { report(partial); };
+  detail::parallel_for(m, options.threads, [&](std::size_t i, unsigned worker) {
+    const std::size_t b = cuts[i];
+    const std::size_t e = cuts[i + 1];
+    const auto part = text.substr(b, e - b);
+    if (!valid_utf8(part) || part.find('\0') != std::string_view::npos) {
+      chunks[i].start = b;
+      chunks[i].end = e;
+      chunks[i].bad_text = true;
+      return;
+    }
+    const bool reports = worker == 0 && static_cast<bool>(options.progress);
+    chunks[i] = tokenize_chunk(cx, b, e, reports ? &tick : nullptr);
+    if (drop) drop(b, e);
+    done_bytes.fetch_add(e - b, std::memory_order_relaxed);
+    if (reports) report(0);
+  });
+
+  // Errors in the order the sequential reader met them: the text, the header, the records.
+  for (const auto& ch : chunks) {
+    if (ch.bad_text) detail::require_text(text, file);
+  }
+  for (std::size_t k = 0; k < ncols; ++k) {
+    if (header[k].empty()) {
+      throw parse_error("column " + std::to_string(k + 1) + " of the header has no name",
+                        tok.loc(header_line, 0));
+    }
+  }
+  // Commit: each chunk must start where the previous one ended, else it is read again from
+  // there (the cut fell inside a record).
+  {
+    std::size_t pos = data_start, line = data_line, rows = 0;
+    for (auto& ch : chunks) {
+      if (ch.start != pos) {
+        ch = tokenize_chunk(cx, pos, std::max(pos, ch.end), nullptr);
+        if (drop) drop(ch.start, ch.stop);
+      }
+      if (ch.error) {
+        location where = ch.error->where();
+        where.line += line - 1;
+        throw parse_error(ch.error->message(), std::move(where));
+      }
+      ch.base_line = line;
+      ch.row0 = rows;
+      rows += ch.rows();
+      line += ch.lines;
+      pos = ch.stop;
+    }
+  }
+  if (options.progress && reported < n) options.progress(n, n);
+  std::size_t rows = 0;
+  for (const auto& ch : chunks) rows += ch.rows();
+  const auto chunk_of = [&](std::size_t r) -> const chunk& {
+    auto it = std::upper_bound(chunks.begin(), chunks.end(), r,
+                               [](std::size_t x, const chunk& c) { return x < c.row0; });
+    return *std::prev(it);
+  };
+  const auto line_of = [&](std::size_t r) -> std::size_t {
+    const chunk& ch = chunk_of(r);
+    return ch.base_line + ch.row_line[r - ch.row0];
+  };
 
   std::unordered_map<std::string, std::size_t> by_name;
   for (std::size_t k = 0; k < ncols; ++k) {
-    if (!by_name.emplace(raw.header[k], k).second) {
+    if (!by_name.emplace(header[k], k).second) {
       throw schema_error("the header names this column twice",
-                         location{.file = file, .line = 1, .field = raw.header[k]});
+                         location{.file = file, .line = 1, .field = header[k]});
     }
   }
-  std::vector<std::optional<column_type>> declared(ncols);
   for (const auto& [col_name, type] : options.schema) {
-    auto it = by_name.find(detail::to_nfc(col_name));
-    if (it == by_name.end()) {
+    if (by_name.find(detail::to_nfc(col_name)) == by_name.end()) {
       throw schema_error("the schema names a column the file does not have",
                          location{.file = file, .line = 1, .field = col_name});
     }
-    declared[it->second] = type;
   }
   const auto id_it = by_name.find(detail::to_nfc(options.id_column));
   if (id_it == by_name.end()) {
     std::string hint;
     std::size_t best = std::numeric_limits<std::size_t>::max();
-    for (const auto& h : raw.header) {
+    for (const auto& h : header) {
       const auto d =
           edit_distance(detail::fold_for_matching(h), detail::fold_for_matching(options.id_column));
       if (d < best) {
@@ -551,32 +1370,62 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
                            (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)"),
                        location{.file = file, .line = 1});
   }
-  declared[id_it->second] = column_type::text;
+  const std::size_t id_k = id_it->second;
 
-  // Convert columns in parallel; each task writes only its own slot, so the result does not
-  // depend on the number of threads.
+  // Merge each column from its chunks, columns in parallel; each task writes only its slot.
   std::vector<std::optional<column>> converted(ncols);
   std::vector<std::optional<cell_error>> errors(ncols);
-  // Keep the raw id cells for error messages before the workers free them.
-  const raw_column id_raw = raw.columns[id_it->second];
   std::vector<std::optional<cell_error>> mixed(ncols);
   detail::parallel_for(ncols, options.threads, [&](std::size_t k) {
-    converter conv{raw.columns[k], raw.header[k], options, decimal, rows, {}};
     try {
       const bool inferred = !declared[k].has_value();
-      const column_type type = inferred ? conv.infer() : *declared[k];
-      if (conv.mixed && options.mixed_columns == csv_options::mixed_policy::error) {
-        conv.mixed->message +=
+      column_type type = column_type::text;
+      std::size_t present = 0;
+      if (inferred) {
+        column_facts f;
+        for (const auto& ch : chunks) {
+          const auto& g = ch.cols[k].facts;
+          f.all_int = f.all_int && g.all_int;
+          f.all_num = f.all_num && g.all_num;
+          f.all_bool = f.all_bool && g.all_bool;
+          f.all_date = f.all_date && g.all_date;
+          f.any_pipe = f.any_pipe || g.any_pipe;
+          f.numberish = f.numberish && g.numberish;
+          f.numbers += g.numbers;
+          f.present += g.present;
+          if (!f.mixed && g.mixed) f.mixed = cell_error{ch.row0 + g.mixed->row, g.mixed->message};
+        }
+        present = f.present;
+        type = infer_type(f, mixed[k]);
+      } else {
+        type = *declared[k];
+      }
+      if (mixed[k] && options.mixed_columns == csv_options::mixed_policy::error) {
+        auto e = *mixed[k];
+        mixed[k].reset();
+        e.message +=
             "; the other cells of the column are numbers (correct the cell, or read the column "
             "as text with mixed_columns=text)";
-        throw *conv.mixed;
+        throw e;
       }
-      mixed[k] = conv.mixed;
-      converted[k] = conv.convert(type, inferred);
+      column_builder b(cx, header[k], type, inferred, rows, present);
+      for (auto& ch : chunks) {
+        auto& c = ch.cols[k];
+        if (b.takes_numbers(c.kind)) {
+          b.add_numbers(c, ch.row0);
+        } else if (c.kind == chunk_column::repr::strings) {
+          b.add_raw(c.raw, ch.rows(), ch.row0);
+        } else if (c.kind == chunk_column::repr::codes) {
+          b.add_codes(c, ch.row0);
+        } else {
+          b.add_raw(rescan(cx, ch.start, ch.stop, {k}).front(), ch.rows(), ch.row0);
+        }
+        c = chunk_column{};  // free this chunk's cells early
+      }
+      converted[k] = b.finish();
     } catch (const cell_error& e) {
       errors[k] = e;
     }
-    raw.columns[k] = raw_column{};  // free the raw cells early
   });
   // Report the first bad cell in file order (lowest row, then leftmost column).
   std::optional<std::size_t> worst;
@@ -585,14 +1434,18 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
   }
   if (worst) {
     const auto& e = *errors[*worst];
-    location where{.file = file, .line = raw.row_line[e.row], .field = raw.header[*worst]};
-    if (*worst != id_it->second) where.row_id = std::string(id_raw.cell(e.row));
+    location where{.file = file, .line = line_of(e.row), .field = header[*worst]};
+    if (*worst != id_k) {
+      const chunk& ch = chunk_of(e.row);
+      where.row_id =
+          std::string(rescan(cx, ch.start, ch.stop, {id_k}).front().cell(e.row - ch.row0));
+    }
     throw data_error(e.message, std::move(where));
   }
   if (options.warning) {
     for (std::size_t k = 0; k < ncols; ++k) {
       if (!mixed[k]) continue;
-      location where{.file = file, .line = raw.row_line[mixed[k]->row], .field = raw.header[k]};
+      location where{.file = file, .line = line_of(mixed[k]->row), .field = header[k]};
       options.warning(where.str() + ": " + mixed[k]->message +
                       "; the other cells are numbers: the column is read as " +
                       std::string(to_string(converted[k]->type())));
@@ -602,11 +1455,67 @@ pool read_csv_text(std::string_view text, const csv_options& options, std::strin
   columns.reserve(ncols);
   for (auto& c : converted) columns.push_back(std::move(*c));
   return pool(std::move(columns), options.id_column,
-              [&](std::size_t r) { return file + ":" + std::to_string(raw.row_line[r]); });
+              [&](std::size_t r) { return file + ":" + std::to_string(line_of(r)); });
+}
+
+/// A read-only private mapping of a whole regular file.
+class mapped_file {
+ public:
+  mapped_file(int fd, std::size_t size) : size_(size) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) data_ = static_cast<const char*>(p);
+  }
+  mapped_file(const mapped_file&) = delete;
+  mapped_file& operator=(const mapped_file&) = delete;
+  ~mapped_file() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+  }
+  [[nodiscard]] bool ok() const { return data_ != nullptr; }
+  [[nodiscard]] std::string_view view() const { return {data_, size_}; }
+  /// Releases the pages wholly inside [b, e) (offsets into view()); they read again from the
+  /// file if touched later. Keeps the resident size near one chunk per thread.
+  void drop(std::size_t b, std::size_t e) const {
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t pb = (b + page - 1) / page * page;
+    const std::size_t pe = std::min(e, size_) / page * page;
+    if (pb < pe) ::madvise(const_cast<char*>(data_) + pb, pe - pb, MADV_DONTNEED);
+  }
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_;
+};
+
+}  // namespace
+
+pool read_csv_text(std::string_view text, const csv_options& options, std::string_view name) {
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  return read_text(text, options, name, {});
 }
 
 pool read_csv(const std::string& path, const csv_options& options) {
-  const std::string text = read_user_file(path, options.max_bytes);
+  // A regular file is memory-mapped and its pages released as chunks are read, so the whole
+  // text is never resident; pipes, empty files and anything mmap refuses are read into memory.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st {};
+    std::optional<mapped_file> map;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (options.max_bytes == 0 || static_cast<std::uint64_t>(st.st_size) <= options.max_bytes)) {
+      map.emplace(fd, static_cast<std::size_t>(st.st_size));
+    }
+    ::close(fd);
+    if (map && map->ok()) {
+      std::string_view text = map->view();
+      std::size_t skip = 0;
+      if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") skip = 3;
+      text.remove_prefix(skip);
+      const mapped_file& mf = *map;
+      return read_text(text, options, path,
+                       [&mf, skip](std::size_t b, std::size_t e) { mf.drop(b + skip, e + skip); });
+    }
+  }
+  const std::string text = read_user_file(path, options.max_bytes);  // its errors, or a pipe
   return read_csv_text(text, options, path);
 }
 
@@ -647,8 +1556,7 @@ std::string write_csv_text(const pool& p, const csv_write_options& options) {
       std::string cell = c.format(r);
       if (!c.is_valid(r) && c.type() == column_type::category_list) {
         cell = "NA";  // an empty cell reads back as an empty list, not a missing one
-      } else if (c.is_valid(r) && c.type() == column_type::category_list &&
-                 is_default_na(cell)) {
+      } else if (c.is_valid(r) && c.type() == column_type::category_list && is_default_na(cell)) {
         // A list of one item spelled like a missing-value marker ("null"): a trailing item
         // separator keeps it a list (empty items are skipped) instead of reading back missing.
         cell += '|';

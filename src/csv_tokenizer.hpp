@@ -50,6 +50,30 @@ class csv_tokenizer {
     return false;
   }
 
+  /// Skips blank lines that start before `limit`; false when the next record would start at or
+  /// after `limit` (or at the end of the text). For readers splitting the text into chunks that
+  /// each end at a record boundary.
+  bool at_record(std::size_t limit) {
+    while (pos_ < limit && pos_ < text_.size()) {
+      if (text_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+      } else if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
+        pos_ += 2;
+        ++line_;
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /// Continues at byte `pos`, calling its line `line` (a record boundary of the text).
+  void seek(std::size_t pos, std::size_t line) {
+    pos_ = pos;
+    line_ = line;
+  }
+
   /// 1-based line of the next character.
   [[nodiscard]] std::size_t line() const { return line_; }
   /// Byte offset of the next character.

@@ -11,6 +11,38 @@ namespace khuyenhoc {
 
 namespace {
 
+/// Sorts (hash, row) pairs into the order std::sort gives them: a counting pass on the hash's
+/// top 16 bits, entries swapped into their buckets in place, then each bucket (a few entries)
+/// sorted alone; several times faster than std::sort for a province's ids (it showed in the CSV
+/// reader's profile).
+void sort_by_hash(std::vector<std::pair<std::uint64_t, std::uint32_t>>& v) {
+  constexpr std::size_t buckets = std::size_t{1} << 16U;
+  if (v.size() < buckets) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  std::vector<std::size_t> start(buckets + 1, 0);
+  for (const auto& e : v) ++start[(e.first >> 48U) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  // In place (no second copy of the index): each entry is swapped into its bucket.
+  std::vector<std::size_t> next(start.begin(), start.end() - 1);
+  for (std::size_t b = 0; b < buckets; ++b) {
+    while (next[b] < start[b + 1]) {
+      auto e = v[next[b]];
+      std::size_t t = e.first >> 48U;
+      while (t != b) {
+        std::swap(e, v[next[t]++]);
+        t = e.first >> 48U;
+      }
+      v[next[b]++] = e;
+    }
+  }
+  for (std::size_t b = 0; b < buckets; ++b) {
+    std::sort(v.begin() + static_cast<std::ptrdiff_t>(start[b]),
+              v.begin() + static_cast<std::ptrdiff_t>(start[b + 1]));
+  }
+}
+
 template <class T>
 buffer<T> make_buffer(std::vector<T> v) {
   return buffer<T>(std::move(v));
@@ -418,7 +450,7 @@ pool::pool(std::vector<column> columns, std::string_view id_column,
     }
     index->emplace_back(std::hash<std::string_view>{}(id), static_cast<std::uint32_t>(r));
   }
-  std::sort(index->begin(), index->end());
+  sort_by_hash(*index);
   // Equal ids have equal hashes and end up adjacent, the first row first.
   std::vector<std::pair<std::size_t, std::size_t>> duplicates;  // (first row, repeated row)
   for (std::size_t a = 0; a < index->size();) {

@@ -49,10 +49,15 @@ struct csv_options {
   /// Refuse a file larger than this many bytes with limit_error before reading it (0: no
   /// limit). A guard for services reading files they did not write.
   std::uint64_t max_bytes = 0;
-  /// Threads converting columns (0: hardware concurrency). Results do not depend on it.
+  /// Threads reading and converting (0: hardware concurrency). Results do not depend on it.
   unsigned threads = 0;
   /// Called with (bytes done, bytes total) while reading, for progress displays; may be empty.
+  /// Called on the calling thread only, with `done` never decreasing; the last call has
+  /// done == total.
   std::function<void(std::size_t, std::size_t)> progress{};
+  /// Size in bytes of the chunks the rows are split into and read in parallel (0: 4 MB). For
+  /// tests of chunk boundaries; results do not depend on it.
+  std::size_t chunk_bytes = 0;
 };
 
 /// Column types as a user writes them for the CLI's `--schema`: `name: type` items separated by
@@ -68,7 +73,10 @@ struct csv_options {
 ///         data_error (a value not of its column's type; duplicate or empty ids),
 ///         schema_error (unknown id column, duplicate header names), io_error (file missing or
 ///         unreadable), limit_error (file larger than options.max_bytes).
-/// Complexity: O(file size); columns are converted in parallel.
+/// Complexity: O(file size). A regular file is memory-mapped and read in chunks on
+/// options.threads threads, its pages released as they are read, so the whole text is never
+/// resident; the result and the error reported (the first in file order) do not depend on
+/// the thread count or chunk size.
 [[nodiscard]] pool read_csv(const std::string& path, const csv_options& options = {});
 
 /// Reads CSV text already in memory; `name` is used in error locations.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/generate.hpp"
 
 using namespace khuyenhoc;
@@ -241,8 +242,8 @@ TEST(csv, stray_quote_swallowing_records_is_reported_where_it_opened) {
 }
 
 TEST(csv, text_after_closing_quote_names_the_whole_character) {
-  const auto what = error_of<parse_error>(
-      [] { (void)read_csv_text("id,name\nA,\"An\"ở\n", {}, "t.csv"); });
+  const auto what =
+      error_of<parse_error>([] { (void)read_csv_text("id,name\nA,\"An\"ở\n", {}, "t.csv"); });
   EXPECT_NE(what.find("t.csv:2:7: unexpected character 'ở' after a closing quote"),
             std::string::npos)
       << what;
@@ -302,4 +303,252 @@ TEST(csv, max_bytes_guards_the_reader) {
   EXPECT_THROW((void)read_csv(path, o), limit_error);
   o.max_bytes = 1U << 20U;
   EXPECT_NO_THROW((void)read_csv(path, o));
+}
+
+// ---------------------------------------------------------------- chunked, parallel reading
+
+namespace {
+
+// What reading `text` gives: the pool written back as CSV, or the error's what().
+std::string outcome(const std::string& text, csv_options opt) {
+  try {
+    return write_csv_text(read_csv_text(text, opt, "c.csv"));
+  } catch (const error& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+// Reads `text` with every thread count and many chunk sizes (cuts at every byte included) and
+// expects the same outcome as one thread reading one chunk; returns that outcome.
+std::string same_for_any_chunking(const std::string& text, const csv_options& base = {}) {
+  csv_options one = base;
+  one.threads = 1;
+  one.chunk_bytes = text.size() + 1;
+  const auto reference = outcome(text, one);
+  for (unsigned threads : {1U, 2U, 3U, 8U}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5},
+                              std::size_t{7}, std::size_t{13}, std::size_t{64}, std::size_t{0}}) {
+      csv_options o = base;
+      o.threads = threads;
+      o.chunk_bytes = chunk;
+      EXPECT_EQ(outcome(text, o), reference) << "threads " << threads << ", chunk " << chunk;
+    }
+  }
+  return reference;
+}
+
+}  // namespace
+
+TEST(csv_chunks, cuts_inside_quoted_fields_with_line_breaks_separators_and_quotes) {
+  std::string text = "id,note,gpa\n";
+  for (int i = 0; i < 40; ++i) {
+    text += "HS" + std::to_string(i) + ",\"dòng một, \"\"trích\"\"\nhai\n\nba,\",";
+    text += std::to_string(i % 10) + ".5\n";
+  }
+  const auto got = same_for_any_chunking(text);
+  ASSERT_EQ(got.rfind("error", 0), std::string::npos) << got;
+  const auto p = read_csv_text(text, {.chunk_bytes = 3});
+  ASSERT_EQ(p.size(), 40U);
+  EXPECT_EQ(p["note"].format(39), "dòng một, \"trích\"\nhai\n\nba,");
+  EXPECT_DOUBLE_EQ(p["gpa"].numbers()[39], 9.5);
+}
+
+TEST(csv_chunks, crlf_and_lone_cr_records_split_anywhere_keep_their_lines) {
+  std::string crlf = "id,gpa\r\n";
+  for (int i = 0; i < 30; ++i) crlf += "A" + std::to_string(i) + "," + std::to_string(i) + "\r\n";
+  crlf += "\r\nZ,abc\r\n";  // a blank line, then a word: the column becomes text (all distinct)
+  EXPECT_EQ(read_csv_text(crlf, {.chunk_bytes = 4})["gpa"].type(), column_type::text);
+  same_for_any_chunking(crlf);
+  // Declared a number, the last cell is the error, at its line (33: header, 30 rows, a blank).
+  csv_options strict;
+  strict.schema = {{"gpa", column_type::number}};
+  strict.chunk_bytes = 5;
+  const auto what = error_of<data_error>([&] { (void)read_csv_text(crlf, strict, "c.csv"); });
+  EXPECT_NE(what.find("c.csv:33: row \"Z\": column \"gpa\": \"abc\" is not a number"),
+            std::string::npos)
+      << what;
+  same_for_any_chunking(crlf, strict);
+  // Records ended by a lone CR (old Mac files) count as lines too.
+  same_for_any_chunking("id,x\rA,1\rB,2\n");
+}
+
+TEST(csv_chunks, a_type_that_changes_in_the_last_chunk) {
+  std::string text = "id,score,gpa\n";
+  for (int i = 0; i < 50; ++i)
+    text += "S" + std::to_string(i) + "," + std::to_string(i) + "," + std::to_string(i) + ".25\n";
+  EXPECT_EQ(read_csv_text(text, {.chunk_bytes = 8})["score"].type(), column_type::integer);
+  // One non-number on the last line: the whole column is categorical, from every chunk.
+  const std::string words = text + "S50,vắng,7.5\n";
+  const auto p = read_csv_text(words, {.chunk_bytes = 8});
+  EXPECT_EQ(p["score"].type(), column_type::text);  // 51 distinct values: text
+  EXPECT_EQ(p["score"].format(0), "0");
+  EXPECT_EQ(p["score"].format(50), "vắng");
+  same_for_any_chunking(words);
+  // A cell that only looks like a number, on the last line: the error names its line.
+  const std::string almost = text + "S50,7,1e999\n";
+  const auto what = error_of<data_error>(
+      [&] { (void)read_csv_text(almost, {.threads = 3, .chunk_bytes = 16}, "c.csv"); });
+  EXPECT_NE(what.find("c.csv:52: row \"S50\": column \"gpa\": \"1e999\" is out of"),
+            std::string::npos)
+      << what;
+  same_for_any_chunking(almost);
+  // Integers, then a decimal in a later chunk: numbers, exactly as read in one piece.
+  const std::string decimals = text + "S50,7.5,1\n";
+  EXPECT_EQ(read_csv_text(decimals, {.chunk_bytes = 8})["score"].type(), column_type::number);
+  EXPECT_DOUBLE_EQ(read_csv_text(decimals, {.chunk_bytes = 8})["score"].numbers()[50], 7.5);
+  same_for_any_chunking(decimals);
+  // "-0" read as a number keeps its sign.
+  same_for_any_chunking(text + "S50,-0,1.5\nS51,0.5,2\n");
+}
+
+TEST(csv_chunks, a_list_column_whose_first_chunks_are_empty_or_missing) {
+  std::string text = "id,prizes\n";
+  for (int i = 0; i < 30; ++i) text += "P" + std::to_string(i) + (i % 3 == 0 ? ",NA\n" : ",\n");
+  text += "P30,Nhất|Nhì\nP31,Ba\n";
+  const auto p = read_csv_text(text, {.chunk_bytes = 6});
+  ASSERT_EQ(p["prizes"].type(), column_type::category_list);
+  EXPECT_FALSE(p["prizes"].is_valid(0));  // NA: missing
+  EXPECT_TRUE(p["prizes"].is_valid(1));   // empty: an empty list
+  EXPECT_TRUE(p["prizes"].list_at(1).empty());
+  EXPECT_EQ(p["prizes"].format(30), "Nhất|Nhì");
+  same_for_any_chunking(text);
+}
+
+TEST(csv_chunks, categories_and_nfd_spellings_merge_into_one_dictionary) {
+  std::string text = "id,district,ok\n";
+  const char* names[] = {"Hồng Bàng", "Ho\xCC\x82\xCC\x80ng Ba\xCC\x80ng", "Lê Chân", "Kiến An"};
+  for (int i = 0; i < 60; ++i) {
+    text += "D" + std::to_string(i) + "," + names[i % 4] + "," + (i % 2 ? "Co\xCC\x81" : "không") +
+            "\n";
+  }
+  const auto p = read_csv_text(text, {.chunk_bytes = 10});
+  EXPECT_EQ(p["district"].type(), column_type::category);
+  EXPECT_EQ(p["district"].dictionary().size(), 3U);  // NFC and NFD "Hồng Bàng" are one value
+  EXPECT_EQ(p["ok"].type(), column_type::boolean);
+  same_for_any_chunking(text);
+}
+
+TEST(csv_chunks, the_first_error_in_file_order_wins_for_any_chunking) {
+  std::string rows;
+  for (int i = 0; i < 20; ++i) rows += "R" + std::to_string(i) + ",An," + std::to_string(i) + "\n";
+  const std::string header = "id,name,n\n";
+  struct item {
+    std::string text, expect;
+  };
+  const std::vector<item> cases = {
+      {header + rows + "B,\"Bình,7\nC,Chi,6\nD,Dũng,5\nE,Em,4\nF,Phúc\",3\n" + rows,
+       "c.csv:22:3: the quoted field opened here runs over more than 4 lines"},
+      {header + rows + "X,An\n" + rows + "Y,An,1,2\n", "c.csv:22: too few fields"},
+      {header + rows + "X,An,1,2\n" + rows + "Y,An\n", "c.csv:22:8: too many fields"},
+      {header + rows + "X,\"An\"b,1\n" + rows, "c.csv:22:7: unexpected character 'b'"},
+      {header + rows + "X,An,1\n" + rows + "Y,A" + std::string(1, '\0') + ",1\n",
+       "c.csv:43:4: NUL byte"},
+      {header + rows + "X,A\xFF,1\n" + rows + "Y,A" + std::string(1, '\0') + ",1\n",
+       "c.csv:22:4: invalid UTF-8 (byte 0xFF)"},
+      {header + rows + "X,\"An\n", "c.csv:22:3: unterminated quoted field"},
+  };
+  for (const auto& c : cases) {
+    const auto got = same_for_any_chunking(c.text);
+    EXPECT_NE(got.find(c.expect), std::string::npos) << got;
+  }
+  // A data error before a later one, in another column, of another chunk.
+  csv_options typed;
+  typed.schema = {{"n", column_type::integer}, {"name", column_type::date}};
+  const auto got = same_for_any_chunking(
+      header + "A,01/02/2010,1\nB,01/02/2010,x\n" + rows + "C,31/02/2010,1\n", typed);
+  EXPECT_NE(got.find("c.csv:3: row \"B\": column \"n\": \"x\" is not an integer"),
+            std::string::npos)
+      << got;
+}
+
+TEST(csv_chunks, a_mapped_file_reads_as_the_same_text_and_reports_progress) {
+  const auto dir = std::filesystem::temp_directory_path() / "khuyenhoc_csv_chunks";
+  std::filesystem::create_directories(dir);
+  const auto path = (dir / "pool.csv").string();
+  const auto text = "\xEF\xBB\xBF" + write_csv_text(generate_pool(3000, {.seed = 9}));
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  csv_options o;
+  o.threads = 3;
+  o.chunk_bytes = 4096;
+  o.progress = [&](std::size_t done, std::size_t total) { calls.emplace_back(done, total); };
+  const auto from_file = read_csv(path, o);
+  EXPECT_EQ(write_csv_text(from_file), write_csv_text(read_csv_text(text)));
+  ASSERT_FALSE(calls.empty());
+  for (std::size_t k = 1; k < calls.size(); ++k) EXPECT_LT(calls[k - 1].first, calls[k].first);
+  EXPECT_EQ(calls.back().first, calls.back().second);
+  EXPECT_EQ(calls.back().second, text.size() - 3);  // the BOM is not counted
+  std::filesystem::remove_all(dir);
+}
+
+TEST(csv_chunks, utf8_check_of_chunks_agrees_with_the_reference_decoder) {
+  // Random cells from the bytes that matter (lead bytes, continuations, the edges of overlong,
+  // surrogate and too-large forms, ASCII): a file is refused as invalid UTF-8 exactly when the
+  // reference decoder finds a bad byte, wherever it falls in the 16-byte blocks of the check.
+  const std::uint8_t alphabet[] = {'a',  ',',  0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF,
+                                   0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE,
+                                   0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFF};
+  std::uint64_t state = 12345;
+  const auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33U);
+  };
+  csv_options o;
+  o.threads = 1;
+  std::size_t invalid = 0;
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    // Mostly well-formed characters (the edges of each length), now and then a stray byte.
+    static const std::vector<std::string> characters = {"a",
+                                                        "\x7F",
+                                                        "\xC2\x80",
+                                                        "\xDF\xBF",
+                                                        "\xE0\xA0\x80",
+                                                        "\xED\x9F\xBF",
+                                                        "\xEE\x80\x80",
+                                                        "\xEF\xBF\xBF",
+                                                        "\xF0\x90\x80\x80",
+                                                        "\xF4\x8F\xBF\xBF",
+                                                        "ệ",
+                                                        "ữ"};
+    std::string cell;
+    const std::size_t len = 1 + next() % 24;
+    for (std::size_t i = 0; i < len; ++i) {
+      if (next() % 40 == 0) {
+        cell += static_cast<char>(alphabet[next() % 26]);
+      } else {
+        cell += characters[next() % characters.size()];
+      }
+    }
+    const std::string text = "id\n" + std::string(next() % 17, 'x') + cell + "\n";
+    const bool bad = khuyenhoc::detail::find_invalid_utf8(text).has_value();
+    invalid += bad ? 1 : 0;
+    std::string what;
+    try {
+      (void)read_csv_text(text, o);
+    } catch (const error& e) {
+      what = e.what();
+    }
+    ASSERT_EQ(bad, what.find("invalid UTF-8") != std::string::npos) << what;
+  }
+  EXPECT_GT(invalid, 1000U);
+  EXPECT_LT(invalid, 19000U);
+}
+
+TEST(csv_chunks, a_large_pool_finds_every_id_and_names_duplicates_by_line) {
+  // More ids than the id index's radix buckets (65536): lookups, and duplicates at their lines.
+  std::string text = "id,x\n";
+  for (int i = 0; i < 70000; ++i) text += "HS" + std::to_string(i) + "," + std::to_string(i) + "\n";
+  const auto p = read_csv_text(text, {.threads = 2, .chunk_bytes = 1 << 16});
+  ASSERT_EQ(p.size(), 70000U);
+  for (int i = 0; i < 70000; i += 997) EXPECT_EQ(p.row_of("HS" + std::to_string(i)), i);
+  EXPECT_FALSE(p.row_of("HS70000").has_value());
+  const auto what = error_of<data_error>(
+      [&] { (void)read_csv_text(text + "HS12345,1\nHS0,2\n", {.chunk_bytes = 1 << 16}, "d.csv"); });
+  EXPECT_NE(what.find("2 duplicate id(s): \"HS12345\" (d.csv:12347 and d.csv:70002), \"HS0\" "
+                      "(d.csv:2 and d.csv:70003)"),
+            std::string::npos)
+      << what;
 }

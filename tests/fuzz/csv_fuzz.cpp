@@ -1,15 +1,17 @@
 // libFuzzer target for the CSV pool reader. The first byte picks the options (separator auto,
-// ',' or ';'; 1 or 3 threads; mixed columns error or text; max_field_lines 4 or none); the rest
-// is the file. Any khuyenhoc::error is a correct answer, but a parse_error must name its line.
-// A pool that reads must write back as CSV that reads again to the same rows and types, and the
-// result must not depend on the thread count. Anything else (another exception, a crash, a
-// sanitizer report, a hang) is a bug.
+// ',' or ';'; mixed columns error or text; max_field_lines 4 or none; a chunk size of 1 to 8
+// bytes); the rest is the file. Any khuyenhoc::error is a correct answer, but a parse_error must
+// name its line. A pool that reads must write back as CSV that reads again to the same rows and
+// types, and neither the result nor the error (message and location) may depend on the thread
+// count or on where the chunks are cut. Anything else (another exception, a crash, a sanitizer
+// report, a hang) is a bug.
 #include <khuyenhoc/csv.hpp>
 #include <khuyenhoc/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -22,10 +24,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                      : khuyenhoc::csv_options::mixed_policy::error;
   o.warning = [](const std::string&) {};
   o.max_field_lines = (mode & 16U) != 0 ? 0 : 4;
+  // One thread, one chunk: the reference; three threads and tiny chunks must agree with it.
+  std::string first_error;
   try {
     o.threads = 1;
+    o.chunk_bytes = 0;
+    (void)khuyenhoc::read_csv_text(text, o, "fuzz.csv");
+  } catch (const khuyenhoc::error& e) {
+    first_error = e.what();
+  }
+  try {
+    o.threads = 3;
+    o.chunk_bytes = 1 + ((mode >> 5U) & 7U);
+    (void)khuyenhoc::read_csv_text(text, o, "fuzz.csv");
+    if (!first_error.empty()) std::abort();
+  } catch (const khuyenhoc::error& e) {
+    if (first_error != e.what()) std::abort();
+  }
+  try {
+    o.threads = 1;
+    o.chunk_bytes = 0;
     const auto a = khuyenhoc::read_csv_text(text, o, "fuzz.csv");
     o.threads = 3;
+    o.chunk_bytes = 1 + ((mode >> 5U) & 7U);
     const auto b = khuyenhoc::read_csv_text(text, o, "fuzz.csv");
     const auto written = khuyenhoc::write_csv_text(a);
     if (written != khuyenhoc::write_csv_text(b)) std::abort();
