@@ -240,7 +240,8 @@ void export_column_schema(const column& c, ArrowSchema* out) {
       set_metadata(out, type_key, "text");
       return;
     case column_type::category: {
-      init_schema(out, "i", c.name(), nullable);
+      // Arrow's ordered flag sits on the field whose dictionary is ordered.
+      init_schema(out, "i", c.name(), nullable | (c.ordered() ? ARROW_FLAG_DICTIONARY_ORDERED : 0));
       std::size_t bytes = 0;
       for (const auto& s : c.dictionary()) bytes += s.size();
       init_schema(
@@ -734,6 +735,7 @@ class column_importer {
     }
     dictionary_builder dict;
     std::vector<std::int32_t> codes(rows_, -1);
+    const bool ordered = (field_->flags & ARROW_FLAG_DICTIONARY_ORDERED) != 0;
     for_each_slice([&](const slice& s, std::size_t row) {
       if (s.array->dictionary == nullptr) {
         throw schema_error("a dictionary-encoded column without its dictionary",
@@ -743,8 +745,17 @@ class column_importer {
       const auto strings = dictionary_strings(field_->dictionary, d, name_);
       const slice ds{d, 0, d->length};
       std::vector<std::int32_t> remap(strings.size(), -1);
+      std::int32_t last = -1;
       for (std::size_t k = 0; k < strings.size(); ++k) {
-        if (ds.valid(static_cast<std::int64_t>(k))) remap[k] = dict.code(strings[k]);
+        if (!ds.valid(static_cast<std::int64_t>(k))) continue;
+        remap[k] = dict.code(strings[k]);
+        // An ordered dictionary is the values' order: every batch must agree with it.
+        if (ordered && remap[k] <= last) {
+          throw data_error("the batches' ordered dictionaries put \"" + strings[k] +
+                               "\" in different places; an ordered category needs one order",
+                           location{.field = name_});
+        }
+        last = remap[k];
       }
       for (std::int64_t i = 0; i < s.length; ++i) {
         if (!s.valid(i)) continue;
@@ -768,7 +779,7 @@ class column_importer {
       }
       return column::text(name_, values, std::move(valid));
     }
-    return column::category(name_, std::move(codes), std::move(dict.values));
+    return column::category(name_, std::move(codes), std::move(dict.values), ordered);
   }
 
   column text() {

@@ -138,10 +138,11 @@ column column::date(std::string name, std::vector<day_number> values,
 }
 
 column column::category(std::string name, std::vector<std::int32_t> codes,
-                        std::vector<std::string> dictionary) {
+                        std::vector<std::string> dictionary, bool ordered) {
   column c;
   c.name_ = std::move(name);
   c.type_ = column_type::category;
+  c.ordered_ = ordered;
   c.size_ = codes.size();
   const auto dict_size = static_cast<std::int32_t>(dictionary.size());
   std::vector<std::uint8_t> valid(c.size_);
@@ -343,6 +344,64 @@ const std::shared_ptr<const void>& column::values_owner() const noexcept {
   return valid_.owner();
 }
 
+column column::with_order(const std::vector<std::string>& scale,
+                          const std::function<std::string(std::size_t)>& describe_row) const {
+  require(column_type::category);
+  if (scale.empty()) throw spec_error("the order of a category is empty", location{.field = name_});
+  std::unordered_map<std::string_view, std::int32_t> rank;
+  rank.reserve(scale.size());
+  for (std::size_t k = 0; k < scale.size(); ++k) {
+    if (!rank.emplace(scale[k], static_cast<std::int32_t>(k)).second) {
+      throw spec_error("\"" + scale[k] + "\" appears twice in the order of the category",
+                       location{.field = name_});
+    }
+  }
+  const auto& dict = *dictionary_;
+  std::vector<std::int32_t> remap(dict.size(), -1);
+  std::vector<std::size_t> lacking;
+  for (std::size_t k = 0; k < dict.size(); ++k) {
+    const auto it = rank.find(dict[k]);
+    if (it == rank.end()) {
+      lacking.push_back(k);
+    } else {
+      remap[k] = it->second;
+    }
+  }
+  const auto src = codes();
+  if (!lacking.empty()) {
+    // Name the values a row holds (a dictionary may carry unused values: those are dropped).
+    std::vector<std::size_t> first_row(dict.size(), size_);
+    for (std::size_t r = 0; r < size_; ++r) {
+      const auto k = src[r];
+      if (k >= 0 && first_row[static_cast<std::size_t>(k)] == size_)
+        first_row[static_cast<std::size_t>(k)] = r;
+    }
+    std::string listed;
+    std::size_t shown = 0;
+    for (auto k : lacking) {
+      if (first_row[k] == size_) continue;
+      if (shown++ < 20)
+        listed += (listed.empty() ? "" : ", ") +
+                  ("\"" + dict[k] + "\" (" +
+                   (describe_row ? describe_row(first_row[k])
+                                 : "row " + std::to_string(first_row[k] + 1)) +
+                   ")");
+    }
+    if (shown != 0) {
+      std::string values;
+      for (std::size_t k = 0; k < scale.size(); ++k) values += (k ? ", " : "") + scale[k];
+      throw data_error(std::to_string(shown) + " value" + (shown == 1 ? " is" : "s are") +
+                           " not in the order [" + values + "]: " + listed +
+                           (shown > 20 ? ", …" : ""),
+                       location{.field = name_});
+    }
+  }
+  std::vector<std::int32_t> recoded(size_);
+  for (std::size_t r = 0; r < size_; ++r)
+    recoded[r] = src[r] < 0 ? -1 : remap[static_cast<std::size_t>(src[r])];
+  return category(name_, std::move(recoded), scale, true);
+}
+
 column column::renamed(std::string name) const {
   column c = *this;
   c.name_ = std::move(name);
@@ -523,6 +582,14 @@ pool pool::with_column(column c) const {
   return pool(std::move(cols), id_name_);
 }
 
+pool pool::with_order(std::string_view name, const std::vector<std::string>& scale) const {
+  const column& c = (*this)[name];
+  auto cols = columns_;
+  cols[by_name_.at(c.name())] =
+      c.with_order(scale, [this](std::size_t r) { return "row \"" + std::string(id(r)) + "\""; });
+  return pool(std::move(cols), id_name_);
+}
+
 namespace {
 
 template <class T>
@@ -545,7 +612,7 @@ column take_column(const column& c, std::span<const std::uint32_t> rows) {
     case column_type::date:
       return column::date(c.name(), gather(c.dates(), rows), std::move(valid));
     case column_type::category:
-      return column::category(c.name(), gather(c.codes(), rows), c.dictionary());
+      return column::category(c.name(), gather(c.codes(), rows), c.dictionary(), c.ordered());
     case column_type::text: {
       std::string blob;
       std::vector<std::uint64_t> offsets{0};

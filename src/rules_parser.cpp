@@ -1042,6 +1042,95 @@ class compiler {
     error_at(a, "cannot compare " + describe(a) + " with a string");
   }
 
+  // The order of category column `c` (worst first): a scale given for it (the last one given
+  // wins), else the dictionary of an ordered column; nullptr when it has none.
+  const std::vector<std::string>* order_of(const column& c) const {
+    for (auto it = opt_.scales.rbegin(); it != opt_.scales.rend(); ++it)
+      if (it->column == c.name()) return &it->values;
+    if (c.ordered()) return &c.dictionary();
+    return nullptr;
+  }
+
+  static std::string listed(const std::vector<std::string>& values) {
+    std::string out;
+    for (std::size_t k = 0; k < values.size(); ++k) out += (k ? ", " : "") + values[k];
+    return "[" + out + "]";
+  }
+
+  // <, <=, >, >= between strings: an ordered category and a literal (or string parameter),
+  // compiled to a table over the dictionary (missing stays missing, as the other comparisons).
+  compiled ordered_compare(std::int32_t a, const compiled& l, const compiled& r) {
+    const ast& x = at(a);
+    const bool col_left = nd(l.node).kind == op::col_category && nd(r.node).kind == op::str_const;
+    const bool col_right = nd(r.node).kind == op::col_category && nd(l.node).kind == op::str_const;
+    if (!col_left && !col_right) {
+      if (nd(l.node).kind == op::col_category && nd(r.node).kind == op::col_category)
+        error_at(a, "cannot compare two category columns with " + std::string(symbol(x.op)) +
+                        "; compare an ordered category with one of its values, e.g. " +
+                        describe(x.kids[0]) + " >= \"Khá\"");
+      error_at(a, "strings can only be compared with == and != (or in, startswith); " +
+                      std::string(symbol(x.op)) +
+                      " compares an ordered category column with one of its values");
+    }
+    const compiled& col = col_left ? l : r;
+    const std::int32_t col_ast = col_left ? x.kids[0] : x.kids[1];
+    const std::int32_t lit_ast = col_left ? x.kids[1] : x.kids[0];
+    const std::string& lit = nd((col_left ? r : l).node).strings[0];
+    const column& c = column_of(col.node);
+    const std::vector<std::string>* order = order_of(c);
+    if (order == nullptr)
+      error_at(col_ast,
+               "column " + quoted(c.name()) + " is a category without an order, so " +
+                   std::string(symbol(x.op)) +
+                   " cannot compare it; declare its order, worst first, in the rule file (scales: "
+                   "{" +
+                   c.name() + ": [Chưa đạt, Đạt, Khá, Tốt]} or a built-in scale: " + c.name() +
+                   ": tt22), or give an ordered category (pandas Categorical(ordered=True), an "
+                   "Arrow dictionary with the ordered flag, Pool.with_order)");
+    auto rank_of = [&](std::string_view v) -> std::int32_t {
+      for (std::size_t k = 0; k < order->size(); ++k)
+        if ((*order)[k] == v) return static_cast<std::int32_t>(k);
+      return -1;
+    };
+    const std::int32_t bound = rank_of(lit);
+    if (bound < 0)
+      error_at(lit_ast, quoted(lit) + " is not a value of the order of column " + quoted(c.name()) +
+                            " " + listed(*order) + did_you_mean(closest(lit, *order, 2)));
+    // The comparison as `column OP literal` (a literal on the left mirrors it).
+    tok k = x.op;
+    if (col_right) {
+      k = k == tok::lt ? tok::gt : k == tok::le ? tok::ge : k == tok::gt ? tok::lt : tok::le;
+    }
+    const auto& dict = c.dictionary();
+    node out{.kind = op::cat_table, .type = value_type::boolean, .a = col.node};
+    out.table.assign(dict.size(), 0);
+    for (std::size_t d = 0; d < dict.size(); ++d) {
+      const std::int32_t rank = rank_of(dict[d]);
+      if (rank < 0)
+        error_at(col_ast, "column " + quoted(c.name()) + " holds " + quoted(dict[d]) +
+                              ", which its order " + listed(*order) +
+                              " lacks; add it to the order" +
+                              did_you_mean(closest(dict[d], *order, 1)));
+      bool hit = false;
+      switch (k) {
+        case tok::lt:
+          hit = rank < bound;
+          break;
+        case tok::le:
+          hit = rank <= bound;
+          break;
+        case tok::gt:
+          hit = rank > bound;
+          break;
+        default:
+          hit = rank >= bound;
+          break;
+      }
+      out.table[d] = hit ? 1 : 0;
+    }
+    return push(std::move(out));
+  }
+
   compiled binary(std::int32_t a) {
     const ast& x = at(a);
     if (x.op == tok::ident) {  // and / or
@@ -1065,8 +1154,7 @@ class compiler {
     };
     if (cmp) {
       if (l.type == value_type::string && r.type == value_type::string) {
-        if (x.op != tok::eq && x.op != tok::ne)
-          error_at(a, "strings can only be compared with == and != (or in, startswith)");
+        if (x.op != tok::eq && x.op != tok::ne) return ordered_compare(a, l, r);
         const bool neg = x.op == tok::ne;
         if (nd(r.node).kind == op::str_const)
           return string_predicate(x.kids[1], l, {nd(r.node).strings[0]}, 0, neg);
@@ -1524,5 +1612,72 @@ std::string suggest(std::string_view name, const std::vector<std::string>& names
 }
 
 }  // namespace detail::rules
+
+namespace {
+
+struct builtin {
+  const char* name;
+  std::vector<std::string> values;
+};
+
+const std::vector<builtin>& builtins() {
+  static const std::vector<builtin> all{
+      {"tt22", {"Chưa đạt", "Đạt", "Khá", "Tốt"}},
+      {"hanh_kiem", {"Yếu", "Trung bình", "Khá", "Tốt"}},
+      {"hoc_luc", {"Kém", "Yếu", "Trung bình", "Khá", "Giỏi", "Xuất sắc"}},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> builtin_scale_names() {
+  std::vector<std::string> out;
+  for (const auto& b : builtins()) out.emplace_back(b.name);
+  return out;
+}
+
+std::vector<std::string> builtin_scale(std::string_view name) {
+  for (const auto& b : builtins())
+    if (name == b.name) return b.values;
+  const auto names = builtin_scale_names();
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  throw spec_error("unknown scale \"" + std::string(name) + "\"" +
+                   detail::rules::suggest(name, names) + " (built-in scales: " + all +
+                   "; or list the values, worst first)");
+}
+
+category_scale make_scale(std::string column, std::vector<std::string> values,
+                          const location& where) {
+  if (values.size() < 2)
+    throw spec_error(
+        "the scale of column \"" + column + "\" needs at least two values, worst first", where);
+  for (auto& v : values) {
+    v = detail::to_nfc(v);
+    if (v.empty())
+      throw spec_error("the scale of column \"" + column + "\" has an empty value", where);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (values[i] == values[j])
+        throw spec_error(
+            "\"" + values[i] + "\" appears twice in the scale of column \"" + column + "\"", where);
+  return category_scale{
+      .column = std::move(column), .values = std::move(values), .name = {}, .where = where};
+}
+
+category_scale make_scale(std::string column, std::string_view builtin_name,
+                          const location& where) {
+  std::vector<std::string> values;
+  try {
+    values = builtin_scale(builtin_name);
+  } catch (const spec_error& e) {
+    throw spec_error(e.message(), where);
+  }
+  auto out = make_scale(std::move(column), std::move(values), where);
+  out.name = std::string(builtin_name);
+  return out;
+}
 
 }  // namespace khuyenhoc

@@ -101,9 +101,11 @@ class column {
   static column date(std::string name, std::vector<day_number> values,
                      std::vector<std::uint8_t> valid = {});
   /// Categories: `codes[i]` indexes `dictionary`, -1 is missing. Dictionary entries must be
-  /// distinct.
+  /// distinct. `ordered`: the dictionary's order is the values' order, worst (lowest) first —
+  /// as pandas' ordered Categorical and Arrow's ordered dictionary — so that rules may compare
+  /// the values with <, <=, >, >= (`conduct >= "Khá"`).
   static column category(std::string name, std::vector<std::int32_t> codes,
-                         std::vector<std::string> dictionary);
+                         std::vector<std::string> dictionary, bool ordered = false);
   /// Text values; `valid` empty means all present.
   static column text(std::string name, const std::vector<std::string>& values,
                      std::vector<std::uint8_t> valid = {});
@@ -140,6 +142,17 @@ class column {
   [[nodiscard]] const std::vector<std::string>& dictionary() const;
   /// Code of `value` in the dictionary, or -1. O(1) average.
   [[nodiscard]] std::int32_t code_of(std::string_view value) const;
+  /// True for a category column whose dictionary order is the values' order (worst first).
+  [[nodiscard]] bool ordered() const noexcept { return ordered_; }
+  /// This category column ordered by `scale` (worst first): the dictionary becomes `scale`
+  /// (codes re-mapped; values of the scale that no row holds are kept, so the order is whole).
+  /// O(rows + dictionary).
+  /// \throws schema_error for a column that is not a category, spec_error for an empty scale
+  /// or a value written twice in it, data_error naming the values of the column (and the first
+  /// row holding each, named by `describe_row`, default "row r+1") that the scale lacks.
+  [[nodiscard]] column with_order(
+      const std::vector<std::string>& scale,
+      const std::function<std::string(std::size_t)>& describe_row = {}) const;
 
   /// Text of row `row` of a text column ("" when missing).
   [[nodiscard]] std::string_view text_at(std::size_t row) const;
@@ -179,6 +192,7 @@ class column {
   std::shared_ptr<const std::string> text_blob_;
   std::shared_ptr<const std::vector<std::string>> dictionary_;
   std::shared_ptr<const std::unordered_map<std::string_view, std::int32_t>> dictionary_index_;
+  bool ordered_ = false;
 };
 
 /// The nominee pool: named columns of equal length, one of them the id column (text) whose
@@ -217,6 +231,10 @@ class pool {
 
   /// A pool with `c` added, or replacing the column of the same name (not the id column).
   [[nodiscard]] pool with_column(column c) const;
+  /// A pool whose category column `name` is ordered by `scale`, worst first (see
+  /// column::with_order). \throws schema_error for an unknown column (with "did you mean"),
+  /// and column::with_order's errors.
+  [[nodiscard]] pool with_order(std::string_view name, const std::vector<std::string>& scale) const;
   /// The rows at `rows`, in that order (e.g. a shard). Ids must stay unique.
   [[nodiscard]] pool take(std::span<const std::uint32_t> rows) const;
 

@@ -56,7 +56,7 @@ def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
     columns works. ``copy=True`` gives a frame that owns writable copies. The others are copies,
     as pandas has no layout for them that the pool's storage matches: date → datetime64[s]
     (pandas has no day unit), category → Categorical (pandas picks its own code width; the
-    categories keep the pool's order), text → pandas' ``str`` (built from the pool's Arrow
+    categories keep the pool's order, and an ordered column gives an ordered Categorical), text → pandas' ``str`` (built from the pool's Arrow
     export when pandas stores strings in pyarrow), list → list/None objects.
     For a zero-copy hand-over of every column, use Arrow: ``pd.DataFrame.from_arrow(pool)``
     (pandas ≥ 3) or ``pyarrow.table(pool).to_pandas()``.
@@ -83,7 +83,9 @@ def to_pandas(pool: _core.Pool, copy: bool = False) -> "pd.DataFrame":
             data[name] = stamps
         elif kind == "category":
             data[name] = pd.Categorical.from_codes(
-                np.asarray(pool._values(name)), categories=pool._dictionary(name)
+                np.asarray(pool._values(name)),
+                categories=pool._dictionary(name),
+                ordered=pool.is_ordered(name),
             )
         else:
             data[name] = column_array(pool, name)
@@ -218,9 +220,11 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
         dtype = s.dtype
     _refuse_kind(name, dtype, None)
     if isinstance(dtype, pd.CategoricalDtype):
-        # The categories keep their order (an ordered categorical's order is the dictionary's).
+        # The categories keep their order; an ordered categorical's order is the values' order
+        # (worst first), so rules may compare it with <, <=, >, >=.
         cats = [str(c) for c in dtype.categories]
-        return (name, "category", np.asarray(s.cat.codes, dtype=np.int32), cats)
+        return (name, "category", np.asarray(s.cat.codes, dtype=np.int32), cats,
+                bool(dtype.ordered))
     if pd.api.types.is_bool_dtype(dtype):
         valid = _mask_of(s)
         return (name, "boolean", np.asarray(s.fillna(False), dtype=np.uint8), valid)
@@ -331,8 +335,8 @@ def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
     instant's date in Vietnam (Asia/Ho_Chi_Minh), a naive one its own date; times of day are
     dropped (a pool holds dates). Dates outside 1400-01-01..9999-12-31 raise DataError naming the
     row's id and the column; Timedelta, Period and Interval columns raise SchemaError naming the
-    column. pandas' ordered flag is not kept: the rules cannot order categories (see
-    docs/interop.md). With pyarrow installed, string and list columns are converted by pyarrow
+    column. An ordered Categorical stays ordered (its categories, worst first, are the order rules
+    compare by: ``conduct >= "Khá"``; docs/rules.md). With pyarrow installed, string and list columns are converted by pyarrow
     and read by the C++ Arrow importer (faster; the same pool)."""
     specs = []
     ids = df[id] if id in df.columns else None

@@ -176,8 +176,10 @@ column column_from_spec(const py::tuple& spec) {
     case column_type::category: {
       auto arr = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(data);
       const auto n = static_cast<std::size_t>(arr.size());
+      // (name, "category", codes, dictionary[, ordered]): ordered = pandas' ordered flag.
       return column::category(name, {arr.data(), arr.data() + n},
-                              extra.cast<std::vector<std::string>>());
+                              extra.cast<std::vector<std::string>>(),
+                              spec.size() > 4 && spec[4].cast<bool>());
     }
     case column_type::text: {
       const auto items = data.cast<py::sequence>();
@@ -266,6 +268,19 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
           py::arg("name"),
           "The type of a column: \"number\", \"integer\", \"boolean\", \"date\", \"category\", "
           "\"text\" or \"category_list\". Raises SchemaError for an unknown column.")
+      .def(
+          "is_ordered", [](const pool& p, const std::string& name) { return p[name].ordered(); },
+          py::arg("name"),
+          "True for a category column whose categories are in order, worst first (an ordered "
+          "pandas Categorical or Arrow dictionary, or Pool.with_order): rules may compare it "
+          "with <, <=, >, >=. Raises SchemaError for an unknown column.")
+      .def("with_order", &pool::with_order, py::arg("name"), py::arg("order"),
+           R"doc(A new pool whose category column `name` is ordered by `order`, worst first
+(``pool.with_order("conduct", ["Chưa đạt", "Đạt", "Khá", "Tốt"])``), so that rules compare it
+with <, <=, >, >=. Values of the
+order that no row holds are kept. Raises SchemaError for an unknown or non-category column,
+SpecError for an empty order or a value written twice, DataError naming each value of the
+column the order lacks with the id of the first row holding it.)doc")
       .def("row_of", &pool::row_of, py::arg("id"), "Row position of a nominee id, or None.")
       .def(
           "take",
