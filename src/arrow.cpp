@@ -233,7 +233,8 @@ void export_column_schema(const column& c, ArrowSchema* out) {
       init_schema(out, "b", c.name(), nullable);
       return;
     case column_type::date:
-      init_schema(out, "tdD", c.name(), nullable);
+      // With times of day: a timestamp without a time zone (Vietnam's wall clock, seconds).
+      init_schema(out, c.has_times() ? "tss:" : "tdD", c.name(), nullable);
       return;
     case column_type::text:
       init_schema(out, "U", c.name(), nullable);
@@ -286,7 +287,17 @@ void export_column_array(const column& c, ArrowArray* out) {
       h->buffers[1] = keep(h, pack_bits(k.booleans()));
       break;
     case column_type::date:
-      h = init_array(out, n, nulls, {nullptr, k.dates().data()});
+      if (k.has_times()) {
+        const auto days = k.dates();
+        const auto secs = k.seconds_of_day();
+        std::vector<std::int64_t> stamps(days.size());
+        for (std::size_t i = 0; i < days.size(); ++i)
+          stamps[i] = static_cast<std::int64_t>(days[i]) * 86'400 + secs[i];
+        h = init_array(out, n, nulls, {nullptr, nullptr});
+        h->buffers[1] = keep(h, std::move(stamps));
+      } else {
+        h = init_array(out, n, nulls, {nullptr, k.dates().data()});
+      }
       break;
     case column_type::text:
       // uint64 offsets below 2^63 have the bit pattern of Arrow's int64 offsets.
@@ -695,6 +706,10 @@ class column_importer {
     if (zoned) vn.emplace();
     const auto valid = validity();
     std::vector<day_number> days(rows_, 0);
+    // Timestamps keep their time of day (to the second, on Vietnam's wall clock for zoned
+    // ones); the column has times when some present value is not at midnight.
+    std::vector<std::int32_t> seconds(per_second != 0 ? rows_ : 0, 0);
+    bool timed = false;
     for_each_slice([&](const slice& s, std::size_t row) {
       for (std::int64_t i = 0; i < s.length; ++i) {
         const auto r = row + static_cast<std::size_t>(i);
@@ -714,6 +729,8 @@ class column_importer {
               v += vn->at(ms) * per_second / 1'000;
             }
             day = floor_div(v, 86'400 * per_second);
+            seconds[r] = static_cast<std::int32_t>((v - day * 86'400 * per_second) / per_second);
+            timed = timed || seconds[r] != 0;
           }
         }
         if (day < min_supported_day || day > max_supported_day) {
@@ -723,7 +740,8 @@ class column_importer {
         days[r] = static_cast<day_number>(day);
       }
     });
-    return column::date(name_, std::move(days), valid);
+    if (!timed) seconds.clear();
+    return column::date(name_, std::move(days), valid, std::move(seconds));
   }
 
   column category() {

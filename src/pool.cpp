@@ -127,11 +127,24 @@ column column::boolean(std::string name, std::vector<std::uint8_t> values,
 }
 
 column column::date(std::string name, std::vector<day_number> values,
-                    std::vector<std::uint8_t> valid) {
+                    std::vector<std::uint8_t> valid, std::vector<std::int32_t> seconds) {
   column c;
   c.name_ = std::move(name);
   c.type_ = column_type::date;
   c.size_ = values.size();
+  if (!seconds.empty()) {
+    if (seconds.size() != values.size())
+      throw data_error("the times of day have " + std::to_string(seconds.size()) + " items for " +
+                           std::to_string(values.size()) + " dates",
+                       location{.field = c.name_});
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+      if (seconds[i] < 0 || seconds[i] >= 86'400)
+        throw data_error("the time of day " + std::to_string(seconds[i]) + " s at row " +
+                             std::to_string(i + 1) + " is outside 0..86399",
+                         location{.field = c.name_});
+    }
+    c.seconds_ = make_buffer(std::move(seconds));
+  }
   c.dates_ = make_buffer(std::move(values));
   c.finish_validity(std::move(valid));
   return c;
@@ -253,6 +266,10 @@ std::span<const day_number> column::dates() const {
   require(column_type::date);
   return dates_.span();
 }
+std::span<const std::int32_t> column::seconds_of_day() const {
+  require(column_type::date);
+  return seconds_.span();
+}
 std::span<const std::int32_t> column::codes() const {
   if (type_ != column_type::category_list) require(column_type::category);
   return codes_.span();
@@ -307,7 +324,17 @@ std::string column::format(std::size_t row) const {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d.year()),
                     static_cast<int>(d.month()), static_cast<int>(d.day()));
-      return buf;
+      std::string out = buf;
+      if (has_times()) {
+        const int s = seconds_[row];
+        std::snprintf(buf, sizeof buf, " %02d:%02d", s / 3600, s / 60 % 60);
+        out += buf;
+        if (s % 60 != 0) {
+          std::snprintf(buf, sizeof buf, ":%02d", s % 60);
+          out += buf;
+        }
+      }
+      return out;
     }
     case column_type::category:
       return std::string(category_at(row));
@@ -610,7 +637,9 @@ column take_column(const column& c, std::span<const std::uint32_t> rows) {
     case column_type::boolean:
       return column::boolean(c.name(), gather(c.booleans(), rows), std::move(valid));
     case column_type::date:
-      return column::date(c.name(), gather(c.dates(), rows), std::move(valid));
+      return column::date(
+          c.name(), gather(c.dates(), rows), std::move(valid),
+          c.has_times() ? gather(c.seconds_of_day(), rows) : std::vector<std::int32_t>{});
     case column_type::category:
       return column::category(c.name(), gather(c.codes(), rows), c.dictionary(), c.ordered());
     case column_type::text: {

@@ -195,6 +195,31 @@ std::optional<double> parse_date_text(std::string_view s) {
   return std::nullopt;
 }
 
+// Parses a date and a time of day, "dd/mm/yyyy HH:MM[:SS]" or "yyyy-mm-dd HH:MM[:SS]" (also
+// with 'T' between them), into days plus the fraction of the day.
+std::optional<double> parse_datetime_text(std::string_view s) {
+  const auto cut = s.find_first_of(" T");
+  if (cut == std::string_view::npos) return std::nullopt;
+  const auto day = parse_date_text(s.substr(0, cut));
+  if (!day) return std::nullopt;
+  std::string_view t = s.substr(cut + 1);
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  int part[3] = {0, 0, 0};
+  std::size_t parts = 0;
+  while (parts < 3) {
+    const auto colon = t.find(':');
+    const auto field = t.substr(0, colon);
+    if (field.empty() || field.size() > 2) return std::nullopt;
+    const auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), part[parts]);
+    if (ec != std::errc{} || p != field.data() + field.size()) return std::nullopt;
+    ++parts;
+    if (colon == std::string_view::npos) break;
+    t.remove_prefix(colon + 1);
+  }
+  if (parts < 2 || part[0] > 23 || part[1] > 59 || part[2] > 59) return std::nullopt;
+  return *day + static_cast<double>(part[0] * 3600 + part[1] * 60 + part[2]) / 86'400.0;
+}
+
 class lexer {
  public:
   lexer(std::string_view text, const location& base) : text_(text), base_(base) {}
@@ -747,10 +772,10 @@ std::string_view symbol(tok k) {
 
 const std::vector<std::string>& function_names() {
   static const std::vector<std::string> names = {
-      "len",           "contains", "count",      "any",     "all",          "min",
-      "max",           "abs",      "year",       "age",     "days_between", "streak",
-      "recent_streak", "if",       "date",       "round",   "floor",        "ceil",
-      "avg",           "mean",     "avg_strict", "date_of", "level_of",     "prize_of"};
+      "len",     "contains", "count",    "any",          "all",    "min",           "max",
+      "abs",     "year",     "age",      "days_between", "streak", "recent_streak", "if",
+      "date",    "round",    "floor",    "ceil",         "avg",    "mean",          "avg_strict",
+      "date_of", "level_of", "prize_of", "datetime"};
   return names;
 }
 
@@ -910,6 +935,13 @@ class compiler {
                                   " is a " + std::string(to_string(v.type)));
         expect(x.kids[1], lo, v.type, "the lower bound of between");
         expect(x.kids[2], hi, v.type, "the upper bound of between");
+        if (v.type == value_type::date && (is_datetime(lo) || is_datetime(hi))) {
+          return push({.kind = op::between,
+                       .type = value_type::boolean,
+                       .a = with_times(x.kids[0], v).node,
+                       .b = with_times(x.kids[1], lo).node,
+                       .c = with_times(x.kids[2], hi).node});
+        }
         return push({.kind = op::between,
                      .type = value_type::boolean,
                      .a = v.node,
@@ -1131,6 +1163,42 @@ class compiler {
     return push(std::move(out));
   }
 
+  static op cmp_op(tok t) {
+    switch (t) {
+      case tok::eq:
+        return op::eq;
+      case tok::ne:
+        return op::ne;
+      case tok::lt:
+        return op::lt;
+      case tok::le:
+        return op::le;
+      case tok::gt:
+        return op::gt;
+      default:
+        return op::ge;
+    }
+  }
+
+  // A datetime(...) literal: a date with its time of day.
+  bool is_datetime(const compiled& c) const {
+    return nd(c.node).kind == op::constant && nd(c.node).mode == 1;
+  }
+
+  // Compared with a datetime, a date column is read with its times of day; a column without
+  // them cannot be (its dates have no time to compare), which is an error, not midnight.
+  compiled with_times(std::int32_t a, const compiled& c) {
+    if (nd(c.node).kind != op::col_date) return c;
+    const column& col =
+        *schema_.find(prog.columns[static_cast<std::size_t>(nd(c.node).column)].name);
+    if (!col.has_times())
+      error_at(a, "column " + quoted(col.name()) +
+                      " holds dates without times of day, so it cannot be compared with a date "
+                      "and time; compare it with a date (date(\"30/09/2024\")), or give it "
+                      "times (a datetime column from pandas or Arrow)");
+    return push({.kind = op::col_datetime, .type = value_type::date, .column = nd(c.node).column});
+  }
+
   compiled binary(std::int32_t a) {
     const ast& x = at(a);
     if (x.op == tok::ident) {  // and / or
@@ -1176,6 +1244,12 @@ class compiler {
       if (l.type == value_type::list) mismatch("; use len, contains, count, any or all");
       if (l.type == value_type::boolean && x.op != tok::eq && x.op != tok::ne)
         error_at(a, "booleans can only be compared with == and !=");
+      if (l.type == value_type::date && (is_datetime(l) || is_datetime(r))) {
+        const auto lt = with_times(x.kids[0], l);
+        const auto rt = with_times(x.kids[1], r);
+        return push(
+            {.kind = cmp_op(x.op), .type = value_type::boolean, .a = lt.node, .b = rt.node});
+      }
       op k = op::eq;
       switch (x.op) {
         case tok::eq:
@@ -1387,6 +1461,21 @@ class compiler {
         error_at<parse_error>(x.kids[0],
                               quoted(s.text) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
       return push({.kind = op::constant, .type = value_type::date, .number = *d});
+    }
+    if (f == "datetime") {
+      arity(1);
+      const ast& s = at(x.kids[0]);
+      if (s.kind != ak::string)
+        error_at(x.kids[0],
+                 "datetime(...) takes a string literal, e.g. datetime(\"30/09/2024 17:00\")");
+      const auto d = parse_datetime_text(s.text);
+      if (!d)
+        error_at<parse_error>(
+            x.kids[0], quoted(s.text) +
+                           " is not a date and time (dd/mm/yyyy HH:MM, yyyy-mm-dd HH:MM, with "
+                           "optional :SS)");
+      // mode 1: a time of day is part of the value (see with_times).
+      return push({.kind = op::constant, .type = value_type::date, .mode = 1, .number = *d});
     }
     if (f == "if") {
       arity(3);

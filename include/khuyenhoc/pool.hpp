@@ -26,7 +26,8 @@ enum class column_type : std::uint8_t {
   number,         ///< double; NaN is missing
   integer,        ///< int64 with a validity mask
   boolean,        ///< uint8 0/1 with a validity mask
-  date,           ///< days since 1970-01-01 (int32) with a validity mask
+  date,           ///< days since 1970-01-01 (int32) with a validity mask, optionally with
+                  ///< times of day (seconds since midnight, Vietnam's wall clock)
   category,       ///< dictionary-encoded UTF-8; code -1 is missing
   text,           ///< free UTF-8 text (names, notes)
   category_list,  ///< a list of dictionary-encoded UTF-8 items per row (prizes, documents)
@@ -97,9 +98,12 @@ class column {
   /// Booleans stored as 0/1; `valid` empty means all present.
   static column boolean(std::string name, std::vector<std::uint8_t> values,
                         std::vector<std::uint8_t> valid = {});
-  /// Dates as day numbers; `valid` empty means all present.
+  /// Dates as day numbers; `valid` empty means all present. `seconds`, when not empty, gives
+  /// each row's time of day (seconds since midnight, 0..86399, on Vietnam's wall clock: a
+  /// datetime from pandas or Arrow); empty means dates only.
+  /// \throws data_error for a time of day out of range or a length that differs.
   static column date(std::string name, std::vector<day_number> values,
-                     std::vector<std::uint8_t> valid = {});
+                     std::vector<std::uint8_t> valid = {}, std::vector<std::int32_t> seconds = {});
   /// Categories: `codes[i]` indexes `dictionary`, -1 is missing. Dictionary entries must be
   /// distinct. `ordered`: the dictionary's order is the values' order, worst (lowest) first —
   /// as pandas' ordered Categorical and Arrow's ordered dictionary — so that rules may compare
@@ -132,6 +136,10 @@ class column {
   [[nodiscard]] std::span<const std::int64_t> integers() const;
   [[nodiscard]] std::span<const std::uint8_t> booleans() const;
   [[nodiscard]] std::span<const day_number> dates() const;
+  /// True for a date column that holds times of day (a datetime column).
+  [[nodiscard]] bool has_times() const noexcept { return !seconds_.empty(); }
+  /// Times of day of a date column (seconds since midnight; empty when it has none).
+  [[nodiscard]] std::span<const std::int32_t> seconds_of_day() const;
   /// Category codes (category columns) or list item codes (category_list columns).
   [[nodiscard]] std::span<const std::int32_t> codes() const;
   /// List offsets (category_list) or text offsets are separate: see list_offsets/text_offsets.
@@ -162,7 +170,8 @@ class column {
   [[nodiscard]] std::string_view category_at(std::size_t row) const;
 
   /// The value of `row` written as in a CSV cell: "" when missing, numbers in shortest
-  /// round-trip form, dates as ISO yyyy-mm-dd, booleans true/false, lists joined by '|'.
+  /// round-trip form, dates as ISO yyyy-mm-dd (with a time of day: "yyyy-mm-dd HH:MM", or
+  /// "yyyy-mm-dd HH:MM:SS" when the seconds are not 0), booleans true/false, lists joined by '|'.
   [[nodiscard]] std::string format(std::size_t row) const;
 
   /// Shared storage of the column's main values, for zero-copy export.
@@ -186,6 +195,7 @@ class column {
   buffer<std::int64_t> integers_;
   buffer<std::uint8_t> booleans_;
   buffer<day_number> dates_;
+  buffer<std::int32_t> seconds_;
   buffer<std::int32_t> codes_;
   buffer<std::uint32_t> list_offsets_;
   buffer<std::uint64_t> text_offsets_;

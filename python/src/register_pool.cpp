@@ -171,7 +171,14 @@ column column_from_spec(const py::tuple& spec) {
       const auto n = static_cast<std::size_t>(arr.size());
       std::vector<day_number> days(n);
       for (std::size_t i = 0; i < n; ++i) days[i] = static_cast<day_number>(arr.data()[i]);
-      return column::date(name, std::move(days), valid_from(extra, n, name));
+      // (name, "date", days, valid[, seconds of day]): a datetime column keeps its times.
+      std::vector<std::int32_t> seconds;
+      if (spec.size() > 4 && !spec[4].is_none()) {
+        auto secs =
+            py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(spec[4]);
+        seconds.assign(secs.data(), secs.data() + secs.size());
+      }
+      return column::date(name, std::move(days), valid_from(extra, n, name), std::move(seconds));
     }
     case column_type::category: {
       auto arr = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(data);
@@ -303,6 +310,13 @@ column the order lacks with the id of the first row holding it.)doc")
       .def("_values", [](const pool& p, const std::string& name) { return values(p[name]); })
       .def("_valid", [](const pool& p, const std::string& name) { return validity(p[name]); })
       .def("_lists", [](const pool& p, const std::string& name) { return python_lists(p[name]); })
+      .def("_seconds",
+           [](const pool& p, const std::string& name) -> py::object {
+             const column& c = p[name];
+             if (c.type() != column_type::date || !c.has_times()) return py::none();
+             const auto s = c.seconds_of_day();
+             return py::array_t<std::int32_t>(static_cast<py::ssize_t>(s.size()), s.data());
+           })
       .def("_dictionary",
            [](const pool& p, const std::string& name) { return p[name].dictionary(); })
       .def("__repr__",

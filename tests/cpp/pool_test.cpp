@@ -170,3 +170,20 @@ TEST(pool, ordered_categories_keep_and_change_their_order) {
   }
   EXPECT_THROW((void)p.with_order("conduc", {"a", "b"}), schema_error);
 }
+
+TEST(pool, dates_with_times_of_day) {
+  const auto c = column::date("submitted_at", {19'996, 19'996, 0}, {1, 1, 0}, {61'200, 61'201, 0});
+  ASSERT_TRUE(c.has_times());
+  EXPECT_EQ(c.format(0), "2024-09-30 17:00");
+  EXPECT_EQ(c.format(1), "2024-09-30 17:00:01");
+  EXPECT_EQ(c.format(2), "");
+  EXPECT_FALSE(column::date("d", {1}).has_times());
+  EXPECT_EQ(column::date("d", {1}).format(0), "1970-01-02");
+  EXPECT_THROW((void)column::date("d", {1}, {}, {86'400}), data_error);
+  EXPECT_THROW((void)column::date("d", {1, 2}, {}, {0}), data_error);
+  pool p({column::text("id", {"A", "B", "C"}), c}, "id");
+  const std::vector<std::uint32_t> rows{1, 0};
+  const auto t = p.take(rows);
+  ASSERT_TRUE(t["submitted_at"].has_times());
+  EXPECT_EQ(t["submitted_at"].format(0), "2024-09-30 17:00:01");
+}

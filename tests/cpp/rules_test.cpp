@@ -1080,3 +1080,36 @@ TEST(rules_ordered, malformed_scales_are_located_spec_errors) {
               ElementsAre("Kém", "Yếu", "Trung bình", "Khá", "Giỏi", "Xuất sắc"));
   EXPECT_THAT(kh::builtin_scale_names(), ElementsAre("tt22", "hanh_kiem", "hoc_luc"));
 }
+
+// ---- datetimes: date columns with times of day
+
+TEST(rules_datetime, compared_by_day_with_dates_and_to_the_second_with_datetimes) {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D"}));
+  // 30/09/2024 17:00, 30/09/2024 17:00:01, 01/10/2024 08:00, missing
+  cols.push_back(kh::column::date("submitted_at",
+                                  {day(2024, 9, 30), day(2024, 9, 30), day(2024, 10, 1), 0},
+                                  {1, 1, 1, 0}, {61'200, 61'201, 28'800, 0}));
+  cols.push_back(kh::column::date(
+      "born", {day(2010, 1, 1), day(2010, 1, 1), day(2010, 1, 1), day(2010, 1, 1)}));
+  const kh::pool p(std::move(cols), "id");
+  auto t = [&](const std::string& e) { return truth(kh::evaluate(e, p)); };
+  // With a date: by day (the deadline day is whole).
+  EXPECT_THAT(t("submitted_at <= 2024-09-30"), ElementsAre(1, 1, 0, -1));
+  // With a date and time: to the second.
+  EXPECT_THAT(t("submitted_at <= datetime(\"30/09/2024 17:00\")"), ElementsAre(1, 0, 0, -1));
+  EXPECT_THAT(t("datetime(\"2024-09-30T17:00:00\") < submitted_at"), ElementsAre(0, 1, 1, -1));
+  EXPECT_THAT(t("submitted_at == datetime(\"30/09/2024 17:00:01\")"), ElementsAre(0, 1, 0, -1));
+  EXPECT_THAT(t("submitted_at between datetime(\"30/09/2024 17:00:01\") and "
+                "datetime(\"01/10/2024 08:00\")"),
+              ElementsAre(0, 1, 1, -1));
+  // Elsewhere the column is its dates.
+  EXPECT_EQ(kh::evaluate("days_between(2024-09-30, submitted_at)", p).numbers[2], 1);
+  // A column without times cannot meet a time; malformed datetimes are parse errors.
+  EXPECT_THAT(compile_error<kh::schema_error>("born < datetime(\"01/01/2010 12:00\")", p),
+              HasSubstr("column \"born\" holds dates without times of day"));
+  EXPECT_THAT(compile_error<kh::parse_error>("submitted_at < datetime(\"30/09/2024 25:00\")", p),
+              HasSubstr("is not a date and time"));
+  EXPECT_THAT(compile_error<kh::parse_error>("submitted_at < datetime(\"30/09/2024\")", p),
+              HasSubstr("is not a date and time"));
+}
