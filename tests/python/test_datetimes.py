@@ -13,7 +13,7 @@ import khuyenhoc as kh
 
 def frame() -> pd.DataFrame:
     stamps = pd.to_datetime(
-        ["2024-09-30 17:00", "2024-09-30 17:00:01", "2024-10-01 08:00", None]
+        ["2024-09-30 17:00:00", "2024-09-30 17:00:01", "2024-10-01 08:00:00", None]
     ).tz_localize("Asia/Ho_Chi_Minh").tz_convert("UTC")  # instants, as a server stores them
     return pd.DataFrame({"id": ["A", "B", "C", "D"], "submitted_at": stamps})
 
@@ -32,7 +32,7 @@ def test_times_of_day_are_kept_and_come_back() -> None:
     assert back[0] == pd.Timestamp("2024-09-30 17:00") and pd.isna(back[3])
     # Sub-second parts are dropped (to the second), midnight-only columns stay plain dates.
     naive = pd.DataFrame({"id": ["a", "b"], "t": pd.to_datetime(["2024-01-02 10:00:00.75",
-                                                                 "2024-01-03"])})
+                                                                 "2024-01-03 00:00:00.00"])})
     assert kh.from_pandas(naive)["t"][0] == np.datetime64("2024-01-02T10:00:00")
     dates = pd.DataFrame({"id": ["a"], "t": pd.to_datetime(["2024-01-02"])})
     assert kh.from_pandas(dates)["t"].dtype == np.dtype("datetime64[D]")
