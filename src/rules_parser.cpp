@@ -1756,8 +1756,8 @@ category_scale make_scale(std::string column, std::vector<std::string> values,
       .column = std::move(column), .values = std::move(values), .name = {}, .where = where};
 }
 
-category_scale make_scale(std::string column, std::string_view builtin_name,
-                          const location& where) {
+category_scale make_builtin_scale(std::string column, std::string_view builtin_name,
+                                  const location& where) {
   std::vector<std::string> values;
   try {
     values = builtin_scale(builtin_name);

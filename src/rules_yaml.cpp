@@ -121,7 +121,8 @@ class reader {
             throw spec_error("the scale of column \"" + column + "\" is declared twice",
                              at(kv.first));
         if (kv.second.IsScalar()) {
-          spec.scales.push_back(make_scale(column, kv.second.as<std::string>(), at(kv.second)));
+          spec.scales.push_back(
+              make_builtin_scale(column, kv.second.as<std::string>(), at(kv.second)));
         } else if (kv.second.IsSequence()) {
           std::vector<std::string> values;
           for (const auto& v : kv.second) {

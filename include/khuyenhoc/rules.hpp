@@ -66,12 +66,14 @@ struct category_scale {
 [[nodiscard]] std::vector<std::string> builtin_scale(std::string_view name);
 /// The names of the built-in scales.
 [[nodiscard]] std::vector<std::string> builtin_scale_names();
-/// A scale from a list of values (NFC-normalised; at least two, none twice) or a built-in name.
-/// \throws spec_error (at `where`) for an empty or repeated value or an unknown name.
+/// A scale from a list of values, worst first (NFC-normalised; at least two, none twice).
+/// \throws spec_error (at `where`) for an empty or repeated value.
 [[nodiscard]] category_scale make_scale(std::string column, std::vector<std::string> values,
                                         const location& where = {});
-[[nodiscard]] category_scale make_scale(std::string column, std::string_view builtin_name,
-                                        const location& where = {});
+/// The built-in scale `builtin_name` ("tt22", ...) for `column`.
+/// \throws spec_error (at `where`) for an unknown name, with "did you mean".
+[[nodiscard]] category_scale make_builtin_scale(std::string column, std::string_view builtin_name,
+                                                const location& where = {});
 
 /// Limits and tuning of the rule language, in one place (as cel-cpp does). The limits are
 /// enforced when compiling, so rules written by users cannot exhaust memory or time.

@@ -1040,6 +1040,9 @@ rules:
   // A scale given when compiling replaces the file's.
   kh::rules_options opt;
   opt.scales.push_back(kh::make_scale("conduct", {"Tốt", "Khá", "Đạt", "Chưa đạt"}));
+  EXPECT_EQ(kh::make_scale("c", {"Khá", "Tốt"}).values.size(), 2U);  // not ambiguous
+  EXPECT_EQ(kh::make_builtin_scale("c", "hanh_kiem").values.front(), "Yếu");
+  EXPECT_THROW((void)kh::make_builtin_scale("c", "tt21"), kh::spec_error);
   const auto w = kh::rule_set::compile(spec, p, opt).evaluate(p);
   EXPECT_EQ(w.status(0, 0), kh::rule_status::fail);
   EXPECT_EQ(w.status(1, 0), kh::rule_status::pass);
