@@ -233,14 +233,16 @@ void export_column_schema(const column& c, ArrowSchema* out) {
       init_schema(out, "b", c.name(), nullable);
       return;
     case column_type::date:
-      init_schema(out, "tdD", c.name(), nullable);
+      // With times of day: a timestamp without a time zone (Vietnam's wall clock, seconds).
+      init_schema(out, c.has_times() ? "tss:" : "tdD", c.name(), nullable);
       return;
     case column_type::text:
       init_schema(out, "U", c.name(), nullable);
       set_metadata(out, type_key, "text");
       return;
     case column_type::category: {
-      init_schema(out, "i", c.name(), nullable);
+      // Arrow's ordered flag sits on the field whose dictionary is ordered.
+      init_schema(out, "i", c.name(), nullable | (c.ordered() ? ARROW_FLAG_DICTIONARY_ORDERED : 0));
       std::size_t bytes = 0;
       for (const auto& s : c.dictionary()) bytes += s.size();
       init_schema(
@@ -285,7 +287,17 @@ void export_column_array(const column& c, ArrowArray* out) {
       h->buffers[1] = keep(h, pack_bits(k.booleans()));
       break;
     case column_type::date:
-      h = init_array(out, n, nulls, {nullptr, k.dates().data()});
+      if (k.has_times()) {
+        const auto days = k.dates();
+        const auto secs = k.seconds_of_day();
+        std::vector<std::int64_t> stamps(days.size());
+        for (std::size_t i = 0; i < days.size(); ++i)
+          stamps[i] = static_cast<std::int64_t>(days[i]) * 86'400 + secs[i];
+        h = init_array(out, n, nulls, {nullptr, nullptr});
+        h->buffers[1] = keep(h, std::move(stamps));
+      } else {
+        h = init_array(out, n, nulls, {nullptr, k.dates().data()});
+      }
       break;
     case column_type::text:
       // uint64 offsets below 2^63 have the bit pattern of Arrow's int64 offsets.
@@ -694,6 +706,10 @@ class column_importer {
     if (zoned) vn.emplace();
     const auto valid = validity();
     std::vector<day_number> days(rows_, 0);
+    // Timestamps keep their time of day (to the second, on Vietnam's wall clock for zoned
+    // ones); the column has times when some present value is not at midnight.
+    std::vector<std::int32_t> seconds(per_second != 0 ? rows_ : 0, 0);
+    bool timed = false;
     for_each_slice([&](const slice& s, std::size_t row) {
       for (std::int64_t i = 0; i < s.length; ++i) {
         const auto r = row + static_cast<std::size_t>(i);
@@ -713,6 +729,8 @@ class column_importer {
               v += vn->at(ms) * per_second / 1'000;
             }
             day = floor_div(v, 86'400 * per_second);
+            seconds[r] = static_cast<std::int32_t>((v - day * 86'400 * per_second) / per_second);
+            timed = timed || seconds[r] != 0;
           }
         }
         if (day < min_supported_day || day > max_supported_day) {
@@ -722,7 +740,8 @@ class column_importer {
         days[r] = static_cast<day_number>(day);
       }
     });
-    return column::date(name_, std::move(days), valid);
+    if (!timed) seconds.clear();
+    return column::date(name_, std::move(days), valid, std::move(seconds));
   }
 
   column category() {
@@ -734,6 +753,7 @@ class column_importer {
     }
     dictionary_builder dict;
     std::vector<std::int32_t> codes(rows_, -1);
+    const bool ordered = (field_->flags & ARROW_FLAG_DICTIONARY_ORDERED) != 0;
     for_each_slice([&](const slice& s, std::size_t row) {
       if (s.array->dictionary == nullptr) {
         throw schema_error("a dictionary-encoded column without its dictionary",
@@ -743,8 +763,17 @@ class column_importer {
       const auto strings = dictionary_strings(field_->dictionary, d, name_);
       const slice ds{d, 0, d->length};
       std::vector<std::int32_t> remap(strings.size(), -1);
+      std::int32_t last = -1;
       for (std::size_t k = 0; k < strings.size(); ++k) {
-        if (ds.valid(static_cast<std::int64_t>(k))) remap[k] = dict.code(strings[k]);
+        if (!ds.valid(static_cast<std::int64_t>(k))) continue;
+        remap[k] = dict.code(strings[k]);
+        // An ordered dictionary is the values' order: every batch must agree with it.
+        if (ordered && remap[k] <= last) {
+          throw data_error("the batches' ordered dictionaries put \"" + strings[k] +
+                               "\" in different places; an ordered category needs one order",
+                           location{.field = name_});
+        }
+        last = remap[k];
       }
       for (std::int64_t i = 0; i < s.length; ++i) {
         if (!s.valid(i)) continue;
@@ -768,7 +797,7 @@ class column_importer {
       }
       return column::text(name_, values, std::move(valid));
     }
-    return column::category(name_, std::move(codes), std::move(dict.values));
+    return column::category(name_, std::move(codes), std::move(dict.values), ordered);
   }
 
   column text() {

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "khuyenhoc/arrow.hpp"
 #include "khuyenhoc/calendar.hpp"
 #include "khuyenhoc/criteria.hpp"
 #include "khuyenhoc/csv.hpp"
@@ -73,6 +74,7 @@ struct kh_findings {
   };
   std::vector<item> items;
   std::size_t errors = 0;
+  std::vector<khuyenhoc::finding> source;  // as found, for the Arrow export
 };
 struct kh_holidays {
   std::vector<khuyenhoc::holiday> days;
@@ -466,6 +468,34 @@ kh_status kh_pool_read_csv_text(const char* text, size_t len, const char* id_col
   });
 }
 
+kh_status kh_pool_from_arrow_stream(ArrowArrayStream* stream, const char* id_column,
+                                    int infer_categories, kh_pool** out) {
+  return guard([&] {
+    need(stream, "stream");
+    if (out == nullptr) {
+      // Consumed on every path, as documented.
+      if (stream->release != nullptr) stream->release(stream);
+      need(out, "out");
+    }
+    *out = nullptr;
+    if (stream->release == nullptr) throw argument_error{"stream is released (already consumed)"};
+    const khuyenhoc::arrow_import_options options{
+        .id_column = id_column == nullptr ? "id" : id_column,
+        .infer_categories = infer_categories != 0};
+    // Moved into our own struct: whatever happens, the caller's is marked released.
+    ArrowArrayStream own = *stream;
+    stream->release = nullptr;
+    set_out(out, new kh_pool{khuyenhoc::import_arrow_stream(&own, options), {}});
+  });
+}
+
+kh_status kh_pool_to_arrow_stream(const kh_pool* pool, ArrowArrayStream* out) {
+  return guard([&] {
+    need(out, "out");
+    khuyenhoc::export_arrow_stream(need(pool, "pool")->value, out);
+  });
+}
+
 kh_status kh_pool_size(const kh_pool* pool, size_t* rows, size_t* columns) {
   return guard([&] {
     need(pool, "pool");
@@ -716,6 +746,33 @@ kh_status kh_result_summary_json(const kh_result* result, char* buf, size_t cap,
   return result_text(result, text_summary_json, buf, cap, len);
 }
 
+kh_status kh_result_to_arrow_stream(const kh_result* result, ArrowArrayStream* out) {
+  return guard([&] {
+    need(out, "out");
+    khuyenhoc::export_arrow_stream(need(result, "result")->value.table(), out);
+  });
+}
+
+kh_status kh_result_scores_to_arrow_stream(const kh_result* result, ArrowArrayStream* out) {
+  return guard([&] {
+    need(out, "out");
+    const auto& r = need(result, "result")->value;
+    if (!r.spec().criteria || r.scores().size() != r.input().size())
+      throw argument_error{"the run had no criteria set: its scores were given as totals"};
+    khuyenhoc::export_arrow_stream(khuyenhoc::to_pool(r.scores()), out);
+  });
+}
+
+kh_status kh_result_verdicts_to_arrow_stream(const kh_result* result, ArrowArrayStream* out) {
+  return guard([&] {
+    need(out, "out");
+    const auto& r = need(result, "result")->value;
+    const auto* v = r.rule_verdicts();
+    if (v == nullptr) throw argument_error{"the run had no rule set"};
+    khuyenhoc::export_arrow_stream(khuyenhoc::to_pool(*v, r.input()), out);
+  });
+}
+
 void kh_result_free(kh_result* result) {
   delete result;
 }
@@ -835,6 +892,7 @@ kh_status kh_plan_check(const kh_plan* plan, kh_findings** out) {
     need(out, "out");
     const auto found = need(plan, "plan")->value.check();
     auto f = std::make_unique<kh_findings>();
+    f->source = found;
     f->items.resize(found.size());
     for (std::size_t i = 0; i < found.size(); ++i) {
       const auto& src = found[i];
@@ -885,6 +943,13 @@ kh_status kh_finding_get(const kh_findings* findings, size_t i, kh_finding* out)
     const auto& items = need(findings, "findings")->items;
     check_index(i, items.size());
     *out = items[i].view;
+  });
+}
+
+kh_status kh_findings_to_arrow_stream(const kh_findings* findings, ArrowArrayStream* out) {
+  return guard([&] {
+    need(out, "out");
+    khuyenhoc::export_arrow_stream(khuyenhoc::to_pool(need(findings, "findings")->source), out);
   });
 }
 

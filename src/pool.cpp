@@ -159,21 +159,35 @@ column column::boolean(std::string name, std::vector<std::uint8_t> values,
 }
 
 column column::date(std::string name, std::vector<day_number> values,
-                    std::vector<std::uint8_t> valid) {
+                    std::vector<std::uint8_t> valid, std::vector<std::int32_t> seconds) {
   column c;
   c.name_ = std::move(name);
   c.type_ = column_type::date;
   c.size_ = values.size();
+  if (!seconds.empty()) {
+    if (seconds.size() != values.size())
+      throw data_error("the times of day have " + std::to_string(seconds.size()) + " items for " +
+                           std::to_string(values.size()) + " dates",
+                       location{.field = c.name_});
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+      if (seconds[i] < 0 || seconds[i] >= 86'400)
+        throw data_error("the time of day " + std::to_string(seconds[i]) + " s at row " +
+                             std::to_string(i + 1) + " is outside 0..86399",
+                         location{.field = c.name_});
+    }
+    c.seconds_ = make_buffer(std::move(seconds));
+  }
   c.dates_ = make_buffer(std::move(values));
   c.finish_validity(std::move(valid));
   return c;
 }
 
 column column::category(std::string name, std::vector<std::int32_t> codes,
-                        std::vector<std::string> dictionary) {
+                        std::vector<std::string> dictionary, bool ordered) {
   column c;
   c.name_ = std::move(name);
   c.type_ = column_type::category;
+  c.ordered_ = ordered;
   c.size_ = codes.size();
   const auto dict_size = static_cast<std::int32_t>(dictionary.size());
   std::vector<std::uint8_t> valid(c.size_);
@@ -284,6 +298,10 @@ std::span<const day_number> column::dates() const {
   require(column_type::date);
   return dates_.span();
 }
+std::span<const std::int32_t> column::seconds_of_day() const {
+  require(column_type::date);
+  return seconds_.span();
+}
 std::span<const std::int32_t> column::codes() const {
   if (type_ != column_type::category_list) require(column_type::category);
   return codes_.span();
@@ -338,7 +356,17 @@ std::string column::format(std::size_t row) const {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d.year()),
                     static_cast<int>(d.month()), static_cast<int>(d.day()));
-      return buf;
+      std::string out = buf;
+      if (has_times()) {
+        const int s = seconds_[row];
+        std::snprintf(buf, sizeof buf, " %02d:%02d", s / 3600, s / 60 % 60);
+        out += buf;
+        if (s % 60 != 0) {
+          std::snprintf(buf, sizeof buf, ":%02d", s % 60);
+          out += buf;
+        }
+      }
+      return out;
     }
     case column_type::category:
       return std::string(category_at(row));
@@ -373,6 +401,64 @@ const std::shared_ptr<const void>& column::values_owner() const noexcept {
       return text_offsets_.owner();
   }
   return valid_.owner();
+}
+
+column column::with_order(const std::vector<std::string>& scale,
+                          const std::function<std::string(std::size_t)>& describe_row) const {
+  require(column_type::category);
+  if (scale.empty()) throw spec_error("the order of a category is empty", location{.field = name_});
+  std::unordered_map<std::string_view, std::int32_t> rank;
+  rank.reserve(scale.size());
+  for (std::size_t k = 0; k < scale.size(); ++k) {
+    if (!rank.emplace(scale[k], static_cast<std::int32_t>(k)).second) {
+      throw spec_error("\"" + scale[k] + "\" appears twice in the order of the category",
+                       location{.field = name_});
+    }
+  }
+  const auto& dict = *dictionary_;
+  std::vector<std::int32_t> remap(dict.size(), -1);
+  std::vector<std::size_t> lacking;
+  for (std::size_t k = 0; k < dict.size(); ++k) {
+    const auto it = rank.find(dict[k]);
+    if (it == rank.end()) {
+      lacking.push_back(k);
+    } else {
+      remap[k] = it->second;
+    }
+  }
+  const auto src = codes();
+  if (!lacking.empty()) {
+    // Name the values a row holds (a dictionary may carry unused values: those are dropped).
+    std::vector<std::size_t> first_row(dict.size(), size_);
+    for (std::size_t r = 0; r < size_; ++r) {
+      const auto k = src[r];
+      if (k >= 0 && first_row[static_cast<std::size_t>(k)] == size_)
+        first_row[static_cast<std::size_t>(k)] = r;
+    }
+    std::string listed;
+    std::size_t shown = 0;
+    for (auto k : lacking) {
+      if (first_row[k] == size_) continue;
+      if (shown++ < 20)
+        listed += (listed.empty() ? "" : ", ") +
+                  ("\"" + dict[k] + "\" (" +
+                   (describe_row ? describe_row(first_row[k])
+                                 : "row " + std::to_string(first_row[k] + 1)) +
+                   ")");
+    }
+    if (shown != 0) {
+      std::string values;
+      for (std::size_t k = 0; k < scale.size(); ++k) values += (k ? ", " : "") + scale[k];
+      throw data_error(std::to_string(shown) + " value" + (shown == 1 ? " is" : "s are") +
+                           " not in the order [" + values + "]: " + listed +
+                           (shown > 20 ? ", …" : ""),
+                       location{.field = name_});
+    }
+  }
+  std::vector<std::int32_t> recoded(size_);
+  for (std::size_t r = 0; r < size_; ++r)
+    recoded[r] = src[r] < 0 ? -1 : remap[static_cast<std::size_t>(src[r])];
+  return category(name_, std::move(recoded), scale, true);
 }
 
 column column::renamed(std::string name) const {
@@ -555,6 +641,14 @@ pool pool::with_column(column c) const {
   return pool(std::move(cols), id_name_);
 }
 
+pool pool::with_order(std::string_view name, const std::vector<std::string>& scale) const {
+  const column& c = (*this)[name];
+  auto cols = columns_;
+  cols[by_name_.at(c.name())] =
+      c.with_order(scale, [this](std::size_t r) { return "row \"" + std::string(id(r)) + "\""; });
+  return pool(std::move(cols), id_name_);
+}
+
 namespace {
 
 template <class T>
@@ -575,9 +669,11 @@ column take_column(const column& c, std::span<const std::uint32_t> rows) {
     case column_type::boolean:
       return column::boolean(c.name(), gather(c.booleans(), rows), std::move(valid));
     case column_type::date:
-      return column::date(c.name(), gather(c.dates(), rows), std::move(valid));
+      return column::date(
+          c.name(), gather(c.dates(), rows), std::move(valid),
+          c.has_times() ? gather(c.seconds_of_day(), rows) : std::vector<std::int32_t>{});
     case column_type::category:
-      return column::category(c.name(), gather(c.codes(), rows), c.dictionary());
+      return column::category(c.name(), gather(c.codes(), rows), c.dictionary(), c.ordered());
     case column_type::text: {
       std::string blob;
       std::vector<std::uint64_t> offsets{0};

@@ -533,6 +533,29 @@ rule_set rule_set::compile(const rule_set_spec& spec, const pool& schema,
   override_parameters(impl->spec.params, given.params);
   rules_options options = given;
   options.params = impl->spec.params;
+  // The file's scales, then those given when compiling (which win: the compiler takes the
+  // last one of a column). Each must name a category column of the schema.
+  options.scales = spec.scales;
+  options.scales.insert(options.scales.end(), given.scales.begin(), given.scales.end());
+  for (const auto& sc : options.scales) {
+    const column* c = schema.find(sc.column);
+    if (c == nullptr) {
+      auto close = schema.closest_columns(sc.column, 3);
+      std::string dym;
+      for (std::size_t i = 0; i < close.size(); ++i)
+        dym += (i ? ", \"" : "; did you mean \"") + close[i] + "\"";
+      throw schema_error("a scale is declared for column \"" + sc.column +
+                             "\", which the pool does not have" + dym + (close.empty() ? "" : "?"),
+                         sc.where);
+    }
+    if (c->type() != column_type::category)
+      throw schema_error(
+          "a scale is declared for column \"" + sc.column + "\", a " +
+              std::string(to_string(c->type())) +
+              " column; scales order category columns (read it as a category: schema {" +
+              sc.column + ": category})",
+          sc.where);
+  }
   impl->options = options;
   std::size_t count = spec.rules.size();
   for (const auto& t : spec.tables) count += t.rows.size();

@@ -195,6 +195,31 @@ std::optional<double> parse_date_text(std::string_view s) {
   return std::nullopt;
 }
 
+// Parses a date and a time of day, "dd/mm/yyyy HH:MM[:SS]" or "yyyy-mm-dd HH:MM[:SS]" (also
+// with 'T' between them), into days plus the fraction of the day.
+std::optional<double> parse_datetime_text(std::string_view s) {
+  const auto cut = s.find_first_of(" T");
+  if (cut == std::string_view::npos) return std::nullopt;
+  const auto day = parse_date_text(s.substr(0, cut));
+  if (!day) return std::nullopt;
+  std::string_view t = s.substr(cut + 1);
+  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+  int part[3] = {0, 0, 0};
+  std::size_t parts = 0;
+  while (parts < 3) {
+    const auto colon = t.find(':');
+    const auto field = t.substr(0, colon);
+    if (field.empty() || field.size() > 2) return std::nullopt;
+    const auto [p, ec] = std::from_chars(field.data(), field.data() + field.size(), part[parts]);
+    if (ec != std::errc{} || p != field.data() + field.size()) return std::nullopt;
+    ++parts;
+    if (colon == std::string_view::npos) break;
+    t.remove_prefix(colon + 1);
+  }
+  if (parts < 2 || part[0] > 23 || part[1] > 59 || part[2] > 59) return std::nullopt;
+  return *day + static_cast<double>(part[0] * 3600 + part[1] * 60 + part[2]) / 86'400.0;
+}
+
 class lexer {
  public:
   lexer(std::string_view text, const location& base) : text_(text), base_(base) {}
@@ -747,10 +772,10 @@ std::string_view symbol(tok k) {
 
 const std::vector<std::string>& function_names() {
   static const std::vector<std::string> names = {
-      "len",           "contains", "count",      "any",     "all",          "min",
-      "max",           "abs",      "year",       "age",     "days_between", "streak",
-      "recent_streak", "if",       "date",       "round",   "floor",        "ceil",
-      "avg",           "mean",     "avg_strict", "date_of", "level_of",     "prize_of"};
+      "len",     "contains", "count",    "any",          "all",    "min",           "max",
+      "abs",     "year",     "age",      "days_between", "streak", "recent_streak", "if",
+      "date",    "round",    "floor",    "ceil",         "avg",    "mean",          "avg_strict",
+      "date_of", "level_of", "prize_of", "datetime"};
   return names;
 }
 
@@ -910,6 +935,13 @@ class compiler {
                                   " is a " + std::string(to_string(v.type)));
         expect(x.kids[1], lo, v.type, "the lower bound of between");
         expect(x.kids[2], hi, v.type, "the upper bound of between");
+        if (v.type == value_type::date && (is_datetime(lo) || is_datetime(hi))) {
+          return push({.kind = op::between,
+                       .type = value_type::boolean,
+                       .a = with_times(x.kids[0], v).node,
+                       .b = with_times(x.kids[1], lo).node,
+                       .c = with_times(x.kids[2], hi).node});
+        }
         return push({.kind = op::between,
                      .type = value_type::boolean,
                      .a = v.node,
@@ -1042,6 +1074,131 @@ class compiler {
     error_at(a, "cannot compare " + describe(a) + " with a string");
   }
 
+  // The order of category column `c` (worst first): a scale given for it (the last one given
+  // wins), else the dictionary of an ordered column; nullptr when it has none.
+  const std::vector<std::string>* order_of(const column& c) const {
+    for (auto it = opt_.scales.rbegin(); it != opt_.scales.rend(); ++it)
+      if (it->column == c.name()) return &it->values;
+    if (c.ordered()) return &c.dictionary();
+    return nullptr;
+  }
+
+  static std::string listed(const std::vector<std::string>& values) {
+    std::string out;
+    for (std::size_t k = 0; k < values.size(); ++k) out += (k ? ", " : "") + values[k];
+    return "[" + out + "]";
+  }
+
+  // <, <=, >, >= between strings: an ordered category and a literal (or string parameter),
+  // compiled to a table over the dictionary (missing stays missing, as the other comparisons).
+  compiled ordered_compare(std::int32_t a, const compiled& l, const compiled& r) {
+    const ast& x = at(a);
+    const bool col_left = nd(l.node).kind == op::col_category && nd(r.node).kind == op::str_const;
+    const bool col_right = nd(r.node).kind == op::col_category && nd(l.node).kind == op::str_const;
+    if (!col_left && !col_right) {
+      if (nd(l.node).kind == op::col_category && nd(r.node).kind == op::col_category)
+        error_at(a, "cannot compare two category columns with " + std::string(symbol(x.op)) +
+                        "; compare an ordered category with one of its values, e.g. " +
+                        describe(x.kids[0]) + " >= \"Khá\"");
+      error_at(a, "strings can only be compared with == and != (or in, startswith); " +
+                      std::string(symbol(x.op)) +
+                      " compares an ordered category column with one of its values");
+    }
+    const compiled& col = col_left ? l : r;
+    const std::int32_t col_ast = col_left ? x.kids[0] : x.kids[1];
+    const std::int32_t lit_ast = col_left ? x.kids[1] : x.kids[0];
+    const std::string& lit = nd((col_left ? r : l).node).strings[0];
+    const column& c = column_of(col.node);
+    const std::vector<std::string>* order = order_of(c);
+    if (order == nullptr)
+      error_at(col_ast,
+               "column " + quoted(c.name()) + " is a category without an order, so " +
+                   std::string(symbol(x.op)) +
+                   " cannot compare it; declare its order, worst first, in the rule file (scales: "
+                   "{" +
+                   c.name() + ": [Chưa đạt, Đạt, Khá, Tốt]} or a built-in scale: " + c.name() +
+                   ": tt22), or give an ordered category (pandas Categorical(ordered=True), an "
+                   "Arrow dictionary with the ordered flag, Pool.with_order)");
+    auto rank_of = [&](std::string_view v) -> std::int32_t {
+      for (std::size_t k = 0; k < order->size(); ++k)
+        if ((*order)[k] == v) return static_cast<std::int32_t>(k);
+      return -1;
+    };
+    const std::int32_t bound = rank_of(lit);
+    if (bound < 0)
+      error_at(lit_ast, quoted(lit) + " is not a value of the order of column " + quoted(c.name()) +
+                            " " + listed(*order) + did_you_mean(closest(lit, *order, 2)));
+    // The comparison as `column OP literal` (a literal on the left mirrors it).
+    tok k = x.op;
+    if (col_right) {
+      k = k == tok::lt ? tok::gt : k == tok::le ? tok::ge : k == tok::gt ? tok::lt : tok::le;
+    }
+    const auto& dict = c.dictionary();
+    node out{.kind = op::cat_table, .type = value_type::boolean, .a = col.node};
+    out.table.assign(dict.size(), 0);
+    for (std::size_t d = 0; d < dict.size(); ++d) {
+      const std::int32_t rank = rank_of(dict[d]);
+      if (rank < 0)
+        error_at(col_ast, "column " + quoted(c.name()) + " holds " + quoted(dict[d]) +
+                              ", which its order " + listed(*order) +
+                              " lacks; add it to the order" +
+                              did_you_mean(closest(dict[d], *order, 1)));
+      bool hit = false;
+      switch (k) {
+        case tok::lt:
+          hit = rank < bound;
+          break;
+        case tok::le:
+          hit = rank <= bound;
+          break;
+        case tok::gt:
+          hit = rank > bound;
+          break;
+        default:
+          hit = rank >= bound;
+          break;
+      }
+      out.table[d] = hit ? 1 : 0;
+    }
+    return push(std::move(out));
+  }
+
+  static op cmp_op(tok t) {
+    switch (t) {
+      case tok::eq:
+        return op::eq;
+      case tok::ne:
+        return op::ne;
+      case tok::lt:
+        return op::lt;
+      case tok::le:
+        return op::le;
+      case tok::gt:
+        return op::gt;
+      default:
+        return op::ge;
+    }
+  }
+
+  // A datetime(...) literal: a date with its time of day.
+  bool is_datetime(const compiled& c) const {
+    return nd(c.node).kind == op::constant && nd(c.node).mode == 1;
+  }
+
+  // Compared with a datetime, a date column is read with its times of day; a column without
+  // them cannot be (its dates have no time to compare), which is an error, not midnight.
+  compiled with_times(std::int32_t a, const compiled& c) {
+    if (nd(c.node).kind != op::col_date) return c;
+    const column& col =
+        *schema_.find(prog.columns[static_cast<std::size_t>(nd(c.node).column)].name);
+    if (!col.has_times())
+      error_at(a, "column " + quoted(col.name()) +
+                      " holds dates without times of day, so it cannot be compared with a date "
+                      "and time; compare it with a date (date(\"30/09/2024\")), or give it "
+                      "times (a datetime column from pandas or Arrow)");
+    return push({.kind = op::col_datetime, .type = value_type::date, .column = nd(c.node).column});
+  }
+
   compiled binary(std::int32_t a) {
     const ast& x = at(a);
     if (x.op == tok::ident) {  // and / or
@@ -1065,8 +1222,7 @@ class compiler {
     };
     if (cmp) {
       if (l.type == value_type::string && r.type == value_type::string) {
-        if (x.op != tok::eq && x.op != tok::ne)
-          error_at(a, "strings can only be compared with == and != (or in, startswith)");
+        if (x.op != tok::eq && x.op != tok::ne) return ordered_compare(a, l, r);
         const bool neg = x.op == tok::ne;
         if (nd(r.node).kind == op::str_const)
           return string_predicate(x.kids[1], l, {nd(r.node).strings[0]}, 0, neg);
@@ -1088,6 +1244,12 @@ class compiler {
       if (l.type == value_type::list) mismatch("; use len, contains, count, any or all");
       if (l.type == value_type::boolean && x.op != tok::eq && x.op != tok::ne)
         error_at(a, "booleans can only be compared with == and !=");
+      if (l.type == value_type::date && (is_datetime(l) || is_datetime(r))) {
+        const auto lt = with_times(x.kids[0], l);
+        const auto rt = with_times(x.kids[1], r);
+        return push(
+            {.kind = cmp_op(x.op), .type = value_type::boolean, .a = lt.node, .b = rt.node});
+      }
       op k = op::eq;
       switch (x.op) {
         case tok::eq:
@@ -1299,6 +1461,21 @@ class compiler {
         error_at<parse_error>(x.kids[0],
                               quoted(s.text) + " is not a date (dd/mm/yyyy or yyyy-mm-dd)");
       return push({.kind = op::constant, .type = value_type::date, .number = *d});
+    }
+    if (f == "datetime") {
+      arity(1);
+      const ast& s = at(x.kids[0]);
+      if (s.kind != ak::string)
+        error_at(x.kids[0],
+                 "datetime(...) takes a string literal, e.g. datetime(\"30/09/2024 17:00\")");
+      const auto d = parse_datetime_text(s.text);
+      if (!d)
+        error_at<parse_error>(
+            x.kids[0], quoted(s.text) +
+                           " is not a date and time (dd/mm/yyyy HH:MM, yyyy-mm-dd HH:MM, with "
+                           "optional :SS)");
+      // mode 1: a time of day is part of the value (see with_times).
+      return push({.kind = op::constant, .type = value_type::date, .mode = 1, .number = *d});
     }
     if (f == "if") {
       arity(3);
@@ -1524,5 +1701,72 @@ std::string suggest(std::string_view name, const std::vector<std::string>& names
 }
 
 }  // namespace detail::rules
+
+namespace {
+
+struct builtin {
+  const char* name;
+  std::vector<std::string> values;
+};
+
+const std::vector<builtin>& builtins() {
+  static const std::vector<builtin> all{
+      {"tt22", {"Chưa đạt", "Đạt", "Khá", "Tốt"}},
+      {"hanh_kiem", {"Yếu", "Trung bình", "Khá", "Tốt"}},
+      {"hoc_luc", {"Kém", "Yếu", "Trung bình", "Khá", "Giỏi", "Xuất sắc"}},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> builtin_scale_names() {
+  std::vector<std::string> out;
+  for (const auto& b : builtins()) out.emplace_back(b.name);
+  return out;
+}
+
+std::vector<std::string> builtin_scale(std::string_view name) {
+  for (const auto& b : builtins())
+    if (name == b.name) return b.values;
+  const auto names = builtin_scale_names();
+  std::string all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  throw spec_error("unknown scale \"" + std::string(name) + "\"" +
+                   detail::rules::suggest(name, names) + " (built-in scales: " + all +
+                   "; or list the values, worst first)");
+}
+
+category_scale make_scale(std::string column, std::vector<std::string> values,
+                          const location& where) {
+  if (values.size() < 2)
+    throw spec_error(
+        "the scale of column \"" + column + "\" needs at least two values, worst first", where);
+  for (auto& v : values) {
+    v = detail::to_nfc(v);
+    if (v.empty())
+      throw spec_error("the scale of column \"" + column + "\" has an empty value", where);
+  }
+  for (std::size_t i = 0; i < values.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (values[i] == values[j])
+        throw spec_error(
+            "\"" + values[i] + "\" appears twice in the scale of column \"" + column + "\"", where);
+  return category_scale{
+      .column = std::move(column), .values = std::move(values), .name = {}, .where = where};
+}
+
+category_scale make_builtin_scale(std::string column, std::string_view builtin_name,
+                                  const location& where) {
+  std::vector<std::string> values;
+  try {
+    values = builtin_scale(builtin_name);
+  } catch (const spec_error& e) {
+    throw spec_error(e.message(), where);
+  }
+  auto out = make_scale(std::move(column), std::move(values), where);
+  out.name = std::string(builtin_name);
+  return out;
+}
 
 }  // namespace khuyenhoc

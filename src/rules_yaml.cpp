@@ -104,8 +104,43 @@ class reader {
     rule_set_spec spec;
     spec.file = file_;
     if (!root || root.IsNull()) throw spec_error("the rule set is empty", location{.file = file_});
-    check_keys(root, {"name", "description", "version", "on_unknown", "params", "rules", "tables"},
-               "the rule set");
+    check_keys(
+        root,
+        {"name", "description", "version", "on_unknown", "params", "scales", "rules", "tables"},
+        "the rule set");
+    if (const auto sc = root["scales"]) {
+      if (!sc.IsMap())
+        throw spec_error(
+            "\"scales\" must be a mapping (column: [worst, …, best] or a built-in scale), e.g. "
+            "{conduct: [Chưa đạt, Đạt, Khá, Tốt]} or {conduct: tt22}",
+            at(sc));
+      for (const auto& kv : sc) {
+        const auto column = kv.first.as<std::string>();
+        for (const auto& q : spec.scales)
+          if (q.column == column)
+            throw spec_error("the scale of column \"" + column + "\" is declared twice",
+                             at(kv.first));
+        if (kv.second.IsScalar()) {
+          spec.scales.push_back(
+              make_builtin_scale(column, kv.second.as<std::string>(), at(kv.second)));
+        } else if (kv.second.IsSequence()) {
+          std::vector<std::string> values;
+          for (const auto& v : kv.second) {
+            if (!v.IsScalar())
+              throw spec_error(
+                  "a value of the scale of column \"" + column + "\" must be a single value",
+                  at(v));
+            values.push_back(v.as<std::string>());
+          }
+          spec.scales.push_back(make_scale(column, std::move(values), at(kv.second)));
+        } else {
+          throw spec_error("the scale of column \"" + column +
+                               "\" must be a list of values, worst first, or the name of a "
+                               "built-in scale (tt22, hanh_kiem, hoc_luc)",
+                           at(kv.second));
+        }
+      }
+    }
     if (const auto ps = root["params"]) {
       if (!ps.IsMap())
         throw spec_error(

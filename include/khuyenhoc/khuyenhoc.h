@@ -21,9 +21,14 @@
  *
  * ABI: only the functions below are exported (libkhuyenhoc_c.so.KH_ABI_VERSION); structs here
  * are never changed once released (new needs get new functions), and KH_ABI_VERSION changes
- * when an existing function or struct changes incompatibly. Arrow C Data Interface streams
- * (kh_pool_from_arrow_stream, kh_result_to_arrow_stream) are to be added here once the C++
- * library has include/khuyenhoc/arrow.hpp; they are not part of this version.
+ * when an existing function or struct changes incompatibly. Functions added after the first
+ * release carry the symbol version of the release that added them (KHUYENHOC_C_1.1: the Arrow
+ * streams); the library's minor version says which are present.
+ *
+ * Arrow: pools and results go in and out as Arrow C Stream Interface streams (the structs of
+ * the Arrow specification, below, as every Arrow implementation defines them): pyarrow, Arrow
+ * Java/C#/Go through their C bridges, nanoarrow, DuckDB, polars. Numeric buffers are shared, not
+ * copied (docs/interop.md has the type mapping).
  */
 #ifndef KHUYENHOC_H
 #define KHUYENHOC_H
@@ -54,6 +59,67 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- the Arrow C Data Interface and C Stream Interface, verbatim from the Arrow spec ------- */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  /* Array type description */
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowSchema*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+struct ArrowArray {
+  /* Array data description */
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowArray*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  /* Callbacks providing stream functionality */
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  /* Release callback */
+  void (*release)(struct ArrowArrayStream*);
+
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
 
 /* ---- status and errors ------------------------------------------------------------------- */
 
@@ -111,6 +177,21 @@ KH_API kh_status kh_pool_read_csv(const char* path, const char* id_column, kh_po
 /** Reads a pool from CSV text of `len` bytes; `source` names it in errors (NULL: "<string>"). */
 KH_API kh_status kh_pool_read_csv_text(const char* text, size_t len, const char* id_column,
                                        const char* source, kh_pool** out);
+/** Reads a pool from an Arrow stream of record batches (all batches, in order), e.g. from
+ * pyarrow's RecordBatchReader._export_to_c or Arrow Java's Data.exportArrayStream. The stream
+ * is consumed: it is released by this call whether it succeeds or not (its release callback is
+ * NULL afterwards). `id_column` NULL means "id". `infer_categories` non-zero: plain string
+ * columns with few distinct values become categories (as the CSV reader decides); 0 keeps them
+ * text. Dictionary-encoded strings are categories (ordered dictionaries stay ordered); float64
+ * and int64 buffers of a single batch are shared, not copied. A type with no pool column type
+ * is KH_ERR_SCHEMA naming the column, a value out of range KH_ERR_DATA naming row and column.
+ * Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_pool_from_arrow_stream(struct ArrowArrayStream* stream, const char* id_column,
+                                           int infer_categories, kh_pool** out);
+/** Exports the pool as an Arrow stream of one record batch into `*out` (which must not hold a
+ * live stream). The caller owns the stream and calls its release; the stream keeps the pool's
+ * storage alive, so the pool may be freed first. Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_pool_to_arrow_stream(const kh_pool* pool, struct ArrowArrayStream* out);
 /** Number of rows (nominees) and of columns. */
 KH_API kh_status kh_pool_size(const kh_pool* pool, size_t* rows, size_t* columns);
 KH_API void kh_pool_free(kh_pool* pool);
@@ -192,6 +273,21 @@ KH_API kh_status kh_result_report_html(const kh_result* result, char* buf, size_
 KH_API kh_status kh_result_summary(const kh_result* result, char* buf, size_t cap, size_t* len);
 KH_API kh_status kh_result_summary_json(const kh_result* result, char* buf, size_t cap,
                                         size_t* len);
+/** The result table as an Arrow stream of one record batch, one row per nominee in pool order:
+ * id, group, score, rank, group_rank, selected, level, status, gap, reason (and classification
+ * when scored by a criteria set), as the result CSV. The caller owns `*out` and calls its
+ * release; the stream keeps the result's storage alive. Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_result_to_arrow_stream(const kh_result* result, struct ArrowArrayStream* out);
+/** The scores as an Arrow stream: id, total, level, level_name, unclassifiable, reason,
+ * mandatory_met, subtotal.<criterion>, points.<indicator> (KH_ERR_ARGUMENT when the run had no
+ * criteria set). Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_result_scores_to_arrow_stream(const kh_result* result,
+                                                  struct ArrowArrayStream* out);
+/** The rule verdicts as an Arrow stream: id, eligible, one status column per rule (pass, fail,
+ * unknown, not_applicable), one per decision table, reasons (KH_ERR_ARGUMENT when the run had no
+ * rule set). Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_result_verdicts_to_arrow_stream(const kh_result* result,
+                                                    struct ArrowArrayStream* out);
 KH_API void kh_result_free(kh_result* result);
 
 /* ---- dates, time expressions, lunar calendar, holidays ------------------------------------ */
@@ -285,6 +381,11 @@ typedef struct kh_finding {
 /** Number of findings, and of those with severity "error". */
 KH_API kh_status kh_findings_count(const kh_findings* findings, size_t* count, size_t* errors);
 KH_API kh_status kh_finding_get(const kh_findings* findings, size_t i, kh_finding* out);
+/** The findings as an Arrow stream, one row per finding in order: finding ("1", "2", ...),
+ * severity, kind, first, last (dates), tasks (list), subject, load, message_vi, message_en,
+ * file, line. Since KHUYENHOC_C_1.1. */
+KH_API kh_status kh_findings_to_arrow_stream(const kh_findings* findings,
+                                             struct ArrowArrayStream* out);
 KH_API void kh_findings_free(kh_findings* findings);
 
 #ifdef __cplusplus

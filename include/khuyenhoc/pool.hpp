@@ -26,7 +26,8 @@ enum class column_type : std::uint8_t {
   number,         ///< double; NaN is missing
   integer,        ///< int64 with a validity mask
   boolean,        ///< uint8 0/1 with a validity mask
-  date,           ///< days since 1970-01-01 (int32) with a validity mask
+  date,           ///< days since 1970-01-01 (int32) with a validity mask, optionally with
+                  ///< times of day (seconds since midnight, Vietnam's wall clock)
   category,       ///< dictionary-encoded UTF-8; code -1 is missing
   text,           ///< free UTF-8 text (names, notes)
   category_list,  ///< a list of dictionary-encoded UTF-8 items per row (prizes, documents)
@@ -97,13 +98,18 @@ class column {
   /// Booleans stored as 0/1; `valid` empty means all present.
   static column boolean(std::string name, std::vector<std::uint8_t> values,
                         std::vector<std::uint8_t> valid = {});
-  /// Dates as day numbers; `valid` empty means all present.
+  /// Dates as day numbers; `valid` empty means all present. `seconds`, when not empty, gives
+  /// each row's time of day (seconds since midnight, 0..86399, on Vietnam's wall clock: a
+  /// datetime from pandas or Arrow); empty means dates only.
+  /// \throws data_error for a time of day out of range or a length that differs.
   static column date(std::string name, std::vector<day_number> values,
-                     std::vector<std::uint8_t> valid = {});
+                     std::vector<std::uint8_t> valid = {}, std::vector<std::int32_t> seconds = {});
   /// Categories: `codes[i]` indexes `dictionary`, -1 is missing. Dictionary entries must be
-  /// distinct.
+  /// distinct. `ordered`: the dictionary's order is the values' order, worst (lowest) first —
+  /// as pandas' ordered Categorical and Arrow's ordered dictionary — so that rules may compare
+  /// the values with <, <=, >, >= (`conduct >= "Khá"`).
   static column category(std::string name, std::vector<std::int32_t> codes,
-                         std::vector<std::string> dictionary);
+                         std::vector<std::string> dictionary, bool ordered = false);
   /// Text values; `valid` empty means all present.
   static column text(std::string name, const std::vector<std::string>& values,
                      std::vector<std::uint8_t> valid = {});
@@ -130,6 +136,10 @@ class column {
   [[nodiscard]] std::span<const std::int64_t> integers() const;
   [[nodiscard]] std::span<const std::uint8_t> booleans() const;
   [[nodiscard]] std::span<const day_number> dates() const;
+  /// True for a date column that holds times of day (a datetime column).
+  [[nodiscard]] bool has_times() const noexcept { return !seconds_.empty(); }
+  /// Times of day of a date column (seconds since midnight; empty when it has none).
+  [[nodiscard]] std::span<const std::int32_t> seconds_of_day() const;
   /// Category codes (category columns) or list item codes (category_list columns).
   [[nodiscard]] std::span<const std::int32_t> codes() const;
   /// List offsets (category_list) or text offsets are separate: see list_offsets/text_offsets.
@@ -140,6 +150,17 @@ class column {
   [[nodiscard]] const std::vector<std::string>& dictionary() const;
   /// Code of `value` in the dictionary, or -1. O(1) average.
   [[nodiscard]] std::int32_t code_of(std::string_view value) const;
+  /// True for a category column whose dictionary order is the values' order (worst first).
+  [[nodiscard]] bool ordered() const noexcept { return ordered_; }
+  /// This category column ordered by `scale` (worst first): the dictionary becomes `scale`
+  /// (codes re-mapped; values of the scale that no row holds are kept, so the order is whole).
+  /// O(rows + dictionary).
+  /// \throws schema_error for a column that is not a category, spec_error for an empty scale
+  /// or a value written twice in it, data_error naming the values of the column (and the first
+  /// row holding each, named by `describe_row`, default "row r+1") that the scale lacks.
+  [[nodiscard]] column with_order(
+      const std::vector<std::string>& scale,
+      const std::function<std::string(std::size_t)>& describe_row = {}) const;
 
   /// Text of row `row` of a text column ("" when missing).
   [[nodiscard]] std::string_view text_at(std::size_t row) const;
@@ -149,7 +170,8 @@ class column {
   [[nodiscard]] std::string_view category_at(std::size_t row) const;
 
   /// The value of `row` written as in a CSV cell: "" when missing, numbers in shortest
-  /// round-trip form, dates as ISO yyyy-mm-dd, booleans true/false, lists joined by '|'.
+  /// round-trip form, dates as ISO yyyy-mm-dd (with a time of day: "yyyy-mm-dd HH:MM", or
+  /// "yyyy-mm-dd HH:MM:SS" when the seconds are not 0), booleans true/false, lists joined by '|'.
   [[nodiscard]] std::string format(std::size_t row) const;
 
   /// Shared storage of the column's main values, for zero-copy export.
@@ -173,12 +195,14 @@ class column {
   buffer<std::int64_t> integers_;
   buffer<std::uint8_t> booleans_;
   buffer<day_number> dates_;
+  buffer<std::int32_t> seconds_;
   buffer<std::int32_t> codes_;
   buffer<std::uint32_t> list_offsets_;
   buffer<std::uint64_t> text_offsets_;
   std::shared_ptr<const std::string> text_blob_;
   std::shared_ptr<const std::vector<std::string>> dictionary_;
   std::shared_ptr<const std::unordered_map<std::string_view, std::int32_t>> dictionary_index_;
+  bool ordered_ = false;
 };
 
 /// The nominee pool: named columns of equal length, one of them the id column (text) whose
@@ -217,6 +241,10 @@ class pool {
 
   /// A pool with `c` added, or replacing the column of the same name (not the id column).
   [[nodiscard]] pool with_column(column c) const;
+  /// A pool whose category column `name` is ordered by `scale`, worst first (see
+  /// column::with_order). \throws schema_error for an unknown column (with "did you mean"),
+  /// and column::with_order's errors.
+  [[nodiscard]] pool with_order(std::string_view name, const std::vector<std::string>& scale) const;
   /// The rows at `rows`, in that order (e.g. a shard). Ids must stay unique.
   [[nodiscard]] pool take(std::span<const std::uint32_t> rows) const;
 

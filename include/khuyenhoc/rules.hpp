@@ -47,6 +47,34 @@ struct parameter {
 /// not of the declared type.
 void override_parameters(std::vector<parameter>& declared, const std::vector<parameter>& overrides);
 
+/// The order of a category column's values, worst (lowest) first, so that rules may compare
+/// them with <, <=, >, >= (`conduct >= "Khá"`). Declared by a rule file's `scales:` section
+/// (`conduct: [Chưa đạt, Đạt, Khá, Tốt]`, or the name of a built-in scale: `conduct: tt22`) or
+/// given when compiling (rules_options::scales). A declared scale takes precedence over the
+/// order an ordered category column carries (column::ordered).
+struct category_scale {
+  std::string column{};               ///< the category column it orders
+  std::vector<std::string> values{};  ///< worst first (NFC)
+  std::string name{};                 ///< the built-in scale named, "" when listed
+  location where{};                   ///< where it was declared
+};
+
+/// The built-in scales (worst first): "tt22" (kết quả rèn luyện / học tập, Thông tư 22/2021:
+/// Chưa đạt < Đạt < Khá < Tốt), "hanh_kiem" (hạnh kiểm before 2021: Yếu < Trung bình < Khá <
+/// Tốt), "hoc_luc" (học lực and older classifications: Kém < Yếu < Trung bình < Khá < Giỏi <
+/// Xuất sắc). \throws spec_error for another name, with "did you mean" and the names.
+[[nodiscard]] std::vector<std::string> builtin_scale(std::string_view name);
+/// The names of the built-in scales.
+[[nodiscard]] std::vector<std::string> builtin_scale_names();
+/// A scale from a list of values, worst first (NFC-normalised; at least two, none twice).
+/// \throws spec_error (at `where`) for an empty or repeated value.
+[[nodiscard]] category_scale make_scale(std::string column, std::vector<std::string> values,
+                                        const location& where = {});
+/// The built-in scale `builtin_name` ("tt22", ...) for `column`.
+/// \throws spec_error (at `where`) for an unknown name, with "did you mean".
+[[nodiscard]] category_scale make_builtin_scale(std::string column, std::string_view builtin_name,
+                                                const location& where = {});
+
 /// Limits and tuning of the rule language, in one place (as cel-cpp does). The limits are
 /// enforced when compiling, so rules written by users cannot exhaust memory or time.
 struct rules_options {
@@ -60,6 +88,9 @@ struct rules_options {
   /// Parameters visible to expressions by name. `expression::compile` uses them as given;
   /// `rule_set::compile` uses them to override the values the rule set declares.
   std::vector<parameter> params{};
+  /// Orders of category columns for <, <=, >, >= (see category_scale). `rule_set::compile`
+  /// adds these to the rule set's own, replacing those of the same column.
+  std::vector<category_scale> scales{};
 };
 
 /// "boolean", "number", "date", "string", "list".
@@ -189,8 +220,9 @@ struct rule_set_spec {
   unknown_policy on_unknown = unknown_policy::not_eligible;
   std::vector<rule_spec> rules{};
   std::vector<decision_table_spec> tables{};
-  std::vector<parameter> params{};  ///< `params:` declared by the file
-  std::string file{};               ///< where it was read from, for messages
+  std::vector<parameter> params{};       ///< `params:` declared by the file
+  std::string file{};                    ///< where it was read from, for messages
+  std::vector<category_scale> scales{};  ///< `scales:` declared by the file
 
   /// `parse_rule_set(text, file)` under the name every door uses (criteria_set::from_text,
   /// Python `Rules.from_text`). \throws as parse_rule_set.

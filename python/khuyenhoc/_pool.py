@@ -34,7 +34,11 @@ def column_array(pool: _core.Pool, name: str) -> np.ndarray:
         out[~valid] = np.nan if kind == "integer" else None
         return out
     if kind == "date":
-        out = values.astype("int64").astype("datetime64[D]")
+        seconds = pool._seconds(name)
+        if seconds is not None:  # a datetime column: to the second
+            out = (values.astype("int64") * 86400 + seconds).astype("datetime64[s]")
+        else:
+            out = values.astype("int64").astype("datetime64[D]")
         out[~valid] = np.datetime64("NaT")
         return out
     if kind == "category":
@@ -57,8 +61,8 @@ def to_pandas(
     ``ValueError: assignment destination is read-only``, while adding or replacing whole
     columns works. ``copy=True`` gives a frame that owns writable copies. The others are copies,
     as pandas has no layout for them that the pool's storage matches: date → datetime64[s]
-    (pandas has no day unit), category → Categorical (pandas picks its own code width; the
-    categories keep the pool's order), text → pandas' ``str`` (built from the pool's Arrow
+    (pandas has no day unit; a datetime column's times of day are kept), category → Categorical (pandas picks its own code width; the
+    categories keep the pool's order, and an ordered column gives an ordered Categorical), text → pandas' ``str`` (built from the pool's Arrow
     export when pandas stores strings in pyarrow), list → list/None objects.
     ``lists="arrow"`` gives list columns as ``pd.ArrowDtype`` lists of dictionary-encoded strings
     instead, straight from the pool's Arrow export: no Python object per row, and
@@ -88,12 +92,15 @@ def to_pandas(
             data[name] = pd.Series(pd.arrays.BooleanArray(pool._values(name), ~valid), copy=False)
         elif kind == "date":
             days = pool._values(name).astype("int64")
-            stamps = (days * 86400).astype("datetime64[s]")
+            seconds = pool._seconds(name)  # times of day of a datetime column
+            stamps = (days * 86400 + (0 if seconds is None else seconds)).astype("datetime64[s]")
             stamps[~valid] = np.datetime64("NaT")
             data[name] = stamps
         elif kind == "category":
             data[name] = pd.Categorical.from_codes(
-                np.asarray(pool._values(name)), categories=pool._dictionary(name)
+                np.asarray(pool._values(name)),
+                categories=pool._dictionary(name),
+                ordered=pool.is_ordered(name),
             )
         else:
             data[name] = column_array(pool, name)
@@ -268,9 +275,11 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
         dtype = s.dtype
     _refuse_kind(name, dtype, None)
     if isinstance(dtype, pd.CategoricalDtype):
-        # The categories keep their order (an ordered categorical's order is the dictionary's).
+        # The categories keep their order; an ordered categorical's order is the values' order
+        # (worst first), so rules may compare it with <, <=, >, >=.
         cats = [str(c) for c in dtype.categories]
-        return (name, "category", np.asarray(s.cat.codes, dtype=np.int32), cats)
+        return (name, "category", np.asarray(s.cat.codes, dtype=np.int32), cats,
+                bool(dtype.ordered))
     if pd.api.types.is_bool_dtype(dtype):
         valid = _mask_of(s)
         return (name, "boolean", np.asarray(s.fillna(False), dtype=np.uint8), valid)
@@ -290,7 +299,14 @@ def _spec_for(name: str, values: Any, as_category: bool | None) -> tuple[Any, ..
         # In the column's own unit (s, ms, us or ns): no overflow for years beyond 2262.
         stamps = s.to_numpy()
         days = stamps.astype("datetime64[D]").astype(np.int64)
-        return (name, "date", _checked_days(name, days, valid), valid)
+        days = _checked_days(name, days, valid)
+        # Times of day, to the second (wall clock; Vietnam's for aware columns): kept when some
+        # present value is not at midnight, which makes a datetime column.
+        seconds = stamps.astype("datetime64[s]").astype(np.int64) - days * 86400
+        seconds = np.where(valid, seconds, 0).astype(np.int32)
+        if seconds.any():
+            return (name, "date", days, valid, seconds)
+        return (name, "date", days, valid)
     # object / string columns: lists, dates, or strings. The kind is decided by the present
     # values; strings are dictionary-encoded by pandas.factorize (vectorised), not in Python.
     missing = np.asarray(s.isna(), dtype=bool)
@@ -353,12 +369,14 @@ def from_pandas(df: "pd.DataFrame", id: str = "id") -> _core.Pool:
     strings category or text (category when at most half the values are distinct). The id
     column becomes text.
 
-    Datetimes become dates: a time-zone-aware column (or aware datetime objects) gives each
-    instant's date in Vietnam (Asia/Ho_Chi_Minh), a naive one its own date; times of day are
-    dropped (a pool holds dates). Dates outside 1400-01-01..9999-12-31 raise DataError naming the
+    Datetimes become date columns that keep their times of day (to the second) when some value is
+    not at midnight: a time-zone-aware column (or aware datetime objects) gives each instant's
+    date and time in Vietnam (Asia/Ho_Chi_Minh), a naive one its own wall-clock time. Rules
+    compare them with dates (by day) or with ``datetime("30/09/2024 17:00")`` (to the second);
+    ``to_pandas`` gives them back as datetime64[s]. Dates outside 1400-01-01..9999-12-31 raise DataError naming the
     row's id and the column; Timedelta, Period and Interval columns raise SchemaError naming the
-    column. pandas' ordered flag is not kept: the rules cannot order categories (see
-    docs/interop.md). With pyarrow installed, string and list columns are converted by pyarrow
+    column. An ordered Categorical stays ordered (its categories, worst first, are the order rules
+    compare by: ``conduct >= "Khá"``; docs/rules.md). With pyarrow installed, string and list columns are converted by pyarrow
     and read by the C++ Arrow importer (faster; the same pool)."""
     specs = []
     ids = df[id] if id in df.columns else None

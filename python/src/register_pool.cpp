@@ -264,13 +264,22 @@ column column_from_spec(const py::tuple& spec) {
       const auto n = static_cast<std::size_t>(arr.size());
       std::vector<day_number> days(n);
       for (std::size_t i = 0; i < n; ++i) days[i] = static_cast<day_number>(arr.data()[i]);
-      return column::date(name, std::move(days), valid_from(extra, n, name));
+      // (name, "date", days, valid[, seconds of day]): a datetime column keeps its times.
+      std::vector<std::int32_t> seconds;
+      if (spec.size() > 4 && !spec[4].is_none()) {
+        auto secs =
+            py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(spec[4]);
+        seconds.assign(secs.data(), secs.data() + secs.size());
+      }
+      return column::date(name, std::move(days), valid_from(extra, n, name), std::move(seconds));
     }
     case column_type::category: {
       auto arr = py::array_t<std::int32_t, py::array::c_style | py::array::forcecast>::ensure(data);
       const auto n = static_cast<std::size_t>(arr.size());
+      // (name, "category", codes, dictionary[, ordered]): ordered = pandas' ordered flag.
       return column::category(name, {arr.data(), arr.data() + n},
-                              extra.cast<std::vector<std::string>>());
+                              extra.cast<std::vector<std::string>>(),
+                              spec.size() > 4 && spec[4].cast<bool>());
     }
     case column_type::text: {
       const auto items = data.cast<py::sequence>();
@@ -359,6 +368,19 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
           py::arg("name"),
           "The type of a column: \"number\", \"integer\", \"boolean\", \"date\", \"category\", "
           "\"text\" or \"category_list\". Raises SchemaError for an unknown column.")
+      .def(
+          "is_ordered", [](const pool& p, const std::string& name) { return p[name].ordered(); },
+          py::arg("name"),
+          "True for a category column whose categories are in order, worst first (an ordered "
+          "pandas Categorical or Arrow dictionary, or Pool.with_order): rules may compare it "
+          "with <, <=, >, >=. Raises SchemaError for an unknown column.")
+      .def("with_order", &pool::with_order, py::arg("name"), py::arg("order"),
+           R"doc(A new pool whose category column `name` is ordered by `order`, worst first
+(``pool.with_order("conduct", ["Chưa đạt", "Đạt", "Khá", "Tốt"])``), so that rules compare it
+with <, <=, >, >=. Values of the
+order that no row holds are kept. Raises SchemaError for an unknown or non-category column,
+SpecError for an empty order or a value written twice, DataError naming each value of the
+column the order lacks with the id of the first row holding it.)doc")
       .def("row_of", &pool::row_of, py::arg("id"), "Row position of a nominee id, or None.")
       .def(
           "take",
@@ -381,6 +403,13 @@ Build one with read_csv, Pool.from_pandas, Pool.from_dict or generate_pool.)doc"
       .def("_values", [](const pool& p, const std::string& name) { return values(p[name]); })
       .def("_valid", [](const pool& p, const std::string& name) { return validity(p[name]); })
       .def("_lists", [](const pool& p, const std::string& name) { return python_lists(p[name]); })
+      .def("_seconds",
+           [](const pool& p, const std::string& name) -> py::object {
+             const column& c = p[name];
+             if (c.type() != column_type::date || !c.has_times()) return py::none();
+             const auto s = c.seconds_of_day();
+             return py::array_t<std::int32_t>(static_cast<py::ssize_t>(s.size()), s.data());
+           })
       .def("_dictionary",
            [](const pool& p, const std::string& name) { return p[name].dictionary(); })
       .def("__repr__",

@@ -1,6 +1,7 @@
 /* The C ABI from C99: a real selection on examples/pool.csv with the honour-pupils criteria and
  * rules, the results read back, every text and file output, errors with their locations, time
- * expressions, the lunar calendar, holidays and a plan check.
+ * expressions, the lunar calendar, holidays and a plan check; pools and results through Arrow
+ * C streams, one of them produced here in C.
  * Usage: c_api_test SOURCE_DIR WORK_DIR */
 #include <khuyenhoc/khuyenhoc.h>
 #include <math.h>
@@ -284,6 +285,228 @@ static void test_plan(const char* src) {
   free(path);
 }
 
+/* ---- Arrow streams ----------------------------------------------------------------------- */
+
+/* The index of the child named `name` of a struct schema, or -1. */
+static int64_t child_index(const struct ArrowSchema* schema, const char* name) {
+  int64_t i;
+  for (i = 0; i < schema->n_children; ++i)
+    if (strcmp(schema->children[i]->name, name) == 0) return i;
+  return -1;
+}
+
+/* A stream produced here, in C, as a school system's own Arrow code would: one batch of two
+ * rows with an id (utf8) and a column of `format` (int64 values). Counts its releases. */
+static int released_streams = 0;
+static const char* produced_format = "l";
+static const int32_t id_offsets[] = {0, 2, 4};
+static const char id_bytes[] = "HSHT";
+static const int64_t values[] = {7, 9};
+
+static void release_schema(struct ArrowSchema* s) {
+  int64_t i;
+  for (i = 0; i < s->n_children; ++i) s->children[i]->release = NULL;
+  free(s->children);
+  s->release = NULL;
+}
+static void release_array(struct ArrowArray* a) {
+  int64_t i;
+  for (i = 0; i < a->n_children; ++i) a->children[i]->release = NULL;
+  free(a->children);
+  a->release = NULL;
+}
+static void noop_schema(struct ArrowSchema* s) {
+  s->release = NULL;
+}
+static void noop_array(struct ArrowArray* a) {
+  a->release = NULL;
+}
+
+static struct ArrowSchema child_schemas[2];
+static struct ArrowArray child_arrays[2];
+static const void* id_buffers[3];
+static const void* value_buffers[2];
+static const void* struct_buffers[1];
+
+static int produced_get_schema(struct ArrowArrayStream* st, struct ArrowSchema* out) {
+  struct ArrowSchema id = {"u", "id", NULL, 0, 0, NULL, NULL, noop_schema, NULL};
+  struct ArrowSchema v = {NULL, "grade",     NULL, ARROW_FLAG_NULLABLE, 0, NULL,
+                          NULL, noop_schema, NULL};
+  (void)st;
+  v.format = produced_format;
+  child_schemas[0] = id;
+  child_schemas[1] = v;
+  memset(out, 0, sizeof *out);
+  out->format = "+s";
+  out->name = "";
+  out->n_children = 2;
+  out->children = (struct ArrowSchema**)malloc(2 * sizeof(struct ArrowSchema*));
+  if (out->children == NULL) return 12; /* ENOMEM */
+  out->children[0] = &child_schemas[0];
+  out->children[1] = &child_schemas[1];
+  out->release = release_schema;
+  return 0;
+}
+
+static int produced_get_next(struct ArrowArrayStream* st, struct ArrowArray* out) {
+  int* sent = (int*)st->private_data;
+  memset(out, 0, sizeof *out);
+  if (*sent) return 0; /* end of stream: release stays NULL */
+  *sent = 1;
+  id_buffers[0] = NULL;
+  id_buffers[1] = id_offsets;
+  id_buffers[2] = id_bytes;
+  value_buffers[0] = NULL;
+  value_buffers[1] = values;
+  struct_buffers[0] = NULL;
+  memset(child_arrays, 0, sizeof child_arrays);
+  child_arrays[0].length = child_arrays[1].length = 2;
+  child_arrays[0].n_buffers = 3;
+  child_arrays[0].buffers = id_buffers;
+  child_arrays[1].n_buffers = 2;
+  child_arrays[1].buffers = value_buffers;
+  child_arrays[0].release = child_arrays[1].release = noop_array;
+  out->length = 2;
+  out->n_buffers = 1;
+  out->buffers = struct_buffers;
+  out->n_children = 2;
+  out->children = (struct ArrowArray**)malloc(2 * sizeof(struct ArrowArray*));
+  if (out->children == NULL) return 12;
+  out->children[0] = &child_arrays[0];
+  out->children[1] = &child_arrays[1];
+  out->release = release_array;
+  return 0;
+}
+
+static const char* produced_last_error(struct ArrowArrayStream* st) {
+  (void)st;
+  return NULL;
+}
+
+static void produced_release(struct ArrowArrayStream* st) {
+  ++released_streams;
+  st->release = NULL;
+}
+
+static void make_stream(struct ArrowArrayStream* st, int* sent) {
+  *sent = 0;
+  st->get_schema = produced_get_schema;
+  st->get_next = produced_get_next;
+  st->get_last_error = produced_last_error;
+  st->release = produced_release;
+  st->private_data = sent;
+}
+
+static void test_arrow(const char* src) {
+  char* pool_path = path_join(src, "examples/pool.csv");
+  char* criteria_path = path_join(src, "examples/criteria/honour_pupils.yaml");
+  char* rules_path = path_join(src, "examples/rules/honour_pupils.yaml");
+  kh_pool* pool = NULL;
+  kh_pool* again = NULL;
+  kh_criteria* criteria = NULL;
+  kh_rules* rules = NULL;
+  kh_spec* spec = NULL;
+  kh_prepared* prepared = NULL;
+  kh_result* result = NULL;
+  struct ArrowArrayStream stream;
+  struct ArrowSchema schema;
+  struct ArrowArray batch;
+  size_t rows = 0, columns = 0, rows2 = 0, columns2 = 0, selected = 0, counted = 0;
+  int64_t i, sel, status;
+  int sent = 0;
+
+  OK(kh_pool_read_csv(pool_path, "id", &pool));
+  OK(kh_pool_size(pool, &rows, &columns));
+
+  /* Pool -> stream -> pool: the same shape; the stream outlives the pool it came from. */
+  OK(kh_pool_to_arrow_stream(pool, &stream));
+  OK(kh_pool_from_arrow_stream(&stream, "id", 1, &again));
+  CHECK(stream.release == NULL); /* consumed */
+  OK(kh_pool_size(again, &rows2, &columns2));
+  CHECK(rows2 == rows && columns2 == columns);
+
+  /* A selection on the pool that came through Arrow, its result read as an Arrow stream. */
+  OK(kh_criteria_load(criteria_path, &criteria));
+  OK(kh_rules_load(rules_path, &rules));
+  OK(kh_spec_new(&spec));
+  OK(kh_spec_set_criteria(spec, criteria));
+  OK(kh_spec_set_rules(spec, rules));
+  OK(kh_spec_set(spec, "seats", "30"));
+  OK(kh_spec_set(spec, "per", "district"));
+  OK(kh_spec_set(spec, "order", "gpa desc"));
+  OK(kh_prepare(spec, again, &prepared));
+  OK(kh_execute(prepared, again, &result));
+  OK(kh_result_size(result, &rows, &selected));
+
+  OK(kh_result_to_arrow_stream(result, &stream));
+  kh_result_free(result); /* the stream keeps what it needs */
+  result = NULL;
+  CHECK(stream.get_schema(&stream, &schema) == 0);
+  CHECK(strcmp(schema.format, "+s") == 0);
+  sel = child_index(&schema, "selected");
+  status = child_index(&schema, "status");
+  CHECK(child_index(&schema, "id") == 0);
+  CHECK(sel >= 0 && strcmp(schema.children[sel]->format, "b") == 0);
+  CHECK(status >= 0 && child_index(&schema, "reason") >= 0 && child_index(&schema, "rank") >= 0);
+  CHECK(stream.get_next(&stream, &batch) == 0);
+  CHECK(batch.release != NULL && (size_t)batch.length == rows);
+  if (sel >= 0 && batch.release != NULL) {
+    const struct ArrowArray* col = batch.children[sel];
+    const uint8_t* bits = (const uint8_t*)col->buffers[1];
+    for (i = 0; i < col->length; ++i)
+      counted += (size_t)((bits[(i + col->offset) / 8] >> ((i + col->offset) % 8)) & 1);
+    CHECK(counted == selected);
+    batch.release(&batch);
+  }
+  CHECK(stream.get_next(&stream, &batch) == 0 && batch.release == NULL); /* the end */
+  schema.release(&schema);
+  stream.release(&stream);
+
+  /* Scores and verdicts of a run, and their absence without criteria. */
+  OK(kh_execute(prepared, again, &result));
+  OK(kh_result_scores_to_arrow_stream(result, &stream));
+  CHECK(stream.get_schema(&stream, &schema) == 0);
+  CHECK(child_index(&schema, "total") >= 0);
+  schema.release(&schema);
+  stream.release(&stream);
+  OK(kh_result_verdicts_to_arrow_stream(result, &stream));
+  CHECK(stream.get_schema(&stream, &schema) == 0);
+  CHECK(child_index(&schema, "eligible") >= 0 && child_index(&schema, "hanh_kiem") >= 0);
+  schema.release(&schema);
+  stream.release(&stream);
+  CHECK(kh_result_to_arrow_stream(result, NULL) == KH_ERR_ARGUMENT);
+  kh_result_free(result);
+
+  /* A stream made in C: int64 values, read without copying; then a type with no pool column
+   * (a duration), refused with the column named, and the stream released either way. */
+  make_stream(&stream, &sent);
+  kh_pool_free(again);
+  again = NULL;
+  OK(kh_pool_from_arrow_stream(&stream, NULL, 0, &again));
+  CHECK(released_streams == 1);
+  OK(kh_pool_size(again, &rows2, &columns2));
+  CHECK(rows2 == 2 && columns2 == 2);
+  kh_pool_free(again);
+  again = NULL;
+  produced_format = "tDs";
+  make_stream(&stream, &sent);
+  CHECK(kh_pool_from_arrow_stream(&stream, NULL, 0, &again) == KH_ERR_SCHEMA);
+  CHECK(again == NULL);
+  CHECK(released_streams == 2 && stream.release == NULL);
+  CHECK(strstr(kh_last_error(), "grade") != NULL);
+  CHECK(kh_pool_from_arrow_stream(&stream, NULL, 0, &again) == KH_ERR_ARGUMENT); /* consumed */
+  CHECK(kh_pool_from_arrow_stream(NULL, NULL, 0, &again) == KH_ERR_ARGUMENT);
+
+  kh_criteria_free(criteria);
+  kh_rules_free(rules);
+  kh_prepared_free(prepared);
+  kh_spec_free(spec);
+  kh_pool_free(pool);
+  free(pool_path);
+  free(criteria_path);
+  free(rules_path);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: c_api_test SOURCE_DIR WORK_DIR\n");
@@ -295,6 +518,7 @@ int main(int argc, char** argv) {
   test_errors();
   test_dates();
   test_plan(argv[1]);
+  test_arrow(argv[1]);
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

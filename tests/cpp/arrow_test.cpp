@@ -307,10 +307,14 @@ TEST(arrow, zoned_timestamps_become_the_vietnam_date) {
   b.schema.release(&b.schema);
   const auto& d = p["when"];
   ASSERT_EQ(d.type(), column_type::date);
-  EXPECT_EQ(d.format(0), "2024-10-01");
-  EXPECT_EQ(d.format(1), "2024-10-01");
-  EXPECT_EQ(d.format(2), "2024-10-02");
-  EXPECT_EQ(d.format(3), "1970-01-01");  // 1969-12-31T23:59:59Z is 07:59:59 on 1 Jan there (+8)
+  // The times of day are kept, on Vietnam's wall clock (to the second).
+  ASSERT_TRUE(d.has_times());
+  EXPECT_EQ(d.format(0), "2024-10-01 06:00");
+  EXPECT_EQ(d.format(1), "2024-10-01 23:59:59");
+  EXPECT_EQ(d.format(2), "2024-10-02 00:00");
+  // 1969-12-31T23:59:59Z is 07:59:59 on 1 Jan there (+8)
+  EXPECT_EQ(d.format(3), "1970-01-01 07:59:59");
+  EXPECT_EQ(d.dates()[0], 19'997);  // 2024-10-01: rules comparing with dates see the date
 }
 
 TEST(arrow, zoned_timestamps_use_historical_offsets) {
@@ -319,7 +323,7 @@ TEST(arrow, zoned_timestamps_use_historical_offsets) {
   auto b = make_batch("tsu:Asia/Ho_Chi_Minh", {t});
   const auto p = import_arrow_array(&b.schema, &b.array);
   b.schema.release(&b.schema);
-  EXPECT_EQ(p["when"].format(0), "1970-06-02");
+  EXPECT_EQ(p["when"].format(0), "1970-06-02 00:30");
 }
 
 TEST(arrow, naive_timestamps_keep_their_wall_clock_date) {
@@ -327,8 +331,8 @@ TEST(arrow, naive_timestamps_keep_their_wall_clock_date) {
   auto b = make_batch("tsn:", {t, -1});
   const auto p = import_arrow_array(&b.schema, &b.array);
   b.schema.release(&b.schema);
-  EXPECT_EQ(p["when"].format(0), "2024-09-30");
-  EXPECT_EQ(p["when"].format(1), "1969-12-31");
+  EXPECT_EQ(p["when"].format(0), "2024-09-30 23:00");
+  EXPECT_EQ(p["when"].format(1), "1969-12-31 23:59:59");  // to the second, rounded down
 }
 
 TEST(arrow, dates_out_of_range_are_located_errors) {
@@ -489,4 +493,33 @@ TEST(arrow, one_column_is_imported_from_its_own_stream) {
   ASSERT_EQ(c.type(), column_type::category_list);
   const auto p = every_type();
   for (std::size_t r = 0; r < p.size(); ++r) EXPECT_EQ(c.format(r), p["prizes"].format(r)) << r;
+}
+
+TEST(arrow, timestamps_at_midnight_stay_dates_and_datetimes_round_trip) {
+  // All at midnight: a plain date column (date32 when exported).
+  auto b = make_batch("tss:", {19'997LL * 86'400, 19'998LL * 86'400});
+  const auto p = import_arrow_array(&b.schema, &b.array);
+  b.schema.release(&b.schema);
+  EXPECT_FALSE(p["when"].has_times());
+  EXPECT_EQ(p["when"].format(1), "2024-10-02");
+  ArrowSchema s{};
+  export_arrow_schema(p, &s);
+  EXPECT_STREQ(s.children[1]->format, "tdD");
+  s.release(&s);
+
+  // With times: exported as a naive timestamp in seconds, read back the same.
+  auto c = make_batch("tsm:", {19'997LL * 86'400'000 + 61'000, -1, 0});
+  const auto q = import_arrow_array(&c.schema, &c.array);
+  c.schema.release(&c.schema);
+  ASSERT_TRUE(q["when"].has_times());
+  EXPECT_EQ(q["when"].format(0), "2024-10-01 00:01:01");
+  export_arrow_schema(q, &s);
+  EXPECT_STREQ(s.children[1]->format, "tss:");
+  s.release(&s);
+  ArrowArrayStream stream{};
+  export_arrow_stream(q, &stream);
+  const auto back = import_arrow_stream(&stream, "id");
+  ASSERT_TRUE(back["when"].has_times());
+  for (std::size_t r = 0; r < 3; ++r) EXPECT_EQ(back["when"].format(r), q["when"].format(r));
+  EXPECT_EQ(back["when"].seconds_of_day()[1], 86'399);
 }

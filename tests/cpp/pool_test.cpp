@@ -132,3 +132,58 @@ TEST(pool, edit_distance_counts_code_points) {
   EXPECT_EQ(edit_distance("", "abc"), 3U);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3U);
 }
+
+TEST(pool, ordered_categories_keep_and_change_their_order) {
+  const auto plain = column::category("conduct", {0, 1, -1, 2}, {"Tốt", "Khá", "Đạt"});
+  EXPECT_FALSE(plain.ordered());
+  EXPECT_TRUE(column::category("c", {0}, {"a"}, true).ordered());
+  // with_order re-codes to the scale (worst first); unused scale values are kept.
+  const auto ordered = plain.with_order({"Chưa đạt", "Đạt", "Khá", "Tốt"});
+  EXPECT_TRUE(ordered.ordered());
+  EXPECT_EQ(ordered.dictionary(), (std::vector<std::string>{"Chưa đạt", "Đạt", "Khá", "Tốt"}));
+  EXPECT_EQ(std::vector<std::int32_t>(ordered.codes().begin(), ordered.codes().end()),
+            (std::vector<std::int32_t>{3, 2, -1, 1}));
+  EXPECT_EQ(ordered.category_at(0), "Tốt");
+  EXPECT_FALSE(ordered.is_valid(2));
+  // A value the scale lacks is named with the first row holding it.
+  try {
+    (void)plain.with_order({"Đạt", "Tốt"});
+    ADD_FAILURE() << "no error";
+  } catch (const data_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"Khá\" (row 2)"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)plain.with_order({"Đạt", "Đạt", "Khá", "Tốt"}), spec_error);
+  EXPECT_THROW((void)plain.with_order({}), spec_error);
+  EXPECT_THROW((void)column::text("t", {"x"}).with_order({"x"}), schema_error);
+
+  // At the pool level rows are named by their ids, and take() keeps the order.
+  pool p({column::text("id", {"A", "B", "C", "D"}), plain}, "id");
+  const auto q = p.with_order("conduct", {"Chưa đạt", "Đạt", "Khá", "Tốt"});
+  EXPECT_TRUE(q["conduct"].ordered());
+  const std::vector<std::uint32_t> rows{3, 0};
+  EXPECT_TRUE(q.take(rows)["conduct"].ordered());
+  try {
+    (void)p.with_order("conduct", {"Khá", "Tốt"});
+    ADD_FAILURE() << "no error";
+  } catch (const data_error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"Đạt\" (row \"D\")"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)p.with_order("conduc", {"a", "b"}), schema_error);
+}
+
+TEST(pool, dates_with_times_of_day) {
+  const auto c = column::date("submitted_at", {19'996, 19'996, 0}, {1, 1, 0}, {61'200, 61'201, 0});
+  ASSERT_TRUE(c.has_times());
+  EXPECT_EQ(c.format(0), "2024-09-30 17:00");
+  EXPECT_EQ(c.format(1), "2024-09-30 17:00:01");
+  EXPECT_EQ(c.format(2), "");
+  EXPECT_FALSE(column::date("d", {1}).has_times());
+  EXPECT_EQ(column::date("d", {1}).format(0), "1970-01-02");
+  EXPECT_THROW((void)column::date("d", {1}, {}, {86'400}), data_error);
+  EXPECT_THROW((void)column::date("d", {1, 2}, {}, {0}), data_error);
+  pool p({column::text("id", {"A", "B", "C"}), c}, "id");
+  const std::vector<std::uint32_t> rows{1, 0};
+  const auto t = p.take(rows);
+  ASSERT_TRUE(t["submitted_at"].has_times());
+  EXPECT_EQ(t["submitted_at"].format(0), "2024-09-30 17:00:01");
+}

@@ -269,7 +269,10 @@ TEST(rules_errors, parse_errors_are_located) {
 }
 
 TEST(rules_errors, type_errors) {
-  EXPECT_THAT(error_of<kh::schema_error>("conduct < \"Tốt\""), HasSubstr("== and !="));
+  // An unordered category cannot be compared by order (ordered ones: rules_ordered below).
+  EXPECT_THAT(error_of<kh::schema_error>("conduct < \"Tốt\""),
+              HasSubstr("column \"conduct\" is a category without an order"));
+  EXPECT_THAT(error_of<kh::schema_error>("note < \"b\""), HasSubstr("== and !="));
   EXPECT_THAT(error_of<kh::schema_error>("submitted_on <= \"30/09/2024\""),
               HasSubstr("date(\"30/09/2024\")"));
   EXPECT_THAT(error_of<kh::schema_error>("it == \"x\""), HasSubstr("only be used inside"));
@@ -937,4 +940,179 @@ TEST(rules_achievements, csv_tables_with_quotes_bom_and_crlf) {
     EXPECT_THAT(e.what(), HasSubstr("<string>:4:"));
   }
   EXPECT_THROW((void)kh::parse_achievements_csv("id,level\n\"A,Tỉnh\n"), kh::parse_error);
+}
+
+// ---- ordered categories: <, <=, >, >= by the order of the values
+
+namespace {
+
+kh::pool conduct_pool(bool ordered) {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D", "E"}));
+  // Dictionary worst first: Chưa đạt, Đạt, Khá, Tốt; C is missing.
+  cols.push_back(kh::column::category("conduct", {3, 1, -1, 2, 0},
+                                      {"Chưa đạt", "Đạt", "Khá", "Tốt"}, ordered));
+  cols.push_back(kh::column::category("hoc_luc", {0, 1, 2, 0, 1}, {"Giỏi", "Khá", "Yếu"}));
+  return kh::pool(std::move(cols), "id");
+}
+
+std::vector<int> truth(const kh::expression_values& v) {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < v.valid.size(); ++i) out.push_back(v.valid[i] ? v.booleans[i] : -1);
+  return out;
+}
+
+template <class E>
+std::string compile_error(const std::string& expr, const kh::pool& p,
+                          const kh::rules_options& opt = {}) {
+  try {
+    (void)kh::expression::compile(expr, p, opt);
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("WRONG TYPE: ") + e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(rules_ordered, ordered_column_compares_by_its_order_and_missing_is_unknown) {
+  const auto p = conduct_pool(true);
+  auto t = [&](const std::string& e) { return truth(kh::evaluate(e, p)); };
+  EXPECT_THAT(t("conduct >= \"Khá\""), ElementsAre(1, 0, -1, 1, 0));
+  EXPECT_THAT(t("conduct > \"Khá\""), ElementsAre(1, 0, -1, 0, 0));
+  EXPECT_THAT(t("conduct < \"Đạt\""), ElementsAre(0, 0, -1, 0, 1));
+  EXPECT_THAT(t("conduct <= \"Đạt\""), ElementsAre(0, 1, -1, 0, 1));
+  // A literal on the left mirrors the comparison.
+  EXPECT_THAT(t("\"Khá\" <= conduct"), ElementsAre(1, 0, -1, 1, 0));
+  EXPECT_THAT(t("\"Khá\" > conduct"), ElementsAre(0, 1, -1, 0, 1));
+  // A string parameter works as a literal.
+  kh::rules_options opt;
+  opt.params.push_back(kh::parse_parameter("min_conduct", "Tốt"));
+  EXPECT_THAT(truth(kh::expression::compile("conduct >= min_conduct", p, opt).evaluate(p)),
+              ElementsAre(1, 0, -1, 0, 0));
+  // NFD-written literals are normalised like the column's values.
+  EXPECT_THAT(t("conduct >= \"Kha\xcc\x81\""), ElementsAre(1, 0, -1, 1, 0));
+}
+
+TEST(rules_ordered, literal_outside_the_order_and_unordered_columns_are_compile_errors) {
+  const auto p = conduct_pool(true);
+  const auto msg = compile_error<kh::schema_error>("conduct >= \"Kha\"", p);
+  EXPECT_THAT(msg, HasSubstr("\"Kha\" is not a value of the order of column \"conduct\" "
+                             "[Chưa đạt, Đạt, Khá, Tốt]; did you mean \"Khá\""));
+  EXPECT_THAT(msg, HasSubstr("1:12"));
+  const auto unordered = compile_error<kh::schema_error>("hoc_luc >= \"Khá\"", p);
+  EXPECT_THAT(unordered, HasSubstr("column \"hoc_luc\" is a category without an order"));
+  EXPECT_THAT(unordered, HasSubstr("scales:"));
+  EXPECT_THAT(compile_error<kh::schema_error>("conduct >= hoc_luc", p),
+              HasSubstr("cannot compare two category columns"));
+  EXPECT_THAT(compile_error<kh::schema_error>("\"a\" < \"b\"", p),
+              HasSubstr("strings can only be compared with == and !="));
+}
+
+TEST(rules_ordered, scales_declared_in_a_rule_file_or_given_when_compiling) {
+  const auto p = conduct_pool(false);  // as read from CSV: no order
+  const auto spec = kh::parse_rule_set(R"(
+scales:
+  conduct: tt22
+  hoc_luc: [Yếu, Trung bình, Khá, Giỏi]
+rules:
+  - id: ren_luyen
+    when: conduct >= "Khá"
+    reason: "Rèn luyện {conduct}, chưa đạt Khá"
+  - id: hoc_tap
+    when: hoc_luc > "Trung bình"
+)");
+  ASSERT_EQ(spec.scales.size(), 2U);
+  EXPECT_EQ(spec.scales[0].name, "tt22");
+  EXPECT_EQ(spec.scales[0].values, kh::builtin_scale("tt22"));
+  EXPECT_EQ(spec.scales[1].where.line, 4U);
+  const auto v = kh::rule_set::compile(spec, p).evaluate(p);
+  EXPECT_EQ(v.status(0, 0), kh::rule_status::pass);
+  EXPECT_EQ(v.status(1, 0), kh::rule_status::fail);
+  EXPECT_EQ(v.status(2, 0), kh::rule_status::unknown);
+  EXPECT_EQ(v.status(4, 1), kh::rule_status::pass);
+  EXPECT_EQ(v.status(2, 1), kh::rule_status::fail);
+  // Reasons show the value as written.
+  EXPECT_THAT(v.reasons(1), ElementsAre("Rèn luyện Đạt, chưa đạt Khá"));
+
+  // A scale given when compiling replaces the file's.
+  kh::rules_options opt;
+  opt.scales.push_back(kh::make_scale("conduct", {"Tốt", "Khá", "Đạt", "Chưa đạt"}));
+  EXPECT_EQ(kh::make_scale("c", {"Khá", "Tốt"}).values.size(), 2U);  // not ambiguous
+  EXPECT_EQ(kh::make_builtin_scale("c", "hanh_kiem").values.front(), "Yếu");
+  EXPECT_THROW((void)kh::make_builtin_scale("c", "tt21"), kh::spec_error);
+  const auto w = kh::rule_set::compile(spec, p, opt).evaluate(p);
+  EXPECT_EQ(w.status(0, 0), kh::rule_status::fail);
+  EXPECT_EQ(w.status(1, 0), kh::rule_status::pass);
+
+  // The column holds a value the scale lacks; the scale names a missing column.
+  auto fails = [&](const std::string& text) -> std::string {
+    try {
+      (void)kh::rule_set::compile(kh::parse_rule_set(text, "r.yaml"), p);
+    } catch (const kh::error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(fails("scales:\n  conduct: [Khá, Tốt]\nrules:\n  - id: r\n    when: conduct > "
+                    "\"Khá\"\n"),
+              HasSubstr("column \"conduct\" holds \"Chưa đạt\", which its order [Khá, Tốt] lacks"));
+  EXPECT_THAT(fails("scales:\n  conduc: tt22\nrules:\n  - id: r\n    when: conduct == \"Khá\"\n"),
+              HasSubstr("r.yaml:2:11: a scale is declared for column \"conduc\", which the pool "
+                        "does not have; did you mean \"conduct\"?"));
+}
+
+TEST(rules_ordered, malformed_scales_are_located_spec_errors) {
+  auto fails = [](const std::string& text) -> std::string {
+    try {
+      (void)kh::parse_rule_set(text, "r.yaml");
+    } catch (const kh::spec_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(fails("scales:\n  conduct: tt2\nrules: []\n"),
+              HasSubstr("r.yaml:2:12: unknown scale \"tt2\"; did you mean \"tt22\"?"));
+  EXPECT_THAT(fails("scales:\n  conduct: [Khá, Tốt, Khá]\nrules: []\n"),
+              HasSubstr("\"Khá\" appears twice in the scale of column \"conduct\""));
+  EXPECT_THAT(fails("scales:\n  conduct: [Tốt]\nrules: []\n"), HasSubstr("at least two values"));
+  EXPECT_THAT(fails("scales: [Tốt, Khá]\nrules: []\n"), HasSubstr("\"scales\" must be a mapping"));
+  EXPECT_THAT(kh::builtin_scale("hoc_luc"),
+              ElementsAre("Kém", "Yếu", "Trung bình", "Khá", "Giỏi", "Xuất sắc"));
+  EXPECT_THAT(kh::builtin_scale_names(), ElementsAre("tt22", "hanh_kiem", "hoc_luc"));
+}
+
+// ---- datetimes: date columns with times of day
+
+TEST(rules_datetime, compared_by_day_with_dates_and_to_the_second_with_datetimes) {
+  std::vector<kh::column> cols;
+  cols.push_back(kh::column::text("id", {"A", "B", "C", "D"}));
+  // 30/09/2024 17:00, 30/09/2024 17:00:01, 01/10/2024 08:00, missing
+  cols.push_back(kh::column::date("submitted_at",
+                                  {day(2024, 9, 30), day(2024, 9, 30), day(2024, 10, 1), 0},
+                                  {1, 1, 1, 0}, {61'200, 61'201, 28'800, 0}));
+  cols.push_back(kh::column::date(
+      "born", {day(2010, 1, 1), day(2010, 1, 1), day(2010, 1, 1), day(2010, 1, 1)}));
+  const kh::pool p(std::move(cols), "id");
+  auto t = [&](const std::string& e) { return truth(kh::evaluate(e, p)); };
+  // With a date: by day (the deadline day is whole).
+  EXPECT_THAT(t("submitted_at <= 2024-09-30"), ElementsAre(1, 1, 0, -1));
+  // With a date and time: to the second.
+  EXPECT_THAT(t("submitted_at <= datetime(\"30/09/2024 17:00\")"), ElementsAre(1, 0, 0, -1));
+  EXPECT_THAT(t("datetime(\"2024-09-30T17:00:00\") < submitted_at"), ElementsAre(0, 1, 1, -1));
+  EXPECT_THAT(t("submitted_at == datetime(\"30/09/2024 17:00:01\")"), ElementsAre(0, 1, 0, -1));
+  EXPECT_THAT(t("submitted_at between datetime(\"30/09/2024 17:00:01\") and "
+                "datetime(\"01/10/2024 08:00\")"),
+              ElementsAre(0, 1, 1, -1));
+  // Elsewhere the column is its dates.
+  EXPECT_EQ(kh::evaluate("days_between(2024-09-30, submitted_at)", p).numbers[2], 1);
+  // A column without times cannot meet a time; malformed datetimes are parse errors.
+  EXPECT_THAT(compile_error<kh::schema_error>("born < datetime(\"01/01/2010 12:00\")", p),
+              HasSubstr("column \"born\" holds dates without times of day"));
+  EXPECT_THAT(compile_error<kh::parse_error>("submitted_at < datetime(\"30/09/2024 25:00\")", p),
+              HasSubstr("is not a date and time"));
+  EXPECT_THAT(compile_error<kh::parse_error>("submitted_at < datetime(\"30/09/2024\")", p),
+              HasSubstr("is not a date and time"));
 }

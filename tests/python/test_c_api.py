@@ -142,12 +142,17 @@ SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "kh_result_csv": (ctypes.c_int, [P, ctypes.c_char_p, SZ, ctypes.POINTER(SZ)]),
     "kh_result_summary_json": (ctypes.c_int, [P, ctypes.c_char_p, SZ, ctypes.POINTER(SZ)]),
     "kh_result_free": (None, [P]),
+    "kh_pool_from_arrow_stream": (ctypes.c_int, [P, STR, ctypes.c_int, PP]),
+    "kh_pool_to_arrow_stream": (ctypes.c_int, [P, P]),
+    "kh_result_to_arrow_stream": (ctypes.c_int, [P, P]),
+    "kh_result_scores_to_arrow_stream": (ctypes.c_int, [P, P]),
+    "kh_result_verdicts_to_arrow_stream": (ctypes.c_int, [P, P]),
     "kh_parse_time": (ctypes.c_int, [STR, ctypes.c_int, ctypes.POINTER(KhTimeExpr)]),
     "kh_solar_to_lunar": (ctypes.c_int, [KhDate, ctypes.POINTER(KhLunarDate)]),
     "kh_lunar_to_solar": (ctypes.c_int, [KhLunarDate, ctypes.POINTER(KhDate)]),
 }
 
-KH_OK, KH_ERR_PARSE, KH_ERR_SPEC, KH_ERR_DATA = 0, 1, 3, 4
+KH_OK, KH_ERR_PARSE, KH_ERR_SCHEMA, KH_ERR_SPEC, KH_ERR_DATA = 0, 1, 2, 3, 4
 KH_ERR_ARGUMENT, KH_ERR_BUFFER_TOO_SMALL = 8, 10
 
 
@@ -237,7 +242,7 @@ def test_exports_only_the_c_abi(library_path: Path) -> None:
         [nm, "-D", "--defined-only", str(library_path)], check=True, capture_output=True, text=True
     ).stdout
     exported = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
-    exported.discard("KHUYENHOC_C_1")  # the version node of the symbols
+    exported -= {n for n in exported if n.startswith("KHUYENHOC_C_")}  # version nodes
     declared = set(re.findall(r"^KH_API [^;]*?\b(kh_\w+)\(", HEADER.read_text(), re.MULTILINE))
     assert len(declared) > 50
     assert exported == declared, (exported - declared, declared - exported)
@@ -247,6 +252,12 @@ def test_exports_only_the_c_abi(library_path: Path) -> None:
     abi = re.search(r"^#define KH_ABI_VERSION (\d+)$", HEADER.read_text(), re.MULTILINE)
     assert abi is not None
     assert f"[libkhuyenhoc_c.so.{abi.group(1)}]" in soname
+    # Functions added after the first release carry the version node of their release.
+    versions = {line.split()[-1].split("@")[0]: line.split()[-1].split("@")[-1]
+                for line in out.splitlines() if "@" in line}
+    assert versions["kh_pool_read_csv"] == "KHUYENHOC_C_1"
+    assert versions["kh_pool_from_arrow_stream"] == "KHUYENHOC_C_1.1"
+    assert versions["kh_result_to_arrow_stream"] == "KHUYENHOC_C_1.1"
 
 
 def test_version(lib: Lib) -> None:
@@ -325,6 +336,98 @@ def test_selection_through_ctypes(lib: Lib, cli: Path, tmp_path: Path) -> None:
         assert "out of range" in lib.error()
     finally:
         lib.kh_result_free(result)
+
+
+class ArrowArrayStream(ctypes.Structure):
+    """The Arrow C Stream Interface's struct (five pointers), for pyarrow's _export_to_c and
+    _import_from_c."""
+
+    _fields_ = [("get_schema", P), ("get_next", P), ("get_last_error", P), ("release", P),
+                ("private_data", P)]
+
+
+def test_arrow_streams_through_ctypes(lib: Lib, tmp_path: Path) -> None:
+    """pyarrow hands a pool to the C ABI through its C stream export; the selection's result,
+    scores and verdicts come back as Arrow streams that pyarrow imports, values checked against
+    the result CSV."""
+    pa = pytest.importorskip("pyarrow")
+    pacsv = pytest.importorskip("pyarrow.csv")
+    import khuyenhoc as kh
+
+    # The example pool as pyarrow reads it, streamed in two batches.
+    table = pa.table(kh.read_csv(str(POOL)))
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=600))
+    stream = ArrowArrayStream()
+    reader._export_to_c(ctypes.addressof(stream))
+    pool = ctypes.c_void_p()
+    lib.call("kh_pool_from_arrow_stream", ctypes.addressof(stream), b"id", 1, ctypes.byref(pool))
+    assert not stream.release  # consumed
+    rows, cols = SZ(), SZ()
+    lib.call("kh_pool_size", pool, ctypes.byref(rows), ctypes.byref(cols))
+    assert (rows.value, cols.value) == (table.num_rows, table.num_columns)
+    # ... and back out of the C ABI into pyarrow: the same table.
+    out = ArrowArrayStream()
+    lib.call("kh_pool_to_arrow_stream", pool, ctypes.addressof(out))
+    back = pa.RecordBatchReader._import_from_c(ctypes.addressof(out)).read_all()
+    assert back.equals(table)
+
+    spec, prepared, result = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+    criteria, rules = ctypes.c_void_p(), ctypes.c_void_p()
+    lib.call("kh_criteria_load", str(CRITERIA).encode(), ctypes.byref(criteria))
+    lib.call("kh_rules_load", str(RULES).encode(), ctypes.byref(rules))
+    lib.call("kh_spec_new", ctypes.byref(spec))
+    lib.call("kh_spec_set_criteria", spec, criteria)
+    lib.call("kh_spec_set_rules", spec, rules)
+    for key, value in OPTIONS.items():
+        lib.call("kh_spec_set", spec, key.encode(), value.encode())
+    try:
+        lib.call("kh_prepare", spec, pool, ctypes.byref(prepared))
+        lib.call("kh_execute", prepared, pool, ctypes.byref(result))
+        out = ArrowArrayStream()
+        lib.call("kh_result_to_arrow_stream", result, ctypes.addressof(out))
+        got = pa.RecordBatchReader._import_from_c(ctypes.addressof(out)).read_all()
+        (tmp_path / "r.csv").write_bytes(lib.text("kh_result_csv", result))
+        csv = pacsv.read_csv(tmp_path / "r.csv",
+                             convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+        assert got.num_rows == 1000
+        assert got["id"].to_pylist() == [str(v) for v in csv["id"].to_pylist()]
+        assert got["selected"].to_pylist() == csv["selected"].to_pylist()
+        assert sum(got["selected"].to_pylist()) == 30
+        assert [str(v) for v in got["status"].to_pylist()] == csv["status"].to_pylist()
+
+        out = ArrowArrayStream()
+        lib.call("kh_result_scores_to_arrow_stream", result, ctypes.addressof(out))
+        scores = pa.RecordBatchReader._import_from_c(ctypes.addressof(out)).read_all()
+        assert scores["id"].to_pylist() == got["id"].to_pylist()
+        # The result shows the scores of ranked nominees (none for the ineligible).
+        pairs = list(zip(scores["total"].to_pylist(), got["score"].to_pylist()))
+        assert all(score is None or score == total for total, score in pairs)
+        assert sum(score is not None for _, score in pairs) > 100
+        out = ArrowArrayStream()
+        lib.call("kh_result_verdicts_to_arrow_stream", result, ctypes.addressof(out))
+        verdicts = pa.RecordBatchReader._import_from_c(ctypes.addressof(out)).read_all()
+        eligible = verdicts["eligible"].to_pylist()
+        status = got["status"].to_pylist()
+        assert all(e == (s != "ineligible") for e, s in zip(eligible, status))
+        assert set(verdicts["hanh_kiem"].to_pylist()) <= {"pass", "fail", "unknown",
+                                                          "not_applicable"}
+    finally:
+        lib.kh_result_free(result)
+        lib.kh_prepared_free(prepared)
+        lib.kh_spec_free(spec)
+        lib.kh_criteria_free(criteria)
+        lib.kh_rules_free(rules)
+        lib.kh_pool_free(pool)
+
+    # A stream whose column has no pool type: a schema error naming it; the stream released.
+    bad = pa.table({"id": ["A", "B"], "wait": pa.array([1, 2], pa.duration("s"))})
+    stream = ArrowArrayStream()
+    bad.to_reader()._export_to_c(ctypes.addressof(stream))
+    pool = ctypes.c_void_p()
+    assert lib.kh_pool_from_arrow_stream(ctypes.addressof(stream), b"id", 1,
+                                         ctypes.byref(pool)) == KH_ERR_SCHEMA
+    assert not stream.release and not pool.value
+    assert '"wait"' in lib.error() and "duration" in lib.error()
 
 
 def test_every_problem_of_a_spec_at_once(lib: Lib) -> None:
@@ -413,6 +516,9 @@ def test_docs_example_compiles_as_c99_and_runs(library_path: Path, cli: Path,
     lines = out.splitlines()
     assert lines[1] == "1000 nominees, 30 selected"
     assert sum("in the district" in line for line in lines) == 30
+    # The result table's columns (the group column is named by --per).
+    assert "columns: id district score rank group_rank selected level status gap reason" in out
+    assert "1000 rows through Arrow" in lines
     assert lines[-1].startswith('{"nominees": 1000, "selected": 30')
     assert (run / "honour_result.csv").read_bytes() == cli_select(cli, tmp_path).read_bytes()
     assert (run / "honour_report.html").stat().st_size > 1000

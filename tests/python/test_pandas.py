@@ -39,7 +39,7 @@ def test_to_pandas_shares_numbers_integers_and_booleans() -> None:
     assert not np.shares_memory(own["gpa"].to_numpy(), pool2._values("gpa"))
 
 
-def test_aware_timestamps_become_the_vietnam_date_not_utc() -> None:
+def test_aware_timestamps_become_the_vietnam_date_and_time_not_utc() -> None:
     # A submission at 06:00 on 1 October in Hà Nội is 23:00 on 30 September in UTC.
     stamps = pd.to_datetime(
         ["2024-10-01 06:00+07:00", "2024-09-30 16:59:59Z", None], utc=True, format="ISO8601"
@@ -47,27 +47,33 @@ def test_aware_timestamps_become_the_vietnam_date_not_utc() -> None:
     df = pd.DataFrame({"id": ["a", "b", "c"], "nộp": stamps})
     pool = kh.Pool.from_pandas(df)
     assert pool.column_type("nộp") == "date"
-    assert list(pool["nộp"][:2]) == [np.datetime64("2024-10-01"), np.datetime64("2024-09-30")]
+    # Datetimes keep their times of day, on Vietnam's wall clock; their dates are Vietnam's.
+    assert list(pool["nộp"][:2]) == [
+        np.datetime64("2024-10-01T06:00"), np.datetime64("2024-09-30T23:59:59")
+    ]
+    assert list(pool["nộp"][:2].astype("datetime64[D]")) == [
+        np.datetime64("2024-10-01"), np.datetime64("2024-09-30")
+    ]
     assert np.isnat(pool["nộp"][2])
     # Other zones: the instant, seen from Vietnam.
     paris = pd.Series(pd.to_datetime(["2024-09-30 20:30"]).tz_localize("Europe/Paris"))
     p2 = kh.Pool.from_pandas(pd.DataFrame({"id": ["a"], "t": paris}))
-    assert p2["t"][0] == np.datetime64("2024-10-01")  # 01:30 the next day in Hà Nội
+    assert p2["t"][0] == np.datetime64("2024-10-01T01:30")  # 01:30 the next day in Hà Nội
     # Aware datetime objects in an object column, too.
     objs = [dt.datetime(2024, 9, 30, 23, 0, tzinfo=dt.timezone.utc), None]
     p3 = kh.Pool.from_dict({"id": ["a", "b"], "t": objs})
-    assert p3["t"][0] == np.datetime64("2024-10-01") and np.isnat(p3["t"][1])
+    assert p3["t"][0] == np.datetime64("2024-10-01T06:00") and np.isnat(p3["t"][1])
     # Naive datetimes are wall-clock times: their own date.
     naive = pd.to_datetime(["2024-09-30 23:00"])
     p4 = kh.Pool.from_pandas(pd.DataFrame({"id": ["a"], "t": naive}))
-    assert p4["t"][0] == np.datetime64("2024-09-30")
+    assert p4["t"][0] == np.datetime64("2024-09-30T23:00")
 
 
 def test_historical_vietnam_offsets_are_used() -> None:
     # Sài Gòn was UTC+8 in 1970: 16:30 UTC on 1 June 1970 was already 2 June there.
     when = pd.Series(pd.to_datetime(["1970-06-01 16:30"], utc=True))
     p = kh.Pool.from_pandas(pd.DataFrame({"id": ["a"], "t": when}))
-    assert p["t"][0] == np.datetime64("1970-06-02")
+    assert p["t"][0] == np.datetime64("1970-06-02T00:30")
     assert when.dt.tz_convert(HANOI).dt.date[0] == dt.date(1970, 6, 2)
 
 
@@ -139,7 +145,7 @@ def test_pyarrow_backed_columns_convert_like_numpy_ones() -> None:
     }
     assert pool["x"][0] == 1.5 and np.isnan(pool["x"][1])
     assert list(pool._valid("n")) == [True, False, True]
-    assert pool["t"][0] == np.datetime64("2024-10-01")  # the Vietnam date of an aware stamp
+    assert pool["t"][0] == np.datetime64("2024-10-01T06:00")  # Vietnam's time of an aware stamp
     assert pool["d"][0] == np.datetime64("2024-01-02") and np.isnat(pool["d"][1])
     durations = pd.Series([dt.timedelta(1)], dtype=pd.ArrowDtype(pa.duration("s")))
     with pytest.raises(kh.SchemaError, match="Timedelta"):

@@ -32,6 +32,7 @@ enum class op : std::uint8_t {
   col_number,    ///< number column
   col_integer,   ///< integer column (converted to double)
   col_date,      ///< date column (days, as double)
+  col_datetime,  ///< date column with times of day (days + seconds / 86400, as double)
   col_boolean,   ///< boolean column
   col_category,  ///< category column (string; only its validity is a view)
   col_text,      ///< text column (string)
@@ -462,6 +463,16 @@ inline view eval(const program& p, std::int32_t i, const column* const* cols, st
         for (std::size_t r = 0; r < n; ++r) values[r] = static_cast<double>(v[r]);
       }
       return {values, nullptr, col().validity().data() + start};
+    }
+    case op::col_datetime: {
+      // Not cached with col_date's conversion: the same column, other values.
+      const day_number* v = col().dates().data() + start;
+      const auto secs = col().seconds_of_day();
+      for (std::size_t r = 0; r < n; ++r) {
+        const double t = secs.empty() ? 0.0 : static_cast<double>(secs[start + r]) / 86'400.0;
+        out[r] = static_cast<double>(v[r]) + t;
+      }
+      return {out, nullptr, col().validity().data() + start};
     }
     case op::col_boolean:
       return {nullptr, col().booleans().data() + start, col().validity().data() + start};
