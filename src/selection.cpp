@@ -10,6 +10,7 @@
 
 #include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "selection_explain.hpp"
 
 namespace khuyenhoc {
 
@@ -261,12 +262,16 @@ std::size_t selection::selected_count() const noexcept {
   return static_cast<std::size_t>(std::count(selected.begin(), selected.end(), 1));
 }
 
-selection_input make_selection_input(const pool& p, std::span<const double> score,
-                                     std::span<const std::uint8_t> eligible,
-                                     const std::vector<std::string>& ineligible_reason,
-                                     const selection_policy& policy,
-                                     const std::vector<std::string>& score_note,
-                                     bool keys_where_tied) {
+namespace {
+
+// make_selection_input and its lean form (no per-row ids, groups or reasons: they are read from
+// the pool or rendered when needed).
+selection_input make_input(const pool& p, std::span<const double> score,
+                           std::span<const std::uint8_t> eligible,
+                           const std::vector<std::string>& ineligible_reason,
+                           const selection_policy& policy,
+                           const std::vector<std::string>& score_note, bool keys_where_tied,
+                           bool lean) {
   const std::size_t n = p.size();
   if (score.size() != n) {
     throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
@@ -282,16 +287,20 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
   }
   selection_input in;
   in.source = p;
-  in.ids.reserve(n);
-  for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
-  in.groups.assign(n, std::string());
+  if (!lean) {
+    in.ids.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
+    in.groups.assign(n, std::string());
+  }
   if (!policy.per.empty()) {
     const column& g = p[policy.per];
     if (g.type() != column_type::category && g.type() != column_type::text) {
       throw schema_error("the group column must be a category or text column",
                          location{.field = policy.per});
     }
-    for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
+    if (!lean) {
+      for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
+    }
   }
   // Totals are compared as the decimals they stand for: sums and averages of marks with one or
   // two decimals carry binary noise (8,7 + 8,1 + 8,7 over 3 = 8.499999999999998), so they are
@@ -302,8 +311,8 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
   if (!eligible.empty()) {
     for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
   }
-  in.ineligible_reason.assign(n, std::string());
-  if (!ineligible_reason.empty()) {
+  if (!lean) in.ineligible_reason.assign(n, std::string());
+  if (!lean && !ineligible_reason.empty()) {
     for (std::size_t r = 0; r < n; ++r) {
       if (!in.eligible[r]) in.ineligible_reason[r] = ineligible_reason[r];
     }
@@ -406,6 +415,43 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
   }
   return in;
 }
+
+}  // namespace
+
+selection_input make_selection_input(const pool& p, std::span<const double> score,
+                                     std::span<const std::uint8_t> eligible,
+                                     const std::vector<std::string>& ineligible_reason,
+                                     const selection_policy& policy,
+                                     const std::vector<std::string>& score_note,
+                                     bool keys_where_tied) {
+  return make_input(p, score, eligible, ineligible_reason, policy, score_note, keys_where_tied,
+                    /*lean=*/false);
+}
+
+namespace detail {
+
+selection_input make_lean_selection_input(const pool& p, std::span<const double> score,
+                                          std::span<const std::uint8_t> eligible,
+                                          const selection_policy& policy,
+                                          const std::vector<std::string>& score_note) {
+  return make_input(p, score, eligible, {}, policy, score_note, /*keys_where_tied=*/true,
+                    /*lean=*/true);
+}
+
+std::string_view input_id(const selection_input& in, std::size_t r) {
+  return in.ids.empty() ? in.source->id(r) : std::string_view(in.ids[r]);
+}
+
+std::string_view input_group(const selection_input& in, std::string_view per, std::size_t r) {
+  if (!in.groups.empty() || per.empty()) {
+    return in.groups.empty() ? std::string_view() : std::string_view(in.groups[r]);
+  }
+  const column& g = (*in.source)[std::string(per)];
+  if (!g.is_valid(r)) return {};
+  return g.type() == column_type::category ? g.category_at(r) : g.text_at(r);
+}
+
+}  // namespace detail
 
 selection_input concat(const std::vector<selection_input>& parts) {
   selection_input out;
@@ -573,10 +619,16 @@ std::vector<error_info> check_policy(const selection_policy& policy, const pool*
   return out;
 }
 
-selection select(const selection_input& in, const selection_policy& policy) {
+namespace detail {
+
+selection select_lean(const selection_input& in, const selection_policy& policy,
+                      selection_explainer& x) {
   const std::size_t n = in.size();
-  if (in.groups.size() != n || in.score.size() != n || in.eligible.size() != n ||
-      in.ineligible_reason.size() != n || (!in.score_note.empty() && in.score_note.size() != n)) {
+  // A lean input (make_lean_selection_input) reads ids and groups from its pool.
+  const bool lean = in.ids.empty() && in.groups.empty() && in.source && in.source->size() == n;
+  if ((!lean && (in.ids.size() != n || in.groups.size() != n)) || in.eligible.size() != n ||
+      (!in.ineligible_reason.empty() && in.ineligible_reason.size() != n) ||
+      (!in.score_note.empty() && in.score_note.size() != n)) {
     throw spec_error("selection input columns differ in length");
   }
   for (const auto& k : in.keys) {
@@ -589,38 +641,49 @@ selection select(const selection_input& in, const selection_policy& policy) {
   if (auto problems = check_policy(policy); !problems.empty())
     throw spec_error(std::move(problems));
 
+  // The group of each row, as a view (into the input or the pool's group column).
+  const column* group_column = lean && !policy.per.empty() ? &(*in.source)[policy.per] : nullptr;
+  auto group_of = [&](std::size_t r) -> std::string_view {
+    if (!lean) return in.groups[r];
+    if (group_column == nullptr || !group_column->is_valid(r)) return {};
+    return group_column->type() == column_type::category ? group_column->category_at(r)
+                                                         : group_column->text_at(r);
+  };
   // Groups, numbered in Vietnamese alphabetical order: independent of row order.
   std::vector<std::string> names;
+  std::vector<std::int32_t> gcode(n);
   {
-    std::unordered_map<std::string_view, int> seen;
-    for (const auto& g : in.groups) {
-      if (seen.emplace(g, 0).second) names.push_back(g);
+    // First-seen numbering of the distinct groups, then renumbered in Vietnamese order.
+    std::unordered_map<std::string_view, std::int32_t> seen;
+    for (std::size_t r = 0; r < n; ++r) {
+      const auto [it, fresh] = seen.emplace(group_of(r), static_cast<std::int32_t>(names.size()));
+      if (fresh) names.emplace_back(it->first);
+      gcode[r] = it->second;
     }
-    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-      return detail::compare_vietnamese(a, b) < 0;
+    std::vector<std::int32_t> by_name(names.size());
+    std::iota(by_name.begin(), by_name.end(), 0);
+    std::sort(by_name.begin(), by_name.end(), [&](std::int32_t a, std::int32_t b) {
+      return detail::compare_vietnamese(names[static_cast<std::size_t>(a)],
+                                        names[static_cast<std::size_t>(b)]) < 0;
     });
+    std::vector<std::int32_t> renumber(names.size());
+    std::vector<std::string> sorted(names.size());
+    for (std::size_t i = 0; i < by_name.size(); ++i) {
+      renumber[static_cast<std::size_t>(by_name[i])] = static_cast<std::int32_t>(i);
+      sorted[i] = std::move(names[static_cast<std::size_t>(by_name[i])]);
+    }
+    names = std::move(sorted);
+    for (auto& g : gcode) g = renumber[static_cast<std::size_t>(g)];
   }
   const std::size_t ng = names.size();
   std::unordered_map<std::string_view, std::int32_t> code_of;
   for (std::size_t g = 0; g < ng; ++g) code_of.emplace(names[g], static_cast<std::int32_t>(g));
-  std::vector<std::int32_t> gcode(n);
-  for (std::size_t r = 0; r < n; ++r) gcode[r] = code_of.at(in.groups[r]);
-
-  // The total order: score descending, the tie-breakers, then the id (bytes).
-  sort_keys keys(n);
-  keys.add(std::span<const double>(in.score), sort_direction::descending, na_option::bottom);
-  std::vector<std::string_view> views(n);
-  for (const auto& col : in.keys) {
-    for (std::size_t r = 0; r < n; ++r) views[r] = col[r];
-    keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
-  }
-  for (std::size_t r = 0; r < n; ++r) views[r] = in.ids[r];
-  keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
-  const std::vector<std::uint32_t> ord = n == 0 ? std::vector<std::uint32_t>{} : order(keys);
 
   selection out;
-  out.ids = in.ids;
-  out.groups = in.groups;
+  if (!lean) {
+    out.ids = in.ids;
+    out.groups = in.groups;
+  }
   out.score = in.score;
   out.rank.assign(n, 0);
   out.group_rank.assign(n, 0);
@@ -628,7 +691,6 @@ selection select(const selection_input& in, const selection_policy& policy) {
   out.level.assign(n, -1);
   out.status.assign(n, selection_status::outside_quota);
   out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
-  out.reason.assign(n, std::string());
   out.lottery_seed = policy.seed;
 
   std::vector<std::uint8_t> ranked(n, 0);
@@ -645,6 +707,32 @@ selection select(const selection_input& in, const selection_policy& policy) {
     } else {
       ranked[r] = 1;
       ++eligible_count[static_cast<std::size_t>(gcode[r])];
+    }
+  }
+  // The total order of the ranked rows (the others have no rank and take no seat): score
+  // descending, the tie-breakers, then the id (bytes).
+  std::vector<std::uint32_t> ord;
+  {
+    std::vector<std::uint32_t> rows;
+    for (std::size_t r = 0; r < n; ++r) {
+      if (ranked[r]) rows.push_back(static_cast<std::uint32_t>(r));
+    }
+    const std::size_t m = rows.size();
+    std::vector<double> score(m);
+    for (std::size_t i = 0; i < m; ++i) score[i] = in.score[rows[i]];
+    sort_keys keys(m);
+    keys.add(std::span<const double>(score), sort_direction::descending, na_option::bottom);
+    std::vector<std::vector<std::string_view>> views(in.keys.size() + 1,
+                                                     std::vector<std::string_view>(m));
+    for (std::size_t k = 0; k < in.keys.size(); ++k) {
+      for (std::size_t i = 0; i < m; ++i) views[k][i] = in.keys[k][rows[i]];
+      keys.add(std::span<const std::string_view>(views[k]), sort_direction::ascending);
+    }
+    for (std::size_t i = 0; i < m; ++i) views.back()[i] = input_id(in, rows[i]);
+    keys.add(std::span<const std::string_view>(views.back()), sort_direction::ascending);
+    if (m != 0) {
+      ord = order(keys);
+      for (auto& i : ord) i = rows[i];
     }
   }
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
@@ -861,74 +949,157 @@ selection select(const selection_input& in, const selection_policy& policy) {
     }
   }
 
-  // Reasons, in Vietnamese, from what the walk recorded.
-  const bool named_levels = !policy.levels.empty();
+  // What the reasons say, from what the walk recorded: gaps, and the tie-breaker that decided
+  // between a nominee and its group's last seat when they are equal on score.
   for (std::size_t r = 0; r < n; ++r) {
     const auto g = static_cast<std::size_t>(gcode[r]);
-    const std::string of_group = names[g].empty() ? "" : " của " + names[g];
-    std::string& why = out.reason[r];
     switch (out.status[r]) {
-      case selection_status::selected:
-        why = "Được chọn";
-        if (named_levels) why += ": " + levels[static_cast<std::size_t>(out.level[r])].name;
-        why += " (hạng " + std::to_string(out.group_rank[r]) +
-               (names[g].empty() ? "" : " trong " + names[g]) + ")";
-        break;
-      case selection_status::ineligible:
-        why = "Không đủ điều kiện";
-        if (!in.ineligible_reason[r].empty()) why += ": " + in.ineligible_reason[r];
-        break;
-      case selection_status::no_score:
-        why = "Không xếp loại được (thiếu điểm)";
-        if (!in.score_note.empty() && !in.score_note[r].empty()) why += ": " + in.score_note[r];
-        break;
-      case selection_status::below_minimum:
-        why = "Tổng điểm " + number(in.score[r]) + " dưới điểm tối thiểu " +
-              number(policy.min_score) + " (thiếu " + number(out.gap[r]) + ")";
-        break;
-      case selection_status::capped: {
-        out.gap[r] = 0;
-        why = "Ngoài chỉ tiêu" + of_group + ": đơn vị đã đạt giới hạn " +
-              number(*policy.cap_share * 100) + "% (tối đa " + std::to_string(cap_total[g]) +
-              " suất)";
-        break;
-      }
+      case selection_status::capped:
       case selection_status::tied_out:
         out.gap[r] = 0;
-        why = "Bằng điểm " + number(in.score[r]) + " với suất cuối cùng" + of_group +
-              " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
         break;
       case selection_status::outside_quota: {
         const double cut = last_cutoff[g];
         const std::uint32_t b = last_boundary[g];
-        if (std::isnan(cut) || b == no_row) {
-          why = "Ngoài chỉ tiêu: " + (names[g].empty() ? std::string("không có suất nào")
-                                                       : names[g] + " không được giao suất nào");
-          break;
-        }
+        if (std::isnan(cut) || b == no_row) break;
         out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
-        if (in.score[r] != in.score[b]) {
-          why = "Ngoài chỉ tiêu" + of_group + ": tổng điểm " + number(in.score[r]) +
-                ", điểm chuẩn " + number(cut) + ", thiếu " + number(out.gap[r]);
-          break;
-        }
-        // Equal on score: the first order key that differs decided.
-        why = "Ngoài chỉ tiêu" + of_group + ": bằng điểm chuẩn " + number(cut) +
-              " nhưng xếp sau hồ sơ " + in.ids[b] + " (suất cuối cùng) theo ";
+        if (in.score[r] != in.score[b]) break;
         std::size_t k = 0;
         while (k < in.keys.size() && in.keys[k][r] == in.keys[k][b]) ++k;
-        if (k == in.keys.size()) {
-          why += "mã hồ sơ (" + in.ids[r] + " sau " + in.ids[b] + ")";
+        x.decided_by.emplace(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  x.group_names = std::move(names);
+  x.gcode = std::move(gcode);
+  x.last_cutoff = std::move(last_cutoff);
+  x.last_boundary = std::move(last_boundary);
+  x.cap_total = std::move(cap_total);
+  return out;
+}
+
+void append_reason(std::string& why, const selection_input& in, const selection& s,
+                   const selection_policy& policy, const selection_explainer& x, std::size_t r,
+                   std::string_view ineligible) {
+  constexpr std::uint32_t no_row = std::numeric_limits<std::uint32_t>::max();
+  const auto g = static_cast<std::size_t>(x.gcode[r]);
+  const std::string& group = x.group_names[g];
+  auto of_group = [&] {
+    if (!group.empty()) {
+      why += " của ";
+      why += group;
+    }
+  };
+  switch (s.status[r]) {
+    case selection_status::selected:
+      why += "Được chọn";
+      if (!policy.levels.empty()) {
+        why += ": ";
+        why += s.levels[static_cast<std::size_t>(s.level[r])];
+      }
+      why += " (hạng ";
+      why += std::to_string(s.group_rank[r]);
+      if (!group.empty()) {
+        why += " trong ";
+        why += group;
+      }
+      why += ')';
+      break;
+    case selection_status::ineligible:
+      why += "Không đủ điều kiện";
+      if (!in.ineligible_reason.empty()) ineligible = in.ineligible_reason[r];
+      if (!ineligible.empty()) {
+        why += ": ";
+        why += ineligible;
+      }
+      break;
+    case selection_status::no_score:
+      why += "Không xếp loại được (thiếu điểm)";
+      if (!in.score_note.empty() && !in.score_note[r].empty()) {
+        why += ": ";
+        why += in.score_note[r];
+      }
+      break;
+    case selection_status::below_minimum:
+      why += "Tổng điểm " + number(in.score[r]) + " dưới điểm tối thiểu " +
+             number(policy.min_score) + " (thiếu " + number(s.gap[r]) + ")";
+      break;
+    case selection_status::capped:
+      why += "Ngoài chỉ tiêu";
+      of_group();
+      why += ": đơn vị đã đạt giới hạn " + number(*policy.cap_share * 100) + "% (tối đa " +
+             std::to_string(x.cap_total[g]) + " suất)";
+      break;
+    case selection_status::tied_out:
+      why += "Bằng điểm " + number(in.score[r]) + " với suất cuối cùng";
+      of_group();
+      why += " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
+      break;
+    case selection_status::outside_quota: {
+      const double cut = x.last_cutoff[g];
+      const std::uint32_t b = x.last_boundary[g];
+      if (std::isnan(cut) || b == no_row) {
+        why += "Ngoài chỉ tiêu: ";
+        if (group.empty()) {
+          why += "không có suất nào";
         } else {
-          why += describe_tie_breaker(policy.order[k], policy.seed);
-          if (in.source && policy.order[k].how != order_key::kind::lottery) {
-            const column& c = (*in.source)[policy.order[k].column];
-            why += ": " + display_value(c, r) + " so với " + display_value(c, b);
-          }
+          why += group;
+          why += " không được giao suất nào";
         }
         break;
       }
+      why += "Ngoài chỉ tiêu";
+      of_group();
+      const auto decided = x.decided_by.find(static_cast<std::uint32_t>(r));
+      if (decided == x.decided_by.end()) {
+        why += ": tổng điểm " + number(in.score[r]) + ", điểm chuẩn " + number(cut) + ", thiếu " +
+               number(s.gap[r]);
+        break;
+      }
+      // Equal on score: the first order key that differs decided.
+      why += ": bằng điểm chuẩn " + number(cut) + " nhưng xếp sau hồ sơ ";
+      why += input_id(in, b);
+      why += " (suất cuối cùng) theo ";
+      const std::size_t k = decided->second;
+      if (k == in.keys.size()) {
+        why += "mã hồ sơ (";
+        why += input_id(in, r);
+        why += " sau ";
+        why += input_id(in, b);
+        why += ')';
+      } else {
+        why += describe_tie_breaker(policy.order[k], policy.seed);
+        if (in.source && policy.order[k].how != order_key::kind::lottery) {
+          const column& c = (*in.source)[policy.order[k].column];
+          why += ": " + display_value(c, r) + " so với " + display_value(c, b);
+        }
+      }
+      break;
     }
+  }
+}
+
+}  // namespace detail
+
+selection select(const selection_input& in, const selection_policy& policy) {
+  detail::selection_explainer x;
+  selection out = detail::select_lean(in, policy, x);
+  const std::size_t n = out.size();
+  if (out.ids.empty() && n != 0) {
+    // A lean input: the result still carries every row's id and group.
+    out.ids.reserve(n);
+    out.groups.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      out.ids.emplace_back(detail::input_id(in, r));
+      out.groups.emplace_back(x.group_names[static_cast<std::size_t>(x.gcode[r])]);
+    }
+  }
+  out.reason.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    detail::append_reason(out.reason[r], in, out, policy, x, r, {});
   }
   return out;
 }

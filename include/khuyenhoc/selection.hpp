@@ -139,7 +139,7 @@ struct selection_input {
   /// valid for selecting this input, not for `concat` with other shards.
   bool partial_keys = false;
 
-  [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
 };
 
 /// Extracts the selection input of `p`: the group column, the scores (rounded half away from
@@ -201,7 +201,7 @@ struct selection {
   std::vector<group_outcome> outcomes{};  ///< per level, per group (Vietnamese order)
   std::uint64_t lottery_seed = 0;
 
-  [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
   /// Number of selected rows.
   [[nodiscard]] std::size_t selected_count() const noexcept;
 };

@@ -6,10 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -348,4 +350,84 @@ TEST(Run, TotalsEqualOnPaperTieUnderEveryPolicy) {
   const std::size_t loser = brk.selected[0] ? 1 : 0;
   EXPECT_THAT(brk.reason[loser], HasSubstr("bằng điểm chuẩn 3,3"));
   EXPECT_THAT(brk.reason[loser], HasSubstr("bốc thăm (hạt giống 5)"));
+}
+
+// The result CSV is formatted in blocks of rows on several threads and streamed: the bytes are
+// those of the table (write_csv_text), whatever the thread count, streamed or as one string,
+// and the reasons rendered while writing are those the materialised selection carries.
+TEST(Run, StreamedCsvIsTheTablesBytesAtAnyThreadCount) {
+  const auto p = kh::generate_pool(30000, {.seed = 5});
+  std::string reference;
+  for (const unsigned threads : {1U, 2U, 3U}) {
+    for (const auto ties : {kh::tie_policy::break_ties, kh::tie_policy::exclude}) {
+      auto spec = example_spec();
+      spec.threads = threads;
+      spec.policy.seats = 400;
+      spec.policy.ties = ties;
+      spec.policy.cap_share = 0.012;
+      const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+      const std::string text = result.csv();
+      std::ostringstream streamed;
+      result.write_csv(streamed);
+      EXPECT_EQ(streamed.str(), text);
+      if (ties == kh::tie_policy::break_ties) {
+        if (threads == 1) reference = text;
+        EXPECT_EQ(text, reference) << threads << " threads";
+      }
+      EXPECT_EQ(result.size(), p.size());
+      EXPECT_EQ(result.selected_count(), result.outcome().selected_count());
+      EXPECT_EQ(text, kh::write_csv_text(result.table())) << threads << " threads";
+      // Every kind of row is present, so every reason was rendered both ways.
+      const auto& s = result.outcome();
+      ASSERT_EQ(s.ids.size(), p.size());
+      ASSERT_EQ(s.reason.size(), p.size());
+      EXPECT_EQ(s.ids[17], p.id(17));
+      for (const auto st : {kh::selection_status::selected, kh::selection_status::ineligible,
+                            kh::selection_status::outside_quota, kh::selection_status::capped}) {
+        EXPECT_NE(std::find(s.status.begin(), s.status.end(), st), s.status.end())
+            << kh::to_string(st);
+      }
+    }
+  }
+}
+
+// A stream that fails after `room` bytes (a disk that fills up).
+class full_after : public std::streambuf {
+ public:
+  explicit full_after(std::size_t room) : room_(room) {}
+  std::size_t written = 0;
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    if (written + static_cast<std::size_t>(n) > room_) return 0;
+    written += static_cast<std::size_t>(n);
+    return n;
+  }
+  int_type overflow(int_type ch) override {
+    return xsputn(nullptr, 1) == 1 ? ch : traits_type::eof();
+  }
+
+ private:
+  std::size_t room_;
+};
+
+TEST(Run, WriteErrorsStopTheStreamAndAreReported) {
+  const auto p = kh::generate_pool(30000, {.seed = 5});
+  auto spec = example_spec();
+  spec.policy.seats = 100;
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+  full_after buf(100000);
+  std::ostream out(&buf);
+  result.write_csv(out);
+  EXPECT_TRUE(out.bad());
+  EXPECT_LE(buf.written, 100000U);  // formatting stopped at the failed write
+  // Through the atomic writer: the OS error (ENOSPC) is reported, nothing is left behind.
+  if (std::filesystem::exists("/dev/full")) {
+    try {
+      result.write("/dev/full");
+      FAIL() << "expected io_error";
+    } catch (const kh::io_error& e) {
+      EXPECT_THAT(std::string(e.what()), HasSubstr("/dev/full"));
+    }
+  }
 }
