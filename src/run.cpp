@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
@@ -53,6 +54,8 @@ struct run_result::impl {
   /// Reasons of the ineligible given to execute() (overrides), else empty: rendered from the
   /// verdicts when written.
   std::shared_ptr<const std::vector<std::string>> given_reasons;
+  /// Why a nominee could not be scored (the criteria's reason), for the few that could not.
+  std::unordered_map<std::uint32_t, std::string> score_notes;
   /// Row-local selection data (scores, eligibility, encoded tie-breakers; ids and groups are
   /// read from the pool): shared by `reselect` when the order keys and the group column do not
   /// change.
@@ -315,7 +318,6 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
 
   // Scores: the criteria set's, given ones, or plain totals.
   std::vector<double> total;
-  std::vector<std::string> notes;
   if (overrides.scores != nullptr || (overrides.totals.empty() && impl_->criteria)) {
     if (overrides.scores != nullptr) {
       length_check(overrides.scores->size(), "the score table");
@@ -329,9 +331,8 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     const auto unclassifiable = res->scores.unclassifiable();
     for (std::size_t r = 0; r < n; ++r) {
       if (!unclassifiable[r]) continue;
-      if (notes.empty()) notes.resize(n);
       total[r] = std::numeric_limits<double>::quiet_NaN();
-      notes[r] = res->scores.reason(r);
+      res->score_notes.emplace(static_cast<std::uint32_t>(r), res->scores.reason(r));
     }
   } else if (!overrides.totals.empty()) {
     length_check(overrides.totals.size(), "the totals");
@@ -373,7 +374,7 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   // The reasons of the ineligible are not stored: they are rendered from the verdicts (or the
   // given texts) when the result is written or asked for.
   res->input_rows = std::make_shared<const selection_input>(
-      detail::make_lean_selection_input(p, total, eligible, spec.policy, notes));
+      detail::make_lean_selection_input(p, total, eligible, spec.policy, {}));
   res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain);
   run_result out;
   out.impl_ = std::move(res);
@@ -435,8 +436,14 @@ struct run_result::formatter {
       } else if (res.given_reasons && res.lean.status[r] == selection_status::ineligible) {
         ineligible = (*res.given_reasons)[r];
       }
+      std::string_view note;
+      if (res.lean.status[r] == selection_status::no_score && !res.score_notes.empty()) {
+        const auto it = res.score_notes.find(static_cast<std::uint32_t>(r));
+        if (it != res.score_notes.end()) note = it->second;
+      }
       why.clear();
-      detail::append_reason(why, *res.input_rows, res.lean, res.policy, res.explain, r, ineligible);
+      detail::append_reason(why, *res.input_rows, res.lean, res.policy, res.explain, r, ineligible,
+                            note);
       fn(r, why);
     }
   }

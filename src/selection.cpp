@@ -334,84 +334,106 @@ selection_input make_input(const pool& p, std::span<const double> score,
     in.partial_keys = true;
     for (std::size_t r = 0; r < n; ++r) need[r] = in.eligible[r] && !std::isnan(in.score[r]);
   }
+  // Key j of row r, from whichever storage the input uses.
+  auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
   auto refine = [&](std::size_t keys_before) {
-    std::unordered_map<std::string, std::uint32_t> count;
-    std::vector<std::string> composite(n);
+    // The composite (total, keys before) of each row still needing keys; rows alone in their
+    // class need no more keys.
+    std::vector<std::uint32_t> rows;
     for (std::size_t r = 0; r < n; ++r) {
-      if (!need[r]) continue;
-      auto& c = composite[r];
+      if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
+    }
+    std::vector<std::string> composite(rows.size());
+    std::unordered_map<std::string_view, std::uint32_t> count;
+    count.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto r = rows[i];
+      auto& c = composite[i];
       append_u64_be(c, detail::encode_double(in.score[r]));
       for (std::size_t j = 0; j < keys_before; ++j) {
-        append_u64_be(c, in.keys[j][r].size());
-        c += in.keys[j][r];
+        const auto key = key_at(j, r);
+        append_u64_be(c, key.size());
+        c += key;
       }
-      ++count[c];
     }
-    for (std::size_t r = 0; r < n; ++r) {
-      if (need[r] && count[composite[r]] < 2) need[r] = 0;
+    for (const auto& c : composite) ++count[c];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (count[composite[i]] < 2) need[rows[i]] = 0;
     }
   };
-  for (const auto& k : policy.order) {
-    std::vector<std::string> col(n);
-    if (keys_where_tied) refine(in.keys.size());
-    if (k.how == order_key::kind::lottery) {
+  // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
+  std::size_t keys_done = 0;
+  auto store = [&](auto&& key_of_row) {
+    if (lean) {
+      selection_input::packed_key packed;
+      packed.offsets.resize(n + 1, 0);
       for (std::size_t r = 0; r < n; ++r) {
-        if (!need[r]) continue;
-        col[r].clear();
-        append_u64_be(col[r], lottery_key(policy.seed, id_hash(p.id(r))));
+        if (need[r]) packed.bytes += key_of_row(r);
+        packed.offsets[r + 1] = packed.bytes.size();
+      }
+      in.packed_keys.push_back(std::move(packed));
+    } else {
+      std::vector<std::string> col(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        if (need[r]) col[r] = key_of_row(r);
       }
       in.keys.push_back(std::move(col));
+    }
+    ++keys_done;
+  };
+  for (const auto& k : policy.order) {
+    if (keys_where_tied) refine(keys_done);
+    if (k.how == order_key::kind::lottery) {
+      store([&](std::size_t r) {
+        std::string key;
+        append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
+        return key;
+      });
       continue;
     }
     const column& c = p[k.column];
-    std::unordered_map<std::string, std::string> collation_of;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!need[r]) continue;
-      const bool valid = c.is_valid(r);
-      switch (k.how) {
-        case order_key::kind::value:
-          switch (c.type()) {
-            case column_type::number:
-              col[r] = value_key(c.numbers()[r], valid, k.direction);
-              break;
-            case column_type::integer:
-              col[r] = value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
-              break;
-            case column_type::date:
-              col[r] = value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
-              break;
-            case column_type::boolean:
-              col[r] = value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
-              break;
-            default:
-              throw schema_error(
-                  "a value order key needs a number, integer, date or boolean "
-                  "column; use text: or name: for words",
-                  location{.field = k.column});
-          }
-          break;
-        case order_key::kind::vietnamese_name:
-        case order_key::kind::text: {
-          if (c.type() != column_type::category && c.type() != column_type::text) {
-            throw schema_error("a name or text order key needs a category or text column",
-                               location{.field = k.column});
-          }
-          // Names repeat (a province has far fewer distinct names than pupils): one ICU
-          // collation key per distinct value.
-          const std::string value = cell_text(c, r);
-          auto [it, fresh] = collation_of.try_emplace(value);
-          if (fresh) {
-            it->second = detail::vietnamese_sort_key(
-                k.how == order_key::kind::vietnamese_name ? given_name_first(value) : value);
-          }
-          col[r] = bytes_key(it->second, valid, k.direction);
-          break;
-        }
-        case order_key::kind::lottery:
-          break;
+    if (k.how == order_key::kind::value) {
+      if (c.type() != column_type::number && c.type() != column_type::integer &&
+          c.type() != column_type::date && c.type() != column_type::boolean) {
+        throw schema_error(
+            "a value order key needs a number, integer, date or boolean "
+            "column; use text: or name: for words",
+            location{.field = k.column});
       }
+      store([&](std::size_t r) {
+        const bool valid = c.is_valid(r);
+        switch (c.type()) {
+          case column_type::number:
+            return value_key(c.numbers()[r], valid, k.direction);
+          case column_type::integer:
+            return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+          case column_type::date:
+            return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+          default:
+            return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+        }
+      });
+      continue;
     }
-    in.keys.push_back(std::move(col));
+    if (c.type() != column_type::category && c.type() != column_type::text) {
+      throw schema_error("a name or text order key needs a category or text column",
+                         location{.field = k.column});
+    }
+    // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
+    // key per distinct value.
+    std::unordered_map<std::string_view, std::string> collation_of;
+    store([&](std::size_t r) {
+      const bool valid = c.is_valid(r);
+      const std::string_view value =
+          c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+      auto [it, fresh] = collation_of.try_emplace(value);
+      if (fresh) {
+        it->second = detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
+                                                     ? given_name_first(value)
+                                                     : std::string(value));
+      }
+      return bytes_key(it->second, valid, k.direction);
+    });
   }
   return in;
 }
@@ -436,6 +458,19 @@ selection_input make_lean_selection_input(const pool& p, std::span<const double>
                                           const std::vector<std::string>& score_note) {
   return make_input(p, score, eligible, {}, policy, score_note, /*keys_where_tied=*/true,
                     /*lean=*/true);
+}
+
+std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
+  if (in.keys.empty()) {
+    const auto& packed = in.packed_keys[k];
+    return std::string_view(packed.bytes)
+        .substr(packed.offsets[r], packed.offsets[r + 1] - packed.offsets[r]);
+  }
+  return in.keys[k][r];
+}
+
+std::size_t input_key_count(const selection_input& in) {
+  return in.keys.empty() ? in.packed_keys.size() : in.keys.size();
 }
 
 std::string_view input_id(const selection_input& in, std::size_t r) {
@@ -634,8 +669,18 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   for (const auto& k : in.keys) {
     if (k.size() != n) throw spec_error("selection input order keys differ in length");
   }
-  if (in.keys.size() != policy.order.size()) {
-    throw spec_error("the selection input has " + std::to_string(in.keys.size()) +
+  for (const auto& k : in.packed_keys) {
+    if (k.offsets.size() != n + 1 || k.offsets.back() != k.bytes.size() ||
+        !std::is_sorted(k.offsets.begin(), k.offsets.end())) {
+      throw spec_error("selection input packed order keys differ in length");
+    }
+  }
+  const std::size_t key_count = input_key_count(in);
+  if (!in.keys.empty() && !in.packed_keys.empty()) {
+    throw spec_error("the selection input has both keys and packed keys");
+  }
+  if (key_count != policy.order.size()) {
+    throw spec_error("the selection input has " + std::to_string(key_count) +
                      " order keys, the policy " + std::to_string(policy.order.size()));
   }
   if (auto problems = check_policy(policy); !problems.empty())
@@ -655,10 +700,26 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   {
     // First-seen numbering of the distinct groups, then renumbered in Vietnamese order.
     std::unordered_map<std::string_view, std::int32_t> seen;
-    for (std::size_t r = 0; r < n; ++r) {
-      const auto [it, fresh] = seen.emplace(group_of(r), static_cast<std::int32_t>(names.size()));
+    auto code_for = [&](std::string_view g) {
+      const auto [it, fresh] = seen.emplace(g, static_cast<std::int32_t>(names.size()));
       if (fresh) names.emplace_back(it->first);
-      gcode[r] = it->second;
+      return it->second;
+    };
+    if (group_column != nullptr && group_column->type() == column_type::category) {
+      // A category column: each code is looked up once, not each row's text.
+      const auto codes = group_column->codes();
+      const auto& dict = group_column->dictionary();
+      std::vector<std::int32_t> of_code(dict.size() + 1, -1);  // [0]: missing
+      for (std::size_t r = 0; r < n; ++r) {
+        const std::int32_t c = group_column->is_valid(r) ? codes[r] : -1;
+        auto& g = of_code[static_cast<std::size_t>(c + 1)];
+        if (g < 0)
+          g = code_for(c < 0 ? std::string_view()
+                             : std::string_view(dict[static_cast<std::size_t>(c)]));
+        gcode[r] = g;
+      }
+    } else {
+      for (std::size_t r = 0; r < n; ++r) gcode[r] = code_for(group_of(r));
     }
     std::vector<std::int32_t> by_name(names.size());
     std::iota(by_name.begin(), by_name.end(), 0);
@@ -722,17 +783,37 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     for (std::size_t i = 0; i < m; ++i) score[i] = in.score[rows[i]];
     sort_keys keys(m);
     keys.add(std::span<const double>(score), sort_direction::descending, na_option::bottom);
-    std::vector<std::vector<std::string_view>> views(in.keys.size() + 1,
-                                                     std::vector<std::string_view>(m));
-    for (std::size_t k = 0; k < in.keys.size(); ++k) {
-      for (std::size_t i = 0; i < m; ++i) views[k][i] = in.keys[k][rows[i]];
+    std::vector<std::vector<std::string_view>> views(key_count, std::vector<std::string_view>(m));
+    for (std::size_t k = 0; k < key_count; ++k) {
+      for (std::size_t i = 0; i < m; ++i) views[k][i] = input_key(in, k, rows[i]);
       keys.add(std::span<const std::string_view>(views[k]), sort_direction::ascending);
     }
-    for (std::size_t i = 0; i < m; ++i) views.back()[i] = input_id(in, rows[i]);
-    keys.add(std::span<const std::string_view>(views.back()), sort_direction::ascending);
+    // The row number makes the order total here; ties on every key are ordered by id below.
+    std::vector<std::int64_t> row_number(rows.begin(), rows.end());
+    keys.add(std::span<const std::int64_t>(row_number), sort_direction::ascending);
     if (m != 0) {
       ord = order(keys);
       for (auto& i : ord) i = rows[i];
+    }
+    // The id ends the order: only rows equal on the score and every key are compared on it
+    // (few, as keys are encoded where rows tie), so the ids of the others are never sorted.
+    auto same_class = [&](std::uint32_t a, std::uint32_t b) {
+      if (in.score[a] != in.score[b]) return false;
+      for (std::size_t k = 0; k < key_count; ++k) {
+        if (input_key(in, k, a) != input_key(in, k, b)) return false;
+      }
+      return true;
+    };
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && same_class(ord[i], ord[j])) ++j;
+      if (j - i > 1) {
+        std::sort(
+            ord.begin() + static_cast<std::ptrdiff_t>(i),
+            ord.begin() + static_cast<std::ptrdiff_t>(j),
+            [&](std::uint32_t a, std::uint32_t b) { return input_id(in, a) < input_id(in, b); });
+      }
+      i = j;
     }
   }
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
@@ -965,7 +1046,7 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
         out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
         if (in.score[r] != in.score[b]) break;
         std::size_t k = 0;
-        while (k < in.keys.size() && in.keys[k][r] == in.keys[k][b]) ++k;
+        while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
         x.decided_by.emplace(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
         break;
       }
@@ -983,7 +1064,7 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
 
 void append_reason(std::string& why, const selection_input& in, const selection& s,
                    const selection_policy& policy, const selection_explainer& x, std::size_t r,
-                   std::string_view ineligible) {
+                   std::string_view ineligible, std::string_view note) {
   constexpr std::uint32_t no_row = std::numeric_limits<std::uint32_t>::max();
   const auto g = static_cast<std::size_t>(x.gcode[r]);
   const std::string& group = x.group_names[g];
@@ -1018,9 +1099,10 @@ void append_reason(std::string& why, const selection_input& in, const selection&
       break;
     case selection_status::no_score:
       why += "Không xếp loại được (thiếu điểm)";
-      if (!in.score_note.empty() && !in.score_note[r].empty()) {
+      if (!in.score_note.empty()) note = in.score_note[r];
+      if (!note.empty()) {
         why += ": ";
-        why += in.score_note[r];
+        why += note;
       }
       break;
     case selection_status::below_minimum:
@@ -1064,7 +1146,7 @@ void append_reason(std::string& why, const selection_input& in, const selection&
       why += input_id(in, b);
       why += " (suất cuối cùng) theo ";
       const std::size_t k = decided->second;
-      if (k == in.keys.size()) {
+      if (k == input_key_count(in)) {
         why += "mã hồ sơ (";
         why += input_id(in, r);
         why += " sau ";

@@ -42,11 +42,16 @@ struct selection_explainer {
                                     selection_explainer& explain);
 
 /// Appends the reason of row `r` (the text `select` puts in `selection::reason`). For an
-/// ineligible row, `ineligible` is the rules' text (empty: none; used when the input stores
-/// no reasons).
+/// ineligible row, `ineligible` is the rules' text, for a row without a score `note` says why
+/// (empty: none; used when the input stores no reasons or notes).
 void append_reason(std::string& out, const selection_input& in, const selection& s,
                    const selection_policy& policy, const selection_explainer& x, std::size_t r,
-                   std::string_view ineligible);
+                   std::string_view ineligible, std::string_view note = {});
+
+/// Order key `k` of row `r` of an input (from `keys` or `packed_keys`).
+[[nodiscard]] std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r);
+/// Number of order keys of an input.
+[[nodiscard]] std::size_t input_key_count(const selection_input& in);
 
 /// The id of row `r` of an input (stored, or read from its source pool).
 [[nodiscard]] std::string_view input_id(const selection_input& in, std::size_t r);

@@ -131,6 +131,14 @@ struct selection_input {
   /// Tie-breaker keys, one column per `selection_policy::order` entry: each row's key is
   /// a byte string whose bytewise order is the wanted order (direction included).
   std::vector<std::vector<std::string>> keys{};
+  /// The same keys stored compactly, used when `keys` is empty (the pipeline's inputs, which
+  /// keep no string per row): key k of row r is bytes [offsets[r], offsets[r + 1]) of
+  /// `packed_keys[k].bytes`.
+  struct packed_key {
+    std::string bytes{};
+    std::vector<std::uint64_t> offsets{};  ///< one per row, plus the end
+  };
+  std::vector<packed_key> packed_keys{};
   /// The pool the input was made from (shared storage), so that reasons can quote the values
   /// of the tie-breaker that decided a cut-off. Absent after `concat` (reasons then name the
   /// tie-breaker without its values).
