@@ -1,6 +1,7 @@
 #include "khuyenhoc/selection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -31,6 +32,46 @@ double to_decimal_precision(double v) {
 
 // Scores and gaps in reasons, as Vietnamese documents write them (65,58): sums of decimal
 // points carry rounding noise far below 1e-6.
+// number(v) appended without temporaries (the reasons of a million nominees are rendered while
+// the result is written): the same text as format_decimal_vi(v, 6).
+void append_number(std::string& out, double v) {
+  if (std::isnan(v) || std::isinf(v)) {
+    out += detail::format_decimal_vi(v, 6);
+    return;
+  }
+  std::array<char, 128> buf{};
+  constexpr double scale = 1e6;  // std::pow(10.0, 6), exactly
+  double r = std::round(v * scale) / scale;
+  if (r == 0.0) r = 0.0;  // no "-0"
+  const auto res =
+      std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed, 6);
+  std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
+  if (!text.empty() && text.front() == '-') {
+    out += '-';
+    text.remove_prefix(1);
+  }
+  std::string_view whole = text, frac;
+  if (const auto dot = text.find('.'); dot != std::string_view::npos) {
+    whole = text.substr(0, dot);
+    frac = text.substr(dot + 1);
+    while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  }
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i != 0 && (whole.size() - i) % 3 == 0) out += '.';
+    out += whole[i];
+  }
+  if (!frac.empty()) {
+    out += ',';
+    out += frac;
+  }
+}
+
+void append_count(std::string& out, std::uint64_t v) {
+  std::array<char, 24> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), res.ptr);
+}
+
 std::string number(double v) {
   return detail::format_decimal_vi(v, 6);
 }
@@ -1082,7 +1123,7 @@ void append_reason(std::string& why, const selection_input& in, const selection&
         why += s.levels[static_cast<std::size_t>(s.level[r])];
       }
       why += " (hạng ";
-      why += std::to_string(s.group_rank[r]);
+      append_count(why, s.group_rank[r]);
       if (!group.empty()) {
         why += " trong ";
         why += group;
@@ -1106,17 +1147,27 @@ void append_reason(std::string& why, const selection_input& in, const selection&
       }
       break;
     case selection_status::below_minimum:
-      why += "Tổng điểm " + number(in.score[r]) + " dưới điểm tối thiểu " +
-             number(policy.min_score) + " (thiếu " + number(s.gap[r]) + ")";
+      why += "Tổng điểm ";
+      append_number(why, in.score[r]);
+      why += " dưới điểm tối thiểu ";
+      append_number(why, policy.min_score);
+      why += " (thiếu ";
+      append_number(why, s.gap[r]);
+      why += ')';
       break;
     case selection_status::capped:
       why += "Ngoài chỉ tiêu";
       of_group();
-      why += ": đơn vị đã đạt giới hạn " + number(*policy.cap_share * 100) + "% (tối đa " +
-             std::to_string(x.cap_total[g]) + " suất)";
+      why += ": đơn vị đã đạt giới hạn ";
+      append_number(why, *policy.cap_share * 100);
+      why += "% (tối đa ";
+      why += std::to_string(x.cap_total[g]);
+      why += " suất)";
       break;
     case selection_status::tied_out:
-      why += "Bằng điểm " + number(in.score[r]) + " với suất cuối cùng";
+      why += "Bằng điểm ";
+      append_number(why, in.score[r]);
+      why += " với suất cuối cùng";
       of_group();
       why += " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
       break;
@@ -1137,12 +1188,18 @@ void append_reason(std::string& why, const selection_input& in, const selection&
       of_group();
       const auto decided = x.decided_by.find(static_cast<std::uint32_t>(r));
       if (decided == x.decided_by.end()) {
-        why += ": tổng điểm " + number(in.score[r]) + ", điểm chuẩn " + number(cut) + ", thiếu " +
-               number(s.gap[r]);
+        why += ": tổng điểm ";
+        append_number(why, in.score[r]);
+        why += ", điểm chuẩn ";
+        append_number(why, cut);
+        why += ", thiếu ";
+        append_number(why, s.gap[r]);
         break;
       }
       // Equal on score: the first order key that differs decided.
-      why += ": bằng điểm chuẩn " + number(cut) + " nhưng xếp sau hồ sơ ";
+      why += ": bằng điểm chuẩn ";
+      append_number(why, cut);
+      why += " nhưng xếp sau hồ sơ ";
       why += input_id(in, b);
       why += " (suất cuối cùng) theo ";
       const std::size_t k = decided->second;
