@@ -124,11 +124,13 @@ std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_reje
 // Appends `field` to `out` as RFC 4180 wants it (quoted when it holds a quote, a comma or a line
 // break): exactly write_csv_text's quoting.
 void append_csv_field(std::string& out, std::string_view field) {
-  // One pass over the bytes (find_first_of would search the set once per byte).
-  const bool plain = std::none_of(field.begin(), field.end(), [](char c) {
-    return c == '"' || c == ',' || c == '\n' || c == '\r';
-  });
-  if (plain) {
+  // One branch-free pass over the bytes (vectorised; find_first_of would search the set once
+  // per byte).
+  bool special = false;
+  for (const char c : field) {
+    special |= (c == '"') | (c == ',') | (c == '\n') | (c == '\r');
+  }
+  if (!special) {
     out.append(field);
     return;
   }
@@ -452,21 +454,30 @@ struct run_result::formatter {
     }
   }
 
+  // A dictionary's names as CSV fields, quoted once rather than per row.
+  static std::vector<std::string> quoted(const std::vector<std::string>& names) {
+    std::vector<std::string> out(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) append_csv_field(out[i], names[i]);
+    return out;
+  }
+
   void format_block(std::size_t b, std::size_t e, std::string& out) const {
     const selection& s = res.lean;
     const auto& x = res.explain;
+    const auto groups = quoted(x.group_names);
+    const auto levels = quoted(s.levels);
     std::span<const std::int16_t> classification;
-    const std::vector<std::string>* level_names = nullptr;
+    std::vector<std::string> level_names;
     if (res.scored) {
       classification = res.scores.level();
-      level_names = &res.scores.criteria().level_names();
+      level_names = quoted(res.scores.criteria().level_names());
     }
     out.clear();
     out.reserve((e - b) * 200);
     each_reason(b, e, [&](std::size_t r, std::string_view why) {
       append_csv_field(out, res.input.id(r));
       out += ',';
-      append_csv_field(out, x.group_names[static_cast<std::size_t>(x.gcode[r])]);
+      out += groups[static_cast<std::size_t>(x.gcode[r])];
       out += ',';
       append_csv_number(out, s.score[r]);
       out += ',';
@@ -474,18 +485,18 @@ struct run_result::formatter {
       out += ',';
       append_csv_count(out, s.group_rank[r]);
       out += s.selected[r] != 0 ? ",true," : ",false,";
-      if (s.level[r] >= 0) append_csv_field(out, s.levels[static_cast<std::size_t>(s.level[r])]);
+      if (s.level[r] >= 0) out += levels[static_cast<std::size_t>(s.level[r])];
       out += ',';
       out += to_string(s.status[r]);
       out += ',';
       append_csv_number(out, s.gap[r]);
       out += ',';
       append_csv_field(out, why);
-      if (level_names != nullptr) {
+      if (res.scored) {
         out += ',';
         const auto code = classification[r];
-        if (code >= 0 && static_cast<std::size_t>(code) < level_names->size()) {
-          append_csv_field(out, (*level_names)[static_cast<std::size_t>(code)]);
+        if (code >= 0 && static_cast<std::size_t>(code) < level_names.size()) {
+          out += level_names[static_cast<std::size_t>(code)];
         }
       }
       out += '\n';
