@@ -110,11 +110,15 @@ std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_reje
       }
     }
     if (failing.empty()) continue;
-    const auto texts = v.reasons_of_rule(k, failing);
+    auto texts = v.reasons_of_rule(k, failing);
     for (std::size_t j = 0; j < texts.size(); ++j) {
       if (texts[j].empty()) continue;
       auto& w = why[at[j]];
-      if (!w.empty()) w += "; ";
+      if (w.empty()) {
+        w = std::move(texts[j]);  // most rows fail one rule: no copy
+        continue;
+      }
+      w += "; ";
       w += texts[j];
     }
   }
