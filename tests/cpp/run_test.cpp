@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -466,4 +467,32 @@ TEST(Run, LeanPipelineSelectsAsTheFullInput) {
       EXPECT_EQ(kh::write_csv_text(kh::to_pool(full, groups ? "district" : "group")), result.csv());
     }
   }
+}
+
+// outcome() and table() are built on first use: from several threads at once, once.
+TEST(Run, LazyOutcomeAndTableAreBuiltOnceFromAnyThread) {
+  const auto run = kh::prepared_run::prepare(example_spec(), example_pool());
+  const auto result = run.execute(example_pool());
+  std::vector<const kh::selection*> outcomes(4);
+  std::vector<const kh::pool*> tables(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      outcomes[i] = &result.outcome();
+      tables[i] = &result.table();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(outcomes[i], outcomes[0]);
+    EXPECT_EQ(tables[i], tables[0]);
+  }
+  EXPECT_EQ(outcomes[0]->reason.size(), example_pool().size());
+  EXPECT_EQ(kh::write_csv_text(*tables[0]), result.csv());
+  // A reselected result has its own.
+  auto policy = example_spec().policy;
+  policy.seats = 5;
+  const auto other = result.reselect(policy);
+  EXPECT_NE(&other.outcome(), outcomes[0]);
+  EXPECT_EQ(other.outcome().selected_count(), 5U);
 }
