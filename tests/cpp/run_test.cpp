@@ -496,3 +496,31 @@ TEST(Run, LazyOutcomeAndTableAreBuiltOnceFromAnyThread) {
   EXPECT_NE(&other.outcome(), outcomes[0]);
   EXPECT_EQ(other.outcome().selected_count(), 5U);
 }
+
+// The streamed CSV quotes exactly as write_csv_text: quotes, commas, CR and LF at every position
+// of ids and group names (the formatter scans eight bytes at a time).
+TEST(Run, StreamedCsvQuotesAsTheTableWriter) {
+  std::string text = "id,district,total\n";
+  const std::vector<std::string> specials = {"\"\"", ",", "\r", "\n"};
+  std::size_t row = 0;
+  for (const auto& special : specials) {
+    for (std::size_t at = 0; at < 18; ++at) {
+      std::string id = "HS" + std::to_string(100000 + row++) + "abcdefghijklmnop";
+      id.insert(at, special);
+      std::string group = "Quan so " + std::to_string(at % 5);
+      if (at % 3 == 0) group.insert(at % group.size(), special);
+      text += "\"" + id + "\",\"" + group + "\"," + std::to_string(at % 4) + "\n";
+    }
+  }
+  text += "plain,Quận 1,2\n";
+  const auto p = kh::read_csv_text(text);
+  std::vector<double> totals(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) totals[r] = p["total"].integers()[r];
+  kh::run_spec spec;
+  spec.policy.per = "district";
+  spec.policy.mode = kh::quota_mode::apportion;
+  spec.policy.seats = 20;
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p, {.totals = totals});
+  EXPECT_EQ(result.csv(), kh::write_csv_text(result.table()));
+  EXPECT_THAT(result.csv(), HasSubstr("\"\r"));
+}
