@@ -122,8 +122,10 @@ struct selection_policy {
 /// The row-local data a selection needs. Build it from a pool with `make_selection_input`;
 /// inputs of shards are merged with `concat`.
 struct selection_input {
+  /// Id and group name per row ("" when there are no groups). Both empty in the pipeline's
+  /// inputs (run.hpp), which read them from `source` and the policy's group column instead.
   std::vector<std::string> ids{};
-  std::vector<std::string> groups{};  ///< group name per row ("" when there are no groups)
+  std::vector<std::string> groups{};
   std::vector<double> score{};        ///< NaN: no score (unclassifiable)
   std::vector<std::uint8_t> eligible{};
   std::vector<std::string> ineligible_reason{};  ///< why not eligible ("" when eligible)
