@@ -559,10 +559,27 @@ std::string selection_report_html(const selection& s, const selection_policy& po
   for (std::size_t r = 0; r < n; ++r) {
     if (s.selected[r]) rows.push_back(r);
   }
+  // Per-row text: the selection's own vectors, or the metadata's functions.
+  auto id_at = [&](std::size_t r) -> std::string_view {
+    return s.ids.empty() && meta.id_of ? meta.id_of(r) : std::string_view(s.ids[r]);
+  };
+  auto group_at = [&](std::size_t r) -> std::string_view {
+    return s.groups.empty() && meta.group_of ? meta.group_of(r) : std::string_view(s.groups[r]);
+  };
+  const bool has_names = !meta.names.empty() || static_cast<bool>(meta.name_of);
+  const bool has_classification =
+      !meta.classification.empty() || static_cast<bool>(meta.classification_of);
+  auto name_at = [&](std::size_t r) -> std::string_view {
+    return meta.names.empty() ? meta.name_of(r) : std::string_view(meta.names[r]);
+  };
+  auto classification_at = [&](std::size_t r) -> std::string_view {
+    return meta.classification.empty() ? meta.classification_of(r)
+                                       : std::string_view(meta.classification[r]);
+  };
   std::sort(rows.begin(), rows.end(), [&](std::size_t a, std::size_t b) {
     if (s.level[a] != s.level[b]) return s.level[a] < s.level[b];
     if (s.rank[a] != s.rank[b]) return s.rank[a] < s.rank[b];
-    return s.ids[a] < s.ids[b];
+    return id_at(a) < id_at(b);
   });
   const bool has_groups = !policy.per.empty();
   o += "<table id=\"selected-table\">\n<thead><tr>";
@@ -570,12 +587,12 @@ std::string selection_report_html(const selection& s, const selection_policy& po
   th(o, "Hạng", "Rank", true);
   if (has_groups) th(o, "Hạng trong nhóm", "Group rank", true);
   th(o, "Mã hồ sơ", "Id");
-  if (!meta.names.empty()) th(o, "Họ và tên", "Name");
+  if (has_names) th(o, "Họ và tên", "Name");
   if (has_groups)
     th(o, "Nhóm", group_label.empty() ? std::string_view("Group") : std::string_view(group_label));
   th(o, "Điểm", "Score", true);
   if (named_levels) th(o, "Mức giải", "Level");
-  if (!meta.classification.empty()) th(o, "Xếp loại", "Classification");
+  if (has_classification) th(o, "Xếp loại", "Classification");
   o += "</tr></thead>\n<tbody>\n";
   std::size_t no = 0;
   for (const auto r : rows) {
@@ -583,22 +600,21 @@ std::string selection_report_html(const selection& s, const selection_policy& po
     td(o, fmt_plain(++no), "num");
     td(o, fmt_plain(s.rank[r]), "num");
     if (has_groups) td(o, fmt_plain(s.group_rank[r]), "num");
-    td(o, s.ids[r]);
-    if (!meta.names.empty()) td(o, meta.names[r]);
-    if (has_groups) td(o, s.groups[r]);
+    td(o, id_at(r));
+    if (has_names) td(o, name_at(r));
+    if (has_groups) td(o, group_at(r));
     td(o, fmt_number(s.score[r]), "num");
     const auto lv = s.level[r];
     if (named_levels)
       td(o, lv >= 0 && static_cast<std::size_t>(lv) < s.levels.size()
                 ? s.levels[static_cast<std::size_t>(lv)]
                 : std::string("—"));
-    if (!meta.classification.empty()) td(o, meta.classification[r]);
+    if (has_classification) td(o, classification_at(r));
     o += "</tr>\n";
   }
   if (rows.empty()) {
     const std::size_t columns = 4 + (named_levels ? 1 : 0) + (has_groups ? 2 : 0) +
-                                (meta.names.empty() ? 0 : 1) +
-                                (meta.classification.empty() ? 0 : 1);
+                                (has_names ? 1 : 0) + (has_classification ? 1 : 0);
     o += "<tr><td colspan=\"" + std::to_string(columns) + "\">" +
          label("Không có hồ sơ nào được chọn", "Nobody selected") + "</td></tr>\n";
   }

@@ -7,18 +7,22 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/io.hpp"
+#include "selection_explain.hpp"
 
 namespace khuyenhoc {
 
@@ -31,18 +35,37 @@ struct prepared_run::impl {
   std::optional<rule_set> rules;
 };
 
+// What a result builds only when asked: the selection with its per-row strings (ids, groups,
+// reasons) and the per-nominee table. The CLI asks for neither: it streams the CSV straight
+// from the run's arrays.
+struct materialised {
+  std::once_flag outcome_once, table_once;
+  selection outcome;
+  pool table;
+};
+
 struct run_result::impl {
   std::shared_ptr<const prepared_run::impl> run;
   pool input;
   score_table scores;
   bool scored = false;  ///< scores come from a criteria set (classification column present)
   std::optional<verdicts> rule_verdicts;
-  /// Row-local selection data (scores, eligibility, reasons, encoded tie-breakers): shared by
-  /// `reselect` when the order keys and the group column do not change.
+  /// Whether a rule that could not be decided makes a nominee ineligible (reasons cite it).
+  bool unknown_rejects = true;
+  /// Reasons of the ineligible given to execute() (overrides), else empty: rendered from the
+  /// verdicts when written.
+  std::shared_ptr<const std::vector<std::string>> given_reasons;
+  /// Why a nominee could not be scored (the criteria's reason), for the few that could not.
+  std::unordered_map<std::uint32_t, std::string> score_notes;
+  /// Row-local selection data (scores, eligibility, encoded tie-breakers; ids and groups are
+  /// read from the pool): shared by `reselect` when the order keys and the group column do not
+  /// change.
   std::shared_ptr<const selection_input> input_rows;
   selection_policy policy;
-  selection outcome;
-  pool table;
+  /// The selection without per-row strings, and what explains each row.
+  selection lean;
+  detail::selection_explainer explain;
+  std::shared_ptr<materialised> lazy = std::make_shared<materialised>();
 };
 
 namespace {
@@ -67,58 +90,94 @@ void collect(std::vector<error_info>& out, std::string_view what, auto&& fn) {
   }
 }
 
-// The reasons of the ineligible: for each reject rule in order, the rendered reason where the
-// rule failed (or was undecidable and undecidable counts as ineligible), joined with "; ".
-// Rendered per rule over the rows that need it, in parallel chunks of rows.
+// The reasons of the ineligible rows `rows` (ascending): for each reject rule in order, the
+// rendered reason where the rule failed (or was undecidable and undecidable counts as
+// ineligible), joined with "; ". Rendered per block of rows when the result is written.
 std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_rejects,
-                                            unsigned threads) {
-  const std::size_t n = v.rows();
-  std::vector<std::string> why(n);
-  const auto eligible = v.eligible();
+                                            std::span<const std::uint32_t> rows) {
+  std::vector<std::string> why(rows.size());
   const auto& funnel = v.funnel();
-  std::vector<std::uint32_t> rows;
+  std::vector<std::uint32_t> failing, at;
   for (std::size_t k = 0; k < v.rule_count(); ++k) {
     if (k < funnel.size() && funnel[k].level != rule_severity::reject) continue;
     const auto st = v.status_of_rule(k);
-    rows.clear();
-    for (std::size_t r = 0; r < n; ++r) {
-      if (eligible[r]) continue;
-      const auto s = static_cast<rule_status>(st[r]);
+    failing.clear();
+    at.clear();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto s = static_cast<rule_status>(st[rows[i]]);
       if (s == rule_status::fail || (unknown_rejects && s == rule_status::unknown)) {
-        rows.push_back(static_cast<std::uint32_t>(r));
+        failing.push_back(rows[i]);
+        at.push_back(static_cast<std::uint32_t>(i));
       }
     }
-    if (rows.empty()) continue;
-    // Chunks of rows rendered in parallel, joined in row order: the same text at any count.
-    constexpr std::size_t chunk = 4096;
-    std::vector<std::vector<std::string>> parts((rows.size() + chunk - 1) / chunk);
-    detail::parallel_for(parts.size(), threads, [&](std::size_t i) {
-      const std::size_t b = i * chunk, e = std::min(rows.size(), b + chunk);
-      parts[i] = v.reasons_of_rule(k, std::span<const std::uint32_t>(rows).subspan(b, e - b));
-    });
-    std::size_t i = 0;
-    for (const auto& part : parts) {
-      for (const auto& text : part) {
-        auto& w = why[rows[i++]];
-        if (text.empty()) continue;
-        if (!w.empty()) w += "; ";
-        w += text;
+    if (failing.empty()) continue;
+    auto texts = v.reasons_of_rule(k, failing);
+    for (std::size_t j = 0; j < texts.size(); ++j) {
+      if (texts[j].empty()) continue;
+      auto& w = why[at[j]];
+      if (w.empty()) {
+        w = std::move(texts[j]);  // most rows fail one rule: no copy
+        continue;
       }
+      w += "; ";
+      w += texts[j];
     }
   }
   return why;
 }
 
-// The per-nominee result table: the selection, then the criteria classification.
-pool result_table(const selection& s, const selection_policy& policy, const score_table* scores) {
-  pool out = to_pool(s, policy.per.empty() ? "group" : policy.per);
-  if (scores != nullptr) {
-    const auto lv = scores->level();
-    std::vector<std::int32_t> codes(lv.begin(), lv.end());
-    out = out.with_column(
-        column::category("classification", std::move(codes), scores->criteria().level_names()));
+// Whether a field holds a quote, a comma or a line break: eight bytes at a time (a byte equal to
+// c makes (x ^ c·0x01…01) have a zero byte), then the tail byte by byte.
+bool needs_quotes(std::string_view field) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
+  std::size_t i = 0;
+  for (; i + 8 <= field.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, field.data() + i, 8);
+    if (has_zero(x ^ (ones * '"')) || has_zero(x ^ (ones * ',')) || has_zero(x ^ (ones * '\n')) ||
+        has_zero(x ^ (ones * '\r'))) {
+      return true;
+    }
   }
-  return out;
+  for (; i < field.size(); ++i) {
+    const char c = field[i];
+    if (c == '"' || c == ',' || c == '\n' || c == '\r') return true;
+  }
+  return false;
+}
+
+// Appends `field` to `out` as RFC 4180 wants it (quoted when it holds a quote, a comma or a line
+// break): exactly write_csv_text's quoting.
+void append_csv_field(std::string& out, std::string_view field) {
+  if (!needs_quotes(field)) {
+    out.append(field);
+    return;
+  }
+  out += '"';
+  for (const char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// A number cell as write_csv_text writes a number column: empty for NaN, else the shortest
+// round-trip form, with ".0" on whole numbers so a re-read infers a number.
+void append_csv_number(std::string& out, double v) {
+  if (std::isnan(v)) return;
+  std::array<char, 32> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  const std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
+  out.append(text);
+  if (text.find_first_of(".eEin") == std::string_view::npos) out += ".0";
+}
+
+void append_csv_count(std::string& out, std::uint32_t v) {
+  if (v == 0) return;  // not ranked: a missing cell
+  std::array<char, 16> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), res.ptr);
 }
 
 // Whether two policies rank on the same encoded keys (so selection input can be shared).
@@ -285,7 +344,6 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
 
   // Scores: the criteria set's, given ones, or plain totals.
   std::vector<double> total;
-  std::vector<std::string> notes;
   if (overrides.scores != nullptr || (overrides.totals.empty() && impl_->criteria)) {
     if (overrides.scores != nullptr) {
       length_check(overrides.scores->size(), "the score table");
@@ -299,9 +357,8 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     const auto unclassifiable = res->scores.unclassifiable();
     for (std::size_t r = 0; r < n; ++r) {
       if (!unclassifiable[r]) continue;
-      if (notes.empty()) notes.resize(n);
       total[r] = std::numeric_limits<double>::quiet_NaN();
-      notes[r] = res->scores.reason(r);
+      res->score_notes.emplace(static_cast<std::uint32_t>(r), res->scores.reason(r));
     }
   } else if (!overrides.totals.empty()) {
     length_check(overrides.totals.size(), "the totals");
@@ -312,7 +369,6 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
 
   // Eligibility: the rule set's verdicts, given verdicts, or a given 0/1 array.
   std::vector<std::uint8_t> eligible;
-  std::vector<std::string> why;
   if (overrides.rule_verdicts != nullptr) {
     length_check(overrides.rule_verdicts->rows(), "the verdicts");
     res->rule_verdicts = *overrides.rule_verdicts;
@@ -328,7 +384,8 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     eligible.assign(overrides.eligible.begin(), overrides.eligible.end());
     if (overrides.ineligible_reasons != nullptr) {
       length_check(overrides.ineligible_reasons->size(), "the ineligibility reasons");
-      why = *overrides.ineligible_reasons;
+      res->given_reasons =
+          std::make_shared<const std::vector<std::string>>(*overrides.ineligible_reasons);
     }
   } else if (impl_->rules) {
     res->rule_verdicts = impl_->rules->evaluate(p, spec.threads);
@@ -337,16 +394,14 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     const auto e = res->rule_verdicts->eligible();
     eligible.assign(e.begin(), e.end());
     const rule_set_spec* rules = spec.rules ? &*spec.rules : res->rule_verdicts->set_spec();
-    const bool unknown_rejects =
-        rules == nullptr || rules->on_unknown == unknown_policy::not_eligible;
-    why = ineligible_reasons(*res->rule_verdicts, unknown_rejects, spec.threads);
+    res->unknown_rejects = rules == nullptr || rules->on_unknown == unknown_policy::not_eligible;
   }
 
+  // The reasons of the ineligible are not stored: they are rendered from the verdicts (or the
+  // given texts) when the result is written or asked for.
   res->input_rows = std::make_shared<const selection_input>(
-      make_selection_input(p, total, eligible, why, spec.policy, notes,
-                           /*keys_where_tied=*/true));
-  res->outcome = select(*res->input_rows, spec.policy);
-  res->table = result_table(res->outcome, spec.policy, res->scored ? &res->scores : nullptr);
+      detail::make_lean_selection_input(p, total, eligible, spec.policy, {}));
+  res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain);
   run_result out;
   out.impl_ = std::move(res);
   return out;
@@ -354,6 +409,141 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
 
 // ---------------------------------------------------------------------------------------------
 // run_result
+
+// The result CSV, formatted straight from the run's arrays: blocks of rows in parallel, handed
+// to the sink in row order. The bytes are those of write_csv_text(table()) at any thread count.
+struct run_result::formatter {
+  const run_result::impl& res;
+
+  static constexpr std::size_t block_rows = 8192;
+
+  [[nodiscard]] std::string header() const {
+    std::string out;
+    const std::string group = res.policy.per.empty() ? "group" : res.policy.per;
+    for (const std::string_view name :
+         {std::string_view("id"), std::string_view(group), std::string_view("score"),
+          std::string_view("rank"), std::string_view("group_rank"), std::string_view("selected"),
+          std::string_view("level"), std::string_view("status"), std::string_view("gap"),
+          std::string_view("reason")}) {
+      if (!out.empty()) out += ',';
+      append_csv_field(out, name);
+    }
+    if (res.scored) out += ",classification";
+    out += '\n';
+    return out;
+  }
+
+  // The reasons of the ineligible rows among [b, e): `rows` gets those rows, `texts` their text.
+  void ineligible_texts(std::size_t b, std::size_t e, std::vector<std::uint32_t>& rows,
+                        std::vector<std::string>& texts) const {
+    rows.clear();
+    texts.clear();
+    if (!res.rule_verdicts) return;
+    for (std::size_t r = b; r < e; ++r) {
+      if (res.lean.status[r] == selection_status::ineligible) {
+        rows.push_back(static_cast<std::uint32_t>(r));
+      }
+    }
+    if (!rows.empty()) texts = ineligible_reasons(*res.rule_verdicts, res.unknown_rejects, rows);
+  }
+
+  // Calls fn(r, ineligible text) for every row of [b, e) in order.
+  template <class Fn>
+  void each_reason(std::size_t b, std::size_t e, Fn&& fn) const {
+    std::vector<std::uint32_t> rows;
+    std::vector<std::string> texts;
+    ineligible_texts(b, e, rows, texts);
+    std::size_t next = 0;
+    std::string why;
+    for (std::size_t r = b; r < e; ++r) {
+      std::string_view ineligible;
+      if (next < rows.size() && rows[next] == r) {
+        ineligible = texts[next++];
+      } else if (res.given_reasons && res.lean.status[r] == selection_status::ineligible) {
+        ineligible = (*res.given_reasons)[r];
+      }
+      std::string_view note;
+      if (res.lean.status[r] == selection_status::no_score && !res.score_notes.empty()) {
+        const auto it = res.score_notes.find(static_cast<std::uint32_t>(r));
+        if (it != res.score_notes.end()) note = it->second;
+      }
+      why.clear();
+      detail::append_reason(why, *res.input_rows, res.lean, res.policy, res.explain, r, ineligible,
+                            note);
+      fn(r, why);
+    }
+  }
+
+  // A dictionary's names as CSV fields, quoted once rather than per row.
+  static std::vector<std::string> quoted(const std::vector<std::string>& names) {
+    std::vector<std::string> out(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) append_csv_field(out[i], names[i]);
+    return out;
+  }
+
+  void format_block(std::size_t b, std::size_t e, std::string& out) const {
+    const selection& s = res.lean;
+    const auto& x = res.explain;
+    const auto groups = quoted(x.group_names);
+    const auto levels = quoted(s.levels);
+    std::span<const std::int16_t> classification;
+    std::vector<std::string> level_names;
+    if (res.scored) {
+      classification = res.scores.level();
+      level_names = quoted(res.scores.criteria().level_names());
+    }
+    out.clear();
+    out.reserve((e - b) * 200);
+    each_reason(b, e, [&](std::size_t r, std::string_view why) {
+      append_csv_field(out, res.input.id(r));
+      out += ',';
+      out += groups[static_cast<std::size_t>(x.gcode[r])];
+      out += ',';
+      append_csv_number(out, s.score[r]);
+      out += ',';
+      append_csv_count(out, s.rank[r]);
+      out += ',';
+      append_csv_count(out, s.group_rank[r]);
+      out += s.selected[r] != 0 ? ",true," : ",false,";
+      if (s.level[r] >= 0) out += levels[static_cast<std::size_t>(s.level[r])];
+      out += ',';
+      out += to_string(s.status[r]);
+      out += ',';
+      append_csv_number(out, s.gap[r]);
+      out += ',';
+      append_csv_field(out, why);
+      if (res.scored) {
+        out += ',';
+        const auto code = classification[r];
+        if (code >= 0 && static_cast<std::size_t>(code) < level_names.size()) {
+          out += level_names[static_cast<std::size_t>(code)];
+        }
+      }
+      out += '\n';
+    });
+  }
+
+  // Formats every row, a wave of blocks at a time (each block on a worker), and hands the
+  // blocks to sink(text) in row order; stops early when sink returns false.
+  template <class Sink>
+  void run(unsigned threads, Sink&& sink) const {
+    const std::size_t n = res.lean.size();
+    if (!sink(std::string_view(header()))) return;
+    const std::size_t blocks = (n + block_rows - 1) / block_rows;
+    const std::size_t wave = 2 * static_cast<std::size_t>(detail::worker_count(blocks, threads));
+    std::vector<std::string> text(std::min(wave, std::max<std::size_t>(blocks, 1)));
+    for (std::size_t first = 0; first < blocks; first += wave) {
+      const std::size_t count = std::min(wave, blocks - first);
+      detail::parallel_for(count, threads, [&](std::size_t i) {
+        const std::size_t b = (first + i) * block_rows;
+        format_block(b, std::min(n, b + block_rows), text[i]);
+      });
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!sink(std::string_view(text[i]))) return;
+      }
+    }
+  }
+};
 
 const pool& run_result::input() const noexcept {
   return impl_->input;
@@ -365,20 +555,74 @@ const verdicts* run_result::rule_verdicts() const noexcept {
   return impl_->rule_verdicts ? &*impl_->rule_verdicts : nullptr;
 }
 const selection& run_result::outcome() const noexcept {
-  return impl_->outcome;
+  // Built once, on first use: the ids, groups and reasons of every row.
+  auto& lazy = *impl_->lazy;
+  std::call_once(lazy.outcome_once, [&] {
+    const auto& res = *impl_;
+    selection full = res.lean;
+    const std::size_t n = full.size();
+    full.ids.reserve(n);
+    full.groups.reserve(n);
+    full.reason.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      full.ids.emplace_back(res.input.id(r));
+      full.groups.emplace_back(
+          res.explain.group_names[static_cast<std::size_t>(res.explain.gcode[r])]);
+    }
+    const formatter f{res};
+    for (std::size_t b = 0; b < n; b += formatter::block_rows) {
+      f.each_reason(b, std::min(n, b + formatter::block_rows),
+                    [&](std::size_t, std::string_view why) { full.reason.emplace_back(why); });
+    }
+    lazy.outcome = std::move(full);
+  });
+  return lazy.outcome;
 }
 const selection_policy& run_result::policy() const noexcept {
   return impl_->policy;
 }
+std::size_t run_result::size() const noexcept {
+  return impl_->lean.size();
+}
+std::size_t run_result::selected_count() const noexcept {
+  return impl_->lean.selected_count();
+}
+const std::vector<group_outcome>& run_result::outcomes() const noexcept {
+  return impl_->lean.outcomes;
+}
 const pool& run_result::table() const noexcept {
-  return impl_->table;
+  auto& lazy = *impl_->lazy;
+  std::call_once(lazy.table_once, [&] {
+    const auto& res = *impl_;
+    pool out = to_pool(outcome(), res.policy.per.empty() ? "group" : res.policy.per);
+    if (res.scored) {
+      const auto lv = res.scores.level();
+      std::vector<std::int32_t> codes(lv.begin(), lv.end());
+      out = out.with_column(column::category("classification", std::move(codes),
+                                             res.scores.criteria().level_names()));
+    }
+    lazy.table = std::move(out);
+  });
+  return lazy.table;
 }
 const run_spec& run_result::spec() const noexcept {
   return impl_->run->spec;
 }
 
 std::string run_result::csv() const {
-  return write_csv_text(impl_->table);
+  std::string out;
+  formatter{*impl_}.run(impl_->run->spec.threads, [&](std::string_view block) {
+    out.append(block);
+    return true;
+  });
+  return out;
+}
+
+void run_result::write_csv(std::ostream& out) const {
+  formatter{*impl_}.run(impl_->run->spec.threads, [&](std::string_view block) {
+    out.write(block.data(), static_cast<std::streamsize>(block.size()));
+    return static_cast<bool>(out);  // a failed write (disk full) stops the formatting
+  });
 }
 
 run_result run_result::reselect(const selection_policy& policy) const {
@@ -386,16 +630,16 @@ run_result run_result::reselect(const selection_policy& policy) const {
     throw spec_error(std::move(problems));
   }
   auto res = std::make_shared<impl>(*impl_);
+  res->lazy = std::make_shared<materialised>();
   res->policy = policy;
   if (!same_keys(policy, impl_->policy)) {
-    // New keys or groups: re-extract the row-local input from the same scores and reasons.
+    // New keys or groups: re-extract the row-local input from the same scores and eligibility.
     const auto& old = *impl_->input_rows;
-    res->input_rows = std::make_shared<const selection_input>(make_selection_input(
-        impl_->input, old.score, old.eligible, old.ineligible_reason, policy, old.score_note,
-        /*keys_where_tied=*/true));
+    res->input_rows = std::make_shared<const selection_input>(detail::make_lean_selection_input(
+        impl_->input, old.score, old.eligible, policy, old.score_note));
   }
-  res->outcome = select(*res->input_rows, policy);
-  res->table = result_table(res->outcome, policy, res->scored ? &res->scores : nullptr);
+  res->explain = {};
+  res->lean = detail::select_lean(*res->input_rows, policy, res->explain);
   run_result out;
   out.impl_ = std::move(res);
   return out;
@@ -437,34 +681,37 @@ std::string run_result::report_html() const {
                              .remaining = step.remaining});
     }
   }
+  // The selected list reads its per-row text from the pool and the scores: nothing per row is
+  // copied for the report.
   const pool& p = impl_->input;
-  const std::size_t n = p.size();
+  const auto& x = impl_->explain;
+  meta.id_of = [&p](std::size_t r) { return p.id(r); };
+  meta.group_of = [&x](std::size_t r) -> std::string_view {
+    return x.group_names[static_cast<std::size_t>(x.gcode[r])];
+  };
   if (const column* names = p.find(ro.name_column);
       names != nullptr &&
       (names->type() == column_type::text || names->type() == column_type::category)) {
-    const bool text = names->type() == column_type::text;
-    meta.names.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!impl_->outcome.selected[r] || !names->is_valid(r)) continue;  // the list shows these
-      meta.names[r] = std::string(text ? names->text_at(r) : names->category_at(r));
-    }
+    meta.name_of = [names](std::size_t r) -> std::string_view {
+      if (!names->is_valid(r)) return {};
+      return names->type() == column_type::text ? names->text_at(r) : names->category_at(r);
+    };
   }
   if (impl_->scored) {
     const auto& level_names = impl_->scores.criteria().level_names();
     const auto lv = impl_->scores.level();
-    meta.classification.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!impl_->outcome.selected[r]) continue;
+    meta.classification_of = [&level_names, lv](std::size_t r) -> std::string_view {
       if (lv[r] >= 0 && static_cast<std::size_t>(lv[r]) < level_names.size()) {
-        meta.classification[r] = level_names[static_cast<std::size_t>(lv[r])];
+        return level_names[static_cast<std::size_t>(lv[r])];
       }
-    }
+      return {};
+    };
   }
-  return selection_report_html(impl_->outcome, impl_->policy, meta);
+  return selection_report_html(impl_->lean, impl_->policy, meta);
 }
 
 std::string run_result::summary() const {
-  const auto& s = impl_->outcome;
+  const auto& s = impl_->lean;
   std::string out = detail::format_int_vi(static_cast<std::int64_t>(s.size())) + " hồ sơ; " +
                     detail::format_int_vi(static_cast<std::int64_t>(s.selected_count())) +
                     " được chọn\n\n";
@@ -536,7 +783,7 @@ void append_json_number(std::string& out, double x) {
 }  // namespace
 
 std::string run_result::summary_json() const {
-  const auto& s = impl_->outcome;
+  const auto& s = impl_->lean;
   std::int64_t seats = 0;
   for (const auto& g : s.outcomes) seats += g.quota;
   std::string out = "{\"nominees\": " + std::to_string(s.size()) +
@@ -596,13 +843,11 @@ void run_result::write(const std::string& csv_path, const std::string& report_pa
                        const std::vector<std::string>& protect) const {
   std::vector<std::string> inputs = protect;
   for (const auto& in : impl_->run->spec.inputs) inputs.push_back(in.path);
-  // Everything is rendered before any file is touched: a failure leaves the old files.
-  const std::string csv_text = csv();
+  // The report is rendered before any file is touched; the CSV is streamed to its temporary
+  // file. A failure leaves the old files (the temporaries are removed).
   const std::string report = report_path.empty() ? std::string() : report_html();
   output_set outputs(inputs);
-  if (!csv_path.empty()) {
-    outputs.add(csv_path).write(csv_text.data(), static_cast<std::streamsize>(csv_text.size()));
-  }
+  if (!csv_path.empty()) write_csv(outputs.add(csv_path));
   if (!report_path.empty()) {
     outputs.add(report_path).write(report.data(), static_cast<std::streamsize>(report.size()));
   }

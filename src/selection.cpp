@@ -1,6 +1,7 @@
 #include "khuyenhoc/selection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 
 #include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
+#include "selection_explain.hpp"
 
 namespace khuyenhoc {
 
@@ -30,6 +32,46 @@ double to_decimal_precision(double v) {
 
 // Scores and gaps in reasons, as Vietnamese documents write them (65,58): sums of decimal
 // points carry rounding noise far below 1e-6.
+// number(v) appended without temporaries (the reasons of a million nominees are rendered while
+// the result is written): the same text as format_decimal_vi(v, 6).
+void append_number(std::string& out, double v) {
+  if (std::isnan(v) || std::isinf(v)) {
+    out += detail::format_decimal_vi(v, 6);
+    return;
+  }
+  std::array<char, 128> buf{};
+  constexpr double scale = 1e6;  // std::pow(10.0, 6), exactly
+  double r = std::round(v * scale) / scale;
+  if (r == 0.0) r = 0.0;  // no "-0"
+  const auto res =
+      std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed, 6);
+  std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
+  if (!text.empty() && text.front() == '-') {
+    out += '-';
+    text.remove_prefix(1);
+  }
+  std::string_view whole = text, frac;
+  if (const auto dot = text.find('.'); dot != std::string_view::npos) {
+    whole = text.substr(0, dot);
+    frac = text.substr(dot + 1);
+    while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  }
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i != 0 && (whole.size() - i) % 3 == 0) out += '.';
+    out += whole[i];
+  }
+  if (!frac.empty()) {
+    out += ',';
+    out += frac;
+  }
+}
+
+void append_count(std::string& out, std::uint64_t v) {
+  std::array<char, 24> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), res.ptr);
+}
+
 std::string number(double v) {
   return detail::format_decimal_vi(v, 6);
 }
@@ -261,12 +303,16 @@ std::size_t selection::selected_count() const noexcept {
   return static_cast<std::size_t>(std::count(selected.begin(), selected.end(), 1));
 }
 
-selection_input make_selection_input(const pool& p, std::span<const double> score,
-                                     std::span<const std::uint8_t> eligible,
-                                     const std::vector<std::string>& ineligible_reason,
-                                     const selection_policy& policy,
-                                     const std::vector<std::string>& score_note,
-                                     bool keys_where_tied) {
+namespace {
+
+// make_selection_input and its lean form (no per-row ids, groups or reasons: they are read from
+// the pool or rendered when needed).
+selection_input make_input(const pool& p, std::span<const double> score,
+                           std::span<const std::uint8_t> eligible,
+                           const std::vector<std::string>& ineligible_reason,
+                           const selection_policy& policy,
+                           const std::vector<std::string>& score_note, bool keys_where_tied,
+                           bool lean) {
   const std::size_t n = p.size();
   if (score.size() != n) {
     throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
@@ -282,16 +328,20 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
   }
   selection_input in;
   in.source = p;
-  in.ids.reserve(n);
-  for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
-  in.groups.assign(n, std::string());
+  if (!lean) {
+    in.ids.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) in.ids.emplace_back(p.id(r));
+    in.groups.assign(n, std::string());
+  }
   if (!policy.per.empty()) {
     const column& g = p[policy.per];
     if (g.type() != column_type::category && g.type() != column_type::text) {
       throw schema_error("the group column must be a category or text column",
                          location{.field = policy.per});
     }
-    for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
+    if (!lean) {
+      for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
+    }
   }
   // Totals are compared as the decimals they stand for: sums and averages of marks with one or
   // two decimals carry binary noise (8,7 + 8,1 + 8,7 over 3 = 8.499999999999998), so they are
@@ -302,8 +352,8 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
   if (!eligible.empty()) {
     for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
   }
-  in.ineligible_reason.assign(n, std::string());
-  if (!ineligible_reason.empty()) {
+  if (!lean) in.ineligible_reason.assign(n, std::string());
+  if (!lean && !ineligible_reason.empty()) {
     for (std::size_t r = 0; r < n; ++r) {
       if (!in.eligible[r]) in.ineligible_reason[r] = ineligible_reason[r];
     }
@@ -325,87 +375,159 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
     in.partial_keys = true;
     for (std::size_t r = 0; r < n; ++r) need[r] = in.eligible[r] && !std::isnan(in.score[r]);
   }
+  // Key j of row r, from whichever storage the input uses.
+  auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
   auto refine = [&](std::size_t keys_before) {
-    std::unordered_map<std::string, std::uint32_t> count;
-    std::vector<std::string> composite(n);
+    // The composite (total, keys before) of each row still needing keys; rows alone in their
+    // class need no more keys.
+    std::vector<std::uint32_t> rows;
     for (std::size_t r = 0; r < n; ++r) {
-      if (!need[r]) continue;
-      auto& c = composite[r];
+      if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
+    }
+    std::vector<std::string> composite(rows.size());
+    std::unordered_map<std::string_view, std::uint32_t> count;
+    count.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto r = rows[i];
+      auto& c = composite[i];
       append_u64_be(c, detail::encode_double(in.score[r]));
       for (std::size_t j = 0; j < keys_before; ++j) {
-        append_u64_be(c, in.keys[j][r].size());
-        c += in.keys[j][r];
+        const auto key = key_at(j, r);
+        append_u64_be(c, key.size());
+        c += key;
       }
-      ++count[c];
     }
-    for (std::size_t r = 0; r < n; ++r) {
-      if (need[r] && count[composite[r]] < 2) need[r] = 0;
+    for (const auto& c : composite) ++count[c];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (count[composite[i]] < 2) need[rows[i]] = 0;
     }
   };
-  for (const auto& k : policy.order) {
-    std::vector<std::string> col(n);
-    if (keys_where_tied) refine(in.keys.size());
-    if (k.how == order_key::kind::lottery) {
+  // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
+  std::size_t keys_done = 0;
+  auto store = [&](auto&& key_of_row) {
+    if (lean) {
+      selection_input::packed_key packed;
+      packed.offsets.resize(n + 1, 0);
       for (std::size_t r = 0; r < n; ++r) {
-        if (!need[r]) continue;
-        col[r].clear();
-        append_u64_be(col[r], lottery_key(policy.seed, id_hash(p.id(r))));
+        if (need[r]) packed.bytes += key_of_row(r);
+        packed.offsets[r + 1] = packed.bytes.size();
+      }
+      in.packed_keys.push_back(std::move(packed));
+    } else {
+      std::vector<std::string> col(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        if (need[r]) col[r] = key_of_row(r);
       }
       in.keys.push_back(std::move(col));
+    }
+    ++keys_done;
+  };
+  for (const auto& k : policy.order) {
+    if (keys_where_tied) refine(keys_done);
+    if (k.how == order_key::kind::lottery) {
+      store([&](std::size_t r) {
+        std::string key;
+        append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
+        return key;
+      });
       continue;
     }
     const column& c = p[k.column];
-    std::unordered_map<std::string, std::string> collation_of;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!need[r]) continue;
-      const bool valid = c.is_valid(r);
-      switch (k.how) {
-        case order_key::kind::value:
-          switch (c.type()) {
-            case column_type::number:
-              col[r] = value_key(c.numbers()[r], valid, k.direction);
-              break;
-            case column_type::integer:
-              col[r] = value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
-              break;
-            case column_type::date:
-              col[r] = value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
-              break;
-            case column_type::boolean:
-              col[r] = value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
-              break;
-            default:
-              throw schema_error(
-                  "a value order key needs a number, integer, date or boolean "
-                  "column; use text: or name: for words",
-                  location{.field = k.column});
-          }
-          break;
-        case order_key::kind::vietnamese_name:
-        case order_key::kind::text: {
-          if (c.type() != column_type::category && c.type() != column_type::text) {
-            throw schema_error("a name or text order key needs a category or text column",
-                               location{.field = k.column});
-          }
-          // Names repeat (a province has far fewer distinct names than pupils): one ICU
-          // collation key per distinct value.
-          const std::string value = cell_text(c, r);
-          auto [it, fresh] = collation_of.try_emplace(value);
-          if (fresh) {
-            it->second = detail::vietnamese_sort_key(
-                k.how == order_key::kind::vietnamese_name ? given_name_first(value) : value);
-          }
-          col[r] = bytes_key(it->second, valid, k.direction);
-          break;
-        }
-        case order_key::kind::lottery:
-          break;
+    if (k.how == order_key::kind::value) {
+      if (c.type() != column_type::number && c.type() != column_type::integer &&
+          c.type() != column_type::date && c.type() != column_type::boolean) {
+        throw schema_error(
+            "a value order key needs a number, integer, date or boolean "
+            "column; use text: or name: for words",
+            location{.field = k.column});
       }
+      store([&](std::size_t r) {
+        const bool valid = c.is_valid(r);
+        switch (c.type()) {
+          case column_type::number:
+            return value_key(c.numbers()[r], valid, k.direction);
+          case column_type::integer:
+            return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+          case column_type::date:
+            return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+          default:
+            return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+        }
+      });
+      continue;
     }
-    in.keys.push_back(std::move(col));
+    if (c.type() != column_type::category && c.type() != column_type::text) {
+      throw schema_error("a name or text order key needs a category or text column",
+                         location{.field = k.column});
+    }
+    // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
+    // key per distinct value.
+    std::unordered_map<std::string_view, std::string> collation_of;
+    store([&](std::size_t r) {
+      const bool valid = c.is_valid(r);
+      const std::string_view value =
+          c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+      auto [it, fresh] = collation_of.try_emplace(value);
+      if (fresh) {
+        it->second = detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
+                                                     ? given_name_first(value)
+                                                     : std::string(value));
+      }
+      return bytes_key(it->second, valid, k.direction);
+    });
   }
   return in;
 }
+
+}  // namespace
+
+selection_input make_selection_input(const pool& p, std::span<const double> score,
+                                     std::span<const std::uint8_t> eligible,
+                                     const std::vector<std::string>& ineligible_reason,
+                                     const selection_policy& policy,
+                                     const std::vector<std::string>& score_note,
+                                     bool keys_where_tied) {
+  return make_input(p, score, eligible, ineligible_reason, policy, score_note, keys_where_tied,
+                    /*lean=*/false);
+}
+
+namespace detail {
+
+selection_input make_lean_selection_input(const pool& p, std::span<const double> score,
+                                          std::span<const std::uint8_t> eligible,
+                                          const selection_policy& policy,
+                                          const std::vector<std::string>& score_note) {
+  return make_input(p, score, eligible, {}, policy, score_note, /*keys_where_tied=*/true,
+                    /*lean=*/true);
+}
+
+std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
+  if (in.keys.empty()) {
+    const auto& packed = in.packed_keys[k];
+    return std::string_view(packed.bytes)
+        .substr(packed.offsets[r], packed.offsets[r + 1] - packed.offsets[r]);
+  }
+  return in.keys[k][r];
+}
+
+std::size_t input_key_count(const selection_input& in) {
+  return in.keys.empty() ? in.packed_keys.size() : in.keys.size();
+}
+
+std::string_view input_id(const selection_input& in, std::size_t r) {
+  return in.ids.empty() ? in.source->id(r) : std::string_view(in.ids[r]);
+}
+
+std::string_view input_group(const selection_input& in, std::string_view per, std::size_t r) {
+  if (!in.groups.empty() || per.empty()) {
+    return in.groups.empty() ? std::string_view() : std::string_view(in.groups[r]);
+  }
+  const column& g = (*in.source)[std::string(per)];
+  if (!g.is_valid(r)) return {};
+  return g.type() == column_type::category ? g.category_at(r) : g.text_at(r);
+}
+
+}  // namespace detail
 
 selection_input concat(const std::vector<selection_input>& parts) {
   selection_input out;
@@ -573,54 +695,97 @@ std::vector<error_info> check_policy(const selection_policy& policy, const pool*
   return out;
 }
 
-selection select(const selection_input& in, const selection_policy& policy) {
+namespace detail {
+
+selection select_lean(const selection_input& in, const selection_policy& policy,
+                      selection_explainer& x) {
   const std::size_t n = in.size();
-  if (in.groups.size() != n || in.score.size() != n || in.eligible.size() != n ||
-      in.ineligible_reason.size() != n || (!in.score_note.empty() && in.score_note.size() != n)) {
+  // A lean input (make_lean_selection_input) reads ids and groups from its pool.
+  const bool lean = in.ids.empty() && in.groups.empty() && in.source && in.source->size() == n;
+  if ((!lean && (in.ids.size() != n || in.groups.size() != n)) || in.eligible.size() != n ||
+      (!in.ineligible_reason.empty() && in.ineligible_reason.size() != n) ||
+      (!in.score_note.empty() && in.score_note.size() != n)) {
     throw spec_error("selection input columns differ in length");
   }
   for (const auto& k : in.keys) {
     if (k.size() != n) throw spec_error("selection input order keys differ in length");
   }
-  if (in.keys.size() != policy.order.size()) {
-    throw spec_error("the selection input has " + std::to_string(in.keys.size()) +
+  for (const auto& k : in.packed_keys) {
+    if (k.offsets.size() != n + 1 || k.offsets.back() != k.bytes.size() ||
+        !std::is_sorted(k.offsets.begin(), k.offsets.end())) {
+      throw spec_error("selection input packed order keys differ in length");
+    }
+  }
+  const std::size_t key_count = input_key_count(in);
+  if (!in.keys.empty() && !in.packed_keys.empty()) {
+    throw spec_error("the selection input has both keys and packed keys");
+  }
+  if (key_count != policy.order.size()) {
+    throw spec_error("the selection input has " + std::to_string(key_count) +
                      " order keys, the policy " + std::to_string(policy.order.size()));
   }
   if (auto problems = check_policy(policy); !problems.empty())
     throw spec_error(std::move(problems));
 
+  // The group of each row, as a view (into the input or the pool's group column).
+  const column* group_column = lean && !policy.per.empty() ? &(*in.source)[policy.per] : nullptr;
+  auto group_of = [&](std::size_t r) -> std::string_view {
+    if (!lean) return in.groups[r];
+    if (group_column == nullptr || !group_column->is_valid(r)) return {};
+    return group_column->type() == column_type::category ? group_column->category_at(r)
+                                                         : group_column->text_at(r);
+  };
   // Groups, numbered in Vietnamese alphabetical order: independent of row order.
   std::vector<std::string> names;
+  std::vector<std::int32_t> gcode(n);
   {
-    std::unordered_map<std::string_view, int> seen;
-    for (const auto& g : in.groups) {
-      if (seen.emplace(g, 0).second) names.push_back(g);
+    // First-seen numbering of the distinct groups, then renumbered in Vietnamese order.
+    std::unordered_map<std::string_view, std::int32_t> seen;
+    auto code_for = [&](std::string_view g) {
+      const auto [it, fresh] = seen.emplace(g, static_cast<std::int32_t>(names.size()));
+      if (fresh) names.emplace_back(it->first);
+      return it->second;
+    };
+    if (group_column != nullptr && group_column->type() == column_type::category) {
+      // A category column: each code is looked up once, not each row's text.
+      const auto codes = group_column->codes();
+      const auto& dict = group_column->dictionary();
+      std::vector<std::int32_t> of_code(dict.size() + 1, -1);  // [0]: missing
+      for (std::size_t r = 0; r < n; ++r) {
+        const std::int32_t c = group_column->is_valid(r) ? codes[r] : -1;
+        auto& g = of_code[static_cast<std::size_t>(c + 1)];
+        if (g < 0)
+          g = code_for(c < 0 ? std::string_view()
+                             : std::string_view(dict[static_cast<std::size_t>(c)]));
+        gcode[r] = g;
+      }
+    } else {
+      for (std::size_t r = 0; r < n; ++r) gcode[r] = code_for(group_of(r));
     }
-    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
-      return detail::compare_vietnamese(a, b) < 0;
+    std::vector<std::int32_t> by_name(names.size());
+    std::iota(by_name.begin(), by_name.end(), 0);
+    std::sort(by_name.begin(), by_name.end(), [&](std::int32_t a, std::int32_t b) {
+      return detail::compare_vietnamese(names[static_cast<std::size_t>(a)],
+                                        names[static_cast<std::size_t>(b)]) < 0;
     });
+    std::vector<std::int32_t> renumber(names.size());
+    std::vector<std::string> sorted(names.size());
+    for (std::size_t i = 0; i < by_name.size(); ++i) {
+      renumber[static_cast<std::size_t>(by_name[i])] = static_cast<std::int32_t>(i);
+      sorted[i] = std::move(names[static_cast<std::size_t>(by_name[i])]);
+    }
+    names = std::move(sorted);
+    for (auto& g : gcode) g = renumber[static_cast<std::size_t>(g)];
   }
   const std::size_t ng = names.size();
   std::unordered_map<std::string_view, std::int32_t> code_of;
   for (std::size_t g = 0; g < ng; ++g) code_of.emplace(names[g], static_cast<std::int32_t>(g));
-  std::vector<std::int32_t> gcode(n);
-  for (std::size_t r = 0; r < n; ++r) gcode[r] = code_of.at(in.groups[r]);
-
-  // The total order: score descending, the tie-breakers, then the id (bytes).
-  sort_keys keys(n);
-  keys.add(std::span<const double>(in.score), sort_direction::descending, na_option::bottom);
-  std::vector<std::string_view> views(n);
-  for (const auto& col : in.keys) {
-    for (std::size_t r = 0; r < n; ++r) views[r] = col[r];
-    keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
-  }
-  for (std::size_t r = 0; r < n; ++r) views[r] = in.ids[r];
-  keys.add(std::span<const std::string_view>(views), sort_direction::ascending);
-  const std::vector<std::uint32_t> ord = n == 0 ? std::vector<std::uint32_t>{} : order(keys);
 
   selection out;
-  out.ids = in.ids;
-  out.groups = in.groups;
+  if (!lean) {
+    out.ids = in.ids;
+    out.groups = in.groups;
+  }
   out.score = in.score;
   out.rank.assign(n, 0);
   out.group_rank.assign(n, 0);
@@ -628,7 +793,6 @@ selection select(const selection_input& in, const selection_policy& policy) {
   out.level.assign(n, -1);
   out.status.assign(n, selection_status::outside_quota);
   out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
-  out.reason.assign(n, std::string());
   out.lottery_seed = policy.seed;
 
   std::vector<std::uint8_t> ranked(n, 0);
@@ -645,6 +809,52 @@ selection select(const selection_input& in, const selection_policy& policy) {
     } else {
       ranked[r] = 1;
       ++eligible_count[static_cast<std::size_t>(gcode[r])];
+    }
+  }
+  // The total order of the ranked rows (the others have no rank and take no seat): score
+  // descending, the tie-breakers, then the id (bytes).
+  std::vector<std::uint32_t> ord;
+  {
+    std::vector<std::uint32_t> rows;
+    for (std::size_t r = 0; r < n; ++r) {
+      if (ranked[r]) rows.push_back(static_cast<std::uint32_t>(r));
+    }
+    const std::size_t m = rows.size();
+    std::vector<double> score(m);
+    for (std::size_t i = 0; i < m; ++i) score[i] = in.score[rows[i]];
+    sort_keys keys(m);
+    keys.add(std::span<const double>(score), sort_direction::descending, na_option::bottom);
+    std::vector<std::vector<std::string_view>> views(key_count, std::vector<std::string_view>(m));
+    for (std::size_t k = 0; k < key_count; ++k) {
+      for (std::size_t i = 0; i < m; ++i) views[k][i] = input_key(in, k, rows[i]);
+      keys.add(std::span<const std::string_view>(views[k]), sort_direction::ascending);
+    }
+    // The row number makes the order total here; ties on every key are ordered by id below.
+    std::vector<std::int64_t> row_number(rows.begin(), rows.end());
+    keys.add(std::span<const std::int64_t>(row_number), sort_direction::ascending);
+    if (m != 0) {
+      ord = order(keys);
+      for (auto& i : ord) i = rows[i];
+    }
+    // The id ends the order: only rows equal on the score and every key are compared on it
+    // (few, as keys are encoded where rows tie), so the ids of the others are never sorted.
+    auto same_class = [&](std::uint32_t a, std::uint32_t b) {
+      if (in.score[a] != in.score[b]) return false;
+      for (std::size_t k = 0; k < key_count; ++k) {
+        if (input_key(in, k, a) != input_key(in, k, b)) return false;
+      }
+      return true;
+    };
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && same_class(ord[i], ord[j])) ++j;
+      if (j - i > 1) {
+        std::sort(
+            ord.begin() + static_cast<std::ptrdiff_t>(i),
+            ord.begin() + static_cast<std::ptrdiff_t>(j),
+            [&](std::uint32_t a, std::uint32_t b) { return input_id(in, a) < input_id(in, b); });
+      }
+      i = j;
     }
   }
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
@@ -861,74 +1071,174 @@ selection select(const selection_input& in, const selection_policy& policy) {
     }
   }
 
-  // Reasons, in Vietnamese, from what the walk recorded.
-  const bool named_levels = !policy.levels.empty();
+  // What the reasons say, from what the walk recorded: gaps, and the tie-breaker that decided
+  // between a nominee and its group's last seat when they are equal on score.
   for (std::size_t r = 0; r < n; ++r) {
     const auto g = static_cast<std::size_t>(gcode[r]);
-    const std::string of_group = names[g].empty() ? "" : " của " + names[g];
-    std::string& why = out.reason[r];
     switch (out.status[r]) {
-      case selection_status::selected:
-        why = "Được chọn";
-        if (named_levels) why += ": " + levels[static_cast<std::size_t>(out.level[r])].name;
-        why += " (hạng " + std::to_string(out.group_rank[r]) +
-               (names[g].empty() ? "" : " trong " + names[g]) + ")";
-        break;
-      case selection_status::ineligible:
-        why = "Không đủ điều kiện";
-        if (!in.ineligible_reason[r].empty()) why += ": " + in.ineligible_reason[r];
-        break;
-      case selection_status::no_score:
-        why = "Không xếp loại được (thiếu điểm)";
-        if (!in.score_note.empty() && !in.score_note[r].empty()) why += ": " + in.score_note[r];
-        break;
-      case selection_status::below_minimum:
-        why = "Tổng điểm " + number(in.score[r]) + " dưới điểm tối thiểu " +
-              number(policy.min_score) + " (thiếu " + number(out.gap[r]) + ")";
-        break;
-      case selection_status::capped: {
-        out.gap[r] = 0;
-        why = "Ngoài chỉ tiêu" + of_group + ": đơn vị đã đạt giới hạn " +
-              number(*policy.cap_share * 100) + "% (tối đa " + std::to_string(cap_total[g]) +
-              " suất)";
-        break;
-      }
+      case selection_status::capped:
       case selection_status::tied_out:
         out.gap[r] = 0;
-        why = "Bằng điểm " + number(in.score[r]) + " với suất cuối cùng" + of_group +
-              " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
         break;
       case selection_status::outside_quota: {
         const double cut = last_cutoff[g];
         const std::uint32_t b = last_boundary[g];
-        if (std::isnan(cut) || b == no_row) {
-          why = "Ngoài chỉ tiêu: " + (names[g].empty() ? std::string("không có suất nào")
-                                                       : names[g] + " không được giao suất nào");
-          break;
-        }
+        if (std::isnan(cut) || b == no_row) break;
         out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
-        if (in.score[r] != in.score[b]) {
-          why = "Ngoài chỉ tiêu" + of_group + ": tổng điểm " + number(in.score[r]) +
-                ", điểm chuẩn " + number(cut) + ", thiếu " + number(out.gap[r]);
-          break;
-        }
-        // Equal on score: the first order key that differs decided.
-        why = "Ngoài chỉ tiêu" + of_group + ": bằng điểm chuẩn " + number(cut) +
-              " nhưng xếp sau hồ sơ " + in.ids[b] + " (suất cuối cùng) theo ";
+        if (in.score[r] != in.score[b]) break;
         std::size_t k = 0;
-        while (k < in.keys.size() && in.keys[k][r] == in.keys[k][b]) ++k;
-        if (k == in.keys.size()) {
-          why += "mã hồ sơ (" + in.ids[r] + " sau " + in.ids[b] + ")";
+        while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
+        x.decided_by.emplace(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  x.group_names = std::move(names);
+  x.gcode = std::move(gcode);
+  x.last_cutoff = std::move(last_cutoff);
+  x.last_boundary = std::move(last_boundary);
+  x.cap_total = std::move(cap_total);
+  return out;
+}
+
+void append_reason(std::string& why, const selection_input& in, const selection& s,
+                   const selection_policy& policy, const selection_explainer& x, std::size_t r,
+                   std::string_view ineligible, std::string_view note) {
+  constexpr std::uint32_t no_row = std::numeric_limits<std::uint32_t>::max();
+  const auto g = static_cast<std::size_t>(x.gcode[r]);
+  const std::string& group = x.group_names[g];
+  auto of_group = [&] {
+    if (!group.empty()) {
+      why += " của ";
+      why += group;
+    }
+  };
+  switch (s.status[r]) {
+    case selection_status::selected:
+      why += "Được chọn";
+      if (!policy.levels.empty()) {
+        why += ": ";
+        why += s.levels[static_cast<std::size_t>(s.level[r])];
+      }
+      why += " (hạng ";
+      append_count(why, s.group_rank[r]);
+      if (!group.empty()) {
+        why += " trong ";
+        why += group;
+      }
+      why += ')';
+      break;
+    case selection_status::ineligible:
+      why += "Không đủ điều kiện";
+      if (!in.ineligible_reason.empty()) ineligible = in.ineligible_reason[r];
+      if (!ineligible.empty()) {
+        why += ": ";
+        why += ineligible;
+      }
+      break;
+    case selection_status::no_score:
+      why += "Không xếp loại được (thiếu điểm)";
+      if (!in.score_note.empty()) note = in.score_note[r];
+      if (!note.empty()) {
+        why += ": ";
+        why += note;
+      }
+      break;
+    case selection_status::below_minimum:
+      why += "Tổng điểm ";
+      append_number(why, in.score[r]);
+      why += " dưới điểm tối thiểu ";
+      append_number(why, policy.min_score);
+      why += " (thiếu ";
+      append_number(why, s.gap[r]);
+      why += ')';
+      break;
+    case selection_status::capped:
+      why += "Ngoài chỉ tiêu";
+      of_group();
+      why += ": đơn vị đã đạt giới hạn ";
+      append_number(why, *policy.cap_share * 100);
+      why += "% (tối đa ";
+      why += std::to_string(x.cap_total[g]);
+      why += " suất)";
+      break;
+    case selection_status::tied_out:
+      why += "Bằng điểm ";
+      append_number(why, in.score[r]);
+      why += " với suất cuối cùng";
+      of_group();
+      why += " nhưng cả nhóm đồng điểm bị loại theo quy tắc xử lý đồng điểm (loại tất cả)";
+      break;
+    case selection_status::outside_quota: {
+      const double cut = x.last_cutoff[g];
+      const std::uint32_t b = x.last_boundary[g];
+      if (std::isnan(cut) || b == no_row) {
+        why += "Ngoài chỉ tiêu: ";
+        if (group.empty()) {
+          why += "không có suất nào";
         } else {
-          why += describe_tie_breaker(policy.order[k], policy.seed);
-          if (in.source && policy.order[k].how != order_key::kind::lottery) {
-            const column& c = (*in.source)[policy.order[k].column];
-            why += ": " + display_value(c, r) + " so với " + display_value(c, b);
-          }
+          why += group;
+          why += " không được giao suất nào";
         }
         break;
       }
+      why += "Ngoài chỉ tiêu";
+      of_group();
+      const auto decided = x.decided_by.find(static_cast<std::uint32_t>(r));
+      if (decided == x.decided_by.end()) {
+        why += ": tổng điểm ";
+        append_number(why, in.score[r]);
+        why += ", điểm chuẩn ";
+        append_number(why, cut);
+        why += ", thiếu ";
+        append_number(why, s.gap[r]);
+        break;
+      }
+      // Equal on score: the first order key that differs decided.
+      why += ": bằng điểm chuẩn ";
+      append_number(why, cut);
+      why += " nhưng xếp sau hồ sơ ";
+      why += input_id(in, b);
+      why += " (suất cuối cùng) theo ";
+      const std::size_t k = decided->second;
+      if (k == input_key_count(in)) {
+        why += "mã hồ sơ (";
+        why += input_id(in, r);
+        why += " sau ";
+        why += input_id(in, b);
+        why += ')';
+      } else {
+        why += describe_tie_breaker(policy.order[k], policy.seed);
+        if (in.source && policy.order[k].how != order_key::kind::lottery) {
+          const column& c = (*in.source)[policy.order[k].column];
+          why += ": " + display_value(c, r) + " so với " + display_value(c, b);
+        }
+      }
+      break;
     }
+  }
+}
+
+}  // namespace detail
+
+selection select(const selection_input& in, const selection_policy& policy) {
+  detail::selection_explainer x;
+  selection out = detail::select_lean(in, policy, x);
+  const std::size_t n = out.size();
+  if (out.ids.empty() && n != 0) {
+    // A lean input: the result still carries every row's id and group.
+    out.ids.reserve(n);
+    out.groups.reserve(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      out.ids.emplace_back(detail::input_id(in, r));
+      out.groups.emplace_back(x.group_names[static_cast<std::size_t>(x.gcode[r])]);
+    }
+  }
+  out.reason.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    detail::append_reason(out.reason[r], in, out, policy, x, r, {});
   }
   return out;
 }

@@ -17,7 +17,9 @@
 /// uses OpenSSL, Python uses hashlib), so the library itself needs no crypto.
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "khuyenhoc/selection.hpp"
@@ -80,6 +82,11 @@ struct report_metadata : report_header {
   std::vector<std::string> classification{};
   /// Header of the group column (e.g. "district"); empty: the policy's group column.
   std::string group_label{};
+  /// Row → text, used instead of the per-row vectors when those are empty: the id and group
+  /// (when `selection::ids` is empty, as in a run's selection, which keeps no per-row copies),
+  /// the display name and the classification (instead of `names` / `classification`, which
+  /// are asked only for selected rows).
+  std::function<std::string_view(std::size_t)> id_of{}, group_of{}, name_of{}, classification_of{};
 };
 
 /// Renders the report of `s` (selected by `policy`) as one HTML5 document (UTF-8).

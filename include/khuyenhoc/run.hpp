@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -114,17 +115,30 @@ class run_result {
   [[nodiscard]] const score_table& scores() const noexcept;
   /// Rule verdicts, or nullptr when there was no rule set.
   [[nodiscard]] const verdicts* rule_verdicts() const noexcept;
-  /// The selection: rank, group rank, selected, level, status, gap, reason per nominee.
+  /// The selection: rank, group rank, selected, level, status, gap, reason per nominee. The
+  /// per-row strings (ids, groups, reasons) are built on the first call, not by `execute`.
   [[nodiscard]] const selection& outcome() const noexcept;
+  /// Number of nominees (rows of the pool).
+  [[nodiscard]] std::size_t size() const noexcept;
+  /// Number of nominees selected.
+  [[nodiscard]] std::size_t selected_count() const noexcept;
+  /// Seats and cut-off per level and group (`outcome().outcomes`, without building the rest).
+  [[nodiscard]] const std::vector<group_outcome>& outcomes() const noexcept;
   /// The policy the selection used.
   [[nodiscard]] const selection_policy& policy() const noexcept;
   /// The specification of the run (criteria, rules, report options, input files).
   [[nodiscard]] const run_spec& spec() const noexcept;
   /// One row per nominee in pool order: id, group, score, rank, group_rank, selected, level,
   /// status, gap, reason, classification (the criteria level, when scored by a criteria set).
+  /// Built on the first call (a pool of its own, with the reasons as text).
   [[nodiscard]] const pool& table() const noexcept;
   /// The result CSV, exactly the bytes `write_csv` writes.
   [[nodiscard]] std::string csv() const;
+  /// Streams the result CSV (the bytes of `csv()`, which are those of `write_csv_text(table())`)
+  /// to `out`: blocks of rows formatted in parallel (`run_spec::threads`) straight from the
+  /// run's arrays, reasons rendered as they are written; nothing per row is kept. Stops at the
+  /// first failed write (the stream's state tells; `output_set::commit` reports the OS error).
+  void write_csv(std::ostream& out) const;
   /// The selection report (one self-contained HTML5 document). Reads the input files named in
   /// the spec for their checksums. \throws error if one cannot be read.
   [[nodiscard]] std::string report_html() const;
@@ -150,6 +164,7 @@ class run_result {
  private:
   friend class prepared_run;
   struct impl;
+  struct formatter;
   std::shared_ptr<const impl> impl_;
 };
 

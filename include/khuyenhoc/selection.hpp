@@ -122,8 +122,10 @@ struct selection_policy {
 /// The row-local data a selection needs. Build it from a pool with `make_selection_input`;
 /// inputs of shards are merged with `concat`.
 struct selection_input {
+  /// Id and group name per row ("" when there are no groups). Both empty in the pipeline's
+  /// inputs (run.hpp), which read them from `source` and the policy's group column instead.
   std::vector<std::string> ids{};
-  std::vector<std::string> groups{};  ///< group name per row ("" when there are no groups)
+  std::vector<std::string> groups{};
   std::vector<double> score{};        ///< NaN: no score (unclassifiable)
   std::vector<std::uint8_t> eligible{};
   std::vector<std::string> ineligible_reason{};  ///< why not eligible ("" when eligible)
@@ -131,6 +133,14 @@ struct selection_input {
   /// Tie-breaker keys, one column per `selection_policy::order` entry: each row's key is
   /// a byte string whose bytewise order is the wanted order (direction included).
   std::vector<std::vector<std::string>> keys{};
+  /// The same keys stored compactly, used when `keys` is empty (the pipeline's inputs, which
+  /// keep no string per row): key k of row r is bytes [offsets[r], offsets[r + 1]) of
+  /// `packed_keys[k].bytes`.
+  struct packed_key {
+    std::string bytes{};
+    std::vector<std::uint64_t> offsets{};  ///< one per row, plus the end
+  };
+  std::vector<packed_key> packed_keys{};
   /// The pool the input was made from (shared storage), so that reasons can quote the values
   /// of the tie-breaker that decided a cut-off. Absent after `concat` (reasons then name the
   /// tie-breaker without its values).
@@ -139,7 +149,7 @@ struct selection_input {
   /// valid for selecting this input, not for `concat` with other shards.
   bool partial_keys = false;
 
-  [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
 };
 
 /// Extracts the selection input of `p`: the group column, the scores (rounded half away from
@@ -201,7 +211,7 @@ struct selection {
   std::vector<group_outcome> outcomes{};  ///< per level, per group (Vietnamese order)
   std::uint64_t lottery_seed = 0;
 
-  [[nodiscard]] std::size_t size() const noexcept { return ids.size(); }
+  [[nodiscard]] std::size_t size() const noexcept { return score.size(); }
   /// Number of selected rows.
   [[nodiscard]] std::size_t selected_count() const noexcept;
 };

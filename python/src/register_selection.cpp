@@ -186,7 +186,7 @@ run_result run_select(const pool& p, const py::object& criteria, const py::objec
 
 py::list outcomes_of(const run_result& r) {
   py::list out;
-  for (const auto& o : r.outcome().outcomes) {
+  for (const auto& o : r.outcomes()) {
     out.append(
         py::make_tuple(o.level, o.group, o.nominees, o.eligible, o.quota, o.selected, o.cutoff));
   }
@@ -198,20 +198,28 @@ py::list outcomes_of(const run_result& r) {
 void register_selection(py::module_& m) {
   py::class_<run_result>(m, "_RunResult",
                          "The result of one run of the selection pipeline (C++ run_result).")
-      .def("__len__", [](const run_result& r) { return r.outcome().size(); })
+      .def("__len__", [](const run_result& r) { return r.size(); })
       .def_property_readonly("table", &run_result::table, "One row per nominee (a Pool).")
       .def_property_readonly("outcomes", &outcomes_of,
                              "(level, group, nominees, eligible, quota, selected, cutoff) per "
                              "level and group.")
-      .def_property_readonly("lottery_seed",
-                             [](const run_result& r) { return r.outcome().lottery_seed; })
+      .def_property_readonly("lottery_seed", [](const run_result& r) { return r.policy().seed; })
       .def_property_readonly("selected_count",
-                             [](const run_result& r) { return r.outcome().selected_count(); })
+                             [](const run_result& r) { return r.selected_count(); })
       .def("summary", &run_result::summary, py::call_guard<py::gil_scoped_release>())
       .def("summary_json", &run_result::summary_json, py::call_guard<py::gil_scoped_release>(),
            "The summary for machines as one line of JSON (run_result::summary_json).")
       .def(
-          "csv", [](const run_result& r) { return py::bytes(r.csv()); }, "The result CSV as bytes.")
+          "csv",
+          [](const run_result& r) {
+            std::string text;
+            {
+              py::gil_scoped_release release;
+              text = r.csv();
+            }
+            return py::bytes(text);
+          },
+          "The result CSV as bytes.")
       .def("report_html", &run_result::report_html, py::call_guard<py::gil_scoped_release>())
       .def("write", &run_result::write, py::arg("csv_path"), py::arg("report_path") = "",
            py::arg("protect") = std::vector<std::string>{},

@@ -345,13 +345,17 @@ void add_select(CLI::App& app) {
     for (const auto& w : run.warnings()) std::cerr << "khuyenhoc: warning: " << w.message << '\n';
     const run_result result = run.execute(p);
     const double t_run = seconds_since(t1);
-    prog.end(std::to_string(result.outcome().selected_count()) + " selected");
+    prog.end(std::to_string(result.selected_count()) + " selected");
 
     const auto t2 = std::chrono::steady_clock::now();
     prog.begin("writing " + (to_stdout ? std::string("standard output") : a->out) +
                (a->report.empty() ? "" : " and " + a->report));
-    // Everything is rendered before any file is touched; the files are replaced together.
-    const std::string body = a->format == "json" ? result_json(result.table()) : result.csv();
+    // The small outputs are rendered before any file is touched; the CSV result is streamed to
+    // its temporary file; the files are replaced together (or none is).
+    const bool stream_csv = a->format == "csv" && !to_stdout;
+    const std::string body = stream_csv            ? std::string()
+                             : a->format == "json" ? result_json(result.table())
+                                                   : result.csv();
     const std::string report = a->report.empty() ? std::string() : result.report_html();
     const std::string summary_json =
         a->summary_json.empty() ? std::string() : result.summary_json();
@@ -361,7 +365,11 @@ void add_select(CLI::App& app) {
         if (path.empty() || path == "-") return;
         outputs.add(path).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       };
-      put(a->out, body);
+      if (stream_csv) {
+        result.write_csv(outputs.add(a->out));
+      } else {
+        put(a->out, body);
+      }
       put(a->report, report);
       put(a->summary_json, summary_json);
       outputs.commit();
@@ -375,7 +383,7 @@ void add_select(CLI::App& app) {
     // The summary goes where the result does not.
     std::ostream& human = (to_stdout || a->summary_json == "-") ? std::cerr : std::cout;
     human << "Pool " << a->pool << ": " << result.summary();
-    human << "\nresult: " << a->out << " (" << result.table().size() << " rows = " << p.size()
+    human << "\nresult: " << a->out << " (" << result.size() << " rows = " << p.size()
           << " nominees); read " << t_read << " s, run " << t_run << " s, write " << t_write
           << " s\n";
   });

@@ -6,10 +6,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
+#include <thread>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -348,4 +351,176 @@ TEST(Run, TotalsEqualOnPaperTieUnderEveryPolicy) {
   const std::size_t loser = brk.selected[0] ? 1 : 0;
   EXPECT_THAT(brk.reason[loser], HasSubstr("bằng điểm chuẩn 3,3"));
   EXPECT_THAT(brk.reason[loser], HasSubstr("bốc thăm (hạt giống 5)"));
+}
+
+// The result CSV is formatted in blocks of rows on several threads and streamed: the bytes are
+// those of the table (write_csv_text), whatever the thread count, streamed or as one string,
+// and the reasons rendered while writing are those the materialised selection carries.
+TEST(Run, StreamedCsvIsTheTablesBytesAtAnyThreadCount) {
+  const auto p = kh::generate_pool(30000, {.seed = 5});
+  std::string reference;
+  for (const unsigned threads : {1U, 2U, 3U}) {
+    for (const auto ties : {kh::tie_policy::break_ties, kh::tie_policy::exclude}) {
+      auto spec = example_spec();
+      spec.threads = threads;
+      spec.policy.seats = 400;
+      spec.policy.ties = ties;
+      spec.policy.cap_share = 0.012;
+      const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+      const std::string text = result.csv();
+      std::ostringstream streamed;
+      result.write_csv(streamed);
+      EXPECT_EQ(streamed.str(), text);
+      if (ties == kh::tie_policy::break_ties) {
+        if (threads == 1) reference = text;
+        EXPECT_EQ(text, reference) << threads << " threads";
+      }
+      EXPECT_EQ(result.size(), p.size());
+      EXPECT_EQ(result.selected_count(), result.outcome().selected_count());
+      EXPECT_EQ(text, kh::write_csv_text(result.table())) << threads << " threads";
+      // Every kind of row is present, so every reason was rendered both ways.
+      const auto& s = result.outcome();
+      ASSERT_EQ(s.ids.size(), p.size());
+      ASSERT_EQ(s.reason.size(), p.size());
+      EXPECT_EQ(s.ids[17], p.id(17));
+      for (const auto st : {kh::selection_status::selected, kh::selection_status::ineligible,
+                            kh::selection_status::outside_quota, kh::selection_status::capped}) {
+        EXPECT_NE(std::find(s.status.begin(), s.status.end(), st), s.status.end())
+            << kh::to_string(st);
+      }
+    }
+  }
+}
+
+// A stream that fails after `room` bytes (a disk that fills up).
+class full_after : public std::streambuf {
+ public:
+  explicit full_after(std::size_t room) : room_(room) {}
+  std::size_t written = 0;
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    if (written + static_cast<std::size_t>(n) > room_) return 0;
+    written += static_cast<std::size_t>(n);
+    return n;
+  }
+  int_type overflow(int_type ch) override {
+    return xsputn(nullptr, 1) == 1 ? ch : traits_type::eof();
+  }
+
+ private:
+  std::size_t room_;
+};
+
+TEST(Run, WriteErrorsStopTheStreamAndAreReported) {
+  const auto p = kh::generate_pool(30000, {.seed = 5});
+  auto spec = example_spec();
+  spec.policy.seats = 100;
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+  full_after buf(100000);
+  std::ostream out(&buf);
+  result.write_csv(out);
+  EXPECT_TRUE(out.bad());
+  EXPECT_LE(buf.written, 100000U);  // formatting stopped at the failed write
+  // Through the atomic writer: the OS error (ENOSPC) is reported, nothing is left behind.
+  if (std::filesystem::exists("/dev/full")) {
+    try {
+      result.write("/dev/full");
+      FAIL() << "expected io_error";
+    } catch (const kh::io_error& e) {
+      EXPECT_THAT(std::string(e.what()), HasSubstr("/dev/full"));
+    }
+  }
+}
+
+// The pipeline keeps no per-row strings (ids and groups read from the pool, keys packed in one
+// buffer and encoded only where rows tie, the id compared only within ties): its selection
+// equals the one of a fully materialised input with every key encoded.
+TEST(Run, LeanPipelineSelectsAsTheFullInput) {
+  const auto p = kh::generate_pool(20000, {.seed = 9});
+  const auto scores =
+      kh::criteria_set::from_file(root + "/examples/criteria/honour_pupils.yaml").score(p);
+  std::vector<double> total(scores.total().begin(), scores.total().end());
+  for (auto& t : total) t = std::round(t / 4) * 4;  // coarse totals: many ties reach the id
+  std::vector<std::uint8_t> eligible(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) eligible[r] = (r % 3) != 0;
+  for (const char* ties : {"break", "include", "exclude"}) {
+    for (const bool groups : {true, false}) {
+      kh::run_spec spec;
+      spec.policy.per = groups ? "district" : "";
+      spec.policy.mode = groups ? kh::quota_mode::apportion : kh::quota_mode::global;
+      spec.policy.seats = 700;
+      spec.policy.ties = kh::parse_tie_policy(ties);
+      spec.policy.order = {kh::parse_order_key("grade"), kh::parse_order_key("text:school")};
+      const auto result =
+          kh::prepared_run::prepare(spec, p).execute(p, {.totals = total, .eligible = eligible});
+      const auto full =
+          kh::select(kh::make_selection_input(p, total, eligible, {}, spec.policy), spec.policy);
+      const auto& lean = result.outcome();
+      EXPECT_EQ(full.ids, lean.ids);
+      EXPECT_EQ(full.groups, lean.groups);
+      EXPECT_EQ(full.rank, lean.rank) << ties;
+      EXPECT_EQ(full.group_rank, lean.group_rank) << ties;
+      EXPECT_EQ(full.selected, lean.selected) << ties;
+      EXPECT_EQ(full.status, lean.status) << ties;
+      EXPECT_EQ(full.reason, lean.reason) << ties;
+      EXPECT_EQ(kh::write_csv_text(kh::to_pool(full, groups ? "district" : "group")), result.csv());
+    }
+  }
+}
+
+// outcome() and table() are built on first use: from several threads at once, once.
+TEST(Run, LazyOutcomeAndTableAreBuiltOnceFromAnyThread) {
+  const auto run = kh::prepared_run::prepare(example_spec(), example_pool());
+  const auto result = run.execute(example_pool());
+  std::vector<const kh::selection*> outcomes(4);
+  std::vector<const kh::pool*> tables(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      outcomes[i] = &result.outcome();
+      tables[i] = &result.table();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(outcomes[i], outcomes[0]);
+    EXPECT_EQ(tables[i], tables[0]);
+  }
+  EXPECT_EQ(outcomes[0]->reason.size(), example_pool().size());
+  EXPECT_EQ(kh::write_csv_text(*tables[0]), result.csv());
+  // A reselected result has its own.
+  auto policy = example_spec().policy;
+  policy.seats = 5;
+  const auto other = result.reselect(policy);
+  EXPECT_NE(&other.outcome(), outcomes[0]);
+  EXPECT_EQ(other.outcome().selected_count(), 5U);
+}
+
+// The streamed CSV quotes exactly as write_csv_text: quotes, commas, CR and LF at every position
+// of ids and group names (the formatter scans eight bytes at a time).
+TEST(Run, StreamedCsvQuotesAsTheTableWriter) {
+  std::string text = "id,district,total\n";
+  const std::vector<std::string> specials = {"\"\"", ",", "\r", "\n"};
+  std::size_t row = 0;
+  for (const auto& special : specials) {
+    for (std::size_t at = 0; at < 18; ++at) {
+      std::string id = "HS" + std::to_string(100000 + row++) + "abcdefghijklmnop";
+      id.insert(at, special);
+      std::string group = "Quan so " + std::to_string(at % 5);
+      if (at % 3 == 0) group.insert(at % group.size(), special);
+      text += "\"" + id + "\",\"" + group + "\"," + std::to_string(at % 4) + "\n";
+    }
+  }
+  text += "plain,Quận 1,2\n";
+  const auto p = kh::read_csv_text(text);
+  std::vector<double> totals(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) totals[r] = p["total"].integers()[r];
+  kh::run_spec spec;
+  spec.policy.per = "district";
+  spec.policy.mode = kh::quota_mode::apportion;
+  spec.policy.seats = 20;
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p, {.totals = totals});
+  EXPECT_EQ(result.csv(), kh::write_csv_text(result.table()));
+  EXPECT_THAT(result.csv(), HasSubstr("\"\r"));
 }
