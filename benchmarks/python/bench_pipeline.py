@@ -40,7 +40,6 @@ SIZE: 3000, 100k, 1M, 5M, 10M (default 1M 5M 10M). Pools are generated with
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -513,28 +512,31 @@ def worker(kind: str, pool: str, out: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {row["id"]: row for row in csv.DictReader(f)}
-
-
-def _num(s: str | None) -> float | None:
-    return None if s in (None, "", "NA") else float(str(s).replace(",", "."))
-
-
-def _flag(s: str | None) -> bool:
-    return str(s).lower() in ("true", "1")
-
-
 def compare(kh_out: Path, peers: dict[str, Path]) -> list[str]:
-    """Differences between khuyenhoc's result and each peer's (empty: they agree)."""
-    kh = read_rows(kh_out)
-    kh_selected = {i for i, r in kh.items() if _flag(r["selected"])}
+    """Differences between khuyenhoc's result and each peer's (empty: they agree).
+
+    The files are joined by DuckDB, out of core: at 10M nominees three result files held as
+    Python dicts would need tens of GB."""
+    import duckdb
+
+    con = duckdb.connect()
+
+    def rel(path: Path) -> str:
+        return f"read_csv({_sql_str(str(path))}, header = true, all_varchar = true)"
+
+    def num(col: str) -> str:
+        return f"try_cast(replace(nullif(nullif({col}, ''), 'NA'), ',', '.') AS DOUBLE)"
+
+    flag = "lower(coalesce({}, '')) IN ('true', '1')"
+    con.sql(f"CREATE TEMP TABLE kh AS SELECT * FROM {rel(kh_out)}")
+    kh_selected = {r[0] for r in con.sql(f"SELECT id FROM kh WHERE {flag.format('selected')}").fetchall()}
+    kh_rows = con.sql("SELECT count(*) FROM kh").fetchall()[0][0]
     problems: list[str] = []
     for name, path in peers.items():
-        rows = read_rows(path)
-        full = "status" in next(iter(rows.values()), {})
-        selected = {i for i, r in rows.items() if not full or _flag(r["selected"])}
+        con.sql(f"CREATE OR REPLACE TEMP TABLE p AS SELECT * FROM {rel(path)}")
+        full = "status" in con.sql("SELECT * FROM p LIMIT 0").columns
+        where = flag.format("selected") if full else "true"
+        selected = {r[0] for r in con.sql(f"SELECT id FROM p WHERE {where}").fetchall()}
         if selected != kh_selected:
             missing, extra = sorted(kh_selected - selected), sorted(selected - kh_selected)
             problems.append(
@@ -543,30 +545,33 @@ def compare(kh_out: Path, peers: dict[str, Path]) -> list[str]:
             )
         if not full:
             continue
-        if rows.keys() != kh.keys():
-            problems.append(f"{name}: {len(rows)} rows, khuyenhoc {len(kh)}")
+        rows = con.sql("SELECT count(*) FROM p").fetchall()[0][0]
+        unmatched = con.sql(
+            "SELECT count(*) FROM kh FULL OUTER JOIN p USING (id) WHERE kh.id IS NULL OR p.id IS NULL"
+        ).fetchall()[0][0]
+        if rows != kh_rows or unmatched:
+            problems.append(f"{name}: {rows} rows, khuyenhoc {kh_rows}; {unmatched} ids in one only")
             continue
-        bad: list[str] = []
-        for i, k in kh.items():
-            p = rows[i]
-            ks, ps = _num(k["score"]), _num(p["score"])
-            same = (
-                k["status"] == p["status"]
-                and (ks is None) == (ps is None)
-                and (ks is None or ps is None or abs(ks - ps) <= 1e-9)
-                and (_num(k["rank"]) == _num(p["rank"]))
-                and (_num(k["group_rank"]) == _num(p["group_rank"]))
-                and k.get("classification", "") == p["classification"]
-            )
-            if not same:
-                bad.append(
-                    f"  {i}: khuyenhoc status={k['status']} score={k['score']} rank={k['rank']} "
-                    f"group_rank={k['group_rank']} level={k.get('classification', '')} | {name} "
-                    f"status={p['status']} score={p['score']} rank={p['rank']} "
-                    f"group_rank={p['group_rank']} level={p['classification']}"
-                )
+        bad = con.sql(
+            f"""SELECT kh.id, kh.status, kh.score, kh.rank, kh.group_rank, kh.classification,
+                       p.status, p.score, p.rank, p.group_rank, p.classification
+                FROM kh JOIN p USING (id)
+                WHERE NOT (kh.status = p.status
+                   AND ({num('kh.score')} IS NULL) = ({num('p.score')} IS NULL)
+                   AND coalesce(abs({num('kh.score')} - {num('p.score')}) <= 1e-9, true)
+                   AND {num('kh.rank')} IS NOT DISTINCT FROM {num('p.rank')}
+                   AND {num('kh.group_rank')} IS NOT DISTINCT FROM {num('p.group_rank')}
+                   AND coalesce(kh.classification, '') = coalesce(p.classification, ''))
+                ORDER BY kh.id"""
+        ).fetchall()
         if bad:
-            problems.append(f"{name}: {len(bad)} nominees differ:\n" + "\n".join(bad[:20]))
+            lines = [
+                f"  {r[0]}: khuyenhoc status={r[1]} score={r[2]} rank={r[3]} group_rank={r[4]} "
+                f"level={r[5]} | {name} status={r[6]} score={r[7]} rank={r[8]} "
+                f"group_rank={r[9]} level={r[10]}"
+                for r in bad[:20]
+            ]
+            problems.append(f"{name}: {len(bad)} nominees differ:\n" + "\n".join(lines))
     return problems
 
 
