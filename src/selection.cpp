@@ -518,6 +518,40 @@ std::string_view input_id(const selection_input& in, std::size_t r) {
   return in.ids.empty() ? in.source->id(r) : std::string_view(in.ids[r]);
 }
 
+namespace {
+
+/// The first 8 bytes of an id as a big-endian number (zero-padded): ordering by it is ordering
+/// by the id's bytes, except among ids sharing those 8 bytes.
+std::uint64_t id_prefix(std::string_view id) {
+  std::uint64_t v = 0;
+  for (std::size_t b = 0; b < 8; ++b) {
+    v = (v << 8U) | (b < id.size() ? static_cast<unsigned char>(id[b]) : 0U);
+  }
+  return v;
+}
+
+}  // namespace
+
+/// Orders rows[0..m) by id (bytes). A run tied on the score and every key can hold a large part
+/// of the pool (plain totals on a coarse grid): a comparison sort of the ids there costs
+/// m log m string compares at random addresses, so the rows are radix-sorted by their ids'
+/// first 8 bytes and only ids sharing those are compared whole.
+void sort_by_id(const selection_input& in, std::uint32_t* rows, std::size_t m) {
+  std::vector<std::uint64_t> key(m);
+  for (std::size_t t = 0; t < m; ++t) key[t] = id_prefix(input_id(in, rows[t]));
+  msd_sort_in_place(key.data(), rows, m);
+  for (std::size_t t = 0; t < m;) {
+    std::size_t u = t + 1;
+    while (u < m && key[u] == key[t]) ++u;
+    if (u - t > 1) {
+      std::sort(rows + t, rows + u, [&](std::uint32_t a, std::uint32_t b) {
+        return input_id(in, a) < input_id(in, b);
+      });
+    }
+    t = u;
+  }
+}
+
 std::string_view input_group(const selection_input& in, std::string_view per, std::size_t r) {
   if (!in.groups.empty() || per.empty()) {
     return in.groups.empty() ? std::string_view() : std::string_view(in.groups[r]);
@@ -848,12 +882,7 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     for (std::size_t i = 0; i < m;) {
       std::size_t j = i + 1;
       while (j < m && same_class(ord[i], ord[j])) ++j;
-      if (j - i > 1) {
-        std::sort(
-            ord.begin() + static_cast<std::ptrdiff_t>(i),
-            ord.begin() + static_cast<std::ptrdiff_t>(j),
-            [&](std::uint32_t a, std::uint32_t b) { return input_id(in, a) < input_id(in, b); });
-      }
+      if (j - i > 1) sort_by_id(in, ord.data() + i, j - i);
       i = j;
     }
   }

@@ -9,6 +9,7 @@
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
+#include "khuyenhoc/run.hpp"
 
 using namespace khuyenhoc;
 
@@ -174,10 +175,9 @@ TEST(selection, tie_breakers_vietnamese_names_and_lottery) {
   EXPECT_EQ(s.lottery_seed, 42U);
   EXPECT_EQ(s.selected_count(), 1U);
   EXPECT_THROW((void)parse_tie_policy("random"), spec_error);
-  EXPECT_THROW(
-      (void)make_selection_input(p, score, {}, {},
-                                 selection_policy{.order = {parse_order_key("full_name")}}),
-      schema_error);
+  EXPECT_THROW((void)make_selection_input(
+                   p, score, {}, {}, selection_policy{.order = {parse_order_key("full_name")}}),
+               schema_error);
 }
 
 TEST(selection, every_row_accounted_for_and_shards_merge_exactly) {
@@ -249,4 +249,41 @@ TEST(selection, every_row_accounted_for_and_shards_merge_exactly) {
   EXPECT_EQ(counted, p.size());
   EXPECT_GE(whole.selected_count(), 300U);  // ties included may overshoot
   EXPECT_FALSE(whole_csv.empty());
+}
+
+// Rows tied on the score and every key are ordered by id bytes. The ids here share their first
+// 8 bytes in many ways (the sort radix-sorts on those and compares only the rest), differ in
+// length and hold non-ASCII bytes; the lean input (ids read from the pool) and the full one agree.
+TEST(selection, rows_tied_on_every_key_are_ordered_by_id_bytes) {
+  std::mt19937 rng(5);
+  const std::vector<std::string> stems = {"HS000000", "HS00000", "HS0000001", "Đỗ", "A", ""};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4000; ++i) {
+    ids.push_back(stems[rng() % stems.size()] + std::to_string(rng() % 100000));
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::shuffle(ids.begin(), ids.end(), rng);
+  const auto p = tiny(ids, std::vector<std::string>(ids.size(), "Q1"));
+  std::vector<double> score(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) score[r] = r % 3 == 0 ? 7.5 : 9.0;  // two big ties
+  selection_policy pol;
+  pol.seats = 50;
+  run_spec spec;
+  spec.policy = pol;
+  const auto run = prepared_run::prepare(spec, p).execute(p, {.totals = score});
+  for (const bool lean : {false, true}) {
+    const auto s = lean ? run.outcome() : select(make_selection_input(p, score, {}, {}, pol), pol);
+    std::vector<std::size_t> rows(p.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) rows[r] = r;
+    std::sort(rows.begin(), rows.end(),
+              [&](std::size_t a, std::size_t b) { return s.rank[a] < s.rank[b]; });
+    for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
+      const auto a = rows[i], b = rows[i + 1];
+      ASSERT_NE(s.rank[a], s.rank[b]);
+      if (score[a] == score[b]) {
+        ASSERT_LT(std::string(p.id(a)), std::string(p.id(b))) << "ranks " << s.rank[a];
+      }
+    }
+  }
 }
