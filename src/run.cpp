@@ -9,12 +9,14 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include "khuyenhoc/csv.hpp"
@@ -524,23 +526,52 @@ struct run_result::formatter {
   }
 
   // Formats every row, a wave of blocks at a time (each block on a worker), and hands the
-  // blocks to sink(text) in row order; stops early when sink returns false.
+  // blocks to sink(text) in row order; stops early when sink returns false. While the workers
+  // format one wave, one more thread hands the previous wave to the sink, so that writing (the
+  // kernel's copy into the page cache) overlaps formatting instead of following it. sink is
+  // called from one thread at a time, in row order.
   template <class Sink>
   void run(unsigned threads, Sink&& sink) const {
     const std::size_t n = res.lean.size();
     if (!sink(std::string_view(header()))) return;
     const std::size_t blocks = (n + block_rows - 1) / block_rows;
+    if (blocks == 0) return;
     const std::size_t wave = 2 * static_cast<std::size_t>(detail::worker_count(blocks, threads));
-    std::vector<std::string> text(std::min(wave, std::max<std::size_t>(blocks, 1)));
-    for (std::size_t first = 0; first < blocks; first += wave) {
+    const std::size_t slots = std::min(wave, blocks);
+    std::vector<std::string> ready(slots), next(slots);
+    auto format_wave = [&](std::size_t first, std::vector<std::string>& text) {
       const std::size_t count = std::min(wave, blocks - first);
       detail::parallel_for(count, threads, [&](std::size_t i) {
         const std::size_t b = (first + i) * block_rows;
         format_block(b, std::min(n, b + block_rows), text[i]);
       });
-      for (std::size_t i = 0; i < count; ++i) {
-        if (!sink(std::string_view(text[i]))) return;
+      return count;
+    };
+    std::size_t count = format_wave(0, ready);
+    for (std::size_t first = 0; first < blocks; first += wave) {
+      bool ok = true;
+      std::exception_ptr failed;
+      std::thread writer([&, count] {
+        try {
+          for (std::size_t i = 0; i < count && ok; ++i) ok = sink(std::string_view(ready[i]));
+        } catch (...) {
+          failed = std::current_exception();
+          ok = false;
+        }
+      });
+      std::size_t next_count = 0;
+      std::exception_ptr format_failed;
+      try {
+        if (first + wave < blocks) next_count = format_wave(first + wave, next);
+      } catch (...) {
+        format_failed = std::current_exception();
       }
+      writer.join();
+      if (failed) std::rethrow_exception(failed);
+      if (format_failed) std::rethrow_exception(format_failed);
+      if (!ok) return;
+      std::swap(ready, next);
+      count = next_count;
     }
   }
 };
