@@ -389,6 +389,10 @@ class CompiledCriteria:
     def level_codes(self) -> list[str]: ...
 
 class CriteriaSet:
+    # Pickles as its text and origin name plus the parameters' values; unpickling parses a
+    # text once per process (Dask and multiprocessing ship the set without its file).
+    def __getstate__(self) -> tuple[tuple[str, str], dict[str, Any]]: ...
+    def __setstate__(self, state: tuple[tuple[str, str], dict[str, Any]]) -> None: ...
     @staticmethod
     def from_file(
         path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None
@@ -453,6 +457,10 @@ def _mcda_topsis(
 
 # --- rules (rules.hpp) ---
 class Rules:
+    # Pickles as its text and origin name plus the parameters' values; unpickling parses a
+    # text once per process (Dask and multiprocessing ship the set without its file).
+    def __getstate__(self) -> tuple[tuple[str, str], dict[str, Any]]: ...
+    def __setstate__(self, state: tuple[tuple[str, str], dict[str, Any]]) -> None: ...
     @staticmethod
     def from_file(
         path: str | _crit_os.PathLike[str], *, params: dict[str, Any] | None = None

@@ -9,7 +9,12 @@
 #include <khuyenhoc/criteria.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings.hpp"
@@ -21,6 +26,26 @@ py::dict params_dict(const std::vector<parameter>& ps);
 std::vector<parameter> params_from_object(const py::object& params);
 
 namespace {
+
+// A set with the text it was read from (and the name of its origin), for pickling.
+py::object with_text(criteria_set s, const py::object& text) {
+  py::object o = py::cast(std::move(s));
+  if (!text.is_none()) o.attr("_khuyenhoc_text") = text;
+  return o;
+}
+
+// Criteria sets parsed in this process, by (text, origin name): unpickling the same set in
+// every task of a worker parses it once.
+criteria_spec cached_criteria(const std::string& text, const std::string& name) {
+  static std::mutex lock;
+  static std::map<std::pair<std::string, std::string>, criteria_spec> parsed;
+  const std::lock_guard guard(lock);
+  auto key = std::make_pair(text, name);
+  auto it = parsed.find(key);
+  if (it == parsed.end())
+    it = parsed.emplace(std::move(key), parse_criteria_yaml(text, name)).first;
+  return it->second;
+}
 
 // A read-only numpy view of `data` with `shape`/`strides` (in items), keeping `owner` alive.
 template <class T>
@@ -329,19 +354,24 @@ C++ storage (no copies).)doc")
                              "Level codes from the highest.");
 
   // The loaders, under the names every door uses (from_file/from_text) and the earlier ones.
+  // Each set remembers its text and origin name (attribute `_khuyenhoc_text`) so that it
+  // pickles as text; unpickling parses a text once per process (the cache below).
   const auto from_file = [](const py::object& path, const py::object& params) {
     const auto s = py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
     auto spec = load_criteria_yaml(s);
     override_parameters(spec.params, params_from_object(params));
-    return criteria_set(std::move(spec));
+    std::ifstream in(s, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return with_text(criteria_set(std::move(spec)), py::make_tuple(text.str(), s));
   };
   const auto from_text = [](const std::string& text, const std::string& name,
                             const py::object& params) {
     auto spec = parse_criteria_yaml(text, name);
     override_parameters(spec.params, params_from_object(params));
-    return criteria_set(std::move(spec));
+    return with_text(criteria_set(std::move(spec)), py::make_tuple(text, name));
   };
-  py::class_<criteria_set>(m, "CriteriaSet", R"doc(
+  py::class_<criteria_set>(m, "CriteriaSet", py::dynamic_attr(), R"doc(
 A validated criteria set (bộ tiêu chí): criteria holding indicators (bands, linear, map,
 per_item, boolean), caps, weights, mandatory nodes, missing-value policies and levels.
 Load with CriteriaSet.from_file(path), .from_text(text) or .from_dict(d) (the same names as in
@@ -360,13 +390,34 @@ docs/criteria.md for the format.)doc")
                   py::kw_only(), py::arg("params") = py::none(), "The earlier name of from_text.")
       .def(
           "with_params",
-          [](const criteria_set& c, const py::object& params) {
-            auto spec = c.spec();
+          [](const py::object& self, const py::object& params) {
+            auto spec = self.cast<const criteria_set&>().spec();
             override_parameters(spec.params, params_from_object(params));
-            return criteria_set(std::move(spec));
+            return with_text(criteria_set(std::move(spec)),
+                             py::getattr(self, "_khuyenhoc_text", py::none()));
           },
           py::arg("params"),
           "A copy with the values of some declared parameters replaced (dict name: value).")
+      .def(py::pickle(
+          [](const py::object& self) {
+            const py::object text = py::getattr(self, "_khuyenhoc_text", py::none());
+            if (text.is_none()) {
+              throw py::type_error(
+                  "this CriteriaSet was not read from a file or text: it cannot "
+                  "be pickled (build it with from_file, from_text or from_dict)");
+            }
+            const auto& c = self.cast<const criteria_set&>();
+            return py::make_tuple(text, params_dict(c.spec().params));
+          },
+          [](const py::tuple& state) {
+            if (state.size() != 2) throw std::runtime_error("CriteriaSet: bad pickle state");
+            const auto t = state[0].cast<py::tuple>();
+            auto spec = cached_criteria(t[0].cast<std::string>(), t[1].cast<std::string>());
+            override_parameters(spec.params, params_from_object(state[1]));
+            py::dict d;
+            d["_khuyenhoc_text"] = t;
+            return std::make_pair(criteria_set(std::move(spec)), d);
+          }))
       .def_property_readonly(
           "params", [](const criteria_set& c) { return params_dict(c.spec().params); },
           "The declared parameters and their values (float, datetime.date, bool or str).")

@@ -6,8 +6,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <khuyenhoc/arrow.hpp>
@@ -92,6 +97,25 @@ std::vector<parameter> params_from_object(const py::object& params) {
 
 namespace {
 
+// A rule set with the text it was read from (and the name of its origin), for pickling.
+py::object rules_with_text(rule_set_spec s, const py::object& text) {
+  py::object o = py::cast(std::move(s));
+  if (!text.is_none()) o.attr("_khuyenhoc_text") = text;
+  return o;
+}
+
+// Rule sets parsed in this process, by (text, origin name): unpickling the same set in every
+// task of a worker parses it once.
+rule_set_spec cached_rules(const std::string& text, const std::string& file) {
+  static std::mutex lock;
+  static std::map<std::pair<std::string, std::string>, rule_set_spec> parsed;
+  const std::lock_guard guard(lock);
+  auto key = std::make_pair(text, file);
+  auto it = parsed.find(key);
+  if (it == parsed.end()) it = parsed.emplace(std::move(key), parse_rule_set(text, file)).first;
+  return it->second;
+}
+
 py::list diagnostics(const std::vector<diagnostic>& ws) {
   py::list out;
   for (const auto& w : ws) {
@@ -165,13 +189,18 @@ std::size_t row_index(const verdicts& v, const pool& p, const py::object& which)
 
 void register_rules(py::module_& m) {
   // The loader under the name every door uses (from_file) and the earlier one (from_yaml).
+  // Each rule set remembers its text and origin name (attribute `_khuyenhoc_text`) so that it
+  // pickles as text; unpickling parses a text once per process (cached_rules).
   const auto from_file = [](const py::object& path, const py::object& params) {
-    auto spec =
-        load_rule_set(py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>());
+    const auto file = py::str(py::module_::import("os").attr("fspath")(path)).cast<std::string>();
+    auto spec = load_rule_set(file);
     override_parameters(spec.params, params_from(params));
-    return spec;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return rules_with_text(std::move(spec), py::make_tuple(text.str(), file));
   };
-  py::class_<rule_set_spec>(m, "Rules", R"doc(
+  py::class_<rule_set_spec>(m, "Rules", py::dynamic_attr(), R"doc(
 A rule set as written: rules (id, description, when, reason, severity, applies_to) and
 decision tables. Build one with Rules.from_file(path), Rules.from_text(text) or
 Rules.from_dict(d) (the same names as in C++ and for CriteriaSet; from_yaml(path) is the
@@ -188,21 +217,41 @@ earlier name); compile it against a pool with .compile(pool) or run it with
           [](const std::string& text, const std::string& file, const py::object& params) {
             auto spec = parse_rule_set(text, file);
             override_parameters(spec.params, params_from(params));
-            return spec;
+            return rules_with_text(std::move(spec), py::make_tuple(text, file));
           },
           py::arg("text"), py::arg("file") = "<string>", py::kw_only(),
           py::arg("params") = py::none(),
           "Reads a rule set from YAML/JSON text; ``params`` as in from_yaml.")
       .def(
           "with_params",
-          [](const rule_set_spec& s, const py::object& params) {
-            auto spec = s;
+          [](const py::object& self, const py::object& params) {
+            auto spec = self.cast<const rule_set_spec&>();
             override_parameters(spec.params, params_from(params));
-            return spec;
+            return rules_with_text(std::move(spec),
+                                   py::getattr(self, "_khuyenhoc_text", py::none()));
           },
           py::arg("params"),
           "A copy with the values of some declared parameters replaced (dict name: value; "
           "dates as datetime.date or text such as \"31/08/2025\").")
+      .def(py::pickle(
+          [](const py::object& self) {
+            const py::object text = py::getattr(self, "_khuyenhoc_text", py::none());
+            if (text.is_none()) {
+              throw py::type_error(
+                  "these Rules were not read from a file or text: they cannot "
+                  "be pickled (build them with from_file, from_text or from_dict)");
+            }
+            return py::make_tuple(text, params_dict(self.cast<const rule_set_spec&>().params));
+          },
+          [](const py::tuple& state) {
+            if (state.size() != 2) throw std::runtime_error("Rules: bad pickle state");
+            const auto t = state[0].cast<py::tuple>();
+            auto spec = cached_rules(t[0].cast<std::string>(), t[1].cast<std::string>());
+            override_parameters(spec.params, params_from(state[1]));
+            py::dict d;
+            d["_khuyenhoc_text"] = t;
+            return std::make_pair(std::move(spec), d);
+          }))
       .def_property_readonly(
           "params", [](const rule_set_spec& s) { return params_dict(s.params); },
           "The declared parameters and their values (float, datetime.date, bool or str).")
