@@ -55,7 +55,14 @@ from ._criteria import aggregate_panel
 from ._plan import find_overloads
 from ._pool import from_dict, from_pandas, read_csv
 from ._selection import Selection, select
-from ._shard import MergedShards, finish_shard, merge_shards, shard_summary
+from ._shard import (
+    MergedShards,
+    finish_shard,
+    merge_shards,
+    resolve_ties,
+    shard_summary,
+    shard_ties,
+)
 
 __version__: str = _core.__version__
 
@@ -83,6 +90,8 @@ __all__ = [
     "shard_summary",
     "merge_shards",
     "finish_shard",
+    "shard_ties",
+    "resolve_ties",
     "MergedShards",
     # criteria scoring, panels, MCDA
     "CompiledCriteria",

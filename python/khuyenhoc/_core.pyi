@@ -128,9 +128,11 @@ def _run_select(
 # --- other areas append their stubs below, one marked block each ---
 
 # --- selection over shards (register_shard.cpp; public API in _shard.py) ---
+_Histogram = tuple[list[str], np.ndarray, np.ndarray]  # groups, totals (float64), counts (int64)
+
 def _summarize_shard(
     local: _RunResult, options: dict[str, Any], shard: int
-) -> tuple[Pool, dict[str, int], int]: ...
+) -> tuple[Pool, dict[str, int], int, dict[str, int], _Histogram, Pool]: ...
 
 class _MergedShards:
     @property
@@ -138,11 +140,28 @@ class _MergedShards:
     @property
     def outcomes(self) -> list[tuple[str, str, int, int, int, int, float]]: ...
     @property
+    def scores(self) -> _Histogram: ...
+    @property
+    def cutoffs(self) -> dict[str, float]: ...
+    @property
     def lottery_seed(self) -> int: ...
 
 def _merge_shards(
-    parts: list[tuple[int, Pool, dict[str, int], int]], options: dict[str, Any]
+    parts: list[tuple[int, Pool, dict[str, int], int, dict[str, int], _Histogram]],
+    options: dict[str, Any],
 ) -> _MergedShards: ...
+def _tie_keys(keys: Pool, scores: _Histogram) -> Pool: ...
+def _resolve_ties(
+    parts: list[Pool], options: dict[str, Any]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]: ...
+def _shard_ranks(
+    keys: Pool,
+    kept: Pool,
+    scores: _Histogram,
+    cutoffs: dict[str, float],
+    ties: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    options: dict[str, Any],
+) -> Pool: ...
 
 # --- calendar and time expressions (register_calendar.cpp) ---
 import datetime as _dt

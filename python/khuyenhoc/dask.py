@@ -8,10 +8,13 @@
 
 Each partition is scored and checked where it lives (:func:`khuyenhoc.shard_summary`); the
 criteria and rule sets travel once, as their text, and are parsed once per worker process; the
-summaries (the ranked rows' key material and the group counts, Arrow tables) go to one task that
-merges them exactly (:func:`khuyenhoc.merge_shards`); each partition then gets back only its
-own merged rows and writes its result rows (:func:`khuyenhoc.finish_shard`). docs/scale.md has
-the design and the exactness argument.
+summaries (per group the rows that can still take a seat, the group counts and a histogram of
+the totals: Arrow tables) go to one task that merges them exactly
+(:func:`khuyenhoc.merge_shards`); the rows at totals shared with other rows are ordered by
+``tie_tasks`` tasks, one per range of totals (:func:`khuyenhoc.resolve_ties`); each partition
+then computes its rows' global ranks from the merged counts and writes its result rows
+(:func:`khuyenhoc.finish_shard`). No task holds the whole pool. docs/scale.md has the design,
+the exactness argument and what crosses the network.
 """
 
 from __future__ import annotations
@@ -24,7 +27,18 @@ from typing import TYPE_CHECKING, Any, Mapping
 from . import _core
 from ._pool import from_pandas
 from ._selection import _policy_options
-from ._shard import MergedShards, _finish, _row_local, _row_local_run, _summary_of, merge_shards
+from ._shard import (
+    MergedShards,
+    _finish,
+    _row_local,
+    _row_local_run,
+    _shard_rows,
+    _split_ties,
+    _summary_and_keys,
+    _tie_keys,
+    merge_shards,
+    resolve_ties,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -104,24 +118,35 @@ def _pool_of(part: "pd.DataFrame", id: str) -> _core.Pool:
 def _local(
     part: "pd.DataFrame", shard: int, criteria: Any, rules: Any, options: dict[str, Any],
     id: str, params: Mapping[str, Any] | None, threads: int, meta: "pd.DataFrame",
-) -> tuple["pa.Table", "pa.Table"]:
+) -> tuple["pa.Table", "pa.Table", "pa.Table"]:
     pool = _pool_of(part, id)
     run = _row_local_run(pool, _resolve(criteria), _resolve(rules), options, params, threads)
     table = meta.iloc[:0].copy() if run is None else run.table
     table.index = part.index
-    # The table waits on this worker for the merge; as Arrow (pandas dtypes and index kept in
-    # its metadata) it is serialised as buffers, not as Python objects, if Dask moves it.
+    summary, keys = _summary_and_keys(pool, run, options, shard)
+    # The table and the ranked rows' key material wait on this worker for the merge; as Arrow
+    # (pandas dtypes and index kept in its metadata) they are serialised as buffers, not as
+    # Python objects, if Dask moves them.
     import pyarrow as pa
 
-    return pa.Table.from_pandas(table, preserve_index=True), _summary_of(pool, run, options, shard)
+    return pa.Table.from_pandas(table, preserve_index=True), summary, keys
 
 
 def _merge(summaries: list["pa.Table"], options: dict[str, Any], threads: int) -> MergedShards:
     return merge_shards(summaries, threads=threads, **options)
 
 
-def _rows_of(merged: MergedShards, shard: int) -> "pa.Table":
-    return merged.for_shard(shard)
+def _tie_edges(merged: MergedShards, ranges: int) -> list[float]:
+    return merged.tie_edges(ranges)
+
+
+def _ties_of(keys: "pa.Table", merged: MergedShards, edges: list[float],
+             ranges: int) -> tuple["pa.Table", ...]:
+    return tuple(_split_ties(_tie_keys(keys, merged), edges, ranges))
+
+
+def _order_ties(parts: list["pa.Table"], options: dict[str, Any]) -> list["pa.Table"]:
+    return resolve_ties(parts, **options)
 
 
 def _plain_categories(df: "pd.DataFrame") -> "pd.DataFrame":
@@ -135,9 +160,10 @@ def _plain_categories(df: "pd.DataFrame") -> "pd.DataFrame":
     return df
 
 
-def _finish_part(arrow: "pa.Table", rows: "pa.Table") -> "pd.DataFrame":
+def _finish_part(arrow: "pa.Table", keys: "pa.Table", merged: MergedShards, shard: int,
+                 ties: list["pa.Table"], options: dict[str, Any]) -> "pd.DataFrame":
     table = arrow.to_pandas()
-    out = _finish(table.reset_index(drop=True), rows)
+    out = _finish(table.reset_index(drop=True), _shard_rows(keys, merged, shard, ties, options))
     out.index = table.index
     return _plain_categories(out)
 
@@ -162,6 +188,7 @@ def select_merged(
     id: str = "id",
     params: Mapping[str, Any] | None = None,
     threads: int = 1,
+    tie_tasks: int | None = None,
     **options: Any,
 ) -> tuple["dd.DataFrame", Any]:
     """As :func:`select`, also returning the merge (a dask ``Delayed`` of
@@ -180,16 +207,24 @@ def select_merged(
     meta_d = delayed(meta, pure=True)
     frame: Any = ddf  # dask's collections are untyped
     parts = frame.to_delayed()
-    tables, summaries = [], []
-    local = delayed(_local, nout=2, pure=True)
+    tables, summaries, keys = [], [], []
+    local = delayed(_local, nout=3, pure=True)
     for i, part in enumerate(parts):
-        table, summary = local(part, i, crit_d, rule_d, opts_d, id, params, threads, meta_d)
+        table, summary, key = local(part, i, crit_d, rule_d, opts_d, id, params, threads, meta_d)
         tables.append(table)
         summaries.append(summary)
+        keys.append(key)
     merged = delayed(_merge, pure=True)(summaries, opts_d, threads)
-    rows_of = delayed(_rows_of, pure=True)
+    # The rows at shared totals, ordered by `ranges` tasks (one per range of totals).
+    ranges = max(1, min(len(parts), tie_tasks if tie_tasks is not None else 8))
+    edges = delayed(_tie_edges, pure=True)(merged, ranges)
+    ties_of = delayed(_ties_of, nout=ranges, pure=True)
+    pieces = [ties_of(k, merged, edges, ranges) for k in keys]
+    order = delayed(_order_ties, pure=True)
+    ordered = [order([p[b] for p in pieces], opts_d) for b in range(ranges)]
     finish = delayed(_finish_part, pure=True)
-    done = [finish(t, rows_of(merged, i)) for i, t in enumerate(tables)]
+    done = [finish(t, keys[i], merged, i, [ordered[b][i] for b in range(ranges)], opts_d)
+            for i, t in enumerate(tables)]
     divisions = frame.divisions if frame.known_divisions else None
     result = dd.from_delayed(done, meta=meta, divisions=divisions, verify_meta=False)
     return result, merged
@@ -203,16 +238,19 @@ def select(
     id: str = "id",
     params: Mapping[str, Any] | None = None,
     threads: int = 1,
+    tie_tasks: int | None = None,
     **options: Any,
 ) -> "dd.DataFrame":
     """The selection of the pool ``ddf`` (a ``dask.dataframe.DataFrame``, e.g. one partition per
     province), equal row for row to ``khuyenhoc.select(whole_pool, ...).table``.
 
-    ``criteria`` and ``rules`` are file paths (shipped to the workers as text and parsed once
-    per worker process) or picklable objects (totals cannot be given: scores are computed where
-    the partitions live). ``options`` are :func:`khuyenhoc.select`'s selection options
-    (``seats``, ``per``, ``mode``, ``levels``, ``ties``, ``order``, ``seed``...). ``id`` names
-    the id column, ``params`` the sets' parameters, ``threads`` the kernels' threads per task.
+    ``criteria`` and ``rules`` are file paths or :class:`CriteriaSet` / :class:`Rules` objects
+    (both travel as their text and are parsed once per worker process; totals cannot be given:
+    scores are computed where the partitions live). ``options`` are :func:`khuyenhoc.select`'s
+    selection options (``seats``, ``per``, ``mode``, ``levels``, ``ties``, ``order``,
+    ``seed``...). ``id`` names the id column, ``params`` the sets' parameters, ``threads`` the
+    kernels' threads per task, ``tie_tasks`` the tasks that order the rows at shared totals
+    (one per range of totals; default: the partitions, at most 8).
 
     Returns a lazy dask DataFrame with the columns of :attr:`Selection.table` (id, group, score,
     rank, group_rank, selected, level, status, gap, reason, classification), one partition per
@@ -220,5 +258,5 @@ def select(
     Nothing is computed until then; one task merges the partitions' summaries.
     """
     result, _ = select_merged(ddf, criteria, rules, id=id, params=params, threads=threads,
-                              **options)
+                              tie_tasks=tie_tasks, **options)
     return result

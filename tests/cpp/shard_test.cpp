@@ -6,7 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -48,39 +51,113 @@ std::string cell(const kh::column& c, std::size_t r) {
   return c.is_valid(r) ? c.format(r) : "NA";
 }
 
-// Runs the shards, merges, finishes, and compares with one run of the concatenated shards.
-void expect_same_as_single(const kh::selection_policy& policy,
-                           const std::vector<kh::pool>& shards) {
+// The summary holds at most the group's possible seats plus the rows tied at that bound: with
+// break_ties, fewer than `bound` kept rows above the lowest kept total; with include/exclude,
+// at most `bound` distinct totals. Returns the rows kept.
+std::size_t expect_bounded(const kh::shard_summary& s, const kh::selection_policy& policy) {
+  std::map<std::string, std::vector<double>> kept;
+  if (s.keys.size() != 0) {
+    const auto& g = s.keys[kh::shard_group_column];
+    const auto sc = s.keys[kh::shard_score_column].numbers();
+    for (std::size_t r = 0; r < s.keys.size(); ++r) {
+      kept[std::string(g.text_at(r))].push_back(sc[r]);
+    }
+  }
+  for (auto& [group, v] : kept) {
+    const auto bound = kh::summary_bound(policy, group);
+    EXPECT_LE(v.size(), static_cast<std::size_t>(s.ranked.at(group)));
+    if (bound < 0) continue;
+    std::sort(v.begin(), v.end(), std::greater<>());
+    if (policy.ties == kh::tie_policy::break_ties) {
+      const auto above = static_cast<std::int64_t>(
+          std::count_if(v.begin(), v.end(), [&](double x) { return x > v.back(); }));
+      EXPECT_LT(above, bound) << "group " << group;
+    } else {
+      const auto distinct = std::unique(v.begin(), v.end()) - v.begin();
+      EXPECT_LE(distinct, bound) << "group " << group;
+    }
+  }
+  return s.keys.size();
+}
+
+// Runs the shards, summarises, merges, resolves the ties (in `ranges` ranges of totals, each
+// its own call, as separate tasks would), finishes, and compares with one run of the
+// concatenated shards.
+// Returns {rows kept by the summaries, ranked rows}.
+std::pair<std::size_t, std::size_t> expect_same_as_single(const kh::selection_policy& policy,
+                                                          const std::vector<kh::pool>& shards,
+                                                          int ranges = 1) {
   const auto spec = spec_with(policy);
   const auto local_spec = kh::row_local_spec(spec);
   std::vector<kh::run_result> locals;
   std::vector<kh::shard_summary> summaries;
   std::vector<std::uint32_t> whole_rows;
+  std::size_t kept = 0, ranked = 0;
   for (std::uint32_t i = 0; i < shards.size(); ++i) {
     locals.push_back(kh::prepared_run::prepare(local_spec, example_pool()).execute(shards[i]));
     summaries.push_back(kh::summarize_shard(locals.back(), spec.policy, i));
+    kept += expect_bounded(summaries.back(), spec.policy);
+    for (const auto& [g, n] : summaries.back().ranked) ranked += static_cast<std::size_t>(n);
     for (std::size_t r = 0; r < shards[i].size(); ++r) {
       whole_rows.push_back(*example_pool().row_of(shards[i].id(r)));
     }
   }
   const auto merged = kh::merge_shards(summaries, spec.policy);
+  // The rows at shared totals, split into ranges of totals (a total in one range only).
+  std::vector<kh::pool> tied;
+  std::vector<double> totals;
+  for (std::uint32_t i = 0; i < shards.size(); ++i) {
+    tied.push_back(kh::tie_keys(kh::shard_keys(locals[i], spec.policy), merged));
+    if (tied.back().size() == 0) continue;
+    const auto sc = tied.back()[kh::shard_score_column].numbers();
+    totals.insert(totals.end(), sc.begin(), sc.end());
+  }
+  std::sort(totals.begin(), totals.end());
+  totals.erase(std::unique(totals.begin(), totals.end()), totals.end());
+  std::vector<std::vector<kh::tie_order>> ties(shards.size());
+  for (int k = 0; k < ranges; ++k) {
+    const std::size_t lo =
+        totals.size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(ranges);
+    const std::size_t hi =
+        totals.size() * static_cast<std::size_t>(k + 1) / static_cast<std::size_t>(ranges);
+    std::vector<kh::pool> parts;
+    for (const auto& t : tied) {
+      std::vector<std::uint32_t> rows;
+      if (t.size() != 0) {
+        const auto sc = t[kh::shard_score_column].numbers();
+        for (std::uint32_t r = 0; r < t.size(); ++r) {
+          const auto at = static_cast<std::size_t>(
+              std::lower_bound(totals.begin(), totals.end(), sc[r]) - totals.begin());
+          if (at >= lo && at < hi) rows.push_back(r);
+        }
+      }
+      parts.push_back(t.take(rows));
+    }
+    const auto resolved = kh::resolve_ties(parts, spec.policy);
+    EXPECT_EQ(resolved.size(), parts.size());
+    for (std::size_t i = 0; i < parts.size(); ++i) ties[i].push_back(resolved[i]);
+  }
   const auto whole = example_pool().take(whole_rows);
   const auto single = kh::prepared_run::prepare(spec, whole).execute(whole);
   const auto& want = single.table();
   std::size_t row = 0;
   for (std::uint32_t i = 0; i < shards.size(); ++i) {
-    const auto got = kh::finish_shard(locals[i], merged, i);
-    ASSERT_EQ(got.column_names(), want.column_names());
+    const auto got = kh::finish_shard(locals[i], merged, i, ties[i]);
+    EXPECT_EQ(got.column_names(), want.column_names());
     for (std::size_t r = 0; r < got.size(); ++r, ++row) {
       for (const auto& name : want.column_names()) {
-        ASSERT_EQ(cell(got[name], r), cell(want[name], row))
-            << "column " << name << ", shard " << i << " row " << r;
+        if (cell(got[name], r) != cell(want[name], row)) {
+          ADD_FAILURE() << "column " << name << ", shard " << i << " row " << r << ": "
+                        << cell(got[name], r) << " != " << cell(want[name], row);
+          return {kept, ranked};
+        }
       }
     }
   }
   EXPECT_EQ(row, want.size());
-  ASSERT_EQ(merged.result.outcomes.size(), single.outcome().outcomes.size());
-  for (std::size_t k = 0; k < merged.result.outcomes.size(); ++k) {
+  EXPECT_EQ(merged.result.outcomes.size(), single.outcome().outcomes.size());
+  for (std::size_t k = 0;
+       k < std::min(merged.result.outcomes.size(), single.outcome().outcomes.size()); ++k) {
     const auto& a = merged.result.outcomes[k];
     const auto& b = single.outcome().outcomes[k];
     EXPECT_EQ(a.group, b.group);
@@ -89,6 +166,17 @@ void expect_same_as_single(const kh::selection_policy& policy,
     EXPECT_EQ(a.quota, b.quota);
     EXPECT_EQ(a.selected, b.selected);
   }
+  // The same through the one-process helper.
+  const auto together = kh::select_shards(locals, spec.policy);
+  EXPECT_EQ(together.size(), shards.size());
+  row = 0;
+  for (const auto& t : together) {
+    for (std::size_t r = 0; r < t.size() && row < want.size(); ++r, ++row) {
+      EXPECT_EQ(cell(t["rank"], r), cell(want["rank"], row));
+      EXPECT_EQ(cell(t["reason"], r), cell(want["reason"], row));
+    }
+  }
+  return {kept, ranked};
 }
 
 std::vector<kh::pool> round_robin(std::uint32_t shards) {
@@ -112,11 +200,54 @@ TEST(Shard, GlobalQuota) {
   kh::selection_policy p;
   p.seats = 40;
   p.order = {kh::parse_order_key("name:full_name")};
-  expect_same_as_single(p, round_robin(3));
+  const auto [kept, ranked] = expect_same_as_single(p, round_robin(3));
+  // Each shard keeps its 40 best and the rows tied with its 40th: not the 641 ranked.
+  EXPECT_LE(kept, 3U * 40U + 30U);
+  EXPECT_GT(ranked, 600U);
 }
 
 TEST(Shard, ApportionedByGroup) {
   expect_same_as_single(grouped(70), round_robin(4));
+  // The ties resolved in three ranges of totals (three tasks) give the same ranks.
+  expect_same_as_single(grouped(70), round_robin(4), 3);
+}
+
+TEST(Shard, RanksWithManyTiesAcrossShards) {
+  // No tie-breaker: rows tied on the total are ordered by id, across shards.
+  kh::selection_policy p;
+  p.per = "district";
+  p.mode = kh::quota_mode::apportion;
+  p.seats = 20;
+  expect_same_as_single(p, round_robin(5), 4);
+  // A global quota over groups, a tie-breaker column with ties of its own.
+  kh::selection_policy q;
+  q.per = "district";
+  q.seats = 25;
+  q.order = {kh::parse_order_key("exam_score desc")};
+  expect_same_as_single(q, round_robin(3), 2);
+  // Few seats, groups held by two shards: the summaries keep few of the ranked rows.
+  auto few = grouped(6);
+  const auto [kept, ranked] = expect_same_as_single(few, round_robin(2), 2);
+  EXPECT_LT(kept * 2, ranked) << "kept " << kept << " of " << ranked;
+  few.ties = kh::tie_policy::include;
+  const auto [kept_include, ranked_include] = expect_same_as_single(few, round_robin(2));
+  EXPECT_LT(kept_include, ranked_include);
+}
+
+TEST(Shard, SummaryBound) {
+  kh::selection_policy p;
+  p.seats = 12;
+  EXPECT_EQ(kh::summary_bound(p, "A"), 12);
+  p.levels = {{.name = "1", .seats = 3}, {.name = "2", .seats = 5}};
+  EXPECT_EQ(kh::summary_bound(p, "A"), 8);
+  p.mode = kh::quota_mode::fixed;
+  p.levels.clear();
+  p.fixed = {{"A", 4}};
+  EXPECT_EQ(kh::summary_bound(p, "A"), 4);
+  EXPECT_EQ(kh::summary_bound(p, "B"), 0);
+  p.mode = kh::quota_mode::global;
+  p.cap_share = 0.1;
+  EXPECT_EQ(kh::summary_bound(p, "A"), -1);
 }
 
 TEST(Shard, LevelsInCascadeWithALevelMinimum) {
@@ -172,4 +303,7 @@ TEST(Shard, MergeRefusesRepeatedShardsAndForeignRows) {
   const auto half = example_pool().take(std::vector<std::uint32_t>{0, 1, 2, 3});
   const auto other = kh::prepared_run::prepare(kh::row_local_spec(spec), half).execute(half);
   EXPECT_THROW((void)kh::finish_shard(other, merged, 0), kh::spec_error);
+  // Rows at shared totals need their resolved order.
+  EXPECT_THAT([&] { (void)kh::finish_shard(local, merged, 0); },
+              ::testing::ThrowsMessage<kh::spec_error>(HasSubstr("resolve_ties")));
 }

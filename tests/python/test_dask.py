@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import khuyenhoc as kh
@@ -206,29 +207,74 @@ def test_a_worker_killed_mid_run_gives_the_same_answer(client: Any, frame: "pd.D
     client.wait_for_workers(2, timeout=60)
 
 
+def _ipc(table: "pa.Table") -> "pa.Table":
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return pa.ipc.open_stream(sink.getvalue()).read_all()
+
+
+def _plain_run(shards: list["pd.DataFrame"], options: dict[str, Any],
+               wrap: Any = lambda t: t) -> tuple[list["pa.Table"], Any, "pd.DataFrame"]:
+    """The plain functions as a job runner calls them: summaries, merge (pickled, as it travels
+    to the shards), the shards' rows at shared totals, their order, the finish."""
+    import pickle
+
+    pools = [kh.from_pandas(s) for s in shards]
+    summaries = [wrap(kh.shard_summary(p, CRITERIA, RULES, shard=i, **options))
+                 for i, p in enumerate(pools)]
+    merged = pickle.loads(pickle.dumps(kh.merge_shards(summaries, **options)))
+    tied = [wrap(kh.shard_ties(p, merged, CRITERIA, RULES, shard=i, **options))
+            for i, p in enumerate(pools)]
+    ordered = kh.resolve_ties(tied, **options)
+    got = pd.concat([kh.finish_shard(p, merged, CRITERIA, RULES, shard=i, tie_order=wrap(ordered[i]),
+                                     **options) for i, p in enumerate(pools)])
+    return summaries, merged, got
+
+
 def test_plain_functions_through_arrow_ipc(frame: "pd.DataFrame") -> None:
     options = {"seats": 45, "per": "district", "order": ["exam_score desc", "name:full_name"],
                "ties": "exclude"}
     shards = [frame.iloc[i::3] for i in range(3)]
+    _, _, got = _plain_run(shards, options, _ipc)
+    _same(got, _reference(pd.concat(shards), **options))
 
-    def ipc(table: "pa.Table") -> "pa.Table":
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as w:
-            w.write_table(table)
-        return pa.ipc.open_stream(sink.getvalue()).read_all()
 
-    summaries = [
-        ipc(kh.shard_summary(kh.from_pandas(s), CRITERIA, RULES, shard=i, **options))
-        for i, s in enumerate(shards)
-    ]
-    merged = kh.merge_shards(summaries, **options)
-    got = pd.concat([
-        kh.finish_shard(kh.from_pandas(s), ipc(merged.for_shard(i)), CRITERIA, RULES, shard=i,
-                        **options)
-        for i, s in enumerate(shards)
-    ])
-    whole = pd.concat(shards)
-    _same(got, _reference(whole, **options))
+def test_summaries_are_trimmed_and_ranks_exact(frame: "pd.DataFrame") -> None:
+    # Few seats: each shard keeps per group its best rows up to the seats plus the rows tied at
+    # that bound, not its ranked rows; ranks (ties across shards included) still equal the
+    # single run's, whatever the ranges the tied rows are ordered in.
+    options = {"seats": 4, "per": "district", "order": ["exam_score desc"]}
+    shards = [frame.iloc[i::2] for i in range(2)]
+    summaries, merged, got = _plain_run(shards, options)
+    want = _reference(pd.concat(shards), **options)
+    _same(got, want)
+    kept = sum(s.num_rows for s in summaries)
+    ranked = int(want["rank"].notna().sum())
+    assert kept * 5 < ranked * 3, (kept, ranked)
+    for s in summaries:
+        t = s.to_pandas()
+        for group, rows in t.groupby("__khuyenhoc_group"):
+            above = (rows["__khuyenhoc_score"] > rows["__khuyenhoc_score"].min()).sum()
+            assert above < 4, group
+    # Totals held by several rows, across shards: the ranks need the tie order.
+    assert want.groupby("score")["rank"].count().max() > 1
+    # Tie orders split over ranges of totals give the same ranks.
+    edges = merged.tie_edges(3)
+    assert len(edges) == 2 and edges[0] < edges[1]
+    pools = [kh.from_pandas(s) for s in shards]
+    tied = [kh.shard_ties(p, merged, CRITERIA, RULES, shard=i, **options)
+            for i, p in enumerate(pools)]
+    where = [np.searchsorted(edges, t.column("__khuyenhoc_score").to_numpy(), side="right")
+             for t in tied]
+    ordered = [kh.resolve_ties([t.filter(w == k) for t, w in zip(tied, where)], **options)
+               for k in range(3)]
+    got = pd.concat([kh.finish_shard(p, merged, CRITERIA, RULES, shard=i,
+                                     tie_order=[o[i] for o in ordered], **options)
+                     for i, p in enumerate(pools)])
+    _same(got, want)
+    with pytest.raises(kh.SpecError, match="resolve_ties"):
+        kh.finish_shard(pools[0], merged, CRITERIA, RULES, shard=0, **options)
 
 
 def test_merge_refuses_mixed_summaries(frame: "pd.DataFrame") -> None:
@@ -241,7 +287,7 @@ def test_merge_refuses_mixed_summaries(frame: "pd.DataFrame") -> None:
     with pytest.raises(kh.SpecError, match="not a shard summary"):
         kh.merge_shards([pa.table({"x": [1]})], seats=3)
     merged = kh.merge_shards([a], seats=3, per="district")
-    with pytest.raises(kh.SpecError, match="ranked nominees"):
+    with pytest.raises(kh.SpecError, match="does not count|kept rows|ranked nominees"):
         kh.finish_shard(kh.from_pandas(frame.iloc[:20]), merged, CRITERIA, RULES, shard=0,
                         seats=3, per="district")
 
@@ -270,11 +316,7 @@ def test_plain_functions_when_few_or_none_are_ranked(frame: "pd.DataFrame",
                                                      options: dict[str, Any]) -> None:
     data = frame.iloc[:300]
     shards = [data.iloc[i::3] for i in range(3)] + [data.iloc[:0]]
-    summaries = [kh.shard_summary(kh.from_pandas(s), CRITERIA, RULES, shard=i, **options)
-                 for i, s in enumerate(shards)]
-    merged = kh.merge_shards(summaries, **options)
-    got = pd.concat([kh.finish_shard(kh.from_pandas(s), merged, CRITERIA, RULES, shard=i,
-                                     **options) for i, s in enumerate(shards)])
+    _, merged, got = _plain_run(shards, options)
     single = kh.select(kh.from_pandas(pd.concat(shards)), CRITERIA, RULES, **options)
     _same(got, single.table)
     pd.testing.assert_frame_equal(merged.outcomes, single.outcomes)
