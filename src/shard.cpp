@@ -472,8 +472,10 @@ std::vector<tie_order> resolve_ties(const std::vector<pool>& parts,
   order.mode = quota_mode::global;
   const auto sc = keys[shard_score_column].numbers();
   const std::vector<double> score(sc.begin(), sc.end());
+  // Keys encoded only where rows tie (the Vietnamese collation keys of names are the costly
+  // ones): this input is selected here, never concatenated.
   const selection s = select(make_selection_input(keys, score, std::vector<std::uint8_t>(n, 1),
-                                                  std::vector<std::string>(n), order),
+                                                  std::vector<std::string>(n), order, {}, true),
                              order);
   std::map<double, std::uint32_t> first;
   std::map<std::pair<std::string, double>, std::uint32_t> first_in_group;

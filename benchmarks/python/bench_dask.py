@@ -7,9 +7,12 @@ ids prefixed by the province, written as one Parquet file per province under --d
 reused). The job: the honour_pupils criteria and rules, --seats seats apportioned by province,
 tie-breakers exam_score desc then the Vietnamese name; the per-nominee result written as Parquet.
 
-- dask: a LocalCluster of --workers processes (one thread each), dd.read_parquet of the files,
+- dask: a LocalCluster of --workers processes (one thread each, --memory-limit each: Dask
+  spills task results to disk above 60% of it and pauses at 80%), dd.read_parquet of the files,
   khuyenhoc.dask.select(...).to_parquet(out). Peak RSS of each worker process (getrusage in the
-  worker) and of the client process.
+  worker) and of the client process, and the bytes the workers sent each other (Dask's
+  transfer_outgoing_bytes_total: summaries, merge, rows at shared totals and their order, all
+  but what already lay on the receiving worker).
 - single: one process reads all files into one Pool (pyarrow), khuyenhoc.select, writes the
   table as Parquet. Peak RSS of the process.
 - duckdb: the same files, the ranking part only (no criteria, no rules): ROW_NUMBER over the
@@ -21,7 +24,7 @@ compared row for row (id, rank, group_rank, selected, status, reason). Single-pr
 needs about 1.5 KB per nominee at peak: above --single-max-rows (default 8M) it is skipped.
 
     .venv/bin/python benchmarks/python/bench_dask.py --rows 20000000 --dir /tmp/national \
-        [--workers 2] [--engines dask,single,duckdb] [--json out.json]
+        [--workers 2] [--memory-limit 6GiB] [--engines dask,single,duckdb] [--json out.json]
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ def make_pool(directory: Path, rows: int, provinces: int) -> None:
     done.write_text(f"{rows} {provinces}")
 
 
-def run_dask(directory: Path, out: Path, workers: int, seats: int) -> dict:
+def run_dask(directory: Path, out: Path, workers: int, seats: int, memory_limit: str) -> dict:
     import warnings
 
     import dask.dataframe as dd
@@ -78,14 +81,20 @@ def run_dask(directory: Path, out: Path, workers: int, seats: int) -> dict:
     warnings.simplefilter("ignore")
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None,
-                                  memory_limit=0) as cluster, distributed.Client(cluster) as c:
+                                  memory_limit=memory_limit) as cluster, \
+            distributed.Client(cluster) as c:
         t0 = time.perf_counter()
         ddf = dd.read_parquet(sorted(str(p) for p in directory.glob("province_*.parquet")),
                               dtype_backend="pyarrow")
         khuyenhoc.dask.select(ddf, CRITERIA, RULES, **options(seats)).to_parquet(out)
         wall = time.perf_counter() - t0
         peaks = c.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    return {"wall_s": wall, "worker_peak_rss_mb": sorted(v / 1024 for v in peaks.values())}
+        sent = c.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total)
+        cpu = c.run(lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2]))
+    return {"wall_s": wall, "worker_peak_rss_mb": sorted(v / 1024 for v in peaks.values()),
+            "worker_cpu_s": sorted(cpu.values()), "partitions": ddf.npartitions,
+            "worker_bytes_sent": sum(sent.values()),
+            "worker_bytes_sent_per_partition": sum(sent.values()) / max(1, ddf.npartitions)}
 
 
 def run_single(directory: Path, out: Path, seats: int) -> dict:
@@ -144,7 +153,7 @@ def child(args: argparse.Namespace) -> None:
 
         shutil.rmtree(out)
     if args.child == "dask":
-        r = run_dask(directory, out, args.workers, args.seats)
+        r = run_dask(directory, out, args.workers, args.seats, args.memory_limit)
     elif args.child == "single":
         r = run_single(directory, out, args.seats)
     else:
@@ -161,6 +170,8 @@ def main() -> int:
     ap.add_argument("--dir", default="/tmp/khuyenhoc_national")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seats", type=int, default=3000)
+    ap.add_argument("--memory-limit", default="6GiB",
+                    help="memory limit of each Dask worker (spills above 60%%, pauses at 80%%)")
     ap.add_argument("--engines", default="dask,single,duckdb")
     ap.add_argument("--single-max-rows", type=int, default=8_000_000,
                     help="run single-process khuyenhoc only up to this many rows (memory)")
@@ -184,7 +195,7 @@ def main() -> int:
             print(engine, results[engine], flush=True)
             continue
         cmd = [sys.executable, __file__, "--child", engine, "--dir", args.dir, "--workers",
-               str(args.workers), "--seats", str(args.seats)]
+               str(args.workers), "--seats", str(args.seats), "--memory-limit", args.memory_limit]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
         if proc.returncode:  # e.g. the single process out of memory at 20M: record, go on

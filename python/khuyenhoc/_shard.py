@@ -449,14 +449,22 @@ def _finish(table: "pd.DataFrame", merged_rows: "pa.Table") -> "pd.DataFrame":
     ids = merged_rows.column("id").to_pylist()
     if list(out["id"].iloc[ranked].astype(str)) != ids:
         raise _core.SpecError("the merged rows are not this shard's ranked nominees, in order")
+    import pandas as pd
+
     merged = merged_rows.select(_MERGED).to_pandas()
     for c in _MERGED:
         column = out[c]
         values = merged[c]
-        if isinstance(column.dtype, __import__("pandas").CategoricalDtype):
+        if isinstance(column.dtype, pd.CategoricalDtype):
             new = column.astype(object)
             new.iloc[ranked] = values.astype(object).to_numpy()
             out[c] = new.astype("category")
+        elif c == "reason":
+            # Text (often Arrow-backed): assigning into an Arrow array row by row is slow;
+            # through a numpy object array it is one copy each way.
+            text = column.to_numpy(dtype=object, copy=True)
+            text[ranked] = values.to_numpy(dtype=object)
+            out[c] = pd.Series(text, index=out.index, name=c).astype(column.dtype)
         else:
             new = column.copy()
             new.iloc[ranked] = values.to_numpy()
