@@ -265,7 +265,20 @@ pool shard_keys(const run_result& local, const selection_policy& policy) {
   std::vector<column> cols;
   for (const auto& name : key_columns(p, policy)) cols.push_back(p[name]);
   pool keys = pool(std::move(cols), p.id_name()).take(ranked);
-  keys = keys.with_column(column::text(std::string(shard_group_column), group));
+  {
+    // The group as a category: one code per row, the names once (what travels).
+    std::vector<std::int32_t> codes;
+    std::vector<std::string> names;
+    std::unordered_map<std::string, std::int32_t> code_of;
+    codes.reserve(group.size());
+    for (const auto& g : group) {
+      auto [it, added] = code_of.emplace(g, static_cast<std::int32_t>(names.size()));
+      if (added) names.push_back(g);
+      codes.push_back(it->second);
+    }
+    keys = keys.with_column(
+        column::category(std::string(shard_group_column), std::move(codes), std::move(names)));
+  }
   return keys.with_column(
       column::number(std::string(shard_score_column), buffer<double>(std::move(score))));
 }
@@ -440,8 +453,15 @@ pool tie_keys(const pool& keys, const merged_shards& merged) {
       }
     }
   }
-  return keys.take(rows).with_column(
-      column::integer(std::string(shard_row_column), buffer<std::int64_t>(std::move(number))));
+  // The group column is not needed to order them (the policy's group column is there).
+  std::vector<column> cols;
+  for (const auto& c : keys.columns()) {
+    if (c.name() != shard_group_column) cols.push_back(c);
+  }
+  return pool(std::move(cols), keys.id_name())
+      .take(rows)
+      .with_column(
+          column::integer(std::string(shard_row_column), buffer<std::int64_t>(std::move(number))));
 }
 
 std::vector<tie_order> resolve_ties(const std::vector<pool>& parts,

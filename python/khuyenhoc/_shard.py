@@ -168,6 +168,21 @@ def _from_ipc(data: bytes) -> "pa.Table":
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
+def _compact(table: "pa.Table") -> "pa.Table":
+    """``table`` with each unordered dictionary column holding only the values its rows use (a
+    few rows taken from a partition would otherwise carry the partition's whole dictionary of
+    names over the network). Ordered dictionaries keep theirs: their order is the values'."""
+    pa = _pa()
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type) and not field.type.ordered and table.num_rows:
+            plain = table.column(i).cast(field.type.value_type)
+            encoded = pc.dictionary_encode(plain).cast(field.type)
+            table = table.set_column(i, field, encoded)
+    return table
+
+
 def _summary_and_keys(
     pool: _core.Pool, run: Any, options: Mapping[str, Any], shard: int
 ) -> tuple["pa.Table", "pa.Table"]:
@@ -183,7 +198,7 @@ def _summary_and_keys(
     else:
         kept, nominees, rows, ranked, h, all_pool = _core._summarize_shard(
             run._result, dict(options), shard)
-        keys, all_keys, hist = pa.table(kept), pa.table(all_pool), _histogram_table(h)
+        keys, all_keys, hist = _compact(pa.table(kept)), pa.table(all_pool), _histogram_table(h)
     meta = {"version": FORMAT_VERSION, "shard": int(shard), "rows": int(rows),
             "id": pool.id_column, "per": options.get("per") or "", "nominees": nominees,
             "ranked": ranked}
@@ -372,7 +387,7 @@ def _split_ties(tied: "pa.Table", edges: Sequence[float], ranges: int) -> list["
     """The rows of ``tied`` per range of totals (:meth:`MergedShards.tie_edges`)."""
     where = np.searchsorted(np.asarray(edges, dtype=np.float64),
                             tied.column(_SCORE).to_numpy(), side="right")
-    return [tied.filter(where == k) for k in range(ranges)]
+    return [_compact(tied.filter(where == k)) for k in range(ranges)]
 
 
 def shard_ties(

@@ -60,7 +60,7 @@ std::size_t expect_bounded(const kh::shard_summary& s, const kh::selection_polic
     const auto& g = s.keys[kh::shard_group_column];
     const auto sc = s.keys[kh::shard_score_column].numbers();
     for (std::size_t r = 0; r < s.keys.size(); ++r) {
-      kept[std::string(g.text_at(r))].push_back(sc[r]);
+      kept[std::string(g.category_at(r))].push_back(sc[r]);
     }
   }
   for (auto& [group, v] : kept) {
