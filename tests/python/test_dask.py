@@ -292,19 +292,17 @@ def test_merge_refuses_mixed_summaries(frame: "pd.DataFrame") -> None:
                         seats=3, per="district")
 
 
-def test_sets_that_cannot_travel_are_named(client: Any, frame: "pd.DataFrame") -> None:
+def test_set_objects_travel_pickled(client: Any, frame: "pd.DataFrame") -> None:
+    # CriteriaSet and Rules objects pickle as their text (parsed once per worker process), with
+    # their parameters: the same answer as with the files' paths.
     ddf = dd.from_pandas(frame, npartitions=2, sort=False)
     crit = kh.CriteriaSet.from_file(CRITERIA)
-    try:
-        import pickle
-
-        pickle.dumps(crit)
-    except Exception:
-        with pytest.raises(TypeError, match="file path"):
-            kh.dask.select(ddf, crit, RULES, seats=3)
-    else:  # picklable sets travel as they are
-        got = kh.dask.select(ddf, crit, RULES, seats=3).compute()
-        assert int(got["selected"].sum()) == 3
+    rules = kh.Rules.from_file(RULES)
+    options = {"seats": 7, "per": "district", "order": "exam_score desc"}
+    got = kh.dask.select(ddf, crit, rules, **options).compute()
+    _same(got, _reference(frame, **options))
+    scattered = client.scatter(crit, broadcast=True)
+    assert client.submit(lambda c: c.name, scattered).result() == crit.name
 
 
 @pytest.mark.parametrize("options", [
