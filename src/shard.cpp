@@ -285,12 +285,27 @@ pool shard_keys(const run_result& local, const selection_policy& policy) {
 
 shard_summary summarize_shard(const run_result& local, const selection_policy& policy,
                               std::uint32_t shard) {
+  return summarize_shard(local, policy, shard, shard_keys(local, policy));
+}
+
+shard_summary summarize_shard(const run_result& local, const selection_policy& policy,
+                              std::uint32_t shard, const pool& keys) {
   const selection& s = local.outcome();
   shard_summary out;
   out.shard = shard;
   out.rows = static_cast<std::int64_t>(s.size());
-  for (const auto& g : s.groups) ++out.nominees[g];
-  const pool keys = shard_keys(local, policy);
+  {
+    // Nominees per group: count runs of equal names (rows of a group often come together).
+    const std::string* last = nullptr;
+    std::int64_t* count = nullptr;
+    for (const auto& g : s.groups) {
+      if (last == nullptr || g != *last) {
+        count = &out.nominees[g];
+        last = &g;
+      }
+      ++*count;
+    }
+  }
   const auto groups = groups_of(keys);
   const auto score = keys.size() ? keys[shard_score_column].numbers() : std::span<const double>();
   // Per group: its ranked rows' totals, the histogram, and the lowest total kept.

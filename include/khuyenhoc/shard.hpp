@@ -116,6 +116,9 @@ struct merged_shards {
 /// policy `policy` (the one every shard and the merge use). O(rows + kept × key columns).
 [[nodiscard]] shard_summary summarize_shard(const run_result& local, const selection_policy& policy,
                                             std::uint32_t shard);
+/// The same from the run's key material already extracted (`shard_keys(local, policy)`).
+[[nodiscard]] shard_summary summarize_shard(const run_result& local, const selection_policy& policy,
+                                            std::uint32_t shard, const pool& keys);
 
 /// The global decision. \throws spec_error for repeated shard numbers, key material whose
 /// columns differ between shards, ids repeated across shards, and every problem `select` finds

@@ -69,8 +69,8 @@ void register_shard(py::module_& m) {
         std::optional<pool> keys;
         {
           py::gil_scoped_release release;
-          s.emplace(summarize_shard(local, policy, shard));
           keys.emplace(shard_keys(local, policy));
+          s.emplace(summarize_shard(local, policy, shard, *keys));
         }
         return py::make_tuple(s->keys, counts_dict(s->nominees), s->rows, counts_dict(s->ranked),
                               histogram_tuple(s->scores), *keys);
