@@ -514,6 +514,11 @@ def finish_shard(
     ranked rows share: SpecError names resolve_ties otherwise); the other arguments are those
     given to :func:`shard_summary` for this shard.
     """
+    if not isinstance(merged, MergedShards):
+        raise TypeError(
+            "finish_shard needs the MergedShards itself (format 2: the ranks come from its "
+            f"histograms of totals), not a {type(merged).__name__}"
+        )
     opts = _policy_options(**options)
     run = _row_local_run(pool, criteria, rules, opts, params, threads)
     table = _empty_table(opts.get("per")) if run is None else run.table

@@ -275,6 +275,8 @@ def test_summaries_are_trimmed_and_ranks_exact(frame: "pd.DataFrame") -> None:
     _same(got, want)
     with pytest.raises(kh.SpecError, match="resolve_ties"):
         kh.finish_shard(pools[0], merged, CRITERIA, RULES, shard=0, **options)
+    with pytest.raises(TypeError, match="MergedShards"):
+        kh.finish_shard(pools[0], merged.for_shard(0), CRITERIA, RULES, shard=0, **options)
 
 
 def test_merge_refuses_mixed_summaries(frame: "pd.DataFrame") -> None:
