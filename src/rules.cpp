@@ -2,6 +2,7 @@
 // decision tables (with the compile-time overlap check of `unique` tables) and reasons.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -62,6 +63,19 @@ std::string format_number(double v) {
   return format_decimal(v, ',');
 }
 
+// format_number(v) appended without a temporary string: the same steps on a stack buffer.
+void append_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += format_number(v);
+    return;
+  }
+  const double r = round_decimal(v, max_decimal_places);
+  std::array<char, 400> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed);
+  std::replace(buf.data(), res.ptr, '.', ',');
+  out.append(buf.data(), res.ptr);
+}
+
 std::string format_date(double days) {
   std::int64_t y = 0, m = 0, d = 0;
   civil_from_days(to_days(days), y, m, d);
@@ -84,7 +98,7 @@ void append_value(std::string& out, const program& p, const std::vector<const co
   }
   switch (p.type) {
     case value_type::number:
-      out += format_number(v.num[0]);
+      append_number(out, v.num[0]);
       return;
     case value_type::date:
       out += format_date(v.num[0]);

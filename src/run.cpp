@@ -11,6 +11,7 @@
 #include <ctime>
 #include <exception>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <map>
 #include <memory>
@@ -157,23 +158,61 @@ void append_csv_field(std::string& out, std::string_view field) {
   append_quoted(out, field);
 }
 
-// Quotes the field that was appended to `out` from `start` on, in place, when it needs quotes:
-// a reason is rendered straight into the block's text and moved only when it must be quoted.
-void quote_tail(std::string& out, std::size_t start, std::string& spare) {
-  const std::string_view field(out.data() + start, out.size() - start);
-  if (!needs_quotes(field)) return;
-  if (field.find('"') == std::string_view::npos) {
-    // The common case (a comma): shift the text by one and put the quotes around it.
-    const std::size_t len = field.size();
-    out.resize(out.size() + 2);
-    std::memmove(out.data() + start + 1, out.data() + start, len);
-    out[start] = '"';
-    out[start + len + 1] = '"';
-    return;
+// What a CSV field holds: a byte that makes it need quotes (a quote, a comma or a line break),
+// and a quote (to be doubled).
+struct field_scan {
+  bool special = false;
+  bool quote = false;
+};
+
+field_scan scan_field(std::string_view field) {
+  const char* p = field.data();
+  const std::size_t n = field.size();
+  field_scan out;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'),
+                cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i q = _mm_cmpeq_epi8(x, quote);
+    const __m128i hit = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(x, comma)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+    out.special = out.special || _mm_movemask_epi8(hit) != 0;
+    if (_mm_movemask_epi8(q) != 0) {
+      out.quote = true;
+      return out;
+    }
   }
-  spare.assign(field);
-  out.resize(start);
-  append_quoted(out, spare);
+#endif
+  for (; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"') {
+      out.special = out.quote = true;
+      return out;
+    }
+    if (c == ',' || c == '\n' || c == '\r') out.special = true;
+  }
+  return out;
+}
+
+// Ends the field that was appended to `out` after an opening quote at `quote_at`: most reasons
+// need quotes (a decimal comma), so the quote is written before the text is rendered into the
+// block. Closes it when the field needs quotes and holds none; drops it when it needs none; and
+// rewrites the field with its quotes doubled when it holds some.
+void close_quoted_tail(std::string& out, std::size_t quote_at, std::string& spare) {
+  const std::size_t start = quote_at + 1;
+  const std::string_view field(out.data() + start, out.size() - start);
+  const field_scan scan = scan_field(field);
+  if (scan.quote) {
+    spare.assign(field);
+    out.resize(quote_at);
+    append_quoted(out, spare);
+  } else if (scan.special) {
+    out += '"';
+  } else {
+    out.erase(quote_at, 1);  // no quotes needed: the text moves back by one byte
+  }
 }
 
 // A number cell as write_csv_text writes a number column: empty for NaN, else the shortest
@@ -626,9 +665,10 @@ struct run_result::formatter {
       out += ',';
       append_csv_number(out, s.gap[r]);
       out += ',';
-      const std::size_t from = out.size();
+      const std::size_t quote_at = out.size();
+      out += '"';
       append_reason(out, r, w);
-      quote_tail(out, from, w.spare);
+      close_quoted_tail(out, quote_at, w.spare);
       if (res.scored) {
         out += ',';
         const auto code = classification[r];
@@ -1080,13 +1120,22 @@ void run_result::write(const std::string& csv_path, const std::string& report_pa
                        const std::vector<std::string>& protect) const {
   std::vector<std::string> inputs = protect;
   for (const auto& in : impl_->run->spec.inputs) inputs.push_back(in.path);
-  // The report is rendered before any file is touched; the CSV is streamed to its temporary
-  // file. A failure leaves the old files (the temporaries are removed).
-  const std::string report = report_path.empty() ? std::string() : report_html();
+  // The CSV is streamed to its temporary file while the report is rendered (the checksums of
+  // the inputs read) on one more thread. A failure leaves the old files (the temporaries are
+  // removed).
   output_set outputs(inputs);
-  if (!csv_path.empty()) write_csv(outputs.add(csv_path));
+  std::ostream* csv = csv_path.empty() ? nullptr : &outputs.add(csv_path);
+  auto report = std::async(std::launch::async,
+                           [&] { return report_path.empty() ? std::string() : report_html(); });
+  try {
+    if (csv != nullptr) write_csv(*csv);
+  } catch (...) {
+    report.wait();  // it reads this result: let it finish before the error unwinds
+    throw;
+  }
+  const std::string text = report.get();
   if (!report_path.empty()) {
-    outputs.add(report_path).write(report.data(), static_cast<std::streamsize>(report.size()));
+    outputs.add(report_path).write(text.data(), static_cast<std::streamsize>(text.size()));
   }
   outputs.commit();
 }

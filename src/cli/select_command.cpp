@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <type_traits>
@@ -259,11 +260,13 @@ void add_select(CLI::App& app) {
     const auto t2 = std::chrono::steady_clock::now();
     prog.begin("writing " + (to_stdout ? std::string("standard output") : a->out) +
                (a->report.empty() ? "" : " and " + a->report));
-    // The small outputs are rendered before any file is touched; the result (CSV or JSON) is
-    // streamed to its temporary file, or to standard output once the files are in place; the
-    // files are replaced together (or none is).
+    // The result (CSV or JSON) is streamed to its temporary file while the report is rendered
+    // (its inputs' checksums read) on one more thread, or to standard output once the files are
+    // in place; the files are replaced together, or none is (a failure removes the temporaries).
     const bool json = a->format == "json";
-    const std::string report = a->report.empty() ? std::string() : result.report_html();
+    auto report_job = std::async(std::launch::async, [&] {
+      return a->report.empty() ? std::string() : result.report_html();
+    });
     const std::string summary_json =
         a->summary_json.empty() ? std::string() : result.summary_json();
     auto stream_result = [&](std::ostream& out) {
@@ -280,7 +283,7 @@ void add_select(CLI::App& app) {
         outputs.add(path).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       };
       if (!to_stdout) stream_result(outputs.add(a->out));
-      put(a->report, report);
+      put(a->report, report_job.get());
       put(a->summary_json, summary_json);
       outputs.commit();
     }
