@@ -774,14 +774,20 @@ struct run_result::formatter {
     for (std::size_t first = 0; first < blocks; first += wave) {
       bool ok = true;
       std::exception_ptr failed;
-      std::thread writer([&, count] {
+      auto write_wave = [&, count] {
         try {
           for (std::size_t i = 0; i < count && ok; ++i) ok = sink(std::string_view(ready[i]));
         } catch (...) {
           failed = std::current_exception();
           ok = false;
         }
-      });
+      };
+      std::thread writer;
+      try {
+        writer = std::thread(write_wave);
+      } catch (...) {
+        write_wave();  // no thread to be had: this one writes, then formats; same bytes
+      }
       std::size_t next_count = 0;
       std::exception_ptr format_failed;
       try {
@@ -789,7 +795,7 @@ struct run_result::formatter {
       } catch (...) {
         format_failed = std::current_exception();
       }
-      writer.join();
+      if (writer.joinable()) writer.join();
       if (failed) std::rethrow_exception(failed);
       if (format_failed) std::rethrow_exception(format_failed);
       if (!ok) return;
@@ -1125,8 +1131,8 @@ void run_result::write(const std::string& csv_path, const std::string& report_pa
   // removed).
   output_set outputs(inputs);
   std::ostream* csv = csv_path.empty() ? nullptr : &outputs.add(csv_path);
-  auto report = std::async(std::launch::async,
-                           [&] { return report_path.empty() ? std::string() : report_html(); });
+  auto report = detail::on_another_thread(
+      [&] { return report_path.empty() ? std::string() : report_html(); });
   try {
     if (csv != nullptr) write_csv(*csv);
   } catch (...) {

@@ -15,6 +15,7 @@
 #include "commands.hpp"
 
 #include "khuyenhoc/csv.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/io.hpp"
 #include "khuyenhoc/run.hpp"
 #include "progress.hpp"
@@ -264,9 +265,8 @@ void add_select(CLI::App& app) {
     // (its inputs' checksums read) on one more thread, or to standard output once the files are
     // in place; the files are replaced together, or none is (a failure removes the temporaries).
     const bool json = a->format == "json";
-    auto report_job = std::async(std::launch::async, [&] {
-      return a->report.empty() ? std::string() : result.report_html();
-    });
+    auto report_job = detail::on_another_thread(
+        [&] { return a->report.empty() ? std::string() : result.report_html(); });
     const std::string summary_json =
         a->summary_json.empty() ? std::string() : result.summary_json();
     auto stream_result = [&](std::ostream& out) {
