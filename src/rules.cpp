@@ -2,6 +2,7 @@
 // decision tables (with the compile-time overlap check of `unique` tables) and reasons.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -62,6 +63,19 @@ std::string format_number(double v) {
   return format_decimal(v, ',');
 }
 
+// format_number(v) appended without a temporary string: the same steps on a stack buffer.
+void append_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += format_number(v);
+    return;
+  }
+  const double r = round_decimal(v, max_decimal_places);
+  std::array<char, 400> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed);
+  std::replace(buf.data(), res.ptr, '.', ',');
+  out.append(buf.data(), res.ptr);
+}
+
 std::string format_date(double days) {
   std::int64_t y = 0, m = 0, d = 0;
   civil_from_days(to_days(days), y, m, d);
@@ -73,32 +87,38 @@ std::string format_date(double days) {
 
 constexpr std::string_view missing_text = "(trống)";
 
-// The value of a program at one row, as text for reasons.
-std::string render_value(const program& p, const std::vector<const column*>& cols, std::size_t row,
-                         scratch& s) {
+// Appends the value of a program at one row to `out`, as text for reasons.
+void append_value(std::string& out, const program& p, const std::vector<const column*>& cols,
+                  std::size_t row, scratch& s) {
   const node& root = p.nodes[static_cast<std::size_t>(p.root)];
   const view v = eval(p, p.root, cols.data(), row, 1, s);
-  if (v.valid[0] == 0) return std::string(missing_text);
+  if (v.valid[0] == 0) {
+    out += missing_text;
+    return;
+  }
   switch (p.type) {
     case value_type::number:
-      return format_number(v.num[0]);
+      append_number(out, v.num[0]);
+      return;
     case value_type::date:
-      return format_date(v.num[0]);
+      out += format_date(v.num[0]);
+      return;
     case value_type::boolean:
-      return v.b[0] != 0 ? "có" : "không";
+      out += v.b[0] != 0 ? "có" : "không";
+      return;
     case value_type::string:
-      return std::string(string_at(root, cols.data(), row));
+      out += string_at(root, cols.data(), row);
+      return;
     case value_type::list: {
       const column& c = *cols[static_cast<std::size_t>(root.column)];
-      std::string out;
+      const std::size_t start = out.size();  // a separator after the first non-empty item
       for (const auto code : c.list_at(row)) {
-        if (!out.empty()) out += ", ";
+        if (out.size() != start) out += ", ";
         out += c.dictionary()[static_cast<std::size_t>(code)];
       }
-      return out;
+      return;
     }
   }
-  return {};
 }
 
 // The first column `p` reads that is missing at `row`.
@@ -168,35 +188,61 @@ struct verdict_data {
 
   const std::vector<const column*>& cols(const program& p) const { return bound.at(&p); }
 
-  std::string unknown_reason(std::size_t r, std::size_t rule) const {
+  void append_unknown_reason(std::string& out, std::size_t r, std::size_t rule) const {
     const auto& cr = set->rules[rule];
     std::string col;
     if (cr.applies) col = missing_column(*cr.applies, cols(*cr.applies), r);
     if (col.empty()) col = missing_column(*cr.when, cols(*cr.when), r);
-    return (col.empty() ? std::string("không xác định được (chia cho 0 hoặc giá trị không hợp lệ)")
-                        : "thiếu dữ liệu " + col) +
-           " (điều kiện " + set->ids[rule] + ")";
+    if (col.empty()) {
+      out += "không xác định được (chia cho 0 hoặc giá trị không hợp lệ)";
+    } else {
+      out += "thiếu dữ liệu ";
+      out += col;
+    }
+    out += " (điều kiện ";
+    out += set->ids[rule];
+    out += ')';
   }
 
-  std::string fail_reason(std::size_t r, std::size_t rule, scratch& s) const {
+  // `columns(k)`: the columns the reason's k-th value reads (looked up once by writers).
+  template <class Columns>
+  void append_fail_reason(std::string& out, std::size_t r, std::size_t rule, scratch& s,
+                          const Columns& columns) const {
     const auto& t = set->rules[rule].reason;
-    std::string out = t.text[0];
+    out += t.text[0];
     for (std::size_t k = 0; k < t.values.size(); ++k) {
-      out += render_value(*t.values[k], cols(*t.values[k]), r, s);
+      append_value(out, *t.values[k], columns(k), r, s);
       out += t.text[k + 1];
     }
-    return out;
+  }
+
+  // Appends the reason of `rule` at row `r` (nothing where it passed or does not apply).
+  void append_reason(std::string& out, std::size_t r, std::size_t rule, scratch& s) const {
+    const auto& values = set->rules[rule].reason.values;
+    append_reason(out, r, rule, s, [&](std::size_t k) -> const std::vector<const column*>& {
+      return cols(*values[k]);
+    });
+  }
+
+  template <class Columns>
+  void append_reason(std::string& out, std::size_t r, std::size_t rule, scratch& s,
+                     const Columns& columns) const {
+    switch (static_cast<rule_status>(status.get()[rule * rows + r])) {
+      case rule_status::fail:
+        append_fail_reason(out, r, rule, s, columns);
+        return;
+      case rule_status::unknown:
+        append_unknown_reason(out, r, rule);
+        return;
+      default:
+        return;
+    }
   }
 
   std::string reason(std::size_t r, std::size_t rule, scratch& s) const {
-    switch (static_cast<rule_status>(status.get()[rule * rows + r])) {
-      case rule_status::fail:
-        return fail_reason(r, rule, s);
-      case rule_status::unknown:
-        return unknown_reason(r, rule);
-      default:
-        return {};
-    }
+    std::string out;
+    append_reason(out, r, rule, s);
+    return out;
   }
 };
 
@@ -984,6 +1030,33 @@ std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule,
     out[i] = data_->reason(rows[i], rule, s);
   }
   return out;
+}
+
+verdicts::reason_writer::reason_writer(const verdicts& v)
+    : v_(&v),
+      scratch_(v.data_ ? std::make_unique<detail::rules::scratch>(
+                             std::max<std::size_t>(v.data_->set->max_nodes, 1), 1)
+                       : nullptr) {
+  if (!v.data_) return;
+  // The columns of every value of every reason, looked up once rather than per row.
+  const auto& rules = v.data_->set->rules;
+  columns_.resize(rules.size());
+  for (std::size_t k = 0; k < rules.size(); ++k) {
+    for (const auto& value : rules[k].reason.values) {
+      columns_[k].push_back(&v.data_->cols(*value));
+    }
+  }
+}
+
+verdicts::reason_writer::~reason_writer() = default;
+
+void verdicts::reason_writer::append(std::string& out, std::size_t rule, std::size_t row) {
+  if (rule >= v_->rules_) throw std::out_of_range("verdicts::reason_writer: rule out of range");
+  if (row >= v_->rows_) throw std::out_of_range("verdicts::reason_writer: row out of range");
+  const auto& columns = columns_[rule];
+  v_->data_->append_reason(
+      out, row, rule, *scratch_,
+      [&](std::size_t k) -> const std::vector<const column*>& { return *columns[k]; });
 }
 
 std::vector<std::string> verdicts::reasons_of_rule(std::size_t rule) const {

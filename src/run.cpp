@@ -11,13 +11,19 @@
 #include <ctime>
 #include <exception>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
@@ -92,61 +98,54 @@ void collect(std::vector<error_info>& out, std::string_view what, auto&& fn) {
   }
 }
 
-// The reasons of the ineligible rows `rows` (ascending): for each reject rule in order, the
-// rendered reason where the rule failed (or was undecidable and undecidable counts as
-// ineligible), joined with "; ". Rendered per block of rows when the result is written.
-std::vector<std::string> ineligible_reasons(const verdicts& v, bool unknown_rejects,
-                                            std::span<const std::uint32_t> rows) {
-  std::vector<std::string> why(rows.size());
-  const auto& funnel = v.funnel();
-  std::vector<std::uint32_t> failing, at;
-  for (std::size_t k = 0; k < v.rule_count(); ++k) {
-    if (k < funnel.size() && funnel[k].level != rule_severity::reject) continue;
-    const auto st = v.status_of_rule(k);
-    failing.clear();
-    at.clear();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto s = static_cast<rule_status>(st[rows[i]]);
-      if (s == rule_status::fail || (unknown_rejects && s == rule_status::unknown)) {
-        failing.push_back(rows[i]);
-        at.push_back(static_cast<std::uint32_t>(i));
-      }
-    }
-    if (failing.empty()) continue;
-    auto texts = v.reasons_of_rule(k, failing);
-    for (std::size_t j = 0; j < texts.size(); ++j) {
-      if (texts[j].empty()) continue;
-      auto& w = why[at[j]];
-      if (w.empty()) {
-        w = std::move(texts[j]);  // most rows fail one rule: no copy
-        continue;
-      }
-      w += "; ";
-      w += texts[j];
-    }
-  }
-  return why;
-}
-
-// Whether a field holds a quote, a comma or a line break: eight bytes at a time (a byte equal to
-// c makes (x ^ c·0x01…01) have a zero byte), then the tail byte by byte.
+// Whether a field holds a quote, a comma or a line break: sixteen bytes at a time with SSE2
+// (eight with SWAR elsewhere: a byte equal to c makes (x ^ c·0x01…01) have a zero byte), then
+// the tail byte by byte.
 bool needs_quotes(std::string_view field) {
+  const char* p = field.data();
+  const std::size_t n = field.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'),
+                cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, comma)),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+    if (_mm_movemask_epi8(hit) != 0) return true;
+  }
+#else
   constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
   auto has_zero = [](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
-  std::size_t i = 0;
-  for (; i + 8 <= field.size(); i += 8) {
+  for (; i + 8 <= n; i += 8) {
     std::uint64_t x = 0;
-    std::memcpy(&x, field.data() + i, 8);
+    std::memcpy(&x, p + i, 8);
     if (has_zero(x ^ (ones * '"')) || has_zero(x ^ (ones * ',')) || has_zero(x ^ (ones * '\n')) ||
         has_zero(x ^ (ones * '\r'))) {
       return true;
     }
   }
-  for (; i < field.size(); ++i) {
-    const char c = field[i];
+#endif
+  for (; i < n; ++i) {
+    const char c = p[i];
     if (c == '"' || c == ',' || c == '\n' || c == '\r') return true;
   }
   return false;
+}
+
+// Appends `field` to `out` quoted, its quotes doubled: spans between quotes copied whole.
+void append_quoted(std::string& out, std::string_view field) {
+  out += '"';
+  for (;;) {
+    const auto q = field.find('"');
+    if (q == std::string_view::npos) break;
+    out.append(field.data(), q + 1);
+    out += '"';
+    field.remove_prefix(q + 1);
+  }
+  out.append(field);
+  out += '"';
 }
 
 // Appends `field` to `out` as RFC 4180 wants it (quoted when it holds a quote, a comma or a line
@@ -156,18 +155,79 @@ void append_csv_field(std::string& out, std::string_view field) {
     out.append(field);
     return;
   }
-  out += '"';
-  for (const char c : field) {
-    if (c == '"') out += '"';
-    out += c;
+  append_quoted(out, field);
+}
+
+// What a CSV field holds: a byte that makes it need quotes (a quote, a comma or a line break),
+// and a quote (to be doubled).
+struct field_scan {
+  bool special = false;
+  bool quote = false;
+};
+
+field_scan scan_field(std::string_view field) {
+  const char* p = field.data();
+  const std::size_t n = field.size();
+  field_scan out;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'),
+                cr = _mm_set1_epi8('\r');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i q = _mm_cmpeq_epi8(x, quote);
+    const __m128i hit = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(x, comma)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+    out.special = out.special || _mm_movemask_epi8(hit) != 0;
+    if (_mm_movemask_epi8(q) != 0) {
+      out.quote = true;
+      return out;
+    }
   }
-  out += '"';
+#endif
+  for (; i < n; ++i) {
+    const char c = p[i];
+    if (c == '"') {
+      out.special = out.quote = true;
+      return out;
+    }
+    if (c == ',' || c == '\n' || c == '\r') out.special = true;
+  }
+  return out;
+}
+
+// Ends the field that was appended to `out` after an opening quote at `quote_at`: most reasons
+// need quotes (a decimal comma), so the quote is written before the text is rendered into the
+// block. Closes it when the field needs quotes and holds none; drops it when it needs none; and
+// rewrites the field with its quotes doubled when it holds some.
+void close_quoted_tail(std::string& out, std::size_t quote_at, std::string& spare) {
+  const std::size_t start = quote_at + 1;
+  const std::string_view field(out.data() + start, out.size() - start);
+  const field_scan scan = scan_field(field);
+  if (scan.quote) {
+    spare.assign(field);
+    out.resize(quote_at);
+    append_quoted(out, spare);
+  } else if (scan.special) {
+    out += '"';
+  } else {
+    out.erase(quote_at, 1);  // no quotes needed: the text moves back by one byte
+  }
 }
 
 // A number cell as write_csv_text writes a number column: empty for NaN, else the shortest
 // round-trip form, with ".0" on whole numbers so a re-read infers a number.
 void append_csv_number(std::string& out, double v) {
   if (std::isnan(v)) return;
+  // Whole numbers below 10^5 (most scores): their shortest form is their digits (from 10^5 on,
+  // the exponent form can be shorter: "1e+05").
+  if (v > -1e5 && v < 1e5 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
+    std::array<char, 16> buf{};
+    const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<int>(v));
+    out.append(buf.data(), res.ptr);
+    out += ".0";
+    return;
+  }
   std::array<char, 32> buf{};
   const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   const std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
@@ -177,6 +237,65 @@ void append_csv_number(std::string& out, double v) {
 
 void append_csv_count(std::string& out, std::uint32_t v) {
   if (v == 0) return;  // not ranked: a missing cell
+  std::array<char, 16> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), res.ptr);
+}
+
+// A JSON string: quotes, backslashes and control bytes escaped (\n, \r, \t or \u00XX), UTF-8
+// passed through; spans without any copied whole.
+void append_json_text(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(s.data() + from, i - from);
+    from = i + 1;
+    switch (u) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += hex[u >> 4];
+        out += hex[u & 0xF];
+      }
+    }
+  }
+  out.append(s.data() + from, s.size() - from);
+  out += '"';
+}
+
+// A JSON number: the shortest form that reads back the same; null when not finite.
+void append_json_value(std::string& out, double x) {
+  if (!std::isfinite(x)) {
+    out += "null";
+    return;
+  }
+  std::array<char, 32> buf{};
+  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+  out.append(buf.data(), ec == std::errc() ? end : buf.data());
+}
+
+void append_json_count(std::string& out, std::uint32_t v) {
+  if (v == 0) {
+    out += "null";  // not ranked
+    return;
+  }
   std::array<char, 16> buf{};
   const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
   out.append(buf.data(), res.ptr);
@@ -412,16 +531,65 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
 // ---------------------------------------------------------------------------------------------
 // run_result
 
-// The result CSV, formatted straight from the run's arrays: blocks of rows in parallel, handed
-// to the sink in row order. The bytes are those of write_csv_text(table()) at any thread count.
+// The result as CSV or JSON, formatted straight from the run's arrays: blocks of rows in
+// parallel, handed to the sink in row order. The CSV bytes are those of write_csv_text(table()),
+// the JSON those of one object per row of table() (see json()), at any thread count. Reasons
+// are rendered straight into the block's text: nothing per row is allocated.
 struct run_result::formatter {
+  enum class kind { csv, json };
+
   const run_result::impl& res;
+  kind format = kind::csv;
+  /// The dictionaries' names as cells (CSV fields, quoted once; JSON strings or null).
+  std::vector<std::string> groups, levels, level_names;
+  /// The rules whose failure makes a nominee ineligible, in order.
+  std::vector<std::size_t> reject_rules;
+  std::string group_key;  ///< JSON: `"district": ` (the group column's key)
+
+  /// What one worker reuses from block to block.
+  struct worker {
+    std::optional<verdicts::reason_writer> rules;
+    std::string ineligible, why, spare;
+  };
+
+  explicit formatter(const run_result::impl& r, kind f = kind::csv) : res(r), format(f) {
+    const auto cells = [&](const std::vector<std::string>& names) {
+      std::vector<std::string> out(names.size());
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (format == kind::csv) {
+          append_csv_field(out[i], names[i]);
+        } else if (names[i].empty() && &names == &res.explain.group_names) {
+          out[i] = "null";  // no group: a missing category
+        } else {
+          append_json_text(out[i], names[i]);
+        }
+      }
+      return out;
+    };
+    groups = cells(res.explain.group_names);
+    levels = cells(res.lean.levels);
+    if (res.scored) level_names = cells(res.scores.criteria().level_names());
+    if (res.rule_verdicts) {
+      const auto& funnel = res.rule_verdicts->funnel();
+      for (std::size_t k = 0; k < res.rule_verdicts->rule_count(); ++k) {
+        if (k < funnel.size() && funnel[k].level != rule_severity::reject) continue;
+        reject_rules.push_back(k);
+      }
+    }
+    append_json_text(group_key, group_column());
+    group_key += ": ";
+  }
 
   static constexpr std::size_t block_rows = 8192;
 
+  [[nodiscard]] std::string group_column() const {
+    return res.policy.per.empty() ? "group" : res.policy.per;
+  }
+
   [[nodiscard]] std::string header() const {
+    if (format == kind::json) return "[\n";
     std::string out;
-    const std::string group = res.policy.per.empty() ? "group" : res.policy.per;
+    const std::string group = group_column();
     for (const std::string_view name :
          {std::string_view("id"), std::string_view(group), std::string_view("score"),
           std::string_view("rank"), std::string_view("group_rank"), std::string_view("selected"),
@@ -435,68 +603,52 @@ struct run_result::formatter {
     return out;
   }
 
-  // The reasons of the ineligible rows among [b, e): `rows` gets those rows, `texts` their text.
-  void ineligible_texts(std::size_t b, std::size_t e, std::vector<std::uint32_t>& rows,
-                        std::vector<std::string>& texts) const {
-    rows.clear();
-    texts.clear();
-    if (!res.rule_verdicts) return;
-    for (std::size_t r = b; r < e; ++r) {
-      if (res.lean.status[r] == selection_status::ineligible) {
-        rows.push_back(static_cast<std::uint32_t>(r));
-      }
-    }
-    if (!rows.empty()) texts = ineligible_reasons(*res.rule_verdicts, res.unknown_rejects, rows);
+  [[nodiscard]] std::string footer() const {
+    return format == kind::json ? "\n]\n" : std::string();
   }
 
-  // Calls fn(r, ineligible text) for every row of [b, e) in order.
-  template <class Fn>
-  void each_reason(std::size_t b, std::size_t e, Fn&& fn) const {
-    std::vector<std::uint32_t> rows;
-    std::vector<std::string> texts;
-    ineligible_texts(b, e, rows, texts);
-    std::size_t next = 0;
-    std::string why;
-    for (std::size_t r = b; r < e; ++r) {
-      std::string_view ineligible;
-      if (next < rows.size() && rows[next] == r) {
-        ineligible = texts[next++];
-      } else if (res.given_reasons && res.lean.status[r] == selection_status::ineligible) {
+  void start(worker& w) const {
+    if (res.rule_verdicts && !w.rules) w.rules.emplace(*res.rule_verdicts);
+  }
+
+  // Appends the reason of row r to `out`: for the ineligible, the reasons of every reject rule
+  // that failed (or could not be decided, when that makes ineligible) joined with "; ".
+  void append_reason(std::string& out, std::size_t r, worker& w) const {
+    std::string_view ineligible, note;
+    const auto status = res.lean.status[r];
+    if (status == selection_status::ineligible) {
+      if (res.rule_verdicts) {
+        auto& text = w.ineligible;
+        text.clear();
+        for (const std::size_t k : reject_rules) {
+          const auto st = res.rule_verdicts->status(r, k);
+          if (st != rule_status::fail && !(res.unknown_rejects && st == rule_status::unknown)) {
+            continue;
+          }
+          const std::size_t mark = text.size();
+          if (mark != 0) text += "; ";
+          const std::size_t from = text.size();
+          w.rules->append(text, k, r);
+          if (text.size() == from) text.resize(mark);  // a rule without a message
+        }
+        ineligible = text;
+      } else if (res.given_reasons) {
         ineligible = (*res.given_reasons)[r];
       }
-      std::string_view note;
-      if (res.lean.status[r] == selection_status::no_score && !res.score_notes.empty()) {
-        const auto it = res.score_notes.find(static_cast<std::uint32_t>(r));
-        if (it != res.score_notes.end()) note = it->second;
-      }
-      why.clear();
-      detail::append_reason(why, *res.input_rows, res.lean, res.policy, res.explain, r, ineligible,
-                            note);
-      fn(r, why);
+    } else if (status == selection_status::no_score && !res.score_notes.empty()) {
+      const auto it = res.score_notes.find(static_cast<std::uint32_t>(r));
+      if (it != res.score_notes.end()) note = it->second;
     }
+    detail::append_reason(out, *res.input_rows, res.lean, res.policy, res.explain, r, ineligible,
+                          note);
   }
 
-  // A dictionary's names as CSV fields, quoted once rather than per row.
-  static std::vector<std::string> quoted(const std::vector<std::string>& names) {
-    std::vector<std::string> out(names.size());
-    for (std::size_t i = 0; i < names.size(); ++i) append_csv_field(out[i], names[i]);
-    return out;
-  }
-
-  void format_block(std::size_t b, std::size_t e, std::string& out) const {
+  void format_csv(std::size_t b, std::size_t e, std::string& out, worker& w) const {
     const selection& s = res.lean;
     const auto& x = res.explain;
-    const auto groups = quoted(x.group_names);
-    const auto levels = quoted(s.levels);
     std::span<const std::int16_t> classification;
-    std::vector<std::string> level_names;
-    if (res.scored) {
-      classification = res.scores.level();
-      level_names = quoted(res.scores.criteria().level_names());
-    }
-    out.clear();
-    out.reserve((e - b) * 200);
-    each_reason(b, e, [&](std::size_t r, std::string_view why) {
+    if (res.scored) classification = res.scores.level();
+    for (std::size_t r = b; r < e; ++r) {
       append_csv_field(out, res.input.id(r));
       out += ',';
       out += groups[static_cast<std::size_t>(x.gcode[r])];
@@ -513,7 +665,10 @@ struct run_result::formatter {
       out += ',';
       append_csv_number(out, s.gap[r]);
       out += ',';
-      append_csv_field(out, why);
+      const std::size_t quote_at = out.size();
+      out += '"';
+      append_reason(out, r, w);
+      close_quoted_tail(out, quote_at, w.spare);
       if (res.scored) {
         out += ',';
         const auto code = classification[r];
@@ -522,7 +677,71 @@ struct run_result::formatter {
         }
       }
       out += '\n';
-    });
+    }
+  }
+
+  // One object per row, one row per line, keys the CSV's columns: a missing value is null, a
+  // number the shortest text that reads back the same (the bytes the CLI wrote from table()).
+  void format_json(std::size_t b, std::size_t e, std::string& out, worker& w) const {
+    const selection& s = res.lean;
+    const auto& x = res.explain;
+    std::span<const std::int16_t> classification;
+    if (res.scored) classification = res.scores.level();
+    for (std::size_t r = b; r < e; ++r) {
+      out += r == 0 ? "{\"id\": " : ",\n{\"id\": ";
+      append_json_text(out, res.input.id(r));
+      out += ", ";
+      out += group_key;
+      out += groups[static_cast<std::size_t>(x.gcode[r])];
+      out += ", \"score\": ";
+      append_json_value(out, s.score[r]);
+      out += ", \"rank\": ";
+      append_json_count(out, s.rank[r]);
+      out += ", \"group_rank\": ";
+      append_json_count(out, s.group_rank[r]);
+      out += s.selected[r] != 0 ? ", \"selected\": true, \"level\": "
+                                : ", \"selected\": false, \"level\": ";
+      out += s.level[r] >= 0 ? std::string_view(levels[static_cast<std::size_t>(s.level[r])])
+                             : std::string_view("null");
+      out += ", \"status\": ";
+      append_json_text(out, to_string(s.status[r]));
+      out += ", \"gap\": ";
+      append_json_value(out, s.gap[r]);
+      out += ", \"reason\": ";
+      w.why.clear();
+      append_reason(w.why, r, w);
+      append_json_text(out, w.why);
+      if (res.scored) {
+        out += ", \"classification\": ";
+        const auto code = classification[r];
+        out += code >= 0 && static_cast<std::size_t>(code) < level_names.size()
+                   ? std::string_view(level_names[static_cast<std::size_t>(code)])
+                   : std::string_view("null");
+      }
+      out += '}';
+    }
+  }
+
+  void format_block(std::size_t b, std::size_t e, std::string& out, worker& w) const {
+    start(w);
+    out.clear();
+    if (format == kind::csv) {
+      format_csv(b, e, out, w);
+    } else {
+      format_json(b, e, out, w);
+    }
+  }
+
+  // Calls fn(r, reason) for every row of [b, e) in order.
+  template <class Fn>
+  void each_reason(std::size_t b, std::size_t e, Fn&& fn) const {
+    worker w;
+    start(w);
+    for (std::size_t r = b; r < e; ++r) {
+      w.why.clear();
+      append_reason(w.why, r, w);
+      fn(r, std::string_view(w.why));
+    }
   }
 
   // Formats every row, a wave of blocks at a time (each block on a worker), and hands the
@@ -535,15 +754,19 @@ struct run_result::formatter {
     const std::size_t n = res.lean.size();
     if (!sink(std::string_view(header()))) return;
     const std::size_t blocks = (n + block_rows - 1) / block_rows;
-    if (blocks == 0) return;
+    if (blocks == 0) {
+      (void)sink(std::string_view(footer()));
+      return;
+    }
     const std::size_t wave = 2 * static_cast<std::size_t>(detail::worker_count(blocks, threads));
     const std::size_t slots = std::min(wave, blocks);
     std::vector<std::string> ready(slots), next(slots);
+    std::vector<worker> workers(detail::worker_count(blocks, threads));
     auto format_wave = [&](std::size_t first, std::vector<std::string>& text) {
       const std::size_t count = std::min(wave, blocks - first);
-      detail::parallel_for(count, threads, [&](std::size_t i) {
+      detail::parallel_for(count, threads, [&](std::size_t i, unsigned k) {
         const std::size_t b = (first + i) * block_rows;
-        format_block(b, std::min(n, b + block_rows), text[i]);
+        format_block(b, std::min(n, b + block_rows), text[i], workers[k]);
       });
       return count;
     };
@@ -551,14 +774,20 @@ struct run_result::formatter {
     for (std::size_t first = 0; first < blocks; first += wave) {
       bool ok = true;
       std::exception_ptr failed;
-      std::thread writer([&, count] {
+      auto write_wave = [&, count] {
         try {
           for (std::size_t i = 0; i < count && ok; ++i) ok = sink(std::string_view(ready[i]));
         } catch (...) {
           failed = std::current_exception();
           ok = false;
         }
-      });
+      };
+      std::thread writer;
+      try {
+        writer = std::thread(write_wave);
+      } catch (...) {
+        write_wave();  // no thread to be had: this one writes, then formats; same bytes
+      }
       std::size_t next_count = 0;
       std::exception_ptr format_failed;
       try {
@@ -566,13 +795,14 @@ struct run_result::formatter {
       } catch (...) {
         format_failed = std::current_exception();
       }
-      writer.join();
+      if (writer.joinable()) writer.join();
       if (failed) std::rethrow_exception(failed);
       if (format_failed) std::rethrow_exception(format_failed);
       if (!ok) return;
       std::swap(ready, next);
       count = next_count;
     }
+    (void)sink(std::string_view(footer()));
   }
 };
 
@@ -600,7 +830,7 @@ const selection& run_result::outcome() const noexcept {
       full.groups.emplace_back(
           res.explain.group_names[static_cast<std::size_t>(res.explain.gcode[r])]);
     }
-    const formatter f{res};
+    const formatter f(res);
     for (std::size_t b = 0; b < n; b += formatter::block_rows) {
       f.each_reason(b, std::min(n, b + formatter::block_rows),
                     [&](std::size_t, std::string_view why) { full.reason.emplace_back(why); });
@@ -640,20 +870,42 @@ const run_spec& run_result::spec() const noexcept {
   return impl_->run->spec;
 }
 
-std::string run_result::csv() const {
+namespace {
+
+template <class Formatter>
+std::string format_all(const Formatter& f, unsigned threads) {
   std::string out;
-  formatter{*impl_}.run(impl_->run->spec.threads, [&](std::string_view block) {
+  f.run(threads, [&](std::string_view block) {
     out.append(block);
     return true;
   });
   return out;
 }
 
-void run_result::write_csv(std::ostream& out) const {
-  formatter{*impl_}.run(impl_->run->spec.threads, [&](std::string_view block) {
+template <class Formatter>
+void stream_all(const Formatter& f, unsigned threads, std::ostream& out) {
+  f.run(threads, [&](std::string_view block) {
     out.write(block.data(), static_cast<std::streamsize>(block.size()));
     return static_cast<bool>(out);  // a failed write (disk full) stops the formatting
   });
+}
+
+}  // namespace
+
+std::string run_result::csv() const {
+  return format_all(formatter(*impl_), impl_->run->spec.threads);
+}
+
+void run_result::write_csv(std::ostream& out) const {
+  stream_all(formatter(*impl_), impl_->run->spec.threads, out);
+}
+
+std::string run_result::json() const {
+  return format_all(formatter(*impl_, formatter::kind::json), impl_->run->spec.threads);
+}
+
+void run_result::write_json(std::ostream& out) const {
+  stream_all(formatter(*impl_, formatter::kind::json), impl_->run->spec.threads, out);
 }
 
 run_result run_result::reselect(const selection_policy& policy) const {
@@ -874,13 +1126,22 @@ void run_result::write(const std::string& csv_path, const std::string& report_pa
                        const std::vector<std::string>& protect) const {
   std::vector<std::string> inputs = protect;
   for (const auto& in : impl_->run->spec.inputs) inputs.push_back(in.path);
-  // The report is rendered before any file is touched; the CSV is streamed to its temporary
-  // file. A failure leaves the old files (the temporaries are removed).
-  const std::string report = report_path.empty() ? std::string() : report_html();
+  // The CSV is streamed to its temporary file while the report is rendered (the checksums of
+  // the inputs read) on one more thread. A failure leaves the old files (the temporaries are
+  // removed).
   output_set outputs(inputs);
-  if (!csv_path.empty()) write_csv(outputs.add(csv_path));
+  std::ostream* csv = csv_path.empty() ? nullptr : &outputs.add(csv_path);
+  auto report = detail::on_another_thread(
+      [&] { return report_path.empty() ? std::string() : report_html(); });
+  try {
+    if (csv != nullptr) write_csv(*csv);
+  } catch (...) {
+    report.wait();  // it reads this result: let it finish before the error unwinds
+    throw;
+  }
+  const std::string text = report.get();
   if (!report_path.empty()) {
-    outputs.add(report_path).write(report.data(), static_cast<std::streamsize>(report.size()));
+    outputs.add(report_path).write(text.data(), static_cast<std::streamsize>(text.size()));
   }
   outputs.commit();
 }

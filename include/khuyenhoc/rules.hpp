@@ -308,6 +308,7 @@ struct funnel_step {
 namespace detail::rules {
 struct compiled_rule_set;
 struct verdict_data;
+class scratch;
 }  // namespace detail::rules
 
 /// Per nominee × rule results of a rule set. Every input row appears. Immutable; copies share
@@ -350,6 +351,25 @@ class verdicts {
   /// \throws std::out_of_range for a bad rule or row index.
   [[nodiscard]] std::vector<std::string> reasons_of_rule(std::size_t rule,
                                                          std::span<const std::uint32_t> rows) const;
+  /// Renders reasons in place, for writers of large results: the text of reasons_of_rule
+  /// appended to a caller's buffer, without a string per row. One writer per thread (it holds
+  /// that thread's working memory); the verdicts must outlive it.
+  class reason_writer {
+   public:
+    explicit reason_writer(const verdicts& v);
+    reason_writer(const reason_writer&) = delete;
+    reason_writer& operator=(const reason_writer&) = delete;
+    ~reason_writer();
+    /// Appends the reason of rule `rule` at row `row` to `out`: the rule's message where it
+    /// failed, "thiếu dữ liệu X (điều kiện id)" where it is unknown, nothing where it passed or
+    /// does not apply. \throws std::out_of_range for a bad rule or row index.
+    void append(std::string& out, std::size_t rule, std::size_t row);
+
+   private:
+    const verdicts* v_;
+    std::unique_ptr<detail::rules::scratch> scratch_;
+    std::vector<std::vector<const std::vector<const column*>*>> columns_;
+  };
   /// Storage owner of status() and eligible() for zero-copy export.
   [[nodiscard]] std::shared_ptr<const void> owner() const noexcept;
   /// The rule set as written that produced these verdicts (names, version, descriptions), or

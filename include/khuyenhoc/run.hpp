@@ -139,6 +139,13 @@ class run_result {
   /// run's arrays, reasons rendered as they are written; nothing per row is kept. Stops at the
   /// first failed write (the stream's state tells; `output_set::commit` reports the OS error).
   void write_csv(std::ostream& out) const;
+  /// The result as JSON, exactly the bytes `write_json` writes.
+  [[nodiscard]] std::string json() const;
+  /// Streams the result as JSON to `out`, like `write_csv`: an array with one object per
+  /// nominee in pool order, one per line (`[`, the objects joined by ",\n", `]`), keys the CSV's
+  /// columns in order; a missing value is null, a number the shortest text that reads back the
+  /// same, strings escaped as JSON wants (UTF-8 passed through). Nothing per row is kept.
+  void write_json(std::ostream& out) const;
   /// The selection report (one self-contained HTML5 document). Reads the input files named in
   /// the spec for their checksums. \throws error if one cannot be read.
   [[nodiscard]] std::string report_html() const;

@@ -7,14 +7,15 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <type_traits>
 
-#include <boost/date_time/gregorian/gregorian.hpp>
 #include "commands.hpp"
 
 #include "khuyenhoc/csv.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/io.hpp"
 #include "khuyenhoc/run.hpp"
 #include "progress.hpp"
@@ -26,96 +27,6 @@ namespace {
 template <class T>
 std::map<std::string, T> as_map(const std::vector<std::pair<std::string, T>>& pairs) {
   return {pairs.begin(), pairs.end()};
-}
-
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (u < 0x20) {
-      static constexpr char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
-// The result table as JSON: an array with one object per nominee (in pool order), one per line,
-// keys the CSV's columns; a missing value is null, a number the shortest text reading back the
-// same.
-std::string result_json(const pool& t) {
-  std::string out = "[\n";
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    out += r == 0 ? "{" : ",\n{";
-    bool first = true;
-    for (const auto& c : t.columns()) {
-      out += first ? "" : ", ";
-      first = false;
-      json_string(out, c.name());
-      out += ": ";
-      if (!c.is_valid(r)) {
-        out += "null";
-        continue;
-      }
-      switch (c.type()) {
-        case column_type::number: {
-          const double x = c.numbers()[r];
-          if (!std::isfinite(x)) {
-            out += "null";
-          } else {
-            std::array<char, 32> buf{};
-            const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
-            out.append(buf.data(), ec == std::errc() ? end : buf.data());
-          }
-          break;
-        }
-        case column_type::integer:
-          out += std::to_string(c.integers()[r]);
-          break;
-        case column_type::boolean:
-          out += c.booleans()[r] != 0 ? "true" : "false";
-          break;
-        case column_type::date:
-          json_string(
-              out, boost::gregorian::to_iso_extended_string(boost::gregorian::date(1970, 1, 1) +
-                                                            boost::gregorian::days(c.dates()[r])));
-          break;
-        case column_type::category:
-          json_string(out, c.category_at(r));
-          break;
-        case column_type::text:
-          json_string(out, c.text_at(r));
-          break;
-        case column_type::category_list: {
-          out += '[';
-          bool first_item = true;
-          for (const auto code : c.list_at(r)) {
-            out += first_item ? "" : ", ";
-            first_item = false;
-            json_string(out, c.dictionary()[static_cast<std::size_t>(code)]);
-          }
-          out += ']';
-          break;
-        }
-      }
-    }
-    out += '}';
-  }
-  out += "\n]\n";
-  return out;
 }
 
 char single_char(const std::string& text, const char* flag) {
@@ -350,31 +261,40 @@ void add_select(CLI::App& app) {
     const auto t2 = std::chrono::steady_clock::now();
     prog.begin("writing " + (to_stdout ? std::string("standard output") : a->out) +
                (a->report.empty() ? "" : " and " + a->report));
-    // The small outputs are rendered before any file is touched; the CSV result is streamed to
-    // its temporary file; the files are replaced together (or none is).
-    const bool stream_csv = a->format == "csv" && !to_stdout;
-    const std::string body = stream_csv            ? std::string()
-                             : a->format == "json" ? result_json(result.table())
-                                                   : result.csv();
-    const std::string report = a->report.empty() ? std::string() : result.report_html();
+    // The result (CSV or JSON) is streamed to its temporary file while the report is rendered
+    // (its inputs' checksums read) on one more thread, or to standard output once the files are
+    // in place; the files are replaced together, or none is (a failure removes the temporaries).
+    const bool json = a->format == "json";
+    auto report_job = detail::on_another_thread(
+        [&] { return a->report.empty() ? std::string() : result.report_html(); });
     const std::string summary_json =
         a->summary_json.empty() ? std::string() : result.summary_json();
+    auto stream_result = [&](std::ostream& out) {
+      if (json) {
+        result.write_json(out);
+      } else {
+        result.write_csv(out);
+      }
+    };
     {
       output_set outputs(inputs);
       auto put = [&outputs](const std::string& path, const std::string& bytes) {
         if (path.empty() || path == "-") return;
         outputs.add(path).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       };
-      if (stream_csv) {
-        result.write_csv(outputs.add(a->out));
-      } else {
-        put(a->out, body);
-      }
-      put(a->report, report);
+      if (!to_stdout) stream_result(outputs.add(a->out));
+      put(a->report, report_job.get());
       put(a->summary_json, summary_json);
       outputs.commit();
     }
-    if (to_stdout) write_stdout(body, "the result");
+    if (to_stdout) {
+      stream_result(std::cout);
+      std::cout.flush();
+      if (!std::cout) {
+        throw io_error("cannot write the result to standard output", location{.file = "<stdout>"},
+                       errno);
+      }
+    }
     if (a->summary_json == "-") write_stdout(summary_json, "the summary");
     const double t_write = seconds_since(t2);
     prog.end(std::to_string(p.size()) + " rows");

@@ -187,3 +187,55 @@ TEST_F(io_test, a_device_is_written_in_place) {
 }
 
 }  // namespace
+
+// A large output is handed to the disk while it is written (every 8 MB): the bytes are those
+// written, in order, whatever the sizes of the writes (small ones buffered, large ones direct).
+TEST_F(io_test, a_large_output_handed_to_the_disk_while_written_is_whole) {
+  std::string expected;
+  {
+    output_set out;
+    std::ostream& s = out.add(p("big.csv"));
+    std::size_t k = 0;
+    while (expected.size() < (std::size_t{26} << 20)) {
+      const std::size_t len = (k % 3 == 0) ? 3 * (1 << 20) + k : (k % 3 == 1) ? 17 : 70000 + k;
+      std::string piece(len, static_cast<char>('a' + k % 26));
+      piece.back() = '\n';
+      s.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      expected += piece;
+      ++k;
+    }
+    EXPECT_TRUE(s.good());
+    out.commit();
+  }
+  EXPECT_EQ(fs::file_size(p("big.csv")), expected.size());
+  EXPECT_TRUE(slurp(p("big.csv")) == expected);  // not EXPECT_EQ: no 26 MB diff on failure
+  EXPECT_EQ(listing(), std::vector<std::string>{"big.csv"});
+}
+
+// The file-size limit met after some megabytes were handed to the disk still fails the commit
+// and keeps the old file.
+TEST_F(io_test, a_write_error_after_pages_were_handed_to_the_disk_keeps_the_old_file) {
+  put(p("a.csv"), "old a");
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 20 << 20;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  int err = 0;
+  try {
+    output_set out;
+    std::ostream& s = out.add(p("a.csv"));
+    const std::string block(1 << 20, 'z');
+    for (int i = 0; i < 24 && s; ++i)
+      s.write(block.data(), static_cast<std::streamsize>(block.size()));
+    out.commit();
+  } catch (const io_error& e) {
+    err = e.os_errno();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_EQ(err, EFBIG);
+  EXPECT_EQ(slurp(p("a.csv")), "old a");
+  EXPECT_EQ(listing(), std::vector<std::string>{"a.csv"});
+}

@@ -7,9 +7,11 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "khuyenhoc/error.hpp"
 
+using khuyenhoc::detail::on_another_thread;
 using khuyenhoc::detail::parallel_for;
 using khuyenhoc::detail::worker_count;
 
@@ -68,4 +70,12 @@ TEST(parallel_for, no_new_task_starts_after_a_failure) {
                             }),
                std::runtime_error);
   EXPECT_EQ(ran.load(), 11U);
+}
+
+TEST(on_another_thread, gives_the_result_or_the_exception_to_get) {
+  const auto caller = std::this_thread::get_id();
+  auto ran_on = on_another_thread([] { return std::this_thread::get_id(); });
+  EXPECT_NE(ran_on.get(), caller);
+  auto failing = on_another_thread([]() -> int { throw std::runtime_error("report failed"); });
+  EXPECT_THROW((void)failing.get(), std::runtime_error);
 }

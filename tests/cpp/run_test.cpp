@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 
 namespace kh = khuyenhoc;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 namespace {
@@ -523,4 +526,233 @@ TEST(Run, StreamedCsvQuotesAsTheTableWriter) {
   const auto result = kh::prepared_run::prepare(spec, p).execute(p, {.totals = totals});
   EXPECT_EQ(result.csv(), kh::write_csv_text(result.table()));
   EXPECT_THAT(result.csv(), HasSubstr("\"\r"));
+}
+
+namespace {
+
+// A JSON string as the CLI wrote it before the result was streamed (the reference).
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (u < 0x20) {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+// The result table as JSON, rendered cell by cell from table(): what json() must equal.
+std::string table_json(const kh::pool& t) {
+  std::string out = "[\n";
+  for (std::size_t r = 0; r < t.size(); ++r) {
+    out += r == 0 ? "{" : ",\n{";
+    bool first = true;
+    for (const auto& c : t.columns()) {
+      out += first ? "" : ", ";
+      first = false;
+      json_string(out, c.name());
+      out += ": ";
+      if (!c.is_valid(r)) {
+        out += "null";
+        continue;
+      }
+      switch (c.type()) {
+        case kh::column_type::number: {
+          const double x = c.numbers()[r];
+          if (!std::isfinite(x)) {
+            out += "null";
+          } else {
+            std::array<char, 32> buf{};
+            const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+            out.append(buf.data(), end);
+          }
+          break;
+        }
+        case kh::column_type::integer:
+          out += std::to_string(c.integers()[r]);
+          break;
+        case kh::column_type::boolean:
+          out += c.booleans()[r] != 0 ? "true" : "false";
+          break;
+        case kh::column_type::category:
+          json_string(out, c.category_at(r));
+          break;
+        case kh::column_type::text:
+          json_string(out, c.text_at(r));
+          break;
+        default:
+          ADD_FAILURE() << "unexpected column type in the result: " << c.name();
+      }
+    }
+    out += '}';
+  }
+  out += "\n]\n";
+  return out;
+}
+
+// A pool whose ids, groups and rule values hold every byte CSV and JSON must escape, and a
+// rule set whose reasons render them (and hold a quote, a comma, a tab and a line break of
+// their own).
+kh::pool tricky_pool() {
+  std::string text = "id,district,total,note,tags\n";
+  const std::vector<std::string> specials = {"\"\"", ",", "\r", "\n", "\\", "\t", "\x01", "x"};
+  std::size_t row = 0;
+  for (std::size_t k = 0; k < 40; ++k) {
+    for (const auto& special : specials) {
+      std::string id = "HS" + std::to_string(100000 + row);
+      id.insert(row % id.size(), special);
+      std::string group = "Quan " + std::to_string(row % 4);  // ASCII: split anywhere
+      if (row % 5 == 0) group.insert(row % group.size(), special);
+      std::string note = row % 3 == 0 ? "Khá " + special + "kém" : std::string("Tốt");
+      const std::string tags = row % 2 == 0 ? "a|b" : "";
+      text += "\"" + id + "\",\"" + group + "\"," + std::to_string(row % 7) + ",\"" + note + "\"," +
+              tags + "\n";
+      ++row;
+    }
+  }
+  return kh::read_csv_text(text, {.schema = {{"tags", kh::column_type::category_list}}});
+}
+
+const char* const tricky_rules = R"yaml(name: tricky
+rules:
+  - id: note_ok
+    when: note == "Tốt"
+    reason: "Ghi chú \"{note}\", chưa đạt; xem lại\tdòng\ntiếp"
+  - id: small
+    when: total < 5
+    reason: "Tổng {total} (nhãn: {tags})"
+  - id: warn_only
+    when: total < 2
+    reason: "cảnh báo, {total}"
+    severity: warn
+)yaml";
+
+}  // namespace
+
+// The streamed JSON is one object per row of table(), at any thread count, written whole or
+// kept in memory; its escapes are JSON's (the CSV's quoting is checked against write_csv_text).
+TEST(Run, StreamedJsonIsTheTablesObjectsAtAnyThreadCount) {
+  const auto p = kh::generate_pool(20000, {.seed = 11});
+  std::string reference;
+  for (const unsigned threads : {1U, 2U, 3U}) {
+    auto spec = example_spec();
+    spec.threads = threads;
+    spec.policy.seats = 300;
+    spec.policy.cap_share = 0.012;
+    spec.policy.levels = {{"Giải Nhất", 20}, {"Giải Nhì", 60}};
+    const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+    const std::string text = result.json();
+    std::ostringstream streamed;
+    result.write_json(streamed);
+    EXPECT_EQ(streamed.str(), text);
+    if (threads == 1) reference = text;
+    EXPECT_EQ(text, reference) << threads << " threads";
+    EXPECT_EQ(text, table_json(result.table())) << threads << " threads";
+    EXPECT_THAT(text, HasSubstr("\"level\": \"Giải Nhất\""));
+    EXPECT_THAT(text, HasSubstr("\"classification\": "));
+  }
+}
+
+TEST(Run, ReasonsWithSeparatorsQuotesAndLineBreaksAreEscapedInPlace) {
+  const auto p = tricky_pool();
+  for (const unsigned threads : {1U, 3U}) {
+    for (const bool grouped : {true, false}) {
+      kh::run_spec spec;
+      spec.threads = threads;
+      spec.rules = kh::rule_set_spec::from_text(tricky_rules);
+      spec.policy.mode = grouped ? kh::quota_mode::apportion : kh::quota_mode::global;
+      if (grouped) spec.policy.per = "district";
+      spec.policy.seats = 12;
+      std::vector<double> totals(p.size());
+      for (std::size_t r = 0; r < p.size(); ++r) totals[r] = p["total"].integers()[r];
+      const auto result = kh::prepared_run::prepare(spec, p).execute(p, {.totals = totals});
+      const std::string csv = result.csv();
+      EXPECT_EQ(csv, kh::write_csv_text(result.table()));
+      std::ostringstream streamed;
+      result.write_csv(streamed);
+      EXPECT_EQ(streamed.str(), csv);
+      EXPECT_EQ(result.json(), table_json(result.table()));
+      // The reasons as rendered one rule at a time (reasons_of_rule) are in the outcome.
+      const auto& s = result.outcome();
+      const auto* v = result.rule_verdicts();
+      ASSERT_NE(v, nullptr);
+      const auto note_ok = v->reasons_of_rule(0);
+      std::size_t cited = 0;
+      for (std::size_t r = 0; r < p.size(); ++r) {
+        if (s.status[r] != kh::selection_status::ineligible || note_ok[r].empty()) continue;
+        EXPECT_THAT(s.reason[r], HasSubstr(note_ok[r]));
+        ++cited;
+      }
+      EXPECT_GT(cited, 50U);
+      // Quotes doubled inside a quoted field, line breaks kept inside it, and JSON escapes.
+      EXPECT_THAT(csv, HasSubstr("\"\"Khá \"\"kém\"\", chưa đạt; xem lại\tdòng\ntiếp"));
+      EXPECT_THAT(result.json(), HasSubstr("Ghi chú \\\"Khá \\u0001kém\\\", chưa đạt"));
+      EXPECT_THAT(result.json(), HasSubstr("(nhãn: a, b)"));
+      EXPECT_THAT(s.reason[1], Not(HasSubstr("cảnh báo")));  // a warning is not a reason
+    }
+  }
+}
+
+TEST(Run, ReasonWriterAppendsWhatReasonsOfRuleRenders) {
+  const auto p = tricky_pool();
+  const auto set = kh::rule_set::compile(kh::rule_set_spec::from_text(tricky_rules), p);
+  const auto v = set.evaluate(p);
+  kh::verdicts::reason_writer w(v);
+  for (std::size_t k = 0; k < v.rule_count(); ++k) {
+    const auto all = v.reasons_of_rule(k);
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      std::string out = "prefix:";
+      w.append(out, k, r);
+      EXPECT_EQ(out, "prefix:" + all[r]) << "rule " << k << " row " << r;
+    }
+  }
+  std::string out;
+  EXPECT_THROW(w.append(out, v.rule_count(), 0), std::out_of_range);
+  EXPECT_THROW(w.append(out, 0, p.size()), std::out_of_range);
+}
+
+TEST(Run, GivenReasonsAndEmptyPoolsAreWrittenAsTheTable) {
+  const auto p = tricky_pool();
+  std::vector<double> totals(p.size());
+  std::vector<std::uint8_t> eligible(p.size());
+  std::vector<std::string> reasons(p.size());
+  for (std::size_t r = 0; r < p.size(); ++r) {
+    totals[r] = r % 11 == 0 ? std::numeric_limits<double>::quiet_NaN() : (r % 9) * 1.25;
+    eligible[r] = r % 4 == 0 ? 0 : 1;
+    if (eligible[r] == 0) reasons[r] = r % 8 == 0 ? "Thiếu \"hồ sơ\",\r\nnộp lại" : "";
+  }
+  kh::run_spec spec;
+  spec.policy.seats = 10;
+  spec.policy.min_score = 2;
+  const auto run = kh::prepared_run::prepare(spec, p);
+  const auto result =
+      run.execute(p, {.totals = totals, .eligible = eligible, .ineligible_reasons = &reasons});
+  EXPECT_EQ(result.csv(), kh::write_csv_text(result.table()));
+  EXPECT_EQ(result.json(), table_json(result.table()));
+  EXPECT_THAT(result.json(), HasSubstr("\"score\": null"));
+  EXPECT_THAT(result.json(), HasSubstr("\"group\": null"));
+  // No rows: the header, or an empty array.
+  const auto none = example_pool().take({});
+  auto global = example_spec();
+  global.policy.per.clear();
+  global.policy.mode = kh::quota_mode::global;
+  const auto empty = kh::prepared_run::prepare(global, none).execute(none);
+  EXPECT_EQ(empty.json(), "[\n\n]\n");
+  EXPECT_EQ(empty.json(), table_json(empty.table()));
+  EXPECT_EQ(empty.csv(), kh::write_csv_text(empty.table()));
 }

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -136,3 +138,70 @@ def test_json_outputs_escape_names(tool: str, tmp_path: Path) -> None:
     assert sum(r["district"] == name for r in rows) == text.count(quoted) > 0
     summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert name in {g["group"] for g in summary["groups"]}
+
+
+def _tricky_pool(tmp_path: Path) -> Path:
+    """The example pool with ids, names, groups and rule values holding quotes, commas,
+    backslashes, tabs and line breaks (the reasons cite the conduct)."""
+    rows = list(csv.reader(io.StringIO(POOL.read_text(encoding="utf-8"), newline="")))
+    header = rows[0]
+    col = {name: k for k, name in enumerate(header)}
+    for k, row in enumerate(rows[1:]):
+        if k % 7 == 0:
+            row[col["id"]] += ',"x"'
+        if k % 11 == 0:
+            row[col["id"]] += "\nnl\\"
+        if k % 13 == 0:
+            row[col["district"]] = 'Quận "Một", A\tB'
+        if k % 5 == 0:
+            row[col["conduct"]] = 'Khá "kém",\r\nx'
+        if k % 9 == 0:
+            row[col["full_name"]] = 'Nguyễn "Văn", A'
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "tricky.csv"
+    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+    return path
+
+
+def test_streamed_stdout_is_the_file_in_csv_and_json(tool: str, tmp_path: Path) -> None:
+    pool = _tricky_pool(tmp_path)
+    for fmt in ("csv", "json"):
+        extra = ["--order", "name:full_name", "--threads", "3"]
+        to_file = select(tool, "-p", str(pool), "-o", str(tmp_path / f"r.{fmt}"), "--format",
+                         fmt, *extra)
+        assert to_file.returncode == 0, to_file.stderr
+        piped = select(tool, "-p", str(pool), "-o", "-", "--format", fmt, *extra)
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stdout == (tmp_path / f"r.{fmt}").read_bytes()
+    # The JSON and the CSV say the same, cell by cell, special characters included.
+    # (read as bytes: read_text would turn the \r\n inside a quoted field into \n)
+    table = list(csv.DictReader(io.StringIO((tmp_path / "r.csv").read_bytes().decode(),
+                                            newline="")))
+    rows = json.loads((tmp_path / "r.json").read_bytes().decode())
+    assert len(rows) == len(table) == 1000
+    for got, want in zip(rows, table):
+        assert list(got) == list(want)
+        for key, value in got.items():
+            text = ("" if value is None else "true" if value is True else
+                    "false" if value is False else str(value))
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                assert float(want[key]) == value, key
+            else:
+                assert text == want[key], key
+    reasons = [r["reason"] for r in rows]
+    assert any('Khá "kém",\r\nx' in r for r in reasons)
+    assert any(',"x"\nnl\\' in r["id"] for r in rows)
+
+
+def test_a_failed_write_to_stdout_is_an_error(tool: str) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    for fmt in ("csv", "json"):
+        with open("/dev/full", "wb") as full:
+            run = subprocess.run(
+                [tool, "select", "-c", str(CRITERIA), "-r", str(RULES), "--seats", "30",
+                 "--per", "district", "--no-progress", "-p", str(POOL), "-o", "-", "--format",
+                 fmt], stdout=full, stderr=subprocess.PIPE)
+        assert run.returncode == 4  # an I/O error (docs/cli.md)
+        assert b"standard output" in run.stderr

@@ -14,8 +14,10 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <future>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -77,6 +79,17 @@ void parallel_for(std::size_t tasks, unsigned threads, Fn&& fn) {
   work(0);
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+/// fn() started on a thread of its own, its result (or exception) in the future; when no
+/// thread can be started, fn runs in the caller on the future's get() instead.
+template <class Fn>
+[[nodiscard]] auto on_another_thread(Fn fn) -> std::future<decltype(fn())> {
+  try {
+    return std::async(std::launch::async, fn);
+  } catch (const std::system_error&) {
+    return std::async(std::launch::deferred, std::move(fn));
+  }
 }
 
 }  // namespace khuyenhoc::detail
