@@ -296,6 +296,34 @@ TEST(csv, types_do_not_depend_on_normal_form_separator_or_line_endings) {
   }
 }
 
+TEST(csv, field_ends_found_at_every_offset_of_a_16_byte_block) {
+  // Fields of 0 to 40 bytes, so that separators and line breaks (LF, CRLF, lone CR) fall at
+  // every position of the tokenizer's 16-byte blocks, the last field of the text included
+  // (no final line break, fewer than 16 bytes left).
+  for (const std::string eol : {"\n", "\r\n", "\r"}) {
+    for (const char sep : {',', ';', '\t'}) {
+      std::string text = std::string("id") + sep + "a" + sep + "b" + eol;
+      std::vector<std::string> as, bs;
+      for (std::size_t i = 0; i <= 40; ++i) {
+        as.push_back(std::string(i, 'x') + (i % 3 == 0 ? "ữ" : ""));
+        bs.push_back(std::string((i * 7) % 23, 'y'));
+        text += "R" + std::to_string(i) + sep + as.back() + sep + bs.back();
+        if (i != 40) text += eol;
+      }
+      csv_options opt;
+      opt.schema = {{"a", column_type::text}, {"b", column_type::text}};
+      opt.separator = sep;
+      const auto p = read_csv_text(text, opt);
+      ASSERT_EQ(p.size(), 41U);
+      for (std::size_t i = 0; i <= 40; ++i) {
+        EXPECT_EQ(p.id(i), "R" + std::to_string(i));
+        EXPECT_EQ(p["a"].text_at(i), as[i]) << i;
+        EXPECT_EQ(p["b"].text_at(i), bs[i]) << i;
+      }
+    }
+  }
+}
+
 TEST(csv, max_bytes_guards_the_reader) {
   const auto path = data("pool_basic.csv");
   csv_options o;
