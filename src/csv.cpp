@@ -288,6 +288,7 @@ std::string quoted(std::string_view s) {
 struct utf8_check {
   __m128i byte_1_high, byte_1_low, byte_2_high, incomplete_max;
   __m128i prev, prev_incomplete, err;
+  __m128i nul;  // NUL bytes seen (refused with invalid text, in the same pass)
 };
 
 __m128i bytes16(const std::array<std::uint8_t, 16>& t) {
@@ -297,6 +298,7 @@ __m128i bytes16(const std::array<std::uint8_t, 16>& t) {
 }
 
 __attribute__((target("ssse3"))) inline void utf8_block(utf8_check& st, __m128i in) {
+  st.nul = _mm_or_si128(st.nul, _mm_cmpeq_epi8(in, _mm_setzero_si128()));
   if (_mm_movemask_epi8(in) == 0) {
     st.err = _mm_or_si128(st.err, st.prev_incomplete);
     st.prev_incomplete = _mm_setzero_si128();
@@ -344,7 +346,7 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
        too_short});
   st.incomplete_max = bytes16({255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                0xF0 - 1, 0xE0 - 1, 0xC0 - 1});
-  st.prev = st.prev_incomplete = st.err = _mm_setzero_si128();
+  st.prev = st.prev_incomplete = st.err = st.nul = _mm_setzero_si128();
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     utf8_block(st, _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
@@ -352,22 +354,31 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
   if (i < n) {
     alignas(16) char tail[16] = {};
     std::memcpy(tail, data + i, n - i);
+    const __m128i nul = st.nul;
     utf8_block(st, _mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+    // The padding is NUL: only the tail's own bytes count.
+    const auto tail_nul =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(tail)), _mm_setzero_si128()))) &
+        ((1U << (n - i)) - 1U);
+    st.nul = tail_nul != 0 ? _mm_set1_epi8(-1) : nul;
   }
   const __m128i err = _mm_or_si128(st.err, st.prev_incomplete);
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF &&
+         _mm_movemask_epi8(st.nul) == 0;
 }
 #endif
 
-/// Whether `s` is valid UTF-8 as detail::find_invalid_utf8 judges it (no overlong forms, no
-/// surrogates, nothing past U+10FFFF, no truncated sequence). Chunks are checked with it; an
-/// error's byte, line and column then come from detail::require_text.
+/// Whether `s` holds no NUL byte and is valid UTF-8 as detail::find_invalid_utf8 judges it (no
+/// overlong forms, no surrogates, nothing past U+10FFFF, no truncated sequence), in one pass.
+/// Chunks are checked with it; an error's byte, line and column then come from
+/// detail::require_text.
 bool valid_utf8(std::string_view s) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   static const bool ssse3 = __builtin_cpu_supports("ssse3") != 0;
   if (ssse3) return valid_utf8_ssse3(s.data(), s.size());
 #endif
-  return !detail::find_invalid_utf8(s).has_value();
+  return !detail::find_invalid_utf8(s).has_value() && s.find('\0') == std::string_view::npos;
 }
 
 // ------------------------------------------------------------------ chunks
@@ -1317,7 +1328,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
     const std::size_t b = cuts[i];
     const std::size_t e = cuts[i + 1];
     const auto part = text.substr(b, e - b);
-    if (!valid_utf8(part) || part.find('\0') != std::string_view::npos) {
+    if (!valid_utf8(part)) {  // or a NUL byte
       chunks[i].start = b;
       chunks[i].end = e;
       chunks[i].bad_text = true;
