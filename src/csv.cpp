@@ -288,6 +288,7 @@ std::string quoted(std::string_view s) {
 struct utf8_check {
   __m128i byte_1_high, byte_1_low, byte_2_high, incomplete_max;
   __m128i prev, prev_incomplete, err;
+  __m128i nul;  // NUL bytes seen (refused with invalid text, in the same pass)
 };
 
 __m128i bytes16(const std::array<std::uint8_t, 16>& t) {
@@ -297,6 +298,7 @@ __m128i bytes16(const std::array<std::uint8_t, 16>& t) {
 }
 
 __attribute__((target("ssse3"))) inline void utf8_block(utf8_check& st, __m128i in) {
+  st.nul = _mm_or_si128(st.nul, _mm_cmpeq_epi8(in, _mm_setzero_si128()));
   if (_mm_movemask_epi8(in) == 0) {
     st.err = _mm_or_si128(st.err, st.prev_incomplete);
     st.prev_incomplete = _mm_setzero_si128();
@@ -344,7 +346,7 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
        too_short});
   st.incomplete_max = bytes16({255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                0xF0 - 1, 0xE0 - 1, 0xC0 - 1});
-  st.prev = st.prev_incomplete = st.err = _mm_setzero_si128();
+  st.prev = st.prev_incomplete = st.err = st.nul = _mm_setzero_si128();
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     utf8_block(st, _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
@@ -352,22 +354,31 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
   if (i < n) {
     alignas(16) char tail[16] = {};
     std::memcpy(tail, data + i, n - i);
+    const __m128i nul = st.nul;
     utf8_block(st, _mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+    // The padding is NUL: only the tail's own bytes count.
+    const auto tail_nul =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(tail)), _mm_setzero_si128()))) &
+        ((1U << (n - i)) - 1U);
+    st.nul = tail_nul != 0 ? _mm_set1_epi8(-1) : nul;
   }
   const __m128i err = _mm_or_si128(st.err, st.prev_incomplete);
-  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF;
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF &&
+         _mm_movemask_epi8(st.nul) == 0;
 }
 #endif
 
-/// Whether `s` is valid UTF-8 as detail::find_invalid_utf8 judges it (no overlong forms, no
-/// surrogates, nothing past U+10FFFF, no truncated sequence). Chunks are checked with it; an
-/// error's byte, line and column then come from detail::require_text.
+/// Whether `s` holds no NUL byte and is valid UTF-8 as detail::find_invalid_utf8 judges it (no
+/// overlong forms, no surrogates, nothing past U+10FFFF, no truncated sequence), in one pass.
+/// Chunks are checked with it; an error's byte, line and column then come from
+/// detail::require_text.
 bool valid_utf8(std::string_view s) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   static const bool ssse3 = __builtin_cpu_supports("ssse3") != 0;
   if (ssse3) return valid_utf8_ssse3(s.data(), s.size());
 #endif
-  return !detail::find_invalid_utf8(s).has_value();
+  return !detail::find_invalid_utf8(s).has_value() && s.find('\0') == std::string_view::npos;
 }
 
 // ------------------------------------------------------------------ chunks
@@ -435,6 +446,44 @@ struct column_facts {
   std::optional<cell_error> mixed;  // first cell that only looks like a number (chunk row)
 };
 
+/// A cell as a dictionary key: two words that are the cell itself when it is at most 16 bytes
+/// long (with its length: overlapping loads, never past the cell), else its first and last 8
+/// bytes; and a hash of them, the length and (for longer cells) a middle word.
+struct dict_key {
+  std::uint64_t w0 = 0, w1 = 0, hash = 0;
+  explicit dict_key(std::string_view s) {
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::uint64_t mid = 0;
+    if (n >= 8) {
+      std::memcpy(&w0, p, 8);
+      std::memcpy(&w1, p + n - 8, 8);
+      if (n > 16) std::memcpy(&mid, p + n / 2 - 4, 8);
+    } else if (n >= 4) {
+      std::uint32_t a = 0, b = 0;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w0 = static_cast<std::uint64_t>(a) | static_cast<std::uint64_t>(b) << 32U;
+    } else if (n != 0) {
+      w0 = static_cast<std::uint64_t>(static_cast<unsigned char>(p[0])) |
+           static_cast<std::uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8U |
+           static_cast<std::uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16U;
+    }
+    std::uint64_t h = (w0 ^ (0x9E3779B97F4A7C15ULL * (n + 1))) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 31U) ^ w1) * 0x94D049BB133111EBULL;
+    h = (h ^ (h >> 29U) ^ mid) * 0xBF58476D1CE4E5B9ULL;
+    hash = h ^ (h >> 32U);
+  }
+};
+
+/// A slot of a chunk column's dictionary table (open addressing, linear probing, at most half
+/// full): the key's words and length << 32 | code + 1 (0: empty). Tables are per worker and
+/// column, cleared and reused from chunk to chunk at the size the last chunk needed (no fresh
+/// pages to fault in), and dropped once the chunks are read.
+struct dict_slot {
+  std::uint64_t w0 = 0, w1 = 0, meta = 0;
+};
+
 /// One column's cells within one chunk, held as numbers while they are numbers (the common
 /// case, no text kept), else as raw cells.
 struct chunk_column {
@@ -449,8 +498,8 @@ struct chunk_column {
   // -na_code when missing (a few distinct values per column is the common case: 4 bytes a row).
   raw_column dict;
   chunk_vector<std::int32_t> codes;
-  chunk_vector<std::uint64_t> slots;   // open addressing over dict: hash tag << 32 | code + 1
-  std::vector<std::uint8_t> dict_num;  // per dict entry: a number (for column_facts::numbers)
+  std::vector<dict_slot>* table = nullptr;  // while tokenizing: the worker's table for dict
+  std::vector<std::uint8_t> dict_num;       // per dict entry: a number (for column_facts::numbers)
   column_facts facts;
 
   /// The raw cell of row r of a codes column.
@@ -480,37 +529,19 @@ struct chunk_column {
     return true;
   }
 
-  /// A hash of a cell from its length and three of its 8-byte words (first, middle, last) in
-  /// constant time: cells that differ elsewhere only collide, and equality is checked anyway.
-  static std::uint64_t hash(std::string_view s) {
-    const char* p = s.data();
-    const std::size_t n = s.size();
-    std::uint64_t a = 0, b = 0, c = 0;
-    if (n >= 8) {
-      std::memcpy(&a, p, 8);
-      std::memcpy(&b, p + n / 2 - 4, 8);
-      std::memcpy(&c, p + n - 8, 8);
-    } else {
-      for (std::size_t i = 0; i < n; ++i)
-        a |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8U * i);
-    }
-    std::uint64_t h = (a ^ (0x9E3779B97F4A7C15ULL * n)) * 0xBF58476D1CE4E5B9ULL;
-    h = (h ^ (h >> 31U) ^ b) * 0x94D049BB133111EBULL;
-    h = (h ^ (h >> 29U) ^ c) * 0xBF58476D1CE4E5B9ULL;
-    return h ^ (h >> 32U);
-  }
-
-  /// The index of `s` in dict; `fresh` tells whether it was added.
+  /// The index of `s` in dict; `fresh` tells whether it was added. Needs `table` (see
+  /// dict_slot).
   std::int32_t intern(std::string_view s, bool& fresh) {
-    if (slots.empty()) slots.assign(64, 0);
-    const std::uint64_t h = hash(s);
-    const std::uint64_t tag = h & 0xFFFFFFFF00000000ULL;
-    std::size_t mask = slots.size() - 1;
-    std::size_t i = static_cast<std::size_t>(h >> 7U) & mask;
-    while (slots[i] != 0) {
-      if ((slots[i] & 0xFFFFFFFF00000000ULL) == tag) {
-        const auto code = static_cast<std::size_t>((slots[i] & 0xFFFFFFFFULL) - 1);
-        if (same_bytes(dict.cell(code), s)) {
+    const dict_key k(s);
+    auto& t = *table;
+    std::size_t mask = t.size() - 1;
+    std::size_t i = static_cast<std::size_t>(k.hash) & mask;
+    while (t[i].meta != 0) {
+      const dict_slot& e = t[i];
+      if (e.w0 == k.w0 && e.w1 == k.w1 && (e.meta >> 32U) == s.size()) {
+        const auto code = static_cast<std::size_t>((e.meta & 0xFFFFFFFFULL) - 1);
+        // Up to 16 bytes the two words are the cell; longer cells are compared whole.
+        if (s.size() <= 16 || same_bytes(dict.cell(code), s)) {
           fresh = false;
           return static_cast<std::int32_t>(code);
         }
@@ -520,17 +551,18 @@ struct chunk_column {
     fresh = true;
     const auto code = static_cast<std::int32_t>(dict.ends.size());
     dict.add(s);
-    slots[i] = tag | static_cast<std::uint64_t>(code + 1);
-    if (dict.ends.size() * 2 > slots.size()) {
-      chunk_vector<std::uint64_t> old(slots.size() * 2, 0);
-      old.swap(slots);
-      mask = slots.size() - 1;
-      for (const auto e : old) {
-        if (e == 0) continue;
-        const auto c = static_cast<std::size_t>((e & 0xFFFFFFFFULL) - 1);
-        std::size_t g = static_cast<std::size_t>(hash(dict.cell(c)) >> 7U) & mask;
-        while (slots[g] != 0) g = (g + 1) & mask;
-        slots[g] = e;
+    t[i] = {k.w0, k.w1,
+            static_cast<std::uint64_t>(s.size()) << 32U | static_cast<std::uint64_t>(code + 1)};
+    if (dict.ends.size() * 2 > t.size()) {
+      std::vector<dict_slot> old(t.size() * 2);
+      old.swap(t);
+      mask = t.size() - 1;
+      for (const auto& e : old) {
+        if (e.meta == 0) continue;
+        const auto c = static_cast<std::size_t>((e.meta & 0xFFFFFFFFULL) - 1);
+        std::size_t g = static_cast<std::size_t>(dict_key(dict.cell(c)).hash) & mask;
+        while (t[g].meta != 0) g = (g + 1) & mask;
+        t[g] = e;
       }
     }
     return code;
@@ -745,16 +777,25 @@ void reserve_rows(chunk& ch, std::size_t parts) {
 /// their cells speculatively. A parse error is kept in the chunk (the commit decides whether it
 /// is real). `tick` receives bytes done within the chunk, about every MB.
 chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t end,
-                     const std::function<void(std::size_t)>* tick) {
+                     const std::function<void(std::size_t)>* tick,
+                     std::vector<std::vector<dict_slot>>& tables) {
   chunk ch;
   ch.start = start;
   ch.end = end;
   ch.stop = start;
   ch.cols.resize(cx.ncols);
+  tables.resize(cx.ncols);
   for (std::size_t k = 0; k < cx.ncols; ++k) {
     ch.cols[k].kind = cx.numeric_first[k] != 0 ? chunk_column::repr::integer
                       : cx.text_column[k] != 0 ? chunk_column::repr::strings
                                                : chunk_column::repr::codes;
+    auto& t = tables[k];
+    if (t.empty()) {
+      t.resize(64);
+    } else {
+      std::fill(t.begin(), t.end(), dict_slot{});
+    }
+    ch.cols[k].table = &t;
   }
   detail::csv_tokenizer tok(cx.text, cx.name,
                             {.separator = cx.sep, .max_field_lines = cx.opt.max_field_lines});
@@ -822,6 +863,7 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
       }
     }
   }
+  for (auto& c : ch.cols) c.table = nullptr;  // the worker's, reused for its next chunk
   return ch;
 }
 
@@ -1280,18 +1322,20 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
     }
   };
   const std::function<void(std::size_t)> tick = [&](std::size_t partial) { report(partial); };
+  // Per worker, per column: the dictionary tables of the chunk being tokenized.
+  std::vector<std::vector<std::vector<dict_slot>>> tables(detail::worker_count(m, options.threads));
   detail::parallel_for(m, options.threads, [&](std::size_t i, unsigned worker) {
     const std::size_t b = cuts[i];
     const std::size_t e = cuts[i + 1];
     const auto part = text.substr(b, e - b);
-    if (!valid_utf8(part) || part.find('\0') != std::string_view::npos) {
+    if (!valid_utf8(part)) {  // or a NUL byte
       chunks[i].start = b;
       chunks[i].end = e;
       chunks[i].bad_text = true;
       return;
     }
     const bool reports = worker == 0 && static_cast<bool>(options.progress);
-    chunks[i] = tokenize_chunk(cx, b, e, reports ? &tick : nullptr);
+    chunks[i] = tokenize_chunk(cx, b, e, reports ? &tick : nullptr, tables[worker]);
     if (drop) drop(b, e);
     done_bytes.fetch_add(e - b, std::memory_order_relaxed);
     if (reports) report(0);
@@ -1313,7 +1357,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
     std::size_t pos = data_start, line = data_line, rows = 0;
     for (auto& ch : chunks) {
       if (ch.start != pos) {
-        ch = tokenize_chunk(cx, pos, std::max(pos, ch.end), nullptr);
+        ch = tokenize_chunk(cx, pos, std::max(pos, ch.end), nullptr, tables.front());
         if (drop) drop(ch.start, ch.stop);
       }
       if (ch.error) {
@@ -1328,6 +1372,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
       pos = ch.stop;
     }
   }
+  tables = {};
   if (options.progress && reported < n) options.progress(n, n);
   std::size_t rows = 0;
   for (const auto& ch : chunks) rows += ch.rows();

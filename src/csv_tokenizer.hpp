@@ -15,6 +15,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/error.hpp"
@@ -111,8 +114,7 @@ class csv_tokenizer {
         }
         field = quoted_;
       } else {
-        std::size_t e = pos_;
-        while (e < n && p[e] != sep && p[e] != '\n' && p[e] != '\r') ++e;
+        const std::size_t e = field_end(pos_);
         field = text_.substr(pos_, e - pos_);
         pos_ = e;
       }
@@ -167,6 +169,28 @@ class csv_tokenizer {
       }
       return;
     }
+  }
+
+  /// The first separator, LF or CR at or after `b` (the text's size if none): 16 bytes at a
+  /// time with SSE2 (the x86-64 baseline), then byte by byte.
+  [[nodiscard]] std::size_t field_end(std::size_t b) const {
+    const char* p = text_.data();
+    const std::size_t n = text_.size();
+    const char sep = opt_.separator;
+#if defined(__SSE2__)
+    const __m128i vs = _mm_set1_epi8(sep);
+    const __m128i vn = _mm_set1_epi8('\n');
+    const __m128i vr = _mm_set1_epi8('\r');
+    for (; b + 16 <= n; b += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + b));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vs), _mm_cmpeq_epi8(v, vn)),
+                                       _mm_cmpeq_epi8(v, vr));
+      const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      if (mask != 0) return b + static_cast<std::size_t>(__builtin_ctz(mask));
+    }
+#endif
+    while (b < n && p[b] != sep && p[b] != '\n' && p[b] != '\r') ++b;
+    return b;
   }
 
   /// The whole UTF-8 character at byte `i` (the text is valid UTF-8: checked before).

@@ -254,8 +254,11 @@ class pool {
   std::size_t rows_ = 0;
   std::size_t id_index_ = 0;
   std::string id_name_;
-  // (hash of id, row), sorted: a compact index built by one sort, looked up by binary search.
-  std::shared_ptr<const std::vector<std::pair<std::uint64_t, std::uint32_t>>> id_index_map_;
+  // Open-addressing hash table of the ids, at most 3/4 full (id_mask_ + 1 slots, a power of
+  // two): per slot the id hash's high 32 bits << 32 | row + 1 (0: empty). 8 bytes a slot,
+  // 11-21 bytes a nominee; shared by copies of the pool.
+  std::shared_ptr<const std::uint64_t> id_slots_;
+  std::size_t id_mask_ = 0;
 };
 
 /// Levenshtein distance over Unicode code points (for "did you mean" suggestions).

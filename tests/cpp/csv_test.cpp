@@ -225,6 +225,42 @@ TEST(csv, nul_byte_is_a_located_error) {
   EXPECT_NE(what.find("nul.csv:3:4: NUL byte"), std::string::npos) << what;
 }
 
+TEST(csv, nul_byte_found_at_every_offset_of_a_chunk) {
+  // The NUL check shares the UTF-8 check's pass over each chunk (16-byte blocks and a shorter
+  // tail): a NUL at any offset, in chunks of any size, is the same located error.
+  std::string clean = "id,name\n";
+  for (int i = 0; i < 12; ++i) clean += "R" + std::to_string(i) + ",Nguyễn Văn An\n";
+  const std::size_t header = std::string("id,name\n").size();
+  for (std::size_t at = header; at < clean.size(); ++at) {
+    if (clean[at] == '\n' || (static_cast<unsigned char>(clean[at]) & 0xC0U) == 0x80U) continue;
+    std::string text = clean;
+    text[at] = '\0';
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        line_start = i + 1;
+      }
+    }
+    if ((static_cast<unsigned char>(clean[at]) & 0xE0U) == 0xC0U ||
+        (static_cast<unsigned char>(clean[at]) & 0xF0U) == 0xE0U)
+      continue;  // a NUL instead of a lead byte: the text is first of all invalid UTF-8
+    const auto column = detail::count_code_points(text.substr(line_start, at - line_start)) + 1;
+    for (const std::size_t chunk :
+         {std::size_t{0}, std::size_t{1}, std::size_t{17}, std::size_t{40}}) {
+      csv_options opt;
+      opt.chunk_bytes = chunk;
+      const auto what = error_of<parse_error>([&] { (void)read_csv_text(text, opt, "nul.csv"); });
+      EXPECT_NE(what.find("nul.csv:" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": NUL byte"),
+                std::string::npos)
+          << what << " (NUL at byte " << at << ", chunks of " << chunk << ")";
+    }
+  }
+  EXPECT_NO_THROW((void)read_csv_text(clean));
+}
+
 TEST(csv, stray_quote_swallowing_records_is_reported_where_it_opened) {
   // Row B's quote is closed only in row F's name: five records would become one.
   const std::string text =
@@ -293,6 +329,34 @@ TEST(csv, types_do_not_depend_on_normal_form_separator_or_line_endings) {
     EXPECT_EQ(p["ok"].type(), column_type::boolean);
     EXPECT_EQ(p["gpa"].type(), column_type::number);
     EXPECT_EQ(write_csv_text(p), reference);
+  }
+}
+
+TEST(csv, field_ends_found_at_every_offset_of_a_16_byte_block) {
+  // Fields of 0 to 40 bytes, so that separators and line breaks (LF, CRLF, lone CR) fall at
+  // every position of the tokenizer's 16-byte blocks, the last field of the text included
+  // (no final line break, fewer than 16 bytes left).
+  for (const std::string eol : {"\n", "\r\n", "\r"}) {
+    for (const char sep : {',', ';', '\t'}) {
+      std::string text = std::string("id") + sep + "a" + sep + "b" + eol;
+      std::vector<std::string> as, bs;
+      for (std::size_t i = 0; i <= 40; ++i) {
+        as.push_back(std::string(i, 'x') + (i % 3 == 0 ? "ữ" : ""));
+        bs.push_back(std::string((i * 7) % 23, 'y'));
+        text += "R" + std::to_string(i) + sep + as.back() + sep + bs.back();
+        if (i != 40) text += eol;
+      }
+      csv_options opt;
+      opt.schema = {{"a", column_type::text}, {"b", column_type::text}};
+      opt.separator = sep;
+      const auto p = read_csv_text(text, opt);
+      ASSERT_EQ(p.size(), 41U);
+      for (std::size_t i = 0; i <= 40; ++i) {
+        EXPECT_EQ(p.id(i), "R" + std::to_string(i));
+        EXPECT_EQ(p["a"].text_at(i), as[i]) << i;
+        EXPECT_EQ(p["b"].text_at(i), bs[i]) << i;
+      }
+    }
   }
 }
 

@@ -73,6 +73,39 @@ TEST(pool, duplicate_and_empty_ids_are_listed) {
   }
 }
 
+TEST(pool, id_index_finds_every_row_of_a_large_pool) {
+  // Enough ids to fill many slots of the hash index, sharing long prefixes and differing in
+  // their last bytes; looked up in reverse order, absent ids (and the empty id) not found.
+  constexpr std::size_t n = 100000;
+  std::vector<std::string> ids(n);
+  for (std::size_t i = 0; i < n; ++i) ids[i] = "HS-2024-HAIPHONG-" + std::to_string(i * 7919 % n);
+  const pool p({column::text("id", ids)}, "id");
+  for (std::size_t i = n; i-- > 0;) ASSERT_EQ(p.row_of(ids[i]), i) << ids[i];
+  EXPECT_FALSE(p.row_of("HS-2024-HAIPHONG-100000").has_value());
+  EXPECT_FALSE(p.row_of("HS-2024-HAIPHONG-").has_value());
+  EXPECT_FALSE(p.row_of("").has_value());
+}
+
+TEST(pool, repeated_ids_are_listed_by_repeated_row_with_their_first_row) {
+  // Thousands of rows so that the repeats are far apart in the index; an id three times.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back("X" + std::to_string(i));
+  ids.push_back("X42");    // row 5001
+  ids.push_back("X7");     // row 5002
+  ids.push_back("X42");    // row 5003
+  ids.push_back("X4999");  // row 5004
+  try {
+    pool p({column::text("id", ids)}, "id");
+    FAIL();
+  } catch (const data_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("4 duplicate id(s): \"X42\" (row 43 and row 5001), \"X7\" (row 8 and row "
+                        "5002), \"X42\" (row 43 and row 5003), \"X4999\" (row 5000 and row 5004)"),
+              std::string::npos)
+        << what;
+  }
+}
+
 TEST(pool, schema_errors) {
   EXPECT_THROW(pool({column::text("id", {"A"}), column::text("x", {"1", "2"})}, "id"),
                schema_error);
