@@ -351,7 +351,10 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
       length_check(overrides.scores->size(), "the score table");
       res->scores = *overrides.scores;
     } else {
-      res->scores = impl_->criteria->score(p, score_options{.threads = spec.threads});
+      // Totals, levels and flags only: the breakdown (never written by the pipeline) is
+      // computed from the same pool if asked for (scores().points(), explain).
+      res->scores =
+          impl_->criteria->score(p, score_options{.threads = spec.threads, .breakdown = false});
     }
     res->scored = true;
     const auto t = res->scores.total();
