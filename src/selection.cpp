@@ -731,6 +731,130 @@ std::vector<error_info> check_policy(const selection_policy& policy, const pool*
 
 namespace detail {
 
+namespace {
+
+/// Bytes [offset, offset + 8) of `key` as a big-endian number, zero-padded: ordering by it is
+/// ordering by those bytes.
+std::uint64_t key_word(std::string_view key, std::size_t offset) {
+  std::uint64_t v = 0;
+  for (std::size_t b = 0; b < 8; ++b) {
+    const std::size_t at = offset + b;
+    v = (v << 8U) | (at < key.size() ? static_cast<unsigned char>(key[at]) : 0U);
+  }
+  return v;
+}
+
+/// Runs below this size are ordered by a comparison sort.
+constexpr std::size_t small_run = 48;
+
+/// Rows tied on the score and every key: by id (the row number first, so that the order given
+/// to sort_by_id is the one a total order on (keys, row) gives).
+void order_all_tied(const selection_input& in, std::uint32_t* rows, std::size_t m) {
+  std::sort(rows, rows + m);
+  sort_by_id(in, rows, m);
+}
+
+/// Orders rows[0..m), which tie on the score, on keys before k and on bytes [0, offset) of key k,
+/// by the rest of key k (bytes, a prefix first), then the later keys, then the id. Radix passes
+/// over 8 bytes at a time of the keys of the rows still tied, so the work is linear in the
+/// bytes that decide (no comparison sort of the strings at random addresses), and keys are
+/// only read for rows that tie.
+void order_tied(const selection_input& in, std::size_t k, std::size_t offset, std::uint32_t* rows,
+                std::size_t m, std::vector<std::uint64_t>& buf) {
+  const std::size_t key_count = input_key_count(in);
+  if (k == key_count) {
+    order_all_tied(in, rows, m);
+    return;
+  }
+  if (m <= small_run) {
+    // (rest of key k, later keys, row), then runs tied on every key by id.
+    auto less = [&](std::uint32_t a, std::uint32_t b) {
+      const auto ka = input_key(in, k, a).substr(std::min(offset, input_key(in, k, a).size()));
+      const auto kb = input_key(in, k, b).substr(std::min(offset, input_key(in, k, b).size()));
+      if (ka != kb) return ka < kb;
+      for (std::size_t j = k + 1; j < key_count; ++j) {
+        const auto ja = input_key(in, j, a), jb = input_key(in, j, b);
+        if (ja != jb) return ja < jb;
+      }
+      return a < b;
+    };
+    std::sort(rows, rows + m, less);
+    auto tied = [&](std::uint32_t a, std::uint32_t b) {
+      for (std::size_t j = k; j < key_count; ++j) {
+        if (input_key(in, j, a) != input_key(in, j, b)) return false;
+      }
+      return true;
+    };
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && tied(rows[i], rows[j])) ++j;
+      if (j - i > 1) sort_by_id(in, rows + i, j - i);
+      i = j;
+    }
+    return;
+  }
+  // Sort by the 8 bytes at `offset`; within equal words, by how many bytes of the key are left
+  // from `offset` (0..8 exactly, 9: more): a key that ends there sorts before its extensions,
+  // and keys ending at the same length are equal. Both in one 64-bit word would not fit, so
+  // the length class is a second pass over the (short) runs of equal words.
+  if (buf.size() < m) buf.resize(m);
+  std::uint64_t* word = buf.data();
+  for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+  msd_sort_in_place(word, rows, m);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // [begin, end) of equal words
+  for (std::size_t i = 0; i < m;) {
+    std::size_t j = i + 1;
+    while (j < m && word[j] == word[i]) ++j;
+    if (j - i > 1) runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+    i = j;
+  }
+  for (const auto& [i, j] : runs) {
+    std::uint32_t* run = rows + i;
+    const std::size_t len = j - i;
+    auto left = [&](std::uint32_t r) {
+      const std::size_t size = input_key(in, k, r).size();
+      return size <= offset ? std::size_t{0} : std::min<std::size_t>(size - offset, 9);
+    };
+    std::stable_sort(run, run + len,
+                     [&](std::uint32_t a, std::uint32_t b) { return left(a) < left(b); });
+    for (std::size_t t = 0; t < len;) {
+      const std::size_t cls = left(run[t]);
+      std::size_t u = t + 1;
+      while (u < len && left(run[u]) == cls) ++u;
+      if (u - t > 1) {
+        if (cls == 9) {
+          order_tied(in, k, offset + 8, run + t, u - t, buf);
+        } else {
+          order_tied(in, k + 1, 0, run + t, u - t, buf);
+        }
+      }
+      t = u;
+    }
+  }
+}
+
+/// The total order of the ranked rows `rows` (in place): score descending, the encoded
+/// tie-breakers (bytes), then the id. A radix sort of the scores, then each run of equal scores
+/// ordered on the keys by order_tied.
+void order_ranked(const selection_input& in, std::vector<std::uint32_t>& rows) {
+  const std::size_t m = rows.size();
+  std::vector<std::uint64_t> buf(m);
+  for (std::size_t t = 0; t < m; ++t) {
+    buf[t] = double_key(in.score[rows[t]], sort_direction::descending, na_option::bottom);
+  }
+  msd_sort_in_place(buf.data(), rows.data(), m);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  for (std::size_t i = 0; i < m;) {
+    std::size_t j = i + 1;
+    while (j < m && buf[j] == buf[i]) ++j;
+    if (j - i > 1) runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+    i = j;
+  }
+  for (const auto& [i, j] : runs) order_tied(in, 0, 0, rows.data() + i, j - i, buf);
+}
+
+}  // namespace
+
 selection select_lean(const selection_input& in, const selection_policy& policy,
                       selection_explainer& x) {
   const std::size_t n = in.size();
@@ -848,44 +972,10 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   // The total order of the ranked rows (the others have no rank and take no seat): score
   // descending, the tie-breakers, then the id (bytes).
   std::vector<std::uint32_t> ord;
-  {
-    std::vector<std::uint32_t> rows;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (ranked[r]) rows.push_back(static_cast<std::uint32_t>(r));
-    }
-    const std::size_t m = rows.size();
-    std::vector<double> score(m);
-    for (std::size_t i = 0; i < m; ++i) score[i] = in.score[rows[i]];
-    sort_keys keys(m);
-    keys.add(std::span<const double>(score), sort_direction::descending, na_option::bottom);
-    std::vector<std::vector<std::string_view>> views(key_count, std::vector<std::string_view>(m));
-    for (std::size_t k = 0; k < key_count; ++k) {
-      for (std::size_t i = 0; i < m; ++i) views[k][i] = input_key(in, k, rows[i]);
-      keys.add(std::span<const std::string_view>(views[k]), sort_direction::ascending);
-    }
-    // The row number makes the order total here; ties on every key are ordered by id below.
-    std::vector<std::int64_t> row_number(rows.begin(), rows.end());
-    keys.add(std::span<const std::int64_t>(row_number), sort_direction::ascending);
-    if (m != 0) {
-      ord = order(keys);
-      for (auto& i : ord) i = rows[i];
-    }
-    // The id ends the order: only rows equal on the score and every key are compared on it
-    // (few, as keys are encoded where rows tie), so the ids of the others are never sorted.
-    auto same_class = [&](std::uint32_t a, std::uint32_t b) {
-      if (in.score[a] != in.score[b]) return false;
-      for (std::size_t k = 0; k < key_count; ++k) {
-        if (input_key(in, k, a) != input_key(in, k, b)) return false;
-      }
-      return true;
-    };
-    for (std::size_t i = 0; i < m;) {
-      std::size_t j = i + 1;
-      while (j < m && same_class(ord[i], ord[j])) ++j;
-      if (j - i > 1) sort_by_id(in, ord.data() + i, j - i);
-      i = j;
-    }
+  for (std::size_t r = 0; r < n; ++r) {
+    if (ranked[r]) ord.push_back(static_cast<std::uint32_t>(r));
   }
+  order_ranked(in, ord);
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
   std::vector<std::vector<std::uint32_t>> group_order(ng);
   {
