@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <type_traits>
 #include <unordered_map>
@@ -377,29 +378,52 @@ selection_input make_input(const pool& p, std::span<const double> score,
   }
   // Key j of row r, from whichever storage the input uses.
   auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
+  // The class of each row still needing keys: rows equal on the total and the keys so far.
+  // Classes are numbered with an open-addressing table over the rows (no string per row); a
+  // row alone in its class needs no more keys.
+  std::vector<std::uint32_t> cls;
+  if (keys_where_tied) cls.assign(n, 0);
+  auto mix = [](std::uint64_t x) {
+    x ^= x >> 33U;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33U;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33U);
+  };
   auto refine = [&](std::size_t keys_before) {
-    // The composite (total, keys before) of each row still needing keys; rows alone in their
-    // class need no more keys.
     std::vector<std::uint32_t> rows;
     for (std::size_t r = 0; r < n; ++r) {
       if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
     }
-    std::vector<std::string> composite(rows.size());
-    std::unordered_map<std::string_view, std::uint32_t> count;
-    count.reserve(rows.size());
+    std::size_t cap = 16;
+    while (cap < 2 * rows.size()) cap *= 2;
+    const std::size_t mask = cap - 1;
+    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> slot(cap, empty), rep, count, fresh(rows.size());
+    const std::size_t j = keys_before;  // the key that splits the classes (j - 1), if any
+    auto hash = [&](std::uint32_t r) {
+      if (j == 0) return mix(detail::encode_double(in.score[r]));
+      return mix((std::uint64_t{cls[r]} << 32U) ^ std::hash<std::string_view>{}(key_at(j - 1, r)));
+    };
+    auto equal = [&](std::uint32_t a, std::uint32_t b) {
+      if (j == 0) return detail::encode_double(in.score[a]) == detail::encode_double(in.score[b]);
+      return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
+    };
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto r = rows[i];
-      auto& c = composite[i];
-      append_u64_be(c, detail::encode_double(in.score[r]));
-      for (std::size_t j = 0; j < keys_before; ++j) {
-        const auto key = key_at(j, r);
-        append_u64_be(c, key.size());
-        c += key;
+      std::size_t h = hash(r) & mask;
+      while (slot[h] != empty && !equal(rep[slot[h]], r)) h = (h + 1) & mask;
+      if (slot[h] == empty) {
+        slot[h] = static_cast<std::uint32_t>(rep.size());
+        rep.push_back(r);
+        count.push_back(0);
       }
+      fresh[i] = slot[h];
+      ++count[slot[h]];
     }
-    for (const auto& c : composite) ++count[c];
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (count[composite[i]] < 2) need[rows[i]] = 0;
+      cls[rows[i]] = fresh[i];
+      if (count[fresh[i]] < 2) need[rows[i]] = 0;
     }
   };
   // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
@@ -463,6 +487,54 @@ selection_input make_input(const pool& p, std::span<const double> score,
     // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
     // key per distinct value.
     std::unordered_map<std::string_view, std::string> collation_of;
+    if (lean) {
+      // The pipeline's own input is never merged with other shards': each row's key is the
+      // rank of its collation key among the distinct ones of the rows that need it, as 7
+      // big-endian bytes (same order and equality as the bytes; one radix pass decides).
+      std::unordered_map<std::string_view, std::uint32_t> index_of;
+      std::vector<std::string> distinct;
+      std::vector<std::uint32_t> row_index;
+      constexpr std::uint32_t missing = std::numeric_limits<std::uint32_t>::max();
+      std::uint32_t missing_index = missing;
+      for (std::size_t r = 0; r < n; ++r) {
+        if (!need[r]) continue;
+        if (!c.is_valid(r)) {
+          if (missing_index == missing) {
+            missing_index = static_cast<std::uint32_t>(distinct.size());
+            distinct.push_back(bytes_key({}, false, k.direction));
+          }
+          row_index.push_back(missing_index);
+          continue;
+        }
+        const std::string_view value =
+            c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+        auto [it, fresh] = index_of.try_emplace(value, static_cast<std::uint32_t>(distinct.size()));
+        if (fresh) {
+          distinct.push_back(
+              bytes_key(detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
+                                                        ? given_name_first(value)
+                                                        : std::string(value)),
+                        true, k.direction));
+        }
+        row_index.push_back(it->second);
+      }
+      std::vector<std::uint32_t> by_key(distinct.size());
+      std::iota(by_key.begin(), by_key.end(), std::uint32_t{0});
+      std::sort(by_key.begin(), by_key.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return distinct[a] < distinct[b]; });
+      std::vector<std::uint64_t> rank(distinct.size(), 0);
+      for (std::size_t i = 1; i < by_key.size(); ++i) {
+        rank[by_key[i]] =
+            rank[by_key[i - 1]] + (distinct[by_key[i]] != distinct[by_key[i - 1]] ? 1 : 0);
+      }
+      std::size_t next = 0;
+      store([&](std::size_t) {
+        std::string key;
+        append_u64_be(key, rank[row_index[next++]]);
+        return key.substr(1);  // the rank < 2^56: its 7 low bytes
+      });
+      continue;
+    }
     store([&](std::size_t r) {
       const bool valid = c.is_valid(r);
       const std::string_view value =
@@ -733,15 +805,19 @@ namespace detail {
 
 namespace {
 
-/// Bytes [offset, offset + 8) of `key` as a big-endian number, zero-padded: ordering by it is
-/// ordering by those bytes.
+/// How a radix pass orders keys 7 bytes at a time: bytes [offset, offset + 7) of `key`
+/// (zero-padded) as a big-endian number, then a length byte: how many bytes of the key are left
+/// from `offset` (0..7), or 8 when more are. Word order is the keys' byte order as far as
+/// those 7 bytes go (a key that ends sorts before its extensions, which pad it with zeros
+/// or go on); equal words below 8 are equal keys, equal words of 8 are decided further on.
 std::uint64_t key_word(std::string_view key, std::size_t offset) {
+  const std::size_t left = key.size() > offset ? key.size() - offset : 0;
   std::uint64_t v = 0;
-  for (std::size_t b = 0; b < 8; ++b) {
-    const std::size_t at = offset + b;
-    v = (v << 8U) | (at < key.size() ? static_cast<unsigned char>(key[at]) : 0U);
-  }
-  return v;
+  const std::size_t take = std::min<std::size_t>(left, 7);
+  for (std::size_t b = 0; b < take; ++b)
+    v = (v << 8U) | static_cast<unsigned char>(key[offset + b]);
+  v <<= 8U * (7 - take);
+  return (v << 8U) | std::min<std::size_t>(left, 8);
 }
 
 /// Runs below this size are ordered by a comparison sort.
@@ -793,42 +869,29 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
     }
     return;
   }
-  // Sort by the 8 bytes at `offset`; within equal words, by how many bytes of the key are left
-  // from `offset` (0..8 exactly, 9: more): a key that ends there sorts before its extensions,
-  // and keys ending at the same length are equal. Both in one 64-bit word would not fit, so
-  // the length class is a second pass over the (short) runs of equal words.
+  // One radix pass on 7 bytes and the length class (key_word), then each run of equal words:
+  // the next key where key k ends there, the next 7 bytes of key k where it goes on.
   if (buf.size() < m) buf.resize(m);
   std::uint64_t* word = buf.data();
   for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
   msd_sort_in_place(word, rows, m);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // [begin, end) of equal words
+  std::vector<std::uint8_t> goes_on;
   for (std::size_t i = 0; i < m;) {
     std::size_t j = i + 1;
     while (j < m && word[j] == word[i]) ++j;
-    if (j - i > 1) runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+    if (j - i > 1) {
+      runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+      goes_on.push_back((word[i] & 0xFFU) == 8 ? 1 : 0);
+    }
     i = j;
   }
-  for (const auto& [i, j] : runs) {
-    std::uint32_t* run = rows + i;
-    const std::size_t len = j - i;
-    auto left = [&](std::uint32_t r) {
-      const std::size_t size = input_key(in, k, r).size();
-      return size <= offset ? std::size_t{0} : std::min<std::size_t>(size - offset, 9);
-    };
-    std::stable_sort(run, run + len,
-                     [&](std::uint32_t a, std::uint32_t b) { return left(a) < left(b); });
-    for (std::size_t t = 0; t < len;) {
-      const std::size_t cls = left(run[t]);
-      std::size_t u = t + 1;
-      while (u < len && left(run[u]) == cls) ++u;
-      if (u - t > 1) {
-        if (cls == 9) {
-          order_tied(in, k, offset + 8, run + t, u - t, buf);
-        } else {
-          order_tied(in, k + 1, 0, run + t, u - t, buf);
-        }
-      }
-      t = u;
+  for (std::size_t t = 0; t < runs.size(); ++t) {
+    const auto [i, j] = runs[t];
+    if (goes_on[t] != 0) {
+      order_tied(in, k, offset + 7, rows + i, j - i, buf);
+    } else {
+      order_tied(in, k + 1, 0, rows + i, j - i, buf);
     }
   }
 }
