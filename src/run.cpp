@@ -406,7 +406,7 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   // given texts) when the result is written or asked for.
   res->input_rows = std::make_shared<const selection_input>(
       detail::make_lean_selection_input(p, total, eligible, spec.policy, {}));
-  res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain);
+  res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain, spec.threads);
   run_result out;
   out.impl_ = std::move(res);
   return out;
@@ -673,7 +673,7 @@ run_result run_result::reselect(const selection_policy& policy) const {
         impl_->input, old.score, old.eligible, policy, old.score_note));
   }
   res->explain = {};
-  res->lean = detail::select_lean(*res->input_rows, policy, res->explain);
+  res->lean = detail::select_lean(*res->input_rows, policy, res->explain, res->run->spec.threads);
   run_result out;
   out.impl_ = std::move(res);
   return out;

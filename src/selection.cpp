@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "khuyenhoc/detail/format_vi.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 #include "selection_explain.hpp"
 
@@ -899,27 +900,41 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
 /// The total order of the ranked rows `rows` (in place): score descending, the encoded
 /// tie-breakers (bytes), then the id. A radix sort of the scores, then each run of equal scores
 /// ordered on the keys by order_tied.
-void order_ranked(const selection_input& in, std::vector<std::uint32_t>& rows) {
+void order_ranked(const selection_input& in, std::vector<std::uint32_t>& rows, unsigned threads) {
   const std::size_t m = rows.size();
-  std::vector<std::uint64_t> buf(m);
-  for (std::size_t t = 0; t < m; ++t) {
-    buf[t] = double_key(in.score[rows[t]], sort_direction::descending, na_option::bottom);
-  }
-  msd_sort_in_place(buf.data(), rows.data(), m);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
-  for (std::size_t i = 0; i < m;) {
-    std::size_t j = i + 1;
-    while (j < m && buf[j] == buf[i]) ++j;
-    if (j - i > 1) runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
-    i = j;
+  {
+    std::vector<std::uint64_t> score(m);
+    for (std::size_t t = 0; t < m; ++t) {
+      score[t] = double_key(in.score[rows[t]], sort_direction::descending, na_option::bottom);
+    }
+    msd_sort_in_place(score.data(), rows.data(), m);
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && score[j] == score[i]) ++j;
+      if (j - i > 1) {
+        runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+      }
+      i = j;
+    }
   }
-  for (const auto& [i, j] : runs) order_tied(in, 0, 0, rows.data() + i, j - i, buf);
+  // The runs are disjoint: ordered in parallel, the largest first (the order they are done in
+  // does not change the result).
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.second - a.first != b.second - b.first ? a.second - a.first > b.second - b.first
+                                                    : a.first < b.first;
+  });
+  std::vector<std::vector<std::uint64_t>> buf(worker_count(runs.size(), threads));
+  parallel_for(runs.size(), threads, [&](std::size_t t, unsigned w) {
+    const auto [i, j] = runs[t];
+    order_tied(in, 0, 0, rows.data() + i, j - i, buf[w]);
+  });
 }
 
 }  // namespace
 
 selection select_lean(const selection_input& in, const selection_policy& policy,
-                      selection_explainer& x) {
+                      selection_explainer& x, unsigned threads) {
   const std::size_t n = in.size();
   // A lean input (make_lean_selection_input) reads ids and groups from its pool.
   const bool lean = in.ids.empty() && in.groups.empty() && in.source && in.source->size() == n;
@@ -1038,7 +1053,7 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   for (std::size_t r = 0; r < n; ++r) {
     if (ranked[r]) ord.push_back(static_cast<std::uint32_t>(r));
   }
-  order_ranked(in, ord);
+  order_ranked(in, ord, threads);
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
   std::vector<std::vector<std::uint32_t>> group_order(ng);
   {
