@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -431,12 +432,22 @@ selection_input make_input(const pool& p, std::span<const double> score,
   std::size_t keys_done = 0;
   auto store = [&](auto&& key_of_row) {
     if (lean) {
+      // Only the rows that need the key have an offset (a bit per row says which).
       selection_input::packed_key packed;
-      packed.offsets.resize(n + 1, 0);
+      const std::size_t words = (n + 63) / 64;
+      packed.present.assign(words, 0);
+      packed.present_before.assign(words, 0);
+      packed.offsets.push_back(0);
       for (std::size_t r = 0; r < n; ++r) {
-        if (need[r]) packed.bytes += key_of_row(r);
-        packed.offsets[r + 1] = packed.bytes.size();
+        if ((r & 63U) == 0 && r != 0) {
+          packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+        }
+        if (!need[r]) continue;
+        packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
+        packed.bytes += key_of_row(r);
+        packed.offsets.push_back(packed.bytes.size());
       }
+      packed.offsets.shrink_to_fit();
       in.packed_keys.push_back(std::move(packed));
     } else {
       std::vector<std::string> col(n);
@@ -577,8 +588,15 @@ selection_input make_lean_selection_input(const pool& p, std::span<const double>
 std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
   if (in.keys.empty()) {
     const auto& packed = in.packed_keys[k];
+    std::size_t i = r;
+    if (!packed.present.empty()) {
+      const std::uint64_t word = packed.present[r / 64];
+      const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+      if ((word & bit) == 0) return {};
+      i = packed.present_before[r / 64] + static_cast<std::size_t>(std::popcount(word & (bit - 1)));
+    }
     return std::string_view(packed.bytes)
-        .substr(packed.offsets[r], packed.offsets[r + 1] - packed.offsets[r]);
+        .substr(packed.offsets[i], packed.offsets[i + 1] - packed.offsets[i]);
   }
   return in.keys[k][r];
 }
@@ -947,7 +965,19 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     if (k.size() != n) throw spec_error("selection input order keys differ in length");
   }
   for (const auto& k : in.packed_keys) {
-    if (k.offsets.size() != n + 1 || k.offsets.back() != k.bytes.size() ||
+    std::size_t entries = n;  // rows with an offset
+    if (!k.present.empty() || !k.present_before.empty()) {
+      const std::size_t words = (n + 63) / 64;
+      bool ok = k.present.size() == words && k.present_before.size() == words;
+      entries = 0;
+      for (std::size_t w = 0; ok && w < words; ++w) {
+        ok = k.present_before[w] == entries &&
+             (w + 1 < words || n % 64 == 0 || (k.present[w] >> (n % 64)) == 0);
+        entries += static_cast<std::size_t>(std::popcount(k.present[w]));
+      }
+      if (!ok) throw spec_error("selection input packed order keys: bad row bits");
+    }
+    if (k.offsets.size() != entries + 1 || k.offsets.back() != k.bytes.size() ||
         !std::is_sorted(k.offsets.begin(), k.offsets.end())) {
       throw spec_error("selection input packed order keys differ in length");
     }

@@ -372,3 +372,50 @@ TEST(selection, tie_breakers_ordered_as_bytes_with_prefixes_and_nul_bytes) {
   const auto s = select(in, pol);
   for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(s.rank[expected[i]], i + 1) << i;
 }
+
+// Packed keys with a bit per row (only keyed rows have offsets) are read as the rows' keys,
+// and bits or offsets that do not match the rows are refused.
+TEST(selection, packed_keys_with_row_bits) {
+  const std::size_t n = 130;  // three 64-row words, the last partial
+  selection_input in;
+  for (std::size_t r = 0; r < n; ++r) {
+    in.ids.push_back("R" + std::to_string(1000 + r));
+    in.groups.emplace_back();
+    in.score.push_back(r % 2 == 0 ? 5.0 : static_cast<double>(r));  // even rows tie
+    in.eligible.push_back(1);
+  }
+  selection_policy pol;
+  pol.seats = 10;
+  pol.order = {parse_order_key("text:k")};
+  selection_input::packed_key packed;
+  packed.present.assign(3, 0);
+  packed.present_before.assign(3, 0);
+  packed.offsets.push_back(0);
+  for (std::size_t r = 0; r < n; ++r) {
+    if (r % 64 == 0 && r != 0) {
+      packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+    }
+    if (r % 2 != 0) continue;
+    packed.present[r / 64] |= std::uint64_t{1} << (r % 64);
+    packed.bytes += static_cast<char>('z' - static_cast<char>(r % 26));  // reverses the ids' order
+    packed.offsets.push_back(packed.bytes.size());
+  }
+  in.packed_keys.push_back(packed);
+  const auto s = select(in, pol);
+  // The tied (even) rows by key: 'z' - r % 26 ascending, i.e. r % 26 descending, then id.
+  std::vector<std::size_t> even;
+  for (std::size_t r = 0; r < n; r += 2) even.push_back(r);
+  std::sort(even.begin(), even.end(), [](std::size_t a, std::size_t b) {
+    return a % 26 != b % 26 ? a % 26 > b % 26 : a < b;
+  });
+  for (std::size_t i = 1; i < even.size(); ++i) EXPECT_LT(s.rank[even[i - 1]], s.rank[even[i]]);
+  auto bad = in;
+  bad.packed_keys[0].present[2] |= std::uint64_t{1} << 10;  // a row past the end
+  EXPECT_THROW((void)select(bad, pol), spec_error);
+  bad = in;
+  bad.packed_keys[0].present_before[1] += 1;
+  EXPECT_THROW((void)select(bad, pol), spec_error);
+  bad = in;
+  bad.packed_keys[0].offsets.pop_back();
+  EXPECT_THROW((void)select(bad, pol), spec_error);
+}
