@@ -547,12 +547,14 @@ std::vector<bound_indicator> bind(const compiled_data& cd, const pool& p) {
     out[k].col = &c;
     if (ci.kind == indicator_kind::map) {
       const auto& dict = c.dictionary();
-      out[k].table.assign(dict.size(), ci.finish(ci.other));
+      // Final points, already rounded to the set's precision (as score_chunk would round them).
+      out[k].table.assign(dict.size(), round_decimal(ci.finish(ci.other), cd.precision));
       out[k].which.assign(dict.size(), -1);
       for (std::size_t e = 0; e < ci.map.size(); ++e) {
         const auto code = c.code_of(ci.map[e].key);
         if (code < 0) continue;  // a category this pool does not have
-        out[k].table[static_cast<std::size_t>(code)] = ci.finish(ci.map[e].points);
+        out[k].table[static_cast<std::size_t>(code)] =
+            round_decimal(ci.finish(ci.map[e].points), cd.precision);
         out[k].which[static_cast<std::size_t>(code)] = static_cast<std::int16_t>(e);
       }
     } else if (ci.kind == indicator_kind::per_item) {

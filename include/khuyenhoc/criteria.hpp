@@ -481,7 +481,7 @@ class big_array {
 // Per-pool tables of an indicator (dictionary codes → points).
 struct bound_indicator {
   const column* col = nullptr;
-  std::vector<double> table;        // map / per_item: final (map) or raw (per_item) points
+  std::vector<double> table;  // map: final points rounded to the precision; per_item: raw points
   std::vector<std::int16_t> which;  // map: entry index or -1
 };
 
@@ -527,7 +527,7 @@ struct chunk_sink {
 /// Per-thread scratch of score_chunk: an integer column widened, band counts, and (totals
 /// only) the chunk's breakdown.
 struct chunk_scratch {
-  std::vector<double> widened;
+  std::vector<double> widened, segment;
   std::vector<std::uint16_t> count;
   std::vector<double> points, subtotals;
   std::vector<std::int16_t> fired;
@@ -535,8 +535,8 @@ struct chunk_scratch {
 
 /// bands: counts the bounds each value passes (the bounds are few; each pass is one
 /// vectorisable loop), then looks the segment up. NaN passes none and is marked missing.
-inline void bands_kernel(const compiled_indicator& ci, const double* x, std::size_t n,
-                         double* points, std::int16_t* fired, std::uint16_t* count) {
+inline void bands_kernel(const compiled_indicator& ci, const double* sp, const double* x,
+                         std::size_t n, double* points, std::int16_t* fired, std::uint16_t* count) {
   std::fill(count, count + n, std::uint16_t{0});
   for (std::size_t j = 0; j < ci.bounds.size(); ++j) {
     const double a = ci.bounds[j];
@@ -548,7 +548,6 @@ inline void bands_kernel(const compiled_indicator& ci, const double* x, std::siz
         count[i] = static_cast<std::uint16_t>(count[i] + (x[i] >= a));
     }
   }
-  const double* sp = ci.segment_points.data();
   const std::int16_t* sb = ci.segment_band.data();
   for (std::size_t i = 0; i < n; ++i) {
     const bool missing = std::isnan(x[i]);
@@ -606,7 +605,11 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
           x = scratch.widened.data();
         }
         if (ci.kind == indicator_kind::bands) {
-          bands_kernel(ci, x, n, pts, fired, scratch.count.data());
+          // Each segment's points rounded once, not each row's.
+          scratch.segment.resize(ci.segment_points.size());
+          for (std::size_t g = 0; g < ci.segment_points.size(); ++g)
+            scratch.segment[g] = round_decimal(ci.segment_points[g], cd.precision);
+          bands_kernel(ci, scratch.segment.data(), x, n, pts, fired, scratch.count.data());
         } else {
           linear_kernel(ci, x, n, pts, fired);
         }
@@ -642,7 +645,7 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
         const std::uint8_t* v = c.booleans().data() + begin;
         const std::uint8_t* ok = c.validity().data() + begin;
         const std::uint8_t want = ci.when ? 1 : 0;
-        const double met = ci.finish(ci.full);
+        const double met = round_decimal(ci.finish(ci.full), cd.precision);
         for (std::size_t i = 0; i < n; ++i) {
           const bool hit = v[i] == want;
           pts[i] = ok[i] == 0 ? 0.0 : (hit ? met : 0.0);
@@ -651,7 +654,10 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
         break;
       }
     }
-    for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
+    // Bands, map and boolean points come from values rounded above (round_decimal(0) is 0).
+    if (ci.kind == indicator_kind::linear || ci.kind == indicator_kind::per_item) {
+      for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
+    }
     if (ci.missing != missing_policy::zero) {
       for (std::size_t i = 0; i < n; ++i) {
         if (fired[i] != fired_missing) continue;
