@@ -862,30 +862,43 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
     return;
   }
   if (m <= small_run) {
-    // (rest of key k, later keys, row), then runs tied on every key by id.
-    auto less = [&](std::uint32_t a, std::uint32_t b) {
-      const auto ka = input_key(in, k, a).substr(std::min(offset, input_key(in, k, a).size()));
-      const auto kb = input_key(in, k, b).substr(std::min(offset, input_key(in, k, b).size()));
-      if (ka != kb) return ka < kb;
-      for (std::size_t j = k + 1; j < key_count; ++j) {
-        const auto ja = input_key(in, j, a), jb = input_key(in, j, b);
-        if (ja != jb) return ja < jb;
-      }
-      return a < b;
-    };
-    std::sort(rows, rows + m, less);
+    // (rest of key k, later keys, row), then runs tied on every key by id. Each row's keys are
+    // looked up once (the comparisons read them from `views`).
+    const std::size_t width = key_count - k;
+    std::array<std::string_view, small_run * 4> local{};
+    std::vector<std::string_view> heap;
+    std::string_view* views = local.data();
+    if (m * width > local.size()) {
+      heap.resize(m * width);
+      views = heap.data();
+    }
+    std::array<std::uint32_t, small_run> idx{};
+    for (std::size_t t = 0; t < m; ++t) {
+      idx[t] = static_cast<std::uint32_t>(t);
+      const auto first = input_key(in, k, rows[t]);
+      views[t * width] = first.substr(std::min(offset, first.size()));
+      for (std::size_t j = 1; j < width; ++j) views[t * width + j] = input_key(in, k + j, rows[t]);
+    }
     auto tied = [&](std::uint32_t a, std::uint32_t b) {
-      for (std::size_t j = k; j < key_count; ++j) {
-        if (input_key(in, j, a) != input_key(in, j, b)) return false;
-      }
-      return true;
+      return std::equal(views + a * width, views + (a + 1) * width, views + b * width);
     };
+    std::sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m),
+              [&](std::uint32_t a, std::uint32_t b) {
+                for (std::size_t j = 0; j < width; ++j) {
+                  const auto ja = views[a * width + j], jb = views[b * width + j];
+                  if (ja != jb) return ja < jb;
+                }
+                return rows[a] < rows[b];
+              });
+    std::array<std::uint32_t, small_run> sorted{};
+    for (std::size_t t = 0; t < m; ++t) sorted[t] = rows[idx[t]];
     for (std::size_t i = 0; i < m;) {
       std::size_t j = i + 1;
-      while (j < m && tied(rows[i], rows[j])) ++j;
-      if (j - i > 1) sort_by_id(in, rows + i, j - i);
+      while (j < m && tied(idx[i], idx[j])) ++j;
+      if (j - i > 1) sort_by_id(in, sorted.data() + i, j - i);
       i = j;
     }
+    std::copy_n(sorted.data(), m, rows);
     return;
   }
   // One radix pass on 7 bytes and the length class (key_word), then each run of equal words:
