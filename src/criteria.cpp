@@ -547,12 +547,14 @@ std::vector<bound_indicator> bind(const compiled_data& cd, const pool& p) {
     out[k].col = &c;
     if (ci.kind == indicator_kind::map) {
       const auto& dict = c.dictionary();
-      out[k].table.assign(dict.size(), ci.finish(ci.other));
+      // Final points, already rounded to the set's precision (as score_chunk would round them).
+      out[k].table.assign(dict.size(), round_decimal(ci.finish(ci.other), cd.precision));
       out[k].which.assign(dict.size(), -1);
       for (std::size_t e = 0; e < ci.map.size(); ++e) {
         const auto code = c.code_of(ci.map[e].key);
         if (code < 0) continue;  // a category this pool does not have
-        out[k].table[static_cast<std::size_t>(code)] = ci.finish(ci.map[e].points);
+        out[k].table[static_cast<std::size_t>(code)] =
+            round_decimal(ci.finish(ci.map[e].points), cd.precision);
         out[k].which[static_cast<std::size_t>(code)] = static_cast<std::int16_t>(e);
       }
     } else if (ci.kind == indicator_kind::per_item) {
@@ -569,6 +571,38 @@ void throw_missing(const compiled_data& cd, const pool& p, std::size_t row,
   const auto& ci = cd.indicators[static_cast<std::size_t>(indicator)];
   throw data_error("indicator " + quoted(ci.id) + " has `missing: error` and the value is missing",
                    location{.row_id = std::string(p.id(row)), .field = ci.column});
+}
+
+void ensure_breakdown(score_data& data) {
+  if (data.stored) return;
+  std::call_once(data.breakdown_once, [&data] {
+    const auto& cd = *data.compiled;
+    const std::size_t n = data.rows;
+    data.points = big_array<double>(n * cd.indicators.size());
+    data.subtotals = big_array<double>(n * cd.criteria.size());
+    data.fired = big_array<std::int16_t>(n * cd.indicators.size());
+    // The same chunks and kernel as score(); the totals, levels and flags the table has are
+    // recomputed into scratch and dropped (they are the same numbers).
+    const std::size_t chunk = std::max<std::size_t>(data.options.chunk_rows, 1);
+    const std::size_t chunks = (n + chunk - 1) / chunk;
+    const unsigned threads = worker_count(chunks, data.options.threads);
+    std::vector<chunk_scratch> scratch(threads);
+    std::vector<chunk_rest> rest(threads);
+    parallel_for(chunks, data.options.threads, [&](std::size_t c, unsigned t) {
+      const std::size_t b = c * chunk;
+      const std::size_t e = std::min(n, b + chunk);
+      chunk_sink sink{.points = data.points.data() + b,
+                      .fired = data.fired.data() + b,
+                      .stride = n,
+                      .subtotals = data.subtotals.data() + b,
+                      .sub_stride = n};
+      rest[t].attach(sink, e - b);
+      std::size_t error_row = std::numeric_limits<std::size_t>::max();
+      std::int32_t error_indicator = -1;  // reported when the table was scored
+      score_chunk(cd, data.bound, sink, b, e, scratch[t], error_row, error_indicator);
+    });
+    data.computed.store(true, std::memory_order_release);
+  });
 }
 
 }  // namespace detail
@@ -590,7 +624,38 @@ explanation score_table::explain(std::string_view id) const {
 explanation score_table::explain(std::size_t row) const {
   const auto& cd = *data_->compiled;
   const auto& p = data_->scored;
-  const std::size_t n = size();
+  // The row's breakdown: from the table when it has it, else that row alone scored again by the
+  // same kernel (bit-identical to what the table would hold).
+  std::size_t n = size();  // values of indicator k at [k·n + at]
+  std::size_t at = row;
+  const double* points = nullptr;
+  const double* subtotals = nullptr;
+  const std::int16_t* fired = nullptr;
+  detail::chunk_scratch one;
+  if (has_breakdown()) {
+    points = data_->points.data();
+    subtotals = data_->subtotals.data();
+    fired = data_->fired.data();
+  } else {
+    one.points.resize(cd.indicators.size());
+    one.fired.resize(cd.indicators.size());
+    one.subtotals.resize(cd.criteria.size());
+    detail::chunk_sink sink{.points = one.points.data(),
+                            .fired = one.fired.data(),
+                            .stride = 1,
+                            .subtotals = one.subtotals.data(),
+                            .sub_stride = 1};
+    detail::chunk_rest rest;
+    rest.attach(sink, 1);
+    std::size_t error_row = std::numeric_limits<std::size_t>::max();
+    std::int32_t error_indicator = -1;
+    detail::score_chunk(cd, data_->bound, sink, row, row + 1, one, error_row, error_indicator);
+    points = one.points.data();
+    subtotals = one.subtotals.data();
+    fired = one.fired.data();
+    n = 1;
+    at = 0;
+  }
   explanation e;
   e.id = std::string(p.id(row));
   e.row = row;
@@ -613,11 +678,11 @@ explanation score_table::explain(std::size_t row) const {
     ie.criterion = ci.parent >= 0 ? cd.criteria[static_cast<std::size_t>(ci.parent)].id : "";
     ie.kind = ci.kind;
     ie.input = c.format(row);
-    ie.fired = data_->fired[k * n + row];
+    ie.fired = fired[k * n + at];
     ie.missing = ie.fired == detail::fired_missing;
     if (std::isfinite(ci.cap)) ie.cap = ci.cap;
     ie.weight = ci.weight;
-    ie.points = data_->points[k * n + row];
+    ie.points = points[k * n + at];
     ie.mandatory = ci.mandatory;
     ie.passed = detail::passes(ie.points, ci.pass);
     if (ie.missing) {
@@ -684,19 +749,19 @@ explanation score_table::explain(std::size_t row) const {
     ce.id = cc.id;
     ce.name = cc.name;
     ce.parent = cc.parent >= 0 ? cd.criteria[static_cast<std::size_t>(cc.parent)].id : "";
-    for (const auto k : cc.indicators) ce.sum += data_->points[k * n + row];
-    for (const auto s : cc.criteria) ce.sum += data_->subtotals[s * n + row];
+    for (const auto k : cc.indicators) ce.sum += points[k * n + at];
+    for (const auto s : cc.criteria) ce.sum += subtotals[s * n + at];
     ce.sum = detail::round_decimal(ce.sum, cd.precision);  // as the kernel rounds
     if (std::isfinite(cc.cap)) ce.cap = cc.cap;
     ce.capped = ce.sum > cc.cap;
     ce.weight = cc.weight;
-    ce.points = data_->subtotals[c * n + row];
+    ce.points = subtotals[c * n + at];
     ce.mandatory = cc.mandatory;
     ce.passed = detail::passes(ce.points, cc.pass);
     e.criteria.push_back(std::move(ce));
   }
-  for (const auto k : cd.top_indicators) e.uncapped_total += data_->points[k * n + row];
-  for (const auto s : cd.top_criteria) e.uncapped_total += data_->subtotals[s * n + row];
+  for (const auto k : cd.top_indicators) e.uncapped_total += points[k * n + at];
+  for (const auto s : cd.top_criteria) e.uncapped_total += subtotals[s * n + at];
   e.uncapped_total = detail::round_decimal(e.uncapped_total, cd.precision);
   e.total_capped = e.uncapped_total > cd.total_cap;
   return e;

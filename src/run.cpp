@@ -470,7 +470,10 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
       length_check(overrides.scores->size(), "the score table");
       res->scores = *overrides.scores;
     } else {
-      res->scores = impl_->criteria->score(p, score_options{.threads = spec.threads});
+      // Totals, levels and flags only: the breakdown (never written by the pipeline) is
+      // computed from the same pool if asked for (scores().points(), explain).
+      res->scores =
+          impl_->criteria->score(p, score_options{.threads = spec.threads, .breakdown = false});
     }
     res->scored = true;
     const auto t = res->scores.total();
@@ -511,9 +514,9 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   } else if (impl_->rules) {
     res->rule_verdicts = impl_->rules->evaluate(p, spec.threads);
   }
+  std::span<const std::uint8_t> eligible_rows = eligible;
   if (res->rule_verdicts) {
-    const auto e = res->rule_verdicts->eligible();
-    eligible.assign(e.begin(), e.end());
+    eligible_rows = res->rule_verdicts->eligible();  // read in place, not copied
     const rule_set_spec* rules = spec.rules ? &*spec.rules : res->rule_verdicts->set_spec();
     res->unknown_rejects = rules == nullptr || rules->on_unknown == unknown_policy::not_eligible;
   }
@@ -521,8 +524,11 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   // The reasons of the ineligible are not stored: they are rendered from the verdicts (or the
   // given texts) when the result is written or asked for.
   res->input_rows = std::make_shared<const selection_input>(
-      detail::make_lean_selection_input(p, total, eligible, spec.policy, {}));
-  res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain);
+      detail::make_lean_selection_input(p, total, eligible_rows, spec.policy, {}));
+  // The input has its own copies: the run's peak memory is reached while selecting.
+  std::vector<double>().swap(total);
+  std::vector<std::uint8_t>().swap(eligible);
+  res->lean = detail::select_lean(*res->input_rows, spec.policy, res->explain, spec.threads);
   run_result out;
   out.impl_ = std::move(res);
   return out;
@@ -922,7 +928,7 @@ run_result run_result::reselect(const selection_policy& policy) const {
         impl_->input, old.score, old.eligible, policy, old.score_note));
   }
   res->explain = {};
-  res->lean = detail::select_lean(*res->input_rows, policy, res->explain);
+  res->lean = detail::select_lean(*res->input_rows, policy, res->explain, res->run->spec.threads);
   run_result out;
   out.impl_ = std::move(res);
   return out;

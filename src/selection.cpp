@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <type_traits>
 #include <unordered_map>
 
 #include "khuyenhoc/detail/format_vi.hpp"
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 #include "selection_explain.hpp"
 
@@ -377,41 +380,74 @@ selection_input make_input(const pool& p, std::span<const double> score,
   }
   // Key j of row r, from whichever storage the input uses.
   auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
+  // The class of each row still needing keys: rows equal on the total and the keys so far.
+  // Classes are numbered with an open-addressing table over the rows (no string per row); a
+  // row alone in its class needs no more keys.
+  std::vector<std::uint32_t> cls;
+  if (keys_where_tied) cls.assign(n, 0);
+  auto mix = [](std::uint64_t x) {
+    x ^= x >> 33U;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33U;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33U);
+  };
   auto refine = [&](std::size_t keys_before) {
-    // The composite (total, keys before) of each row still needing keys; rows alone in their
-    // class need no more keys.
     std::vector<std::uint32_t> rows;
     for (std::size_t r = 0; r < n; ++r) {
       if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
     }
-    std::vector<std::string> composite(rows.size());
-    std::unordered_map<std::string_view, std::uint32_t> count;
-    count.reserve(rows.size());
+    std::size_t cap = 16;
+    while (cap < 2 * rows.size()) cap *= 2;
+    const std::size_t mask = cap - 1;
+    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::uint32_t> slot(cap, empty), rep, count, fresh(rows.size());
+    const std::size_t j = keys_before;  // the key that splits the classes (j - 1), if any
+    auto hash = [&](std::uint32_t r) {
+      if (j == 0) return mix(detail::encode_double(in.score[r]));
+      return mix((std::uint64_t{cls[r]} << 32U) ^ std::hash<std::string_view>{}(key_at(j - 1, r)));
+    };
+    auto equal = [&](std::uint32_t a, std::uint32_t b) {
+      if (j == 0) return detail::encode_double(in.score[a]) == detail::encode_double(in.score[b]);
+      return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
+    };
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const auto r = rows[i];
-      auto& c = composite[i];
-      append_u64_be(c, detail::encode_double(in.score[r]));
-      for (std::size_t j = 0; j < keys_before; ++j) {
-        const auto key = key_at(j, r);
-        append_u64_be(c, key.size());
-        c += key;
+      std::size_t h = hash(r) & mask;
+      while (slot[h] != empty && !equal(rep[slot[h]], r)) h = (h + 1) & mask;
+      if (slot[h] == empty) {
+        slot[h] = static_cast<std::uint32_t>(rep.size());
+        rep.push_back(r);
+        count.push_back(0);
       }
+      fresh[i] = slot[h];
+      ++count[slot[h]];
     }
-    for (const auto& c : composite) ++count[c];
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (count[composite[i]] < 2) need[rows[i]] = 0;
+      cls[rows[i]] = fresh[i];
+      if (count[fresh[i]] < 2) need[rows[i]] = 0;
     }
   };
   // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
   std::size_t keys_done = 0;
   auto store = [&](auto&& key_of_row) {
     if (lean) {
+      // Only the rows that need the key have an offset (a bit per row says which).
       selection_input::packed_key packed;
-      packed.offsets.resize(n + 1, 0);
+      const std::size_t words = (n + 63) / 64;
+      packed.present.assign(words, 0);
+      packed.present_before.assign(words, 0);
+      packed.offsets.push_back(0);
       for (std::size_t r = 0; r < n; ++r) {
-        if (need[r]) packed.bytes += key_of_row(r);
-        packed.offsets[r + 1] = packed.bytes.size();
+        if ((r & 63U) == 0 && r != 0) {
+          packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+        }
+        if (!need[r]) continue;
+        packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
+        packed.bytes += key_of_row(r);
+        packed.offsets.push_back(packed.bytes.size());
       }
+      packed.offsets.shrink_to_fit();
       in.packed_keys.push_back(std::move(packed));
     } else {
       std::vector<std::string> col(n);
@@ -463,6 +499,54 @@ selection_input make_input(const pool& p, std::span<const double> score,
     // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
     // key per distinct value.
     std::unordered_map<std::string_view, std::string> collation_of;
+    if (lean) {
+      // The pipeline's own input is never merged with other shards': each row's key is the
+      // rank of its collation key among the distinct ones of the rows that need it, as 7
+      // big-endian bytes (same order and equality as the bytes; one radix pass decides).
+      std::unordered_map<std::string_view, std::uint32_t> index_of;
+      std::vector<std::string> distinct;
+      std::vector<std::uint32_t> row_index;
+      constexpr std::uint32_t missing = std::numeric_limits<std::uint32_t>::max();
+      std::uint32_t missing_index = missing;
+      for (std::size_t r = 0; r < n; ++r) {
+        if (!need[r]) continue;
+        if (!c.is_valid(r)) {
+          if (missing_index == missing) {
+            missing_index = static_cast<std::uint32_t>(distinct.size());
+            distinct.push_back(bytes_key({}, false, k.direction));
+          }
+          row_index.push_back(missing_index);
+          continue;
+        }
+        const std::string_view value =
+            c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+        auto [it, fresh] = index_of.try_emplace(value, static_cast<std::uint32_t>(distinct.size()));
+        if (fresh) {
+          distinct.push_back(
+              bytes_key(detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
+                                                        ? given_name_first(value)
+                                                        : std::string(value)),
+                        true, k.direction));
+        }
+        row_index.push_back(it->second);
+      }
+      std::vector<std::uint32_t> by_key(distinct.size());
+      std::iota(by_key.begin(), by_key.end(), std::uint32_t{0});
+      std::sort(by_key.begin(), by_key.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return distinct[a] < distinct[b]; });
+      std::vector<std::uint64_t> rank(distinct.size(), 0);
+      for (std::size_t i = 1; i < by_key.size(); ++i) {
+        rank[by_key[i]] =
+            rank[by_key[i - 1]] + (distinct[by_key[i]] != distinct[by_key[i - 1]] ? 1 : 0);
+      }
+      std::size_t next = 0;
+      store([&](std::size_t) {
+        std::string key;
+        append_u64_be(key, rank[row_index[next++]]);
+        return key.substr(1);  // the rank < 2^56: its 7 low bytes
+      });
+      continue;
+    }
     store([&](std::size_t r) {
       const bool valid = c.is_valid(r);
       const std::string_view value =
@@ -504,8 +588,15 @@ selection_input make_lean_selection_input(const pool& p, std::span<const double>
 std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
   if (in.keys.empty()) {
     const auto& packed = in.packed_keys[k];
+    std::size_t i = r;
+    if (!packed.present.empty()) {
+      const std::uint64_t word = packed.present[r / 64];
+      const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+      if ((word & bit) == 0) return {};
+      i = packed.present_before[r / 64] + static_cast<std::size_t>(std::popcount(word & (bit - 1)));
+    }
     return std::string_view(packed.bytes)
-        .substr(packed.offsets[r], packed.offsets[r + 1] - packed.offsets[r]);
+        .substr(packed.offsets[i], packed.offsets[i + 1] - packed.offsets[i]);
   }
   return in.keys[k][r];
 }
@@ -731,8 +822,150 @@ std::vector<error_info> check_policy(const selection_policy& policy, const pool*
 
 namespace detail {
 
+namespace {
+
+/// How a radix pass orders keys 7 bytes at a time: bytes [offset, offset + 7) of `key`
+/// (zero-padded) as a big-endian number, then a length byte: how many bytes of the key are left
+/// from `offset` (0..7), or 8 when more are. Word order is the keys' byte order as far as
+/// those 7 bytes go (a key that ends sorts before its extensions, which pad it with zeros
+/// or go on); equal words below 8 are equal keys, equal words of 8 are decided further on.
+std::uint64_t key_word(std::string_view key, std::size_t offset) {
+  const std::size_t left = key.size() > offset ? key.size() - offset : 0;
+  std::uint64_t v = 0;
+  const std::size_t take = std::min<std::size_t>(left, 7);
+  for (std::size_t b = 0; b < take; ++b)
+    v = (v << 8U) | static_cast<unsigned char>(key[offset + b]);
+  v <<= 8U * (7 - take);
+  return (v << 8U) | std::min<std::size_t>(left, 8);
+}
+
+/// Runs below this size are ordered by a comparison sort.
+constexpr std::size_t small_run = 48;
+
+/// Rows tied on the score and every key: by id (the row number first, so that the order given
+/// to sort_by_id is the one a total order on (keys, row) gives).
+void order_all_tied(const selection_input& in, std::uint32_t* rows, std::size_t m) {
+  std::sort(rows, rows + m);
+  sort_by_id(in, rows, m);
+}
+
+/// Orders rows[0..m), which tie on the score, on keys before k and on bytes [0, offset) of key k,
+/// by the rest of key k (bytes, a prefix first), then the later keys, then the id. Radix passes
+/// over 8 bytes at a time of the keys of the rows still tied, so the work is linear in the
+/// bytes that decide (no comparison sort of the strings at random addresses), and keys are
+/// only read for rows that tie.
+void order_tied(const selection_input& in, std::size_t k, std::size_t offset, std::uint32_t* rows,
+                std::size_t m, std::vector<std::uint64_t>& buf) {
+  const std::size_t key_count = input_key_count(in);
+  if (k == key_count) {
+    order_all_tied(in, rows, m);
+    return;
+  }
+  if (m <= small_run) {
+    // (rest of key k, later keys, row), then runs tied on every key by id. Each row's keys are
+    // looked up once (the comparisons read them from `views`).
+    const std::size_t width = key_count - k;
+    std::array<std::string_view, small_run * 4> local{};
+    std::vector<std::string_view> heap;
+    std::string_view* views = local.data();
+    if (m * width > local.size()) {
+      heap.resize(m * width);
+      views = heap.data();
+    }
+    std::array<std::uint32_t, small_run> idx{};
+    for (std::size_t t = 0; t < m; ++t) {
+      idx[t] = static_cast<std::uint32_t>(t);
+      const auto first = input_key(in, k, rows[t]);
+      views[t * width] = first.substr(std::min(offset, first.size()));
+      for (std::size_t j = 1; j < width; ++j) views[t * width + j] = input_key(in, k + j, rows[t]);
+    }
+    auto tied = [&](std::uint32_t a, std::uint32_t b) {
+      return std::equal(views + a * width, views + (a + 1) * width, views + b * width);
+    };
+    std::sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(m),
+              [&](std::uint32_t a, std::uint32_t b) {
+                for (std::size_t j = 0; j < width; ++j) {
+                  const auto ja = views[a * width + j], jb = views[b * width + j];
+                  if (ja != jb) return ja < jb;
+                }
+                return rows[a] < rows[b];
+              });
+    std::array<std::uint32_t, small_run> sorted{};
+    for (std::size_t t = 0; t < m; ++t) sorted[t] = rows[idx[t]];
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && tied(idx[i], idx[j])) ++j;
+      if (j - i > 1) sort_by_id(in, sorted.data() + i, j - i);
+      i = j;
+    }
+    std::copy_n(sorted.data(), m, rows);
+    return;
+  }
+  // One radix pass on 7 bytes and the length class (key_word), then each run of equal words:
+  // the next key where key k ends there, the next 7 bytes of key k where it goes on.
+  if (buf.size() < m) buf.resize(m);
+  std::uint64_t* word = buf.data();
+  for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+  msd_sort_in_place(word, rows, m);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // [begin, end) of equal words
+  std::vector<std::uint8_t> goes_on;
+  for (std::size_t i = 0; i < m;) {
+    std::size_t j = i + 1;
+    while (j < m && word[j] == word[i]) ++j;
+    if (j - i > 1) {
+      runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+      goes_on.push_back((word[i] & 0xFFU) == 8 ? 1 : 0);
+    }
+    i = j;
+  }
+  for (std::size_t t = 0; t < runs.size(); ++t) {
+    const auto [i, j] = runs[t];
+    if (goes_on[t] != 0) {
+      order_tied(in, k, offset + 7, rows + i, j - i, buf);
+    } else {
+      order_tied(in, k + 1, 0, rows + i, j - i, buf);
+    }
+  }
+}
+
+/// The total order of the ranked rows `rows` (in place): score descending, the encoded
+/// tie-breakers (bytes), then the id. A radix sort of the scores, then each run of equal scores
+/// ordered on the keys by order_tied.
+void order_ranked(const selection_input& in, std::vector<std::uint32_t>& rows, unsigned threads) {
+  const std::size_t m = rows.size();
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;
+  {
+    std::vector<std::uint64_t> score(m);
+    for (std::size_t t = 0; t < m; ++t) {
+      score[t] = double_key(in.score[rows[t]], sort_direction::descending, na_option::bottom);
+    }
+    msd_sort_in_place(score.data(), rows.data(), m);
+    for (std::size_t i = 0; i < m;) {
+      std::size_t j = i + 1;
+      while (j < m && score[j] == score[i]) ++j;
+      if (j - i > 1) {
+        runs.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+      }
+      i = j;
+    }
+  }
+  // The runs are disjoint: ordered in parallel, the largest first (the order they are done in
+  // does not change the result).
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.second - a.first != b.second - b.first ? a.second - a.first > b.second - b.first
+                                                    : a.first < b.first;
+  });
+  std::vector<std::vector<std::uint64_t>> buf(worker_count(runs.size(), threads));
+  parallel_for(runs.size(), threads, [&](std::size_t t, unsigned w) {
+    const auto [i, j] = runs[t];
+    order_tied(in, 0, 0, rows.data() + i, j - i, buf[w]);
+  });
+}
+
+}  // namespace
+
 selection select_lean(const selection_input& in, const selection_policy& policy,
-                      selection_explainer& x) {
+                      selection_explainer& x, unsigned threads) {
   const std::size_t n = in.size();
   // A lean input (make_lean_selection_input) reads ids and groups from its pool.
   const bool lean = in.ids.empty() && in.groups.empty() && in.source && in.source->size() == n;
@@ -745,7 +978,19 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     if (k.size() != n) throw spec_error("selection input order keys differ in length");
   }
   for (const auto& k : in.packed_keys) {
-    if (k.offsets.size() != n + 1 || k.offsets.back() != k.bytes.size() ||
+    std::size_t entries = n;  // rows with an offset
+    if (!k.present.empty() || !k.present_before.empty()) {
+      const std::size_t words = (n + 63) / 64;
+      bool ok = k.present.size() == words && k.present_before.size() == words;
+      entries = 0;
+      for (std::size_t w = 0; ok && w < words; ++w) {
+        ok = k.present_before[w] == entries &&
+             (w + 1 < words || n % 64 == 0 || (k.present[w] >> (n % 64)) == 0);
+        entries += static_cast<std::size_t>(std::popcount(k.present[w]));
+      }
+      if (!ok) throw spec_error("selection input packed order keys: bad row bits");
+    }
+    if (k.offsets.size() != entries + 1 || k.offsets.back() != k.bytes.size() ||
         !std::is_sorted(k.offsets.begin(), k.offsets.end())) {
       throw spec_error("selection input packed order keys differ in length");
     }
@@ -848,44 +1093,10 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   // The total order of the ranked rows (the others have no rank and take no seat): score
   // descending, the tie-breakers, then the id (bytes).
   std::vector<std::uint32_t> ord;
-  {
-    std::vector<std::uint32_t> rows;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (ranked[r]) rows.push_back(static_cast<std::uint32_t>(r));
-    }
-    const std::size_t m = rows.size();
-    std::vector<double> score(m);
-    for (std::size_t i = 0; i < m; ++i) score[i] = in.score[rows[i]];
-    sort_keys keys(m);
-    keys.add(std::span<const double>(score), sort_direction::descending, na_option::bottom);
-    std::vector<std::vector<std::string_view>> views(key_count, std::vector<std::string_view>(m));
-    for (std::size_t k = 0; k < key_count; ++k) {
-      for (std::size_t i = 0; i < m; ++i) views[k][i] = input_key(in, k, rows[i]);
-      keys.add(std::span<const std::string_view>(views[k]), sort_direction::ascending);
-    }
-    // The row number makes the order total here; ties on every key are ordered by id below.
-    std::vector<std::int64_t> row_number(rows.begin(), rows.end());
-    keys.add(std::span<const std::int64_t>(row_number), sort_direction::ascending);
-    if (m != 0) {
-      ord = order(keys);
-      for (auto& i : ord) i = rows[i];
-    }
-    // The id ends the order: only rows equal on the score and every key are compared on it
-    // (few, as keys are encoded where rows tie), so the ids of the others are never sorted.
-    auto same_class = [&](std::uint32_t a, std::uint32_t b) {
-      if (in.score[a] != in.score[b]) return false;
-      for (std::size_t k = 0; k < key_count; ++k) {
-        if (input_key(in, k, a) != input_key(in, k, b)) return false;
-      }
-      return true;
-    };
-    for (std::size_t i = 0; i < m;) {
-      std::size_t j = i + 1;
-      while (j < m && same_class(ord[i], ord[j])) ++j;
-      if (j - i > 1) sort_by_id(in, ord.data() + i, j - i);
-      i = j;
-    }
+  for (std::size_t r = 0; r < n; ++r) {
+    if (ranked[r]) ord.push_back(static_cast<std::uint32_t>(r));
   }
+  order_ranked(in, ord, threads);
   // Ranks among ranked rows, overall and within groups; and each group's rows in order.
   std::vector<std::vector<std::uint32_t>> group_order(ng);
   {

@@ -37,9 +37,10 @@ struct selection_explainer {
                                                         const std::vector<std::string>& score_note);
 
 /// Selects as `select`, without filling `ids`, `groups` and `reason` of the result (`size()`
-/// is that of `score`); `explain` receives what `append_reason` needs.
+/// is that of `score`); `explain` receives what `append_reason` needs. `threads` workers order
+/// the runs of tied scores (0: all cores); the result does not depend on it.
 [[nodiscard]] selection select_lean(const selection_input& in, const selection_policy& policy,
-                                    selection_explainer& explain);
+                                    selection_explainer& explain, unsigned threads = 0);
 
 /// Appends the reason of row `r` (the text `select` puts in `selection::reason`). For an
 /// ineligible row, `ineligible` is the rules' text, for a row without a score `note` says why

@@ -19,12 +19,14 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <span>
@@ -268,6 +270,13 @@ struct score_options {
   unsigned threads = 0;
   /// Rows per chunk (the unit of work; keeps a chunk's columns in cache).
   std::size_t chunk_rows = 16384;
+  /// Whether the table stores the per-indicator breakdown (`points()`, `subtotals()`,
+  /// `fired()`: N·(10·K + 8·C) bytes). false keeps only what ranking and classification need
+  /// (totals, levels, unclassifiable, mandatory_met, reasons: 16 bytes per row); the breakdown
+  /// is then computed from the same pool and compiled set, by the same kernel, when first asked
+  /// for (`points()`, `subtotals()`, `fired()`: the whole table; `explain(row)`: that row only),
+  /// so the numbers are bit-identical either way.
+  bool breakdown = true;
 };
 
 /// One indicator's part of an explanation.
@@ -328,15 +337,19 @@ class score_table {
   [[nodiscard]] std::size_t indicator_count() const noexcept;
   [[nodiscard]] std::size_t criterion_count() const noexcept;
   /// Points per indicator, N×K column-major, after each indicator's cap and weight.
-  [[nodiscard]] Eigen::Map<const Eigen::MatrixXd> points() const noexcept;
+  /// A table scored without the breakdown (`score_options::breakdown`) computes it on the first
+  /// call of `points()`, `subtotals()` or `fired()` (thread-safe; once). \throws std::bad_alloc
+  [[nodiscard]] Eigen::Map<const Eigen::MatrixXd> points() const;
   /// Points per criterion, N×C column-major, after caps and weights (criteria in post-order,
-  /// as `criterion_ids()`).
-  [[nodiscard]] Eigen::Map<const Eigen::MatrixXd> subtotals() const noexcept;
+  /// as `criterion_ids()`). Computed on first use as `points()`.
+  [[nodiscard]] Eigen::Map<const Eigen::MatrixXd> subtotals() const;
   /// Total per row, after the set's cap.
   [[nodiscard]] Eigen::Map<const Eigen::VectorXd> total() const noexcept;
   /// What fired per row and indicator, N×K column-major (see indicator_explanation::fired);
-  /// detail::fired_missing for a missing input.
-  [[nodiscard]] std::span<const std::int16_t> fired() const noexcept;
+  /// detail::fired_missing for a missing input. Computed on first use as `points()`.
+  [[nodiscard]] std::span<const std::int16_t> fired() const;
+  /// Whether the per-indicator breakdown is stored (scored with it, or computed since).
+  [[nodiscard]] bool has_breakdown() const noexcept;
   /// Level index per row (0 = highest), -1 when unclassifiable.
   [[nodiscard]] std::span<const std::int16_t> level() const noexcept;
   /// 1 where the nominee cannot be classified (an input with `missing: fail` is missing).
@@ -465,29 +478,65 @@ class big_array {
   std::size_t size_ = 0;
 };
 
+// Per-pool tables of an indicator (dictionary codes → points).
+struct bound_indicator {
+  const column* col = nullptr;
+  std::vector<double> table;  // map: final points rounded to the precision; per_item: raw points
+  std::vector<std::int16_t> which;  // map: entry index or -1
+};
+
 struct score_data {
   std::shared_ptr<const compiled_data> compiled;
   compiled_criteria criteria;
   pool scored;
+  std::vector<bound_indicator> bound;  // the tables the kernel scored with (for the breakdown)
+  score_options options;
   std::size_t rows = 0;
-  big_array<double> points, subtotals, total;  // column-major N×K, N×C, N
-  big_array<std::int16_t> fired;               // column-major N×K
-  std::vector<std::int16_t> level;
-  std::vector<std::uint8_t> unclassifiable, mandatory_met;
-  std::vector<std::int32_t> reason;
+  big_array<double> total;  // N
+  big_array<std::int16_t> level;
+  big_array<std::uint8_t> unclassifiable, mandatory_met;
+  big_array<std::int32_t> reason;
+  // The breakdown: stored when scored with it, else computed once when asked (breakdown()).
+  big_array<double> points, subtotals;  // column-major N×K, N×C
+  big_array<std::int16_t> fired;        // column-major N×K
+  bool stored = false;                  // the breakdown was scored with the table
+  std::once_flag breakdown_once;
+  std::atomic<bool> computed{false};  // the breakdown is in points/subtotals/fired
 };
 
-// Per-pool tables of an indicator (dictionary codes → points).
-struct bound_indicator {
-  const column* col = nullptr;
-  std::vector<double> table;        // map / per_item: final (map) or raw (per_item) points
-  std::vector<std::int16_t> which;  // map: entry index or -1
+/// The breakdown of a table, computed on the first call when it was scored without it.
+/// Thread-safe. \throws std::bad_alloc
+void ensure_breakdown(score_data& data);
+
+/// Where score_chunk writes a chunk of n rows: indicator k's value of the chunk's row i at
+/// points/fired[k·stride + i], criterion c's at subtotals[c·sub_stride + i], the rest at [i].
+/// The arrays of the whole table (stride = N) or a chunk's scratch (stride = n).
+struct chunk_sink {
+  double* points = nullptr;
+  std::int16_t* fired = nullptr;
+  std::size_t stride = 0;
+  double* subtotals = nullptr;
+  std::size_t sub_stride = 0;
+  double* total = nullptr;
+  std::int16_t* level = nullptr;
+  std::uint8_t* unclassifiable = nullptr;
+  std::uint8_t* mandatory_met = nullptr;
+  std::int32_t* reason = nullptr;
+};
+
+/// Per-thread scratch of score_chunk: an integer column widened, band counts, and (totals
+/// only) the chunk's breakdown.
+struct chunk_scratch {
+  std::vector<double> widened, segment;
+  std::vector<std::uint16_t> count;
+  std::vector<double> points, subtotals;
+  std::vector<std::int16_t> fired;
 };
 
 /// bands: counts the bounds each value passes (the bounds are few; each pass is one
 /// vectorisable loop), then looks the segment up. NaN passes none and is marked missing.
-inline void bands_kernel(const compiled_indicator& ci, const double* x, std::size_t n,
-                         double* points, std::int16_t* fired, std::uint16_t* count) {
+inline void bands_kernel(const compiled_indicator& ci, const double* sp, const double* x,
+                         std::size_t n, double* points, std::int16_t* fired, std::uint16_t* count) {
   std::fill(count, count + n, std::uint16_t{0});
   for (std::size_t j = 0; j < ci.bounds.size(); ++j) {
     const double a = ci.bounds[j];
@@ -499,7 +548,6 @@ inline void bands_kernel(const compiled_indicator& ci, const double* x, std::siz
         count[i] = static_cast<std::uint16_t>(count[i] + (x[i] >= a));
     }
   }
-  const double* sp = ci.segment_points.data();
   const std::int16_t* sb = ci.segment_band.data();
   for (std::size_t i = 0; i < n; ++i) {
     const bool missing = std::isnan(x[i]);
@@ -522,21 +570,26 @@ inline void linear_kernel(const compiled_indicator& ci, const double* x, std::si
   }
 }
 
-/// Scores rows [begin, end) of every indicator, criterion, total and level.
+/// Scores rows [begin, end) of every indicator, criterion, total and level into `out` (see
+/// chunk_sink): the one place of the scoring arithmetic, whether the breakdown is kept or not.
+/// A missing input under `missing: error` lowers first_error_row/indicator.
 inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicator>& bound,
-                        score_data& out, std::size_t begin, std::size_t end,
-                        std::vector<double>& scratch, std::vector<std::uint16_t>& count,
-                        std::size_t& first_error_row, std::int32_t& first_error_indicator) {
+                        const chunk_sink& out, std::size_t begin, std::size_t end,
+                        chunk_scratch& scratch, std::size_t& first_error_row,
+                        std::int32_t& first_error_indicator) {
   const std::size_t n = end - begin;
-  const std::size_t rows = out.rows;
-  scratch.resize(n);
-  count.resize(n);
+  const std::size_t stride = out.stride;
+  const std::size_t sub_stride = out.sub_stride;
+  scratch.widened.resize(n);
+  scratch.count.resize(n);
+  std::fill(out.reason, out.reason + n, std::int32_t{-1});
+  std::fill(out.unclassifiable, out.unclassifiable + n, std::uint8_t{0});
   for (std::size_t k = 0; k < cd.indicators.size(); ++k) {
     const compiled_indicator& ci = cd.indicators[k];
     const bound_indicator& bi = bound[k];
     const column& c = *bi.col;
-    double* pts = out.points.data() + k * rows + begin;
-    std::int16_t* fired = out.fired.data() + k * rows + begin;
+    double* pts = out.points + k * stride;
+    std::int16_t* fired = out.fired + k * stride;
     switch (ci.kind) {
       case indicator_kind::bands:
       case indicator_kind::linear: {
@@ -547,12 +600,16 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
           const std::int64_t* v = c.integers().data() + begin;
           const std::uint8_t* ok = c.validity().data() + begin;
           for (std::size_t i = 0; i < n; ++i)
-            scratch[i] =
+            scratch.widened[i] =
                 ok[i] != 0 ? static_cast<double>(v[i]) : std::numeric_limits<double>::quiet_NaN();
-          x = scratch.data();
+          x = scratch.widened.data();
         }
         if (ci.kind == indicator_kind::bands) {
-          bands_kernel(ci, x, n, pts, fired, count.data());
+          // Each segment's points rounded once, not each row's.
+          scratch.segment.resize(ci.segment_points.size());
+          for (std::size_t g = 0; g < ci.segment_points.size(); ++g)
+            scratch.segment[g] = round_decimal(ci.segment_points[g], cd.precision);
+          bands_kernel(ci, scratch.segment.data(), x, n, pts, fired, scratch.count.data());
         } else {
           linear_kernel(ci, x, n, pts, fired);
         }
@@ -588,7 +645,7 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
         const std::uint8_t* v = c.booleans().data() + begin;
         const std::uint8_t* ok = c.validity().data() + begin;
         const std::uint8_t want = ci.when ? 1 : 0;
-        const double met = ci.finish(ci.full);
+        const double met = round_decimal(ci.finish(ci.full), cd.precision);
         for (std::size_t i = 0; i < n; ++i) {
           const bool hit = v[i] == want;
           pts[i] = ok[i] == 0 ? 0.0 : (hit ? met : 0.0);
@@ -597,14 +654,17 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
         break;
       }
     }
-    for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
+    // Bands, map and boolean points come from values rounded above (round_decimal(0) is 0).
+    if (ci.kind == indicator_kind::linear || ci.kind == indicator_kind::per_item) {
+      for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
+    }
     if (ci.missing != missing_policy::zero) {
       for (std::size_t i = 0; i < n; ++i) {
         if (fired[i] != fired_missing) continue;
         if (ci.missing == missing_policy::fail) {
-          if (out.reason[begin + i] < 0) {
-            out.reason[begin + i] = static_cast<std::int32_t>(k);
-            out.unclassifiable[begin + i] = 1;
+          if (out.reason[i] < 0) {
+            out.reason[i] = static_cast<std::int32_t>(k);
+            out.unclassifiable[i] = 1;
           }
         } else if (begin + i < first_error_row) {
           first_error_row = begin + i;
@@ -616,51 +676,50 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
   // Criteria in post-order; each sum in the fixed order indicators, then sub-criteria.
   for (std::size_t c = 0; c < cd.criteria.size(); ++c) {
     const compiled_criterion& cc = cd.criteria[c];
-    double* sub = out.subtotals.data() + c * rows + begin;
+    double* sub = out.subtotals + c * sub_stride;
     std::fill(sub, sub + n, 0.0);
     for (const auto k : cc.indicators) {
-      const double* p = out.points.data() + k * rows + begin;
+      const double* p = out.points + k * stride;
       for (std::size_t i = 0; i < n; ++i) sub[i] += p[i];
     }
     for (const auto s : cc.criteria) {
-      const double* p = out.subtotals.data() + s * rows + begin;
+      const double* p = out.subtotals + s * sub_stride;
       for (std::size_t i = 0; i < n; ++i) sub[i] += p[i];
     }
     for (std::size_t i = 0; i < n; ++i)
       sub[i] = round_decimal(cc.weight * std::min(cc.cap, sub[i]), cd.precision);
   }
-  double* total = out.total.data() + begin;
+  double* total = out.total;
   std::fill(total, total + n, 0.0);
   for (const auto k : cd.top_indicators) {
-    const double* p = out.points.data() + k * rows + begin;
+    const double* p = out.points + k * stride;
     for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
   }
   for (const auto s : cd.top_criteria) {
-    const double* p = out.subtotals.data() + s * rows + begin;
+    const double* p = out.subtotals + s * sub_stride;
     for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
   }
   for (std::size_t i = 0; i < n; ++i)
     total[i] = round_decimal(std::min(cd.total_cap, total[i]), cd.precision);
   // Mandatory nodes.
-  std::uint8_t* met = out.mandatory_met.data() + begin;
+  std::uint8_t* met = out.mandatory_met;
   std::fill(met, met + n, std::uint8_t{1});
   for (std::size_t k = 0; k < cd.indicators.size(); ++k) {
     const compiled_indicator& ci = cd.indicators[k];
     if (!ci.mandatory) continue;
-    const double* p = out.points.data() + k * rows + begin;
+    const double* p = out.points + k * stride;
     for (std::size_t i = 0; i < n; ++i) met[i] &= static_cast<std::uint8_t>(passes(p[i], ci.pass));
   }
   for (std::size_t c = 0; c < cd.criteria.size(); ++c) {
     const compiled_criterion& cc = cd.criteria[c];
     if (!cc.mandatory) continue;
-    const double* p = out.subtotals.data() + c * rows + begin;
+    const double* p = out.subtotals + c * sub_stride;
     for (std::size_t i = 0; i < n; ++i) met[i] &= static_cast<std::uint8_t>(passes(p[i], cc.pass));
   }
   // Levels: the first (highest) level whose conditions hold.
-  std::int16_t* level = out.level.data() + begin;
+  std::int16_t* level = out.level;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t r = begin + i;
-    if (out.unclassifiable[r] != 0 || cd.levels.empty()) {
+    if (out.unclassifiable[i] != 0 || cd.levels.empty()) {
       level[i] = -1;
       continue;
     }
@@ -670,9 +729,9 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
       if (met[i] == 0 || total[i] < lv.min - tolerance) continue;
       bool ok = true;
       for (const auto k : lv.require_indicators)
-        ok = ok && passes(out.points[k * rows + r], cd.indicators[k].pass);
+        ok = ok && passes(out.points[k * stride + i], cd.indicators[k].pass);
       for (const auto s : lv.require_criteria)
-        ok = ok && passes(out.subtotals[s * rows + r], cd.criteria[s].pass);
+        ok = ok && passes(out.subtotals[s * sub_stride + i], cd.criteria[s].pass);
       if (ok) {
         chosen = static_cast<std::int16_t>(l);
         break;
@@ -681,6 +740,26 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
     level[i] = chosen;
   }
 }
+
+/// Scratch for the per-row results of a chunk whose totals, levels, flags and reasons are not
+/// kept (the table has them already): recomputing the breakdown writes them here.
+struct chunk_rest {
+  std::vector<double> total;
+  std::vector<std::int16_t> level;
+  std::vector<std::uint8_t> flags;
+  std::vector<std::int32_t> reason;
+  void attach(chunk_sink& sink, std::size_t n) {
+    total.resize(n);
+    level.resize(n);
+    flags.resize(2 * n);
+    reason.resize(n);
+    sink.total = total.data();
+    sink.level = level.data();
+    sink.unclassifiable = flags.data();
+    sink.mandatory_met = flags.data() + n;
+    sink.reason = reason.data();
+  }
+};
 
 /// Builds the per-pool tables of every indicator. \throws schema_error.
 [[nodiscard]] std::vector<bound_indicator> bind(const compiled_data& cd, const pool& p);
@@ -693,22 +772,27 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
 
 inline score_table compiled_criteria::score(const pool& input, const score_options& options) const {
   const pool p = detail::with_derived(*data_, input, options.threads);
-  const auto bound = detail::bind(*data_, p);
   const std::size_t n = p.size();
   const auto& cd = *data_;
+  const std::size_t nk = cd.indicators.size(), nc = cd.criteria.size();
   auto out = std::make_shared<detail::score_data>();
   out->compiled = data_;
   out->criteria = *this;
   out->scored = p;
+  out->bound = detail::bind(cd, out->scored);  // column pointers into the table's own pool
+  out->options = options;
   out->rows = n;
-  out->points = detail::big_array<double>(n * cd.indicators.size());
-  out->subtotals = detail::big_array<double>(n * cd.criteria.size());
+  out->stored = options.breakdown;
+  if (options.breakdown) {
+    out->points = detail::big_array<double>(n * nk);
+    out->subtotals = detail::big_array<double>(n * nc);
+    out->fired = detail::big_array<std::int16_t>(n * nk);
+  }
   out->total = detail::big_array<double>(n);
-  out->fired = detail::big_array<std::int16_t>(n * cd.indicators.size());
-  out->level.assign(n, -1);
-  out->unclassifiable.assign(n, 0);
-  out->mandatory_met.assign(n, 1);
-  out->reason.assign(n, -1);
+  out->level = detail::big_array<std::int16_t>(n);
+  out->unclassifiable = detail::big_array<std::uint8_t>(n);
+  out->mandatory_met = detail::big_array<std::uint8_t>(n);
+  out->reason = detail::big_array<std::int32_t>(n);
 
   const std::size_t chunk = std::max<std::size_t>(options.chunk_rows, 1);
   const std::size_t chunks = (n + chunk - 1) / chunk;
@@ -716,12 +800,33 @@ inline score_table compiled_criteria::score(const pool& input, const score_optio
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
   std::vector<std::size_t> error_row(threads, none);
   std::vector<std::int32_t> error_indicator(threads, -1);
-  std::vector<std::vector<double>> scratch(threads);
-  std::vector<std::vector<std::uint16_t>> count(threads);
+  std::vector<detail::chunk_scratch> scratch(threads);
   detail::parallel_for(chunks, options.threads, [&](std::size_t c, unsigned t) {
     const std::size_t b = c * chunk;
-    detail::score_chunk(cd, bound, *out, b, std::min(n, b + chunk), scratch[t], count[t],
-                        error_row[t], error_indicator[t]);
+    const std::size_t e = std::min(n, b + chunk);
+    auto& s = scratch[t];
+    detail::chunk_sink sink{.total = out->total.data() + b,
+                            .level = out->level.data() + b,
+                            .unclassifiable = out->unclassifiable.data() + b,
+                            .mandatory_met = out->mandatory_met.data() + b,
+                            .reason = out->reason.data() + b};
+    if (options.breakdown) {
+      sink.points = out->points.data() + b;
+      sink.fired = out->fired.data() + b;
+      sink.stride = n;
+      sink.subtotals = out->subtotals.data() + b;
+      sink.sub_stride = n;
+    } else {  // the chunk's breakdown in scratch that stays in cache
+      s.points.resize(nk * (e - b));
+      s.fired.resize(nk * (e - b));
+      s.subtotals.resize(nc * (e - b));
+      sink.points = s.points.data();
+      sink.fired = s.fired.data();
+      sink.stride = e - b;
+      sink.subtotals = s.subtotals.data();
+      sink.sub_stride = e - b;
+    }
+    detail::score_chunk(cd, out->bound, sink, b, e, s, error_row[t], error_indicator[t]);
   });
   // The lowest row with a missing `missing: error` input, whatever thread found it.
   std::size_t worst = none;
@@ -747,31 +852,37 @@ inline std::size_t score_table::indicator_count() const noexcept {
 inline std::size_t score_table::criterion_count() const noexcept {
   return data_ ? data_->compiled->criteria.size() : 0;
 }
-inline Eigen::Map<const Eigen::MatrixXd> score_table::points() const noexcept {
-  return {data_->points.data(), static_cast<Eigen::Index>(data_->rows),
+inline Eigen::Map<const Eigen::MatrixXd> score_table::points() const {
+  if (data_) detail::ensure_breakdown(*data_);
+  return {data_ ? data_->points.data() : nullptr, static_cast<Eigen::Index>(size()),
           static_cast<Eigen::Index>(indicator_count())};
 }
-inline Eigen::Map<const Eigen::MatrixXd> score_table::subtotals() const noexcept {
-  return {data_->subtotals.data(), static_cast<Eigen::Index>(data_->rows),
+inline Eigen::Map<const Eigen::MatrixXd> score_table::subtotals() const {
+  if (data_) detail::ensure_breakdown(*data_);
+  return {data_ ? data_->subtotals.data() : nullptr, static_cast<Eigen::Index>(size()),
           static_cast<Eigen::Index>(criterion_count())};
+}
+inline bool score_table::has_breakdown() const noexcept {
+  return data_ && (data_->stored || data_->computed.load(std::memory_order_acquire));
 }
 inline Eigen::Map<const Eigen::VectorXd> score_table::total() const noexcept {
   return {data_->total.data(), static_cast<Eigen::Index>(data_->rows)};
 }
-inline std::span<const std::int16_t> score_table::fired() const noexcept {
-  return {data_->fired.data(), size() * indicator_count()};
+inline std::span<const std::int16_t> score_table::fired() const {
+  if (data_) detail::ensure_breakdown(*data_);
+  return {data_ ? data_->fired.data() : nullptr, size() * indicator_count()};
 }
 inline std::span<const std::int16_t> score_table::level() const noexcept {
-  return data_->level;
+  return {data_ ? data_->level.data() : nullptr, size()};
 }
 inline std::span<const std::uint8_t> score_table::unclassifiable() const noexcept {
-  return data_->unclassifiable;
+  return {data_ ? data_->unclassifiable.data() : nullptr, size()};
 }
 inline std::span<const std::uint8_t> score_table::mandatory_met() const noexcept {
-  return data_->mandatory_met;
+  return {data_ ? data_->mandatory_met.data() : nullptr, size()};
 }
 inline std::span<const std::int32_t> score_table::reason_indicator() const noexcept {
-  return data_->reason;
+  return {data_ ? data_->reason.data() : nullptr, size()};
 }
 inline const compiled_criteria& score_table::criteria() const noexcept {
   return data_->criteria;

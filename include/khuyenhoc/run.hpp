@@ -111,7 +111,9 @@ class run_result {
  public:
   /// The pool the run was executed on.
   [[nodiscard]] const pool& input() const noexcept;
-  /// Scores of every nominee (empty table when totals were given instead).
+  /// Scores of every nominee (empty table when totals were given instead). Scored without the
+  /// per-indicator breakdown (`score_options::breakdown`): `points()`, `subtotals()`, `fired()`
+  /// compute it once when first asked, `explain(row)` rescores that row; the same numbers.
   [[nodiscard]] const score_table& scores() const noexcept;
   /// Rule verdicts, or nullptr when there was no rule set.
   [[nodiscard]] const verdicts* rule_verdicts() const noexcept;

@@ -126,7 +126,7 @@ struct selection_input {
   /// inputs (run.hpp), which read them from `source` and the policy's group column instead.
   std::vector<std::string> ids{};
   std::vector<std::string> groups{};
-  std::vector<double> score{};        ///< NaN: no score (unclassifiable)
+  std::vector<double> score{};  ///< NaN: no score (unclassifiable)
   std::vector<std::uint8_t> eligible{};
   std::vector<std::string> ineligible_reason{};  ///< why not eligible ("" when eligible)
   std::vector<std::string> score_note{};  ///< why the score is missing ("" or empty: unknown)
@@ -139,6 +139,12 @@ struct selection_input {
   struct packed_key {
     std::string bytes{};
     std::vector<std::uint64_t> offsets{};  ///< one per row, plus the end
+    /// When not empty (the pipeline's inputs, where few rows need a key): bit r%64 of
+    /// `present[r/64]` is set where row r has a key (the others' keys are empty), and
+    /// `present_before[w]` counts the set bits of the words before w; `offsets` then has one
+    /// entry per row with a key, plus the end (8 bytes per keyed row, not per row).
+    std::vector<std::uint64_t> present{};
+    std::vector<std::uint32_t> present_before{};
   };
   std::vector<packed_key> packed_keys{};
   /// The pool the input was made from (shared storage), so that reasons can quote the values

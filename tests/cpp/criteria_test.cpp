@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -359,6 +361,78 @@ TEST(criteria, identical_results_at_any_thread_count) {
     EXPECT_TRUE(one.total() == many.total());
     EXPECT_TRUE(std::equal(one.level().begin(), one.level().end(), many.level().begin()));
     EXPECT_TRUE(std::equal(one.fired().begin(), one.fired().end(), many.fired().begin()));
+  }
+}
+
+namespace {
+
+// Bytes of n values (bit-identity, NaN-safe).
+template <class T>
+bool same_bytes(const T* a, const T* b, std::size_t n) {
+  return n == 0 || std::memcmp(a, b, n * sizeof(T)) == 0;
+}
+
+// A table scored without the breakdown has the same totals, levels, flags and reasons, bit for
+// bit, as one scored with it; its breakdown, per row (explain) or whole (points...), too.
+void expect_totals_only_identical(const criteria_set& set, const pool& p, unsigned threads,
+                                  std::size_t chunk_rows) {
+  const auto full = set.score(p, {.threads = threads, .chunk_rows = chunk_rows});
+  const auto lean =
+      set.score(p, {.threads = threads, .chunk_rows = chunk_rows, .breakdown = false});
+  const std::size_t n = p.size();
+  ASSERT_TRUE(full.has_breakdown());
+  ASSERT_FALSE(lean.has_breakdown());
+  EXPECT_TRUE(same_bytes(full.total().data(), lean.total().data(), n));
+  EXPECT_TRUE(same_bytes(full.level().data(), lean.level().data(), n));
+  EXPECT_TRUE(same_bytes(full.unclassifiable().data(), lean.unclassifiable().data(), n));
+  EXPECT_TRUE(same_bytes(full.mandatory_met().data(), lean.mandatory_met().data(), n));
+  EXPECT_TRUE(same_bytes(full.reason_indicator().data(), lean.reason_indicator().data(), n));
+  // explain() of a table without the breakdown scores that row alone, and stores nothing.
+  for (std::size_t r = 0; r < n; r += std::max<std::size_t>(1, n / 37)) {
+    const auto a = full.explain(r), b = lean.explain(r);
+    EXPECT_EQ(a.str(), b.str()) << r;
+    ASSERT_EQ(a.indicators.size(), b.indicators.size());
+    for (std::size_t k = 0; k < a.indicators.size(); ++k) {
+      EXPECT_TRUE(same_bytes(&a.indicators[k].points, &b.indicators[k].points, 1)) << r;
+      EXPECT_EQ(a.indicators[k].fired, b.indicators[k].fired) << r;
+    }
+    ASSERT_EQ(a.criteria.size(), b.criteria.size());
+    for (std::size_t c = 0; c < a.criteria.size(); ++c) {
+      EXPECT_TRUE(same_bytes(&a.criteria[c].points, &b.criteria[c].points, 1)) << r;
+      EXPECT_TRUE(same_bytes(&a.criteria[c].sum, &b.criteria[c].sum, 1)) << r;
+    }
+  }
+  EXPECT_FALSE(lean.has_breakdown());
+  // The whole breakdown on demand, computed once even when asked from two threads at once.
+  const double* seen[2] = {nullptr, nullptr};
+  std::thread other([&] { seen[1] = lean.points().data(); });
+  seen[0] = lean.points().data();
+  other.join();
+  EXPECT_EQ(seen[0], seen[1]);
+  EXPECT_TRUE(lean.has_breakdown());
+  const std::size_t k = full.indicator_count(), c = full.criterion_count();
+  EXPECT_TRUE(same_bytes(full.points().data(), lean.points().data(), n * k));
+  EXPECT_TRUE(same_bytes(full.subtotals().data(), lean.subtotals().data(), n * c));
+  EXPECT_TRUE(same_bytes(full.fired().data(), lean.fired().data(), n * k));
+}
+
+}  // namespace
+
+TEST(criteria, totals_only_scoring_is_bit_identical_and_computes_the_breakdown_on_demand) {
+  const auto generated = generate_pool(30000, {.seed = 11});
+  const auto bundled = read_csv(source_dir() + "/examples/pool.csv");
+  for (const char* name : {"honour_pupils", "hoc_bong_vuot_kho", "cong_dan_hoc_tap"}) {
+    SCOPED_TRACE(name);
+    const auto set = criteria_set::from_file(source_dir() + "/examples/criteria/" + name + ".yaml");
+    expect_totals_only_identical(set, generated, 2, 4096);
+    expect_totals_only_identical(set, generated, 1, 16384);
+    expect_totals_only_identical(set, bundled, 3, 7);
+  }
+  // Missing inputs (fail and zero), mandatory nodes, a sub-criterion with a cap and weight.
+  std::string zero = basic_yaml;
+  zero.replace(zero.find("mandatory: true"), 15, "missing: zero");
+  for (const std::string& yaml : {std::string(basic_yaml), zero}) {
+    expect_totals_only_identical(criteria_set::from_yaml(yaml), small_pool(), 2, 2);
   }
 }
 

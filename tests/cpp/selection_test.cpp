@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <random>
@@ -286,4 +287,135 @@ TEST(selection, rows_tied_on_every_key_are_ordered_by_id_bytes) {
       }
     }
   }
+}
+
+// Big runs tied on a coarse score, ordered on several encoded keys (collation keys of names
+// that share long prefixes, a number, a lottery), as a comparison sort of the keys' bytes
+// then the id orders them: the pipeline's radix passes over the keys and select() agree.
+TEST(selection, big_tied_runs_follow_the_bytes_of_every_key_then_the_id) {
+  const auto p = generate_pool(12000, {.seed = 3});
+  std::vector<double> score(p.size());
+  const auto& exam = p["exam_score"];
+  for (std::size_t r = 0; r < p.size(); ++r) {
+    score[r] = exam.is_valid(r) ? std::floor(exam.numbers()[r] / 4.0) : 1.0;  // few values
+  }
+  for (const auto& orders :
+       std::vector<std::vector<std::string>>{{"name:full_name"},
+                                             {"text:full_name", "exam_score desc"},
+                                             {"district", "name:full_name"},
+                                             {"lottery", "name:full_name"},
+                                             {}}) {
+    selection_policy pol;
+    pol.seats = 200;
+    pol.seed = 9;
+    for (const auto& o : orders) pol.order.push_back(parse_order_key(o));
+    if (!orders.empty() && orders[0] == "district") pol.order[0] = parse_order_key("text:district");
+    const auto in = make_selection_input(p, score, {}, {}, pol);  // every key of every row
+    std::vector<std::size_t> expected(p.size());
+    for (std::size_t r = 0; r < p.size(); ++r) expected[r] = r;
+    std::sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+      if (score[a] != score[b]) return score[a] > score[b];
+      for (const auto& k : in.keys) {
+        if (k[a] != k[b]) return k[a] < k[b];
+      }
+      return p.id(a) < p.id(b);
+    });
+    run_spec spec;
+    spec.policy = pol;
+    const auto run = prepared_run::prepare(spec, p).execute(p, {.totals = score});
+    for (const bool lean : {false, true}) {
+      const auto s = lean ? run.outcome() : select(in, pol);
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        ASSERT_EQ(s.rank[expected[i]], i + 1) << "order " << orders.size() << " lean " << lean;
+      }
+    }
+  }
+}
+
+// Keys made of arbitrary bytes (NUL and 0xFF included), of every length from 0 to 20, many
+// of them prefixes of others and equal on their first 8 or 16 bytes: the order is the bytes'
+// order, a prefix first, then the id.
+TEST(selection, tie_breakers_ordered_as_bytes_with_prefixes_and_nul_bytes) {
+  std::mt19937 rng(17);
+  const std::size_t n = 6000;
+  const std::string alphabet("\x00\x01a\xFF", 4);
+  selection_input in;
+  for (std::size_t r = 0; r < n; ++r) {
+    in.ids.push_back("N" + std::to_string(rng() % 1000000) + "-" + std::to_string(r));
+    in.groups.emplace_back();
+    in.score.push_back(static_cast<double>(rng() % 3));
+    in.eligible.push_back(1);
+  }
+  selection_policy pol;
+  pol.seats = 100;
+  for (int k = 0; k < 2; ++k) {
+    pol.order.push_back(parse_order_key("text:k" + std::to_string(k)));
+    std::vector<std::string> col(n);
+    for (auto& key : col) {
+      // Shared stems of 8 and 16 bytes, then a short random tail (often empty).
+      const std::size_t stem = std::array<std::size_t, 4>{0, 7, 8, 16}[rng() % 4];
+      key.assign(stem, 'x');
+      const std::size_t tail = rng() % 4;
+      for (std::size_t t = 0; t < tail; ++t) key += alphabet[rng() % alphabet.size()];
+    }
+    in.keys.push_back(std::move(col));
+  }
+  std::vector<std::size_t> expected(n);
+  for (std::size_t r = 0; r < n; ++r) expected[r] = r;
+  std::sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) {
+    if (in.score[a] != in.score[b]) return in.score[a] > in.score[b];
+    for (const auto& k : in.keys) {
+      if (k[a] != k[b]) return k[a] < k[b];
+    }
+    return in.ids[a] < in.ids[b];
+  });
+  const auto s = select(in, pol);
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(s.rank[expected[i]], i + 1) << i;
+}
+
+// Packed keys with a bit per row (only keyed rows have offsets) are read as the rows' keys,
+// and bits or offsets that do not match the rows are refused.
+TEST(selection, packed_keys_with_row_bits) {
+  const std::size_t n = 130;  // three 64-row words, the last partial
+  selection_input in;
+  for (std::size_t r = 0; r < n; ++r) {
+    in.ids.push_back("R" + std::to_string(1000 + r));
+    in.groups.emplace_back();
+    in.score.push_back(r % 2 == 0 ? 5.0 : static_cast<double>(r));  // even rows tie
+    in.eligible.push_back(1);
+  }
+  selection_policy pol;
+  pol.seats = 10;
+  pol.order = {parse_order_key("text:k")};
+  selection_input::packed_key packed;
+  packed.present.assign(3, 0);
+  packed.present_before.assign(3, 0);
+  packed.offsets.push_back(0);
+  for (std::size_t r = 0; r < n; ++r) {
+    if (r % 64 == 0 && r != 0) {
+      packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+    }
+    if (r % 2 != 0) continue;
+    packed.present[r / 64] |= std::uint64_t{1} << (r % 64);
+    packed.bytes += static_cast<char>('z' - static_cast<char>(r % 26));  // reverses the ids' order
+    packed.offsets.push_back(packed.bytes.size());
+  }
+  in.packed_keys.push_back(packed);
+  const auto s = select(in, pol);
+  // The tied (even) rows by key: 'z' - r % 26 ascending, i.e. r % 26 descending, then id.
+  std::vector<std::size_t> even;
+  for (std::size_t r = 0; r < n; r += 2) even.push_back(r);
+  std::sort(even.begin(), even.end(), [](std::size_t a, std::size_t b) {
+    return a % 26 != b % 26 ? a % 26 > b % 26 : a < b;
+  });
+  for (std::size_t i = 1; i < even.size(); ++i) EXPECT_LT(s.rank[even[i - 1]], s.rank[even[i]]);
+  auto bad = in;
+  bad.packed_keys[0].present[2] |= std::uint64_t{1} << 10;  // a row past the end
+  EXPECT_THROW((void)select(bad, pol), spec_error);
+  bad = in;
+  bad.packed_keys[0].present_before[1] += 1;
+  EXPECT_THROW((void)select(bad, pol), spec_error);
+  bad = in;
+  bad.packed_keys[0].offsets.pop_back();
+  EXPECT_THROW((void)select(bad, pol), spec_error);
 }
