@@ -441,16 +441,36 @@ class Run:
     inner: float | None = None  # the job's own time inside a Python worker (no start-up)
 
 
+# Each job is started by a small launcher process, not by this one: on Linux a child's
+# ru_maxrss keeps the high-water mark of the memory it was forked (or vforked) from, so a job
+# spawned straight from this process would report this process's peak (gigabytes once DuckDB
+# has compared 5M-row results) whenever its own peak is lower.
+_LAUNCHER = r"""
+import json, os, sys, time
+fd, cmd = int(sys.argv[1]), sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+os.write(fd, json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+                         os.waitstatus_to_exitcode(status)]).encode())
+"""
+
+
 def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
     """Runs cmd in a fresh process; wall time, CPU time and peak RSS are the child's alone."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would take the maximum over all).
+    import threading
+
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(write_fd), *cmd], cwd=cwd,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(write_fd,),
+        )
+    finally:
+        os.close(write_fd)
     out_chunks: list[str] = []
     err_chunks: list[str] = []
-    import threading
 
     def drain(stream: Any, into: list[str]) -> None:
         into.append(stream.read())
@@ -461,17 +481,18 @@ def run_child(cmd: list[str], cwd: Path | None = None) -> tuple[Run, str]:
     ]
     for t in threads:
         t.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
+    with os.fdopen(read_fd, "rb") as report:
+        measured = report.read()
+    launcher_status = proc.wait()
     for t in threads:
         t.join()
-    proc.returncode = os.waitstatus_to_exitcode(status)
     stdout, stderr = "".join(out_chunks), "".join(err_chunks)
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(cmd)} failed with status {proc.returncode}:\n{stderr}{stdout}"
-        )
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss), stdout + stderr
+    if launcher_status != 0 or not measured:
+        raise RuntimeError(f"launching {' '.join(cmd)} failed ({launcher_status}):\n{stderr}")
+    wall, cpu, rss_kb, returncode = json.loads(measured)
+    if returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed with status {returncode}:\n{stderr}{stdout}")
+    return Run(wall, cpu, rss_kb), stdout + stderr
 
 
 def best(runs: list[Run]) -> Run:
