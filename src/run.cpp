@@ -1022,55 +1022,6 @@ std::string run_result::summary() const {
   return out;
 }
 
-namespace {
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20) {
-          static constexpr char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[u >> 4];
-          out += hex[u & 0xF];
-        } else {
-          out += c;  // UTF-8 passes through
-        }
-    }
-  }
-  out += '"';
-}
-
-// A finite double in the shortest form that reads back the same; null when not finite.
-void append_json_number(std::string& out, double x) {
-  if (!std::isfinite(x)) {
-    out += "null";
-    return;
-  }
-  std::array<char, 32> buf{};
-  const auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x);
-  out.append(buf.data(), ec == std::errc() ? end : buf.data());
-}
-
-}  // namespace
-
 std::string run_result::summary_json() const {
   const auto& s = impl_->lean;
   std::int64_t seats = 0;
@@ -1080,7 +1031,7 @@ std::string run_result::summary_json() const {
                     ", \"seats\": " + std::to_string(seats) + ", \"levels\": [";
   for (std::size_t i = 0; i < s.levels.size(); ++i) {
     if (i != 0) out += ", ";
-    append_json_string(out, s.levels[i]);
+    append_json_text(out, s.levels[i]);
   }
   out += "], \"funnel\": ";
   if (impl_->rule_verdicts) {
@@ -1090,7 +1041,7 @@ std::string run_result::summary_json() const {
       out += first ? "" : ", ";
       first = false;
       out += "{\"rule\": ";
-      append_json_string(out, step.rule_id);
+      append_json_text(out, step.rule_id);
       out += ", \"warn_only\": ";
       out += step.level == rule_severity::warn ? "true" : "false";
       out += ", \"failed\": " + std::to_string(step.failed) +
@@ -1106,16 +1057,16 @@ std::string run_result::summary_json() const {
     const auto& g = s.outcomes[i];
     if (i != 0) out += ", ";
     out += "{\"group\": ";
-    append_json_string(out, g.group);
+    append_json_text(out, g.group);
     out += ", \"level\": ";
-    append_json_string(out, g.level);
+    append_json_text(out, g.level);
     out += ", \"nominees\": " + std::to_string(g.nominees) +
            ", \"eligible\": " + std::to_string(g.eligible) +
            ", \"quota\": " + std::to_string(g.quota) +
            ", \"selected\": " + std::to_string(g.selected) +
            ", \"cap\": " + (g.cap < 0 ? std::string("null") : std::to_string(g.cap)) +
            ", \"cutoff\": ";
-    append_json_number(out, g.cutoff);
+    append_json_value(out, g.cutoff);
     out += '}';
   }
   out += "], \"lottery_seed\": ";
