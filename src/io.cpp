@@ -67,7 +67,7 @@ bool same_file(const std::string& a, const std::string& b) {
 /// A stream buffer over a file descriptor that remembers the first write error (errno).
 ///
 /// With `staged` (the temporary file of an atomic output), the bytes are gathered in an aligned
-/// buffer of a few megabytes and every full buffer is written with O_DIRECT where the file
+/// buffer of a megabyte and every full buffer is written with O_DIRECT where the file
 /// system takes it: the disk reads the buffer itself, without the kernel copying the result into
 /// the page cache first (a 2 GB result: about 0.1 s of kernel time instead of 1.4-3.8 s, and no
 /// dirty pages for the fsync of commit() to write). A file system that refuses O_DIRECT (tmpfs,
@@ -141,7 +141,7 @@ class fd_buf : public std::streambuf {
 
  private:
   static constexpr std::size_t alignment = 4096;  // a multiple of any logical block
-  static constexpr std::size_t stage_size = std::size_t{4} << 20;  // a multiple of alignment
+  static constexpr std::size_t stage_size = std::size_t{1} << 20;  // a multiple of alignment
 
   /// Writes the put area with ordinary writes and empties it.
   bool write_buffered() {
