@@ -38,20 +38,7 @@ class csv_tokenizer {
       : text_(text), name_(name), opt_(options) {}
 
   /// Skips blank lines; false at the end of the text.
-  bool at_record() {
-    while (pos_ < text_.size()) {
-      if (text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-      } else if (text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n') {
-        pos_ += 2;
-        ++line_;
-      } else {
-        return true;
-      }
-    }
-    return false;
-  }
+  bool at_record() { return at_record(text_.size()); }
 
   /// Skips blank lines that start before `limit`; false when the next record would start at or
   /// after `limit` (or at the end of the text). For readers splitting the text into chunks that
