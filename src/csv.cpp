@@ -404,6 +404,7 @@ struct reader_context {
   std::vector<std::uint8_t> infer;          // per column: its type is inferred
   std::vector<std::uint8_t> numeric_first;  // per column: cells start as numbers
   std::vector<std::uint8_t> text_column;    // per column: declared text (kept as written)
+  std::vector<std::uint8_t> keep;           // per column: read (csv_options::columns)
 
   std::size_t na_longest = 0;        // longest missing-value marker
   std::array<bool, 256> na_first{};  // first bytes of the markers
@@ -487,7 +488,7 @@ struct dict_slot {
 /// One column's cells within one chunk, held as numbers while they are numbers (the common
 /// case, no text kept), else as raw cells.
 struct chunk_column {
-  enum class repr : std::uint8_t { integer, number, codes, strings, rescan };
+  enum class repr : std::uint8_t { integer, number, codes, strings, rescan, skipped };
   repr kind = repr::strings;
   chunk_vector<std::int64_t> ints;
   chunk_vector<double> nums;
@@ -716,6 +717,7 @@ void add_cell(const reader_context& cx, chunk_column& c, std::string_view s, boo
     case repr::strings:
       break;
     case repr::rescan:
+    case repr::skipped:
       return;
   }
   if (c.kind == repr::strings) {
@@ -771,6 +773,7 @@ void reserve_rows(chunk& ch, std::size_t parts) {
         c.raw.bytes.reserve(c.raw.bytes.size() * parts + c.raw.bytes.size() * parts / 8 + 64);
         break;
       case chunk_column::repr::rescan:
+      case chunk_column::repr::skipped:
         break;
     }
   }
@@ -789,9 +792,10 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
   ch.cols.resize(cx.ncols);
   tables.resize(cx.ncols);
   for (std::size_t k = 0; k < cx.ncols; ++k) {
-    ch.cols[k].kind = cx.numeric_first[k] != 0 ? chunk_column::repr::integer
-                      : cx.text_column[k] != 0 ? chunk_column::repr::strings
-                                               : chunk_column::repr::codes;
+    ch.cols[k].kind = cx.keep[k] == 0            ? chunk_column::repr::skipped
+                      : cx.numeric_first[k] != 0 ? chunk_column::repr::integer
+                      : cx.text_column[k] != 0   ? chunk_column::repr::strings
+                                                 : chunk_column::repr::codes;
     auto& t = tables[k];
     if (t.empty()) {
       t.resize(64);
@@ -816,7 +820,7 @@ chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t en
                                 " columns, this row has more",
                             tok.loc(start_line, col));
         }
-        add_cell(cx, ch.cols[k], field, cx.infer[k] != 0, row);
+        if (cx.keep[k] != 0) add_cell(cx, ch.cols[k], field, cx.infer[k] != 0, row);
         count = k + 1;
       });
       if (count != ncols) {
@@ -1227,6 +1231,22 @@ class column_builder {
 
 /// Reads CSV text (the whole file after any BOM, in memory or memory-mapped). `drop(b, e)`, if
 /// given, is told that bytes [b, e) of `text` were read and their pages may be released.
+/// The header name closest to `name` (edit distance after folding case and diacritics), for
+/// "did you mean"; "" for an empty header.
+std::string nearest_name(const std::vector<std::string>& header, std::string_view name) {
+  std::string hint;
+  std::size_t best = std::numeric_limits<std::size_t>::max();
+  const auto folded = detail::fold_for_matching(name);
+  for (const auto& h : header) {
+    const auto d = edit_distance(detail::fold_for_matching(h), folded);
+    if (d < best) {
+      best = d;
+      hint = h;
+    }
+  }
+  return hint;
+}
+
 pool read_text(std::string_view text, const csv_options& options, std::string_view name,
                const std::function<void(std::size_t, std::size_t)>& drop) {
   const std::string file(name);
@@ -1286,12 +1306,23 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
                     .infer = {},
                     .numeric_first = {},
                     .text_column = {},
+                    .keep = {},
                     .na_longest = 0,
                     .na_first = {}};
   cx.index_na_values();
   cx.infer.resize(ncols);
   cx.numeric_first.resize(ncols);
   cx.text_column.resize(ncols);
+  cx.keep.assign(ncols, options.columns.empty() ? 1 : 0);
+  if (!options.columns.empty()) {
+    std::unordered_map<std::string, std::size_t> first;
+    for (std::size_t k = 0; k < ncols; ++k) first.emplace(header[k], k);
+    for (const auto& c : options.columns) {
+      if (auto it = first.find(detail::to_nfc(c)); it != first.end()) cx.keep[it->second] = 1;
+    }
+    if (auto it = first.find(detail::to_nfc(options.id_column)); it != first.end())
+      cx.keep[it->second] = 1;
+  }
   for (std::size_t k = 0; k < ncols; ++k) {
     cx.infer[k] = declared[k] ? 0 : 1;
     cx.text_column[k] = declared[k] && *declared[k] == column_type::text ? 1 : 0;
@@ -1402,18 +1433,18 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
                          location{.file = file, .line = 1, .field = col_name});
     }
   }
+  if (!options.ignore_missing_columns) {
+    for (const auto& col_name : options.columns) {
+      if (by_name.find(detail::to_nfc(col_name)) != by_name.end()) continue;
+      const auto hint = nearest_name(header, col_name);
+      throw schema_error("the columns to read name a column the file does not have" +
+                             (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)"),
+                         location{.file = file, .line = 1, .field = col_name});
+    }
+  }
   const auto id_it = by_name.find(detail::to_nfc(options.id_column));
   if (id_it == by_name.end()) {
-    std::string hint;
-    std::size_t best = std::numeric_limits<std::size_t>::max();
-    for (const auto& h : header) {
-      const auto d =
-          edit_distance(detail::fold_for_matching(h), detail::fold_for_matching(options.id_column));
-      if (d < best) {
-        best = d;
-        hint = h;
-      }
-    }
+    const auto hint = nearest_name(header, options.id_column);
     throw schema_error("no id column \"" + options.id_column + "\" in the header" +
                            (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)"),
                        location{.file = file, .line = 1});
@@ -1425,6 +1456,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   std::vector<std::optional<cell_error>> errors(ncols);
   std::vector<std::optional<cell_error>> mixed(ncols);
   detail::parallel_for(ncols, options.threads, [&](std::size_t k) {
+    if (cx.keep[k] == 0) return;  // not read (csv_options::columns)
     try {
       const bool inferred = !declared[k].has_value();
       column_type type = column_type::text;
@@ -1501,9 +1533,16 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   }
   std::vector<column> columns;
   columns.reserve(ncols);
-  for (auto& c : converted) columns.push_back(std::move(*c));
+  for (auto& c : converted) {
+    if (c) columns.push_back(std::move(*c));
+  }
+  std::vector<std::string> unread;
+  for (std::size_t k = 0; k < ncols; ++k) {
+    if (cx.keep[k] == 0) unread.push_back(header[k]);
+  }
   return pool(std::move(columns), options.id_column,
-              [&](std::size_t r) { return file + ":" + std::to_string(line_of(r)); });
+              [&](std::size_t r) { return file + ":" + std::to_string(line_of(r)); })
+      .with_unread_columns(std::move(unread));
 }
 
 /// A read-only private mapping of a whole regular file.

@@ -618,14 +618,28 @@ const column& pool::operator[](std::string_view name) const {
   throw schema_error(msg, location{.field = std::string(name)});
 }
 
+const std::vector<std::string>& pool::unread_columns() const noexcept {
+  static const std::vector<std::string> none;
+  return unread_ ? *unread_ : none;
+}
+
+pool pool::with_unread_columns(std::vector<std::string> names) const {
+  pool out = *this;
+  out.unread_ =
+      names.empty() ? nullptr : std::make_shared<const std::vector<std::string>>(std::move(names));
+  return out;
+}
+
 std::vector<std::string> pool::closest_columns(std::string_view name, std::size_t n) const {
   std::vector<std::pair<std::size_t, std::string>> scored;
   const auto folded = detail::fold_for_matching(name);
-  for (const auto& c : columns_) {
-    const auto d = edit_distance(folded, detail::fold_for_matching(c.name()));
-    const auto len = std::max<std::size_t>(detail::count_code_points(name), 1);
-    if (d <= std::max<std::size_t>(2, len / 2)) scored.emplace_back(d, c.name());
-  }
+  const auto len = std::max<std::size_t>(detail::count_code_points(name), 1);
+  auto consider = [&](const std::string& candidate) {
+    const auto d = edit_distance(folded, detail::fold_for_matching(candidate));
+    if (d <= std::max<std::size_t>(2, len / 2)) scored.emplace_back(d, candidate);
+  };
+  for (const auto& c : columns_) consider(c.name());
+  for (const auto& c : unread_columns()) consider(c);
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;
   for (std::size_t i = 0; i < scored.size() && i < n; ++i) out.push_back(scored[i].second);
@@ -653,13 +667,15 @@ pool pool::with_column(column c) const {
     throw schema_error("cannot replace the id column", location{.field = c.name()});
   }
   auto cols = columns_;
+  auto unread = unread_columns();
+  std::erase(unread, c.name());
   auto it = by_name_.find(c.name());
   if (it != by_name_.end()) {
     cols[it->second] = std::move(c);
   } else {
     cols.push_back(std::move(c));
   }
-  return pool(std::move(cols), id_name_);
+  return pool(std::move(cols), id_name_).with_unread_columns(std::move(unread));
 }
 
 pool pool::with_order(std::string_view name, const std::vector<std::string>& scale) const {
@@ -667,7 +683,7 @@ pool pool::with_order(std::string_view name, const std::vector<std::string>& sca
   auto cols = columns_;
   cols[by_name_.at(c.name())] =
       c.with_order(scale, [this](std::size_t r) { return "row \"" + std::string(id(r)) + "\""; });
-  return pool(std::move(cols), id_name_);
+  return pool(std::move(cols), id_name_).with_unread_columns(unread_columns());
 }
 
 namespace {
@@ -732,7 +748,7 @@ pool pool::take(std::span<const std::uint32_t> rows) const {
   std::vector<column> cols;
   cols.reserve(columns_.size());
   for (const auto& c : columns_) cols.push_back(take_column(c, rows));
-  return pool(std::move(cols), id_name_);
+  return pool(std::move(cols), id_name_).with_unread_columns(unread_columns());
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -1147,6 +1149,81 @@ report_input describe_input(const std::string& role, const std::string& path) {
     digest += hex[md[i] & 0xF];
   }
   return report_input{.role = role, .name = path, .sha256 = digest, .bytes = bytes};
+}
+
+namespace {
+
+/// Adds to `out` every identifier (as the rule language's lexer reads one: a letter, '_' or a
+/// byte >= 0x80, then those or digits) and every `backticked` name of `text`, in NFC.
+void add_names(std::string_view text, std::set<std::string>& out) {
+  const auto start = [](unsigned char c) { return std::isalpha(c) != 0 || c == '_' || c >= 0x80; };
+  const auto inner = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c >= 0x80; };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '`') {
+      const auto close = text.find('`', i + 1);
+      if (close == std::string_view::npos) break;
+      out.insert(detail::to_nfc(text.substr(i + 1, close - i - 1)));
+      i = close + 1;
+    } else if (start(c)) {
+      const std::size_t b = i;
+      while (i < text.size() && inner(static_cast<unsigned char>(text[i]))) ++i;
+      out.insert(detail::to_nfc(text.substr(b, i - b)));
+    } else if (std::isdigit(c) != 0) {
+      while (i < text.size() && inner(static_cast<unsigned char>(text[i]))) ++i;  // 2nd, 1e5
+    } else {
+      ++i;
+    }
+  }
+}
+
+void add_criteria_names(const criterion_spec& c, std::set<std::string>& out);
+
+void add_indicator_names(const indicator_spec& ind, std::set<std::string>& out) {
+  if (!ind.column.empty()) out.insert(detail::to_nfc(ind.column));
+  add_names(ind.value, out);
+}
+
+void add_criteria_names(const criterion_spec& c, std::set<std::string>& out) {
+  for (const auto& ind : c.indicators) add_indicator_names(ind, out);
+  for (const auto& child : c.criteria) add_criteria_names(child, out);
+}
+
+}  // namespace
+
+std::vector<std::string> run_spec::pool_columns() const {
+  std::set<std::string> out;
+  if (criteria) {
+    const auto& cs = criteria->spec();
+    for (const auto& ind : cs.indicators) add_indicator_names(ind, out);
+    for (const auto& c : cs.criteria) add_criteria_names(c, out);
+  }
+  if (rules) {
+    for (const auto& r : rules->rules) {
+      add_names(r.when, out);
+      add_names(r.applies_to, out);
+      add_names(r.reason, out);
+    }
+    for (const auto& t : rules->tables) {
+      for (const auto& row : t.rows) {
+        add_names(row.when, out);
+        add_names(row.output, out);
+      }
+      if (t.default_output) {
+        add_names(t.default_output->when, out);
+        add_names(t.default_output->output, out);
+      }
+    }
+    for (const auto& sc : rules->scales) out.insert(detail::to_nfc(sc.column));
+  }
+  if (!policy.per.empty()) out.insert(detail::to_nfc(policy.per));
+  for (const auto& k : policy.order) {
+    if (!k.column.empty()) out.insert(detail::to_nfc(k.column));
+  }
+  if (!report.name_column.empty()) out.insert(detail::to_nfc(report.name_column));
+  out.erase(std::string());
+  return {out.begin(), out.end()};
 }
 
 }  // namespace khuyenhoc

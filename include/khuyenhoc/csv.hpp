@@ -26,6 +26,17 @@ struct csv_options {
   char separator = 0;
   /// Decimal mark; 0 means ',' when the separator is ';', else '.'.
   char decimal = 0;
+  /// The columns to read (by header name, NFC or NFD); empty: all. The id column is always
+  /// read. The other columns are still split into fields, so every record's field count and
+  /// the whole text (UTF-8, no NUL byte) are checked as usual, but their cells are neither
+  /// converted nor kept (nor checked against their type): the pool has only these columns, in
+  /// the file's order. A name the header lacks is a schema_error, unless
+  /// `ignore_missing_columns`. Like pandas' `usecols` and polars' projection pushdown: the
+  /// selection pipeline reads only what a run uses (run_spec::pool_columns).
+  std::vector<std::string> columns{};
+  /// With `columns`: names the header lacks are left out silently (whatever needs them reports
+  /// it, e.g. prepared_run::prepare naming the missing column).
+  bool ignore_missing_columns = false;
   /// Explicit types by column name; columns not named here are inferred.
   std::vector<std::pair<std::string, column_type>> schema{};
   /// Cells (after trimming nothing) that mean "missing".

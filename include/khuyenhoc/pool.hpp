@@ -228,9 +228,15 @@ class pool {
   [[nodiscard]] const column& operator[](std::string_view name) const;
   /// The column named `name`, or nullptr.
   [[nodiscard]] const column* find(std::string_view name) const noexcept;
-  /// Up to `n` existing column names closest to `name` (edit distance), best first.
+  /// Up to `n` existing column names closest to `name` (edit distance), best first; names of
+  /// unread_columns() count too (a misspelt column is suggested whether it was read or not).
   [[nodiscard]] std::vector<std::string> closest_columns(std::string_view name,
                                                          std::size_t n = 3) const;
+  /// The source's columns that were not read (csv_options::columns), in file order; empty for
+  /// a pool read whole or built in memory.
+  [[nodiscard]] const std::vector<std::string>& unread_columns() const noexcept;
+  /// This pool, recording `names` as its source's columns that were not read.
+  [[nodiscard]] pool with_unread_columns(std::vector<std::string> names) const;
 
   [[nodiscard]] const std::string& id_name() const noexcept { return id_name_; }
   [[nodiscard]] const column& id_column() const { return columns_[id_index_]; }
@@ -259,6 +265,7 @@ class pool {
   // 11-21 bytes a nominee; shared by copies of the pool.
   std::shared_ptr<const std::uint64_t> id_slots_;
   std::size_t id_mask_ = 0;
+  std::shared_ptr<const std::vector<std::string>> unread_;  // see unread_columns (null: none)
 };
 
 /// Levenshtein distance over Unicode code points (for "did you mean" suggestions).

@@ -64,6 +64,14 @@ struct run_spec {
   std::vector<parameter> params{};
   /// Worker threads of the kernels (0: all cores). Results do not depend on it.
   unsigned threads = 0;
+
+  /// The pool columns a run of this spec may read, sorted (NFC): each indicator's column, every
+  /// name the criteria's and rules' expressions and reason texts mention (identifiers and
+  /// `backticked` names; a word that is no column is harmless), the scales' columns, the group
+  /// and order columns, the report's name column. For csv_options::columns (with
+  /// ignore_missing_columns), so that the pipeline's doors read only these: a column the spec
+  /// lacks is then still reported by `prepare`. The id column is read anyway.
+  [[nodiscard]] std::vector<std::string> pool_columns() const;
 };
 
 /// Precomputed parts a caller may hand to `execute` instead of letting the run compute them

@@ -92,6 +92,8 @@ def read_csv(
     max_bytes: int = 0,
     max_field_lines: int = 4,
     mixed_columns: str = "error",
+    columns: list[str] | None = None,
+    ignore_missing_columns: bool = False,
 ) -> Pool: ...
 def generate_pool(size: int, *, seed: int = 0, districts: int = 0) -> Pool: ...
 
@@ -124,6 +126,9 @@ def _run_select(
     threads: int = 0,
     params: list[tuple[str, str]] = ...,
 ) -> _RunResult: ...
+def _run_columns(
+    criteria: Any, rules: Any, options: dict[str, Any], report: dict[str, Any]
+) -> list[str]: ...
 
 # --- other areas append their stubs below, one marked block each ---
 

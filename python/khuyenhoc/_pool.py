@@ -402,6 +402,14 @@ def from_dict(columns: Mapping[str, Sequence[Any] | np.ndarray], id: str = "id")
     return _core.Pool._from_columns(specs, id)
 
 
+def _column_names(columns: Sequence[str] | None) -> list[str] | None:
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        raise TypeError("columns must be a list of column names, not one string")
+    return [str(c) for c in columns]
+
+
 def read_csv(
     path: str | os.PathLike[str],
     *,
@@ -415,6 +423,7 @@ def read_csv(
     max_bytes: int = 0,
     max_field_lines: int = 4,
     mixed_columns: str = "error",
+    columns: Sequence[str] | None = None,
 ) -> _core.Pool:
     """Reads a CSV file into a Pool.
 
@@ -432,11 +441,40 @@ def read_csv(
     the first such cell; with ``mixed_columns="text"`` the column is read as text instead and a
     UserWarning names that cell.
 
+    ``columns`` reads only the columns named (and the id column), like pandas' ``usecols``: the
+    others are still split into fields, so every row's field count and the text (UTF-8) are
+    checked, but their cells are not converted or kept (nor checked against a type). A name the
+    file lacks is a SchemaError. :func:`select` given a file reads only the columns its criteria,
+    rules, order, group and report use.
+
     ``progress`` (off by default): True shows a tqdm bar (or a stderr line without tqdm); a
     callable ``f(phase, done, total)`` is called with phase "reading" (bytes of the file, about
     once per MB, the last call with done == total) and then once with phase "rows"
     (done == total == the number of rows read).
     """
+    return _read_csv(
+        path, id=id, schema=schema, sep=sep, decimal=decimal, na_values=na_values,
+        threads=threads, progress=progress, max_bytes=max_bytes, max_field_lines=max_field_lines,
+        mixed_columns=mixed_columns, columns=_column_names(columns),
+    )
+
+
+def _read_csv(
+    path: str | os.PathLike[str],
+    *,
+    id: str = "id",
+    schema: Mapping[str, str] | None = None,
+    sep: str | None = None,
+    decimal: str | None = None,
+    na_values: Sequence[str] | None = None,
+    threads: int = 0,
+    progress: ProgressArg = False,
+    max_bytes: int = 0,
+    max_field_lines: int = 4,
+    mixed_columns: str = "error",
+    columns: list[str] | None = None,
+    ignore_missing_columns: bool = False,
+) -> _core.Pool:
     report = reporter(progress, f"read_csv {os.fspath(path)}")
     raw = None if report is None else (lambda done, total: report("reading", done, total))
     pool = _core.read_csv(
@@ -451,6 +489,8 @@ def read_csv(
         max_bytes=max_bytes,
         max_field_lines=max_field_lines,
         mixed_columns=mixed_columns,
+        columns=columns,
+        ignore_missing_columns=ignore_missing_columns,
     )
     if report is not None:
         report("rows", len(pool), len(pool))

@@ -239,15 +239,18 @@ def select(
     rule set declare (``{"window_end": "31/08/2025"}``; dates also as ``datetime.date``), as the
     CLI's ``--param``. ``progress``: see :mod:`khuyenhoc` (phases "reading" and "selecting").
 
+    A ``pool`` given as a file is read with only the columns the run uses (the criteria's and
+    rules' columns, ``per``, ``order``, ``name_column`` and the id), as the CLI reads it: the
+    result's ``input`` pool has those columns; read the file with :func:`read_csv` and pass the
+    Pool to keep them all.
+
     Raises :class:`khuyenhoc.SpecError` listing every problem of the options at once.
     """
     report = reporter(progress, "select")
     files: dict[str, str] = {}
+    pool_path = None
     if isinstance(pool, (str, os.PathLike)):
-        files["pool"] = os.fspath(pool)
-        from ._pool import read_csv
-
-        pool = read_csv(files["pool"], id=id, progress=progress)
+        files["pool"] = pool_path = os.fspath(pool)
     if isinstance(criteria, (str, os.PathLike)):
         files["criteria"] = os.fspath(criteria)
         criteria = _core.CriteriaSet.from_file(files["criteria"])
@@ -272,6 +275,14 @@ def select(
         "signatures": list(signatures) if signatures is not None else None,
         "report_time": report_time,
     }
+    if pool_path is not None:
+        # Only the columns the run reads, as the CLI does (run_spec::pool_columns); a column
+        # the run names that the file lacks is then reported by the run itself.
+        from ._pool import _read_csv
+
+        columns = _core._run_columns(criteria, rules, options, report_options)
+        pool = _read_csv(pool_path, id=id, progress=progress, columns=columns,
+                         ignore_missing_columns=True)
     n = len(pool)
     if report is not None:
         report("selecting", 0, n)

@@ -432,8 +432,17 @@ column the order lacks with the id of the first row holding it.)doc")
       [](const std::string& path, const std::string& id, const py::object& schema,
          const py::object& sep, const py::object& decimal, const py::object& na_values,
          unsigned threads, const py::object& progress, std::uint64_t max_bytes,
-         std::size_t max_field_lines, const std::string& mixed_columns) {
+         std::size_t max_field_lines, const std::string& mixed_columns, const py::object& columns,
+         bool ignore_missing_columns) {
         csv_options opt;
+        if (!columns.is_none()) {
+          if (py::isinstance<py::str>(columns)) {
+            throw spec_error("columns must be a list of column names, not one string");
+          }
+          opt.columns = columns.cast<std::vector<std::string>>();
+          if (opt.columns.empty()) throw spec_error("columns is empty: name at least one column");
+        }
+        opt.ignore_missing_columns = ignore_missing_columns;
         opt.max_bytes = max_bytes;
         opt.max_field_lines = max_field_lines;
         if (mixed_columns == "text") {
@@ -478,7 +487,8 @@ column the order lacks with the id of the first row holding it.)doc")
       py::arg("sep") = py::none(), py::arg("decimal") = py::none(),
       py::arg("na_values") = py::none(), py::arg("threads") = 0U, py::arg("progress") = py::none(),
       py::arg("max_bytes") = 0U, py::arg("max_field_lines") = 4U,
-      py::arg("mixed_columns") = "error",
+      py::arg("mixed_columns") = "error", py::arg("columns") = py::none(),
+      py::arg("ignore_missing_columns") = false,
       R"doc(Reads a CSV file into a Pool.
 
 UTF-8 with or without BOM; ',' or ';' separated (detected); with ';', decimal commas ("9,1");
@@ -489,7 +499,9 @@ Raises khuyenhoc.Error subclasses whose message names file, line, column and val
 `progress`: None or a callable f(bytes_done, bytes_total) called with the GIL held while the
 file is tokenized (khuyenhoc.read_csv wraps this with progress=True / f(phase, done, total)).
 `max_bytes` (0: none), `max_field_lines` and `mixed_columns` ("error" or "text", then a
-UserWarning names the first offending cell) as in khuyenhoc.read_csv.)doc");
+UserWarning names the first offending cell) and `columns` (only these columns and the id; a
+name the file lacks is a SchemaError unless `ignore_missing_columns`) as in
+khuyenhoc.read_csv.)doc");
 
   m.def(
       "generate_pool",

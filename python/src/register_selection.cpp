@@ -136,6 +136,18 @@ std::vector<std::uint8_t> eligibility_from(const py::object& obj, std::size_t n)
   return out;
 }
 
+/// The columns a run of these criteria, rules and options reads (run_spec::pool_columns), for
+/// select() given a file: the same projection as the CLI's.
+std::vector<std::string> run_columns(const py::object& criteria, const py::object& rules,
+                                     const py::dict& options, const py::dict& report) {
+  run_spec spec;
+  spec.policy = policy_from(options);
+  spec.report = report_from(report);
+  if (py::isinstance<criteria_set>(criteria)) spec.criteria = criteria.cast<criteria_set>();
+  if (py::isinstance<rule_set_spec>(rules)) spec.rules = rules.cast<rule_set_spec>();
+  return spec.pool_columns();
+}
+
 run_result run_select(const pool& p, const py::object& criteria, const py::object& rules,
                       const py::dict& options, const py::dict& report,
                       const std::vector<std::pair<std::string, std::string>>& inputs,
@@ -237,6 +249,9 @@ void register_selection(py::module_& m) {
         py::arg("options"), py::arg("report"), py::arg("inputs"), py::arg("threads") = 0,
         py::arg("params") = std::vector<std::pair<std::string, std::string>>{},
         "Prepares and executes the selection pipeline (see khuyenhoc.select).");
+  m.def("_run_columns", &run_columns, py::arg("criteria"), py::arg("rules"), py::arg("options"),
+        py::arg("report"),
+        "The pool columns a run reads (run_spec::pool_columns), for select() given a file.");
 }
 
 }  // namespace khuyenhoc::python

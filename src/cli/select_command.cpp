@@ -239,6 +239,10 @@ void add_select(CLI::App& app) {
     if (!a->decimal.empty()) opt.decimal = single_char(a->decimal, "--decimal");
     if (!a->na.empty()) opt.na_values = a->na;
     run_spec spec = spec_from(*a);
+    // Only the columns the run reads are converted (the others are still checked as text and
+    // counted as fields); a column the spec names that the file lacks is reported by prepare.
+    opt.columns = spec.pool_columns();
+    opt.ignore_missing_columns = true;
     if (a->pool == "-") {
       // The report lists files with their checksums; standard input is not one.
       std::erase_if(spec.inputs, [](const run_input_file& f) { return f.role == "pool"; });

@@ -132,6 +132,58 @@ TEST(csv, too_many_fields_and_missing_id_column) {
   EXPECT_THROW((void)read_csv_text("id,a,a\n1,2,3\n"), schema_error);
 }
 
+TEST(csv, columns_reads_only_those_and_still_checks_every_record) {
+  // A column not read may hold anything its type would refuse; the records' field counts and
+  // the text are still checked, in every chunk and at any thread count.
+  const std::string csv =
+      "id,gpa,note,h\xE1\xBB\x8D\n"  // "họ" (NFC)
+      "a1,8.5,1e999,x\n"
+      "a2,9,7,\"y, quoted\"\n"
+      "a3,,8.75,z\n";
+  csv_options opt;
+  opt.columns = {"gpa", "ho\xCC\xA3"};  // "họ" in NFD: names are matched in NFC
+  for (const std::size_t chunk : {std::size_t{0}, std::size_t{7}}) {
+    for (const unsigned threads : {1U, 3U}) {
+      opt.chunk_bytes = chunk;
+      opt.threads = threads;
+      const pool p = read_csv_text(csv, opt);
+      ASSERT_EQ(p.columns().size(), 3U);
+      EXPECT_EQ(p.columns()[0].name(), "id");
+      EXPECT_EQ(p.columns()[1].name(), "gpa");
+      EXPECT_EQ(p.columns()[2].name(), "h\xE1\xBB\x8D");
+      EXPECT_EQ(p.size(), 3U);
+      EXPECT_DOUBLE_EQ(p["gpa"].numbers()[1], 9.0);
+      EXPECT_FALSE(p["gpa"].is_valid(2));
+      EXPECT_EQ(p.find("note"), nullptr);
+      EXPECT_EQ(p.unread_columns(), std::vector<std::string>{"note"});
+      EXPECT_EQ(p.closest_columns("notes"), std::vector<std::string>{"note"});  // did you mean
+      // Without the projection the unread column's "1e999" is an error.
+      csv_options all = opt;
+      all.columns.clear();
+      EXPECT_THROW((void)read_csv_text(csv, all), data_error);
+    }
+  }
+  opt.chunk_bytes = 0;
+  opt.threads = 0;
+  auto what = error_of<parse_error>([&] { (void)read_csv_text("id,a,b\n1,2\n", opt); });
+  EXPECT_NE(what.find("too few fields"), std::string::npos) << what;
+  what = error_of<parse_error>([&] { (void)read_csv_text("id,a,b\n1,2,3,4\n", opt); });
+  EXPECT_NE(what.find("too many fields"), std::string::npos) << what;
+  EXPECT_THROW((void)read_csv_text("id,gpa,b\n1,2,\xFF\n", opt), error);  // bad UTF-8
+  // A name the header lacks: an error naming it, or left out when asked.
+  opt.columns = {"gpa", "conduct"};
+  what = error_of<schema_error>([&] { (void)read_csv_text("id,gpa,conduc\n1,2,3\n", opt); });
+  EXPECT_NE(what.find("column \"conduct\""), std::string::npos) << what;
+  EXPECT_NE(what.find("did you mean \"conduc\""), std::string::npos) << what;
+  opt.ignore_missing_columns = true;
+  const pool q = read_csv_text("id,gpa,conduc\n1,2,3\n", opt);
+  EXPECT_EQ(q.columns().size(), 2U);
+  // The id column is read even when not named; duplicate header names are still refused.
+  opt.columns = {"gpa"};
+  EXPECT_EQ(read_csv_text("x,id,gpa\n1,a,2\n", opt).columns().size(), 2U);
+  EXPECT_THROW((void)read_csv_text("id,gpa,b,b\n1,2,3,4\n", opt), schema_error);
+}
+
 TEST(csv, leading_zero_codes_stay_text_and_ids_are_text) {
   const auto p = read_csv_text("id,code,n\n007,0123,5\n008,0456,-3\n");
   EXPECT_EQ(p.id(0), "007");

@@ -73,6 +73,47 @@ TEST(Run, PrepareCollectsEveryProblemWithItsLocation) {
   }
 }
 
+TEST(Run, PoolColumnsAreWhatTheRunReads) {
+  kh::run_spec spec = example_spec();
+  const auto cols = spec.pool_columns();
+  for (const char* c : {"gpa", "exam_score", "prizes", "conduct", "conduct_history",
+                        "community_hours", "documents", "submitted_on", "district", "full_name"}) {
+    EXPECT_TRUE(std::find(cols.begin(), cols.end(), c) != cols.end()) << c;
+  }
+  for (const char* c :
+       {"gender", "date_of_birth", "school", "level", "grade", "household", "orphan"}) {
+    EXPECT_TRUE(std::find(cols.begin(), cols.end(), c) == cols.end()) << c;
+  }
+  EXPECT_TRUE(std::is_sorted(cols.begin(), cols.end()));
+  // Read with only those columns, the run writes the same bytes as from the whole pool.
+  kh::csv_options opt;
+  opt.columns = cols;
+  opt.ignore_missing_columns = true;
+  const kh::pool lean = kh::read_csv(root + "/examples/pool.csv", opt);
+  EXPECT_LT(lean.columns().size(), example_pool().columns().size());
+  const auto run = kh::prepared_run::prepare(spec, lean);
+  const auto whole = kh::prepared_run::prepare(spec, example_pool());
+  EXPECT_EQ(run.execute(lean).csv(), whole.execute(example_pool()).csv());
+  // Backticked names and names in reason texts count; a column the file lacks is still
+  // reported by prepare, naming it.
+  kh::rule_set_spec rules;
+  kh::rule_spec rule;
+  rule.id = "r";
+  rule.when = "`điểm TB` >= 5";
+  rule.reason = "thiếu {ghi_chu}";
+  rules.rules.push_back(rule);
+  spec.rules = rules;
+  const auto with_rules = spec.pool_columns();
+  EXPECT_TRUE(std::find(with_rules.begin(), with_rules.end(), "điểm TB") != with_rules.end());
+  EXPECT_TRUE(std::find(with_rules.begin(), with_rules.end(), "ghi_chu") != with_rules.end());
+  try {
+    (void)kh::prepared_run::prepare(spec, lean);
+    FAIL() << "expected a spec_error";
+  } catch (const kh::spec_error& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("điểm TB"));
+  }
+}
+
 TEST(Run, PolicyNumbersAreChecked) {
   kh::selection_policy p;
   p.seats = std::int64_t{1} << 50;

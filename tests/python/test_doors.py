@@ -205,3 +205,38 @@ def test_selection_speaks_arrow() -> None:
     assert table.num_rows == len(sel)
     assert table.column("reason").to_pylist() == list(sel.table["reason"])
     assert sum(table.column("selected").to_pylist()) == 30
+
+
+def test_a_file_is_read_with_only_the_columns_the_run_uses(tmp_path: Path) -> None:
+    # "grade" is used by no criterion, rule, order or report: a cell its type refuses does not
+    # stop the run at any door, and the doors still agree byte for byte.
+    lines = (ROOT / POOL).read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    grade = header.index("grade")
+    cells = lines[1].rstrip("\n").split(",")
+    cells[grade] = "1e999"
+    lines[1] = ",".join(cells) + "\n"
+    pool_path = tmp_path / "pool.csv"
+    pool_path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(kh.DataError, match="grade"):
+        kh.read_csv(pool_path)
+    crit, rules = str(ROOT / CRITERIA), str(ROOT / RULES)
+    r = subprocess.run(
+        [cli(), "select", "--pool", str(pool_path), "--criteria", crit, "--rules", rules,
+         "--per", "district", "--seats", "30", "--order", "exam_score desc",
+         "--order", "name:full_name", "--out", str(tmp_path / "cli.csv")],
+        capture_output=True, text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    sel = kh.select(str(pool_path), crit, rules, per="district", seats=30,
+                    order=["exam_score desc", "name:full_name"])
+    assert sel.to_csv() == (tmp_path / "cli.csv").read_text(encoding="utf-8")
+    # The same run from the whole pool (the bad cell mended) writes the same bytes.
+    whole = kh.read_csv(ROOT / POOL)
+    again = kh.select(whole, crit, rules, per="district", seats=30,
+                      order=["exam_score desc", "name:full_name"])
+    assert again.to_csv() == sel.to_csv()
+    assert kh.read_csv(pool_path, columns=["gpa", "district"]).columns == ["id", "district", "gpa"]
+    # A column the run names that the file lacks is still reported, by the run.
+    with pytest.raises(kh.SpecError, match="no_such"):
+        kh.select(str(pool_path), crit, rules, per="district", seats=30, order="no_such desc")
