@@ -13,6 +13,7 @@
 #include <deque>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -27,6 +28,7 @@
 #endif
 
 #include "csv_tokenizer.hpp"
+#include "khuyenhoc/detail/memory.hpp"
 #include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/io.hpp"
@@ -37,25 +39,103 @@ namespace {
 
 // ------------------------------------------------------------------ raw cells
 
-/// Allocator of the per-chunk buffers: blocks of 64 KB and more are mapped and unmapped
-/// directly, so a chunk's cells go back to the system as soon as their column is merged. (From
-/// the heap they would stay in the allocator's free lists, where the columns being built, large
-/// blocks, cannot reuse them: the peak would grow by their size.)
+/// Where one column's chunk buffers live while the chunks one worker tokenized wait for the
+/// merge: 2 MB blocks, 2 MB aligned and advised as huge pages, handed out by bumping a pointer.
+/// A block goes back to the system (one munmap) as soon as the last buffer in it is released,
+/// so a column's chunk cells are freed while that column is merged, as with a mapping per
+/// buffer; but a block costs one page fault instead of 512, and its unmapping one TLB flush
+/// (page faults and munmap were a third of the reader's CPU). Used by one thread at a time:
+/// the worker while tokenizing, then the task merging the column.
+class chunk_arena {
+ public:
+  static constexpr std::size_t kBlock = std::size_t{2} << 20U;
+  chunk_arena() = default;
+  chunk_arena(const chunk_arena&) = delete;
+  chunk_arena& operator=(const chunk_arena&) = delete;
+  ~chunk_arena() {
+    for (const auto& [base, b] : blocks_) ::munmap(reinterpret_cast<void*>(base), b.size);
+  }
+
+  void* allocate(std::size_t bytes) {
+    bytes = (bytes + 15U) & ~std::size_t{15};
+    if (current_ == 0 || blocks_[current_].used + bytes > blocks_[current_].size) {
+      const std::size_t size = (bytes + kBlock - 1) / kBlock * kBlock;
+      current_ = map_block(size);
+      blocks_.emplace(current_, block{.size = size, .used = 0, .live = 0});
+    }
+    block& b = blocks_[current_];
+    void* p = reinterpret_cast<void*>(current_ + b.used);
+    b.used += bytes;
+    ++b.live;
+    return p;
+  }
+
+  void release(void* p) noexcept {
+    const auto addr = reinterpret_cast<std::uintptr_t>(p);
+    auto it = blocks_.upper_bound(addr);
+    if (it == blocks_.begin()) return;
+    --it;
+    if (--it->second.live != 0) return;
+    ::munmap(reinterpret_cast<void*>(it->first), it->second.size);
+    if (it->first == current_) current_ = 0;
+    blocks_.erase(it);
+  }
+
+ private:
+  struct block {
+    std::size_t size = 0, used = 0, live = 0;
+  };
+  /// A fresh mapping of `size` bytes (a multiple of kBlock) aligned to kBlock.
+  static std::uintptr_t map_block(std::size_t size) {
+    void* p =
+        ::mmap(nullptr, size + kBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    const auto raw = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t base = (raw + kBlock - 1) / kBlock * kBlock;
+    if (base > raw) ::munmap(p, base - raw);
+    if (const std::uintptr_t end = raw + size + kBlock; end > base + size) {
+      ::munmap(reinterpret_cast<void*>(base + size), end - base - size);
+    }
+#if defined(MADV_HUGEPAGE)
+    ::madvise(reinterpret_cast<void*>(base), size, MADV_HUGEPAGE);  // advice: failure is fine
+#endif
+    return base;
+  }
+  std::map<std::uintptr_t, block> blocks_;
+  std::uintptr_t current_ = 0;  // base of the block being filled (0: none)
+};
+
+/// Allocator of the per-chunk buffers: from a chunk_arena when given one, else blocks of 64 KB
+/// and more are mapped and unmapped directly and smaller ones come from the heap (so that a
+/// chunk's cells go back to the system as soon as their column is merged: from the heap they
+/// would stay in the allocator's free lists, where the columns being built, large blocks,
+/// cannot reuse them, and the peak would grow by their size).
 template <class T>
 struct chunk_allocator {
   using value_type = T;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap = std::true_type;
+  using is_always_equal = std::false_type;
   static constexpr std::size_t kMapped = std::size_t{1} << 16U;
+  chunk_arena* arena = nullptr;
   chunk_allocator() = default;
+  explicit chunk_allocator(chunk_arena* a) noexcept : arena(a) {}
   template <class U>
-  chunk_allocator(const chunk_allocator<U>& /*other*/) noexcept {}  // NOLINT: rebinding
+  chunk_allocator(const chunk_allocator<U>& other) noexcept  // NOLINT: rebinding
+      : arena(other.arena) {}
   T* allocate(std::size_t n) {
     const std::size_t bytes = n * sizeof(T);
+    if (arena != nullptr) return static_cast<T*>(arena->allocate(bytes));
     if (bytes < kMapped) return std::allocator<T>{}.allocate(n);
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t n) noexcept {
+    if (arena != nullptr) {
+      arena->release(p);
+      return;
+    }
     const std::size_t bytes = n * sizeof(T);
     if (bytes < kMapped) {
       std::allocator<T>{}.deallocate(p, n);
@@ -63,8 +143,8 @@ struct chunk_allocator {
       ::munmap(p, bytes);
     }
   }
-  friend bool operator==(const chunk_allocator& /*a*/, const chunk_allocator& /*b*/) {
-    return true;
+  friend bool operator==(const chunk_allocator& a, const chunk_allocator& b) {
+    return a.arena == b.arena;
   }
 };
 template <class T>
@@ -83,6 +163,11 @@ struct raw_column {
   void add(std::string_view s) {
     bytes += s;
     ends.push_back(static_cast<std::uint32_t>(bytes.size()));
+  }
+  /// Allocates from `a` from now on (the column must be empty).
+  void use(chunk_arena* a) {
+    bytes = chunk_string(chunk_allocator<char>(a));
+    ends = chunk_vector<std::uint32_t>(chunk_allocator<std::uint32_t>(a));
   }
 };
 char detect_separator(std::string_view text) {
@@ -503,6 +588,16 @@ struct chunk_column {
   std::vector<std::uint8_t> dict_num;       // per dict entry: a number (for column_facts::numbers)
   column_facts facts;
 
+  /// Allocates the cells from `a` from now on (the column must be empty).
+  void use(chunk_arena* a) {
+    ints = chunk_vector<std::int64_t>(chunk_allocator<std::int64_t>(a));
+    nums = chunk_vector<double>(chunk_allocator<double>(a));
+    na = chunk_vector<std::uint8_t>(chunk_allocator<std::uint8_t>(a));
+    codes = chunk_vector<std::int32_t>(chunk_allocator<std::int32_t>(a));
+    raw.use(a);
+    dict.use(a);
+  }
+
   /// The raw cell of row r of a codes column.
   [[nodiscard]] std::string_view spelled(const reader_context& cx, std::size_t r) const;
 
@@ -784,14 +879,16 @@ void reserve_rows(chunk& ch, std::size_t parts) {
 /// is real). `tick` receives bytes done within the chunk, about every MB.
 chunk tokenize_chunk(const reader_context& cx, std::size_t start, std::size_t end,
                      const std::function<void(std::size_t)>* tick,
-                     std::vector<std::vector<dict_slot>>& tables) {
+                     std::vector<std::vector<dict_slot>>& tables, chunk_arena* const* arenas) {
   chunk ch;
   ch.start = start;
   ch.end = end;
   ch.stop = start;
   ch.cols.resize(cx.ncols);
+  ch.row_line = chunk_vector<std::uint32_t>(chunk_allocator<std::uint32_t>(arenas[cx.ncols]));
   tables.resize(cx.ncols);
   for (std::size_t k = 0; k < cx.ncols; ++k) {
+    if (cx.keep[k] != 0) ch.cols[k].use(arenas[k]);
     ch.cols[k].kind = cx.keep[k] == 0            ? chunk_column::repr::skipped
                       : cx.numeric_first[k] != 0 ? chunk_column::repr::integer
                       : cx.text_column[k] != 0   ? chunk_column::repr::strings
@@ -899,12 +996,17 @@ class column_builder {
         inferred_(inferred),
         rows_(rows),
         present_(present) {
+    // The arrays are reserved first and advised as huge pages, then filled (see
+    // detail::reserve_huge: tens of MB each at millions of rows).
     switch (type_) {
       case column_type::number:
+        detail::reserve_huge(nums_, rows);
         nums_.assign(rows, std::numeric_limits<double>::quiet_NaN());
         break;
       case column_type::integer:
+        detail::reserve_huge(ints_, rows);
         ints_.assign(rows, 0);
+        detail::reserve_huge(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::boolean:
@@ -912,26 +1014,38 @@ class column_builder {
         valid_.assign(rows, 0);
         break;
       case column_type::date:
+        detail::reserve_huge(days_, rows);
         days_.assign(rows, 0);
+        detail::reserve_huge(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::category:
+        detail::reserve_huge(codes_, rows);
         codes_.assign(rows, -1);
+        detail::reserve_huge(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::text:
         as_text_ = true;
+        detail::reserve_huge(valid_, rows);
         valid_.assign(rows, 0);
-        offsets_.reserve(rows + 1);
+        detail::reserve_huge(offsets_, rows + 1);
         offsets_.push_back(0);
         break;
       case column_type::category_list:
         valid_.assign(rows, 1);
-        list_offsets_.reserve(rows + 1);
+        detail::reserve_huge(list_offsets_, rows + 1);
         list_offsets_.push_back(0);
         for (char c : cx.opt.list_separators) is_list_sep_[static_cast<unsigned char>(c)] = true;
         break;
     }
+  }
+
+  /// Reserves room for about `bytes` of text in all (a text column's cells, once known).
+  void expect_text_bytes(std::size_t bytes) {
+    if (!as_text_ || bytes <= blob_.capacity()) return;
+    blob_.reserve(bytes);
+    detail::advise_huge_pages(blob_.data(), bytes);
   }
 
   /// Whether add_numbers takes a chunk column held as `kind`.
@@ -1172,12 +1286,15 @@ class column_builder {
 
   /// The rows before `rows_done` as text, and text from there on.
   void switch_to_text(std::size_t rows_done) {
-    offsets_.reserve(rows_ + 1);
+    detail::reserve_huge(offsets_, rows_ + 1);
     offsets_.push_back(0);
     for (std::size_t r = 0; r < rows_done; ++r) {
       if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
       offsets_.push_back(blob_.size());
     }
+    // The rest at the same length per row, and an eighth more (room reserved costs nothing
+    // until written): the blob is not regrown and copied.
+    if (rows_done != 0) expect_text_bytes(blob_.size() / rows_done * (rows_ + rows_ / 8) + 64);
     codes_ = {};
     dict_ = interner{};
     as_text_ = true;
@@ -1229,8 +1346,6 @@ class column_builder {
   std::array<bool, 256> is_list_sep_{};
 };
 
-/// Reads CSV text (the whole file after any BOM, in memory or memory-mapped). `drop(b, e)`, if
-/// given, is told that bytes [b, e) of `text` were read and their pages may be released.
 /// The header name closest to `name` (edit distance after folding case and diacritics), for
 /// "did you mean"; "" for an empty header.
 std::string nearest_name(const std::vector<std::string>& header, std::string_view name) {
@@ -1247,8 +1362,11 @@ std::string nearest_name(const std::vector<std::string>& header, std::string_vie
   return hint;
 }
 
+/// Reads CSV text (the whole file after any BOM, in memory or memory-mapped). `pages(b, e,
+/// done)`, if given, is told that bytes [b, e) of `text` are about to be read (done = false:
+/// their pages may be mapped in at once) or were read (done = true: they may be released).
 pool read_text(std::string_view text, const csv_options& options, std::string_view name,
-               const std::function<void(std::size_t, std::size_t)>& drop) {
+               const std::function<void(std::size_t, std::size_t, bool)>& pages) {
   const std::string file(name);
   const char sep = options.separator != 0 ? options.separator : detect_separator(text);
   const char decimal = options.decimal != 0 ? options.decimal : (sep == ';' ? ',' : '.');
@@ -1343,6 +1461,15 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   }
   const std::size_t m = cuts.size();
   cuts.push_back(n);
+  // Per worker, per column (and one for the rows' line numbers): where chunk cells live.
+  const unsigned workers = detail::worker_count(m, options.threads);
+  std::vector<std::unique_ptr<chunk_arena>> arena_store(std::size_t{workers} * (ncols + 1));
+  std::vector<chunk_arena*> arenas(arena_store.size());
+  for (std::size_t i = 0; i < arena_store.size(); ++i) {
+    arena_store[i] = std::make_unique<chunk_arena>();
+    arenas[i] = arena_store[i].get();
+  }
+  const auto arenas_of = [&](unsigned worker) { return arenas.data() + worker * (ncols + 1); };
   std::vector<chunk> chunks(m);
 
   // Progress from the calling thread only (worker 0), never decreasing.
@@ -1357,10 +1484,11 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   };
   const std::function<void(std::size_t)> tick = [&](std::size_t partial) { report(partial); };
   // Per worker, per column: the dictionary tables of the chunk being tokenized.
-  std::vector<std::vector<std::vector<dict_slot>>> tables(detail::worker_count(m, options.threads));
+  std::vector<std::vector<std::vector<dict_slot>>> tables(workers);
   detail::parallel_for(m, options.threads, [&](std::size_t i, unsigned worker) {
     const std::size_t b = cuts[i];
     const std::size_t e = cuts[i + 1];
+    if (pages) pages(b, e, false);
     const auto part = text.substr(b, e - b);
     if (!valid_utf8(part)) {  // or a NUL byte
       chunks[i].start = b;
@@ -1369,8 +1497,9 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
       return;
     }
     const bool reports = worker == 0 && static_cast<bool>(options.progress);
-    chunks[i] = tokenize_chunk(cx, b, e, reports ? &tick : nullptr, tables[worker]);
-    if (drop) drop(b, e);
+    chunks[i] =
+        tokenize_chunk(cx, b, e, reports ? &tick : nullptr, tables[worker], arenas_of(worker));
+    if (pages) pages(b, e, true);
     done_bytes.fetch_add(e - b, std::memory_order_relaxed);
     if (reports) report(0);
   });
@@ -1391,8 +1520,8 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
     std::size_t pos = data_start, line = data_line, rows = 0;
     for (auto& ch : chunks) {
       if (ch.start != pos) {
-        ch = tokenize_chunk(cx, pos, std::max(pos, ch.end), nullptr, tables.front());
-        if (drop) drop(ch.start, ch.stop);
+        ch = tokenize_chunk(cx, pos, std::max(pos, ch.end), nullptr, tables.front(), arenas_of(0));
+        if (pages) pages(ch.start, ch.stop, true);
       }
       if (ch.error) {
         location where = ch.error->where();
@@ -1489,6 +1618,11 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
         throw e;
       }
       column_builder b(cx, header[k], type, inferred, rows, present);
+      {
+        std::size_t text_bytes = 0;  // the cells kept as written: a text column's size
+        for (const auto& ch : chunks) text_bytes += ch.cols[k].raw.bytes.size();
+        b.expect_text_bytes(text_bytes);
+      }
       for (auto& ch : chunks) {
         auto& c = ch.cols[k];
         if (b.takes_numbers(c.kind)) {
@@ -1559,6 +1693,19 @@ class mapped_file {
   }
   [[nodiscard]] bool ok() const { return data_ != nullptr; }
   [[nodiscard]] std::string_view view() const { return {data_, size_}; }
+  /// Maps in the pages of [b, e) at once (one call instead of a fault every few pages; the
+  /// file's pages are in the page cache or read ahead). Advice only: failure is fine.
+  void populate(std::size_t b, std::size_t e) const {
+#if defined(MADV_POPULATE_READ)
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const std::size_t pb = b / page * page;
+    const std::size_t pe = std::min(size_, (std::min(e, size_) + page - 1) / page * page);
+    if (pb < pe) ::madvise(const_cast<char*>(data_) + pb, pe - pb, MADV_POPULATE_READ);
+#else
+    (void)b;
+    (void)e;
+#endif
+  }
   /// Releases the pages wholly inside [b, e) (offsets into view()); they read again from the
   /// file if touched later. Keeps the resident size near one chunk per thread.
   void drop(std::size_t b, std::size_t e) const {
@@ -1598,8 +1745,13 @@ pool read_csv(const std::string& path, const csv_options& options) {
       if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") skip = 3;
       text.remove_prefix(skip);
       const mapped_file& mf = *map;
-      return read_text(text, options, path,
-                       [&mf, skip](std::size_t b, std::size_t e) { mf.drop(b + skip, e + skip); });
+      return read_text(text, options, path, [&mf, skip](std::size_t b, std::size_t e, bool done) {
+        if (done) {
+          mf.drop(b + skip, e + skip);
+        } else {
+          mf.populate(b + skip, e + skip);
+        }
+      });
     }
   }
   const std::string text = read_user_file(path, options.max_bytes);  // its errors, or a pipe
