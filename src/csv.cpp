@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -40,16 +41,18 @@ namespace {
 // ------------------------------------------------------------------ raw cells
 
 /// Where one column's chunk buffers live while the chunks one worker tokenized wait for the
-/// merge: 2 MB blocks, 2 MB aligned and advised as huge pages, handed out by bumping a pointer.
-/// A block goes back to the system (one munmap) as soon as the last buffer in it is released,
-/// so a column's chunk cells are freed while that column is merged, as with a mapping per
-/// buffer; but a block costs one page fault instead of 512, and its unmapping one TLB flush
-/// (page faults and munmap were a third of the reader's CPU). Used by one thread at a time:
-/// the worker while tokenizing, then the task merging the column.
+/// merge: blocks of 64 KB or more doubling up to 2 MB (those 2 MB aligned and advised as huge
+/// pages), handed out by bumping a pointer. A block goes back to the system (one munmap) as soon as
+/// the last buffer in it is released, so a column's chunk cells are freed while that column is
+/// merged, as with a mapping per buffer; but a block costs one page fault instead of 512, and its
+/// unmapping one TLB flush (page faults and munmap were a third of the reader's CPU). Used by one
+/// thread at a time: the worker while tokenizing, then the task merging the column.
 class chunk_arena {
  public:
   static constexpr std::size_t kBlock = std::size_t{2} << 20U;
-  chunk_arena() = default;
+  static constexpr std::size_t kFirst = std::size_t{64} << 10U;
+  /// `first`: the size of the first block (at least 64 KB; from 2 MB on, every block is 2 MB).
+  explicit chunk_arena(std::size_t first) : next_(std::clamp(first, kFirst, kBlock)) {}
   chunk_arena(const chunk_arena&) = delete;
   chunk_arena& operator=(const chunk_arena&) = delete;
   ~chunk_arena() {
@@ -59,7 +62,10 @@ class chunk_arena {
   void* allocate(std::size_t bytes) {
     bytes = (bytes + 15U) & ~std::size_t{15};
     if (current_ == 0 || blocks_[current_].used + bytes > blocks_[current_].size) {
-      const std::size_t size = (bytes + kBlock - 1) / kBlock * kBlock;
+      // Blocks grow to 2 MB, so that a small file with many columns does not fault in a huge
+      // page per column and worker.
+      const std::size_t size = bytes > next_ ? (bytes + kBlock - 1) / kBlock * kBlock : next_;
+      next_ = std::min(kBlock, next_ * 2);
       current_ = map_block(size);
       blocks_.emplace(current_, block{.size = size, .used = 0, .live = 0});
     }
@@ -85,8 +91,14 @@ class chunk_arena {
   struct block {
     std::size_t size = 0, used = 0, live = 0;
   };
-  /// A fresh mapping of `size` bytes (a multiple of kBlock) aligned to kBlock.
+  /// A fresh mapping of `size` bytes; from kBlock on, aligned to kBlock and advised as huge
+  /// pages.
   static std::uintptr_t map_block(std::size_t size) {
+    if (size < kBlock) {
+      void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      return reinterpret_cast<std::uintptr_t>(p);
+    }
     void* p =
         ::mmap(nullptr, size + kBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
@@ -103,6 +115,7 @@ class chunk_arena {
   }
   std::map<std::uintptr_t, block> blocks_;
   std::uintptr_t current_ = 0;  // base of the block being filled (0: none)
+  std::size_t next_ = kFirst;   // size of the next block
 };
 
 /// Allocator of the per-chunk buffers: from a chunk_arena when given one, else blocks of 64 KB
@@ -1465,8 +1478,11 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   const unsigned workers = detail::worker_count(m, options.threads);
   std::vector<std::unique_ptr<chunk_arena>> arena_store(std::size_t{workers} * (ncols + 1));
   std::vector<chunk_arena*> arenas(arena_store.size());
+  // Blocks start at about what each arena will hold (the text over the arenas; the cells take
+  // about as many bytes as the text), rounded down to a power of two.
+  const std::size_t first_block = std::bit_floor(std::max<std::size_t>(1, n / arena_store.size()));
   for (std::size_t i = 0; i < arena_store.size(); ++i) {
-    arena_store[i] = std::make_unique<chunk_arena>();
+    arena_store[i] = std::make_unique<chunk_arena>(first_block);
     arenas[i] = arena_store[i].get();
   }
   const auto arenas_of = [&](unsigned worker) { return arenas.data() + worker * (ncols + 1); };
