@@ -70,7 +70,7 @@ void append_number(std::string& out, double v) {
     return;
   }
   const double r = round_decimal(v, max_decimal_places);
-  std::array<char, 400> buf{};
+  std::array<char, 400> buf;  // written by to_chars: not zeroed per call
   const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed);
   std::replace(buf.data(), res.ptr, '.', ',');
   out.append(buf.data(), res.ptr);
@@ -91,6 +91,18 @@ constexpr std::string_view missing_text = "(trống)";
 void append_value(std::string& out, const program& p, const std::vector<const column*>& cols,
                   std::size_t row, scratch& s) {
   const node& root = p.nodes[static_cast<std::size_t>(p.root)];
+  // `{gpa}`, `{conduct}`: the cell itself, without setting up the evaluator for one row.
+  if (root.kind == op::col_number || root.kind == op::col_category || root.kind == op::col_text) {
+    const column& c = *cols[static_cast<std::size_t>(root.column)];
+    if (c.validity()[row] == 0) {
+      out += missing_text;
+    } else if (root.kind == op::col_number) {
+      append_number(out, c.numbers()[row]);
+    } else {
+      out += string_at(root, cols.data(), row);
+    }
+    return;
+  }
   const view v = eval(p, p.root, cols.data(), row, 1, s);
   if (v.valid[0] == 0) {
     out += missing_text;
