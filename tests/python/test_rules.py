@@ -85,7 +85,7 @@ def test_honour_rules(pool: kh.Pool) -> None:
     assert reasons == v.reasons(bad)
     gpa = pool["gpa"][bad]
     written = f"{gpa:g}".replace(".", ",")  # numbers in reasons as written: decimal comma
-    assert any(r.startswith(f"Điểm trung bình {written} thấp hơn 8.0") for r in reasons)
+    assert any(r.startswith(f"Điểm trung bình {written} thấp hơn 8,0") for r in reasons)
     tables = v.tables
     assert set(tables) == {"muc_bieu_duong", "tien_thuong"}
     assert tables["tien_thuong"]["value"].dtype == np.float64
