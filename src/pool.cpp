@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <numeric>
 
+#include "khuyenhoc/detail/parallel.hpp"
 #include "khuyenhoc/detail/unicode.hpp"
 
 namespace khuyenhoc {
@@ -24,6 +26,9 @@ constexpr std::uint64_t kRowBits = 0xFFFFFFFFULL;
 std::shared_ptr<std::uint64_t> zeroed_slots(std::size_t n) {
   return {new std::uint64_t[n](), std::default_delete<std::uint64_t[]>()};
 }
+
+/// Pools of at least this many rows build their id index on all cores.
+constexpr std::size_t kParallelIdRows = std::size_t{1} << 17U;
 
 /// Slots of the id index for `rows` ids: a power of two, at most 3/4 full.
 std::size_t id_slots_for(std::size_t rows) {
@@ -533,6 +538,57 @@ pool::pool(std::vector<column> columns, std::string_view id_column,
   const auto id_at = [&](std::size_t r) {
     return blob.substr(offsets[r], offsets[r + 1] - offsets[r]);
   };
+  // Large pools: the ids are inserted from all cores, a slot taken by compare-and-swap (where a
+  // row lands in its probe run depends on timing; what row_of finds does not). A repeated or
+  // empty id stops that, and the sequential pass below builds the index again and names the
+  // rows in order.
+  if (rows_ >= kParallelIdRows) {
+    std::atomic<bool> clean{true};
+    constexpr std::size_t parts = 64;
+    detail::parallel_for(parts, 0, [&](std::size_t part) {
+      const std::size_t b = rows_ * part / parts;
+      const std::size_t e = rows_ * (part + 1) / parts;
+      constexpr std::size_t ahead = 16;  // slots prefetched, as in the sequential pass
+      std::array<std::uint64_t, ahead> hashes{};
+      const auto hash_row = [&](std::size_t r) {
+        const std::uint64_t h = id_hash(id_at(r));
+        __builtin_prefetch(&slots[h & mask], 1);
+        hashes[r % ahead] = h;
+      };
+      for (std::size_t r = b; r < std::min(b + ahead, e); ++r) hash_row(r);
+      for (std::size_t r = b; r < e; ++r) {
+        const std::uint64_t h = hashes[r % ahead];
+        if (r + ahead < e) hash_row(r + ahead);
+        const auto id = id_at(r);
+        if (valid[r] == 0 || id.empty()) {
+          clean.store(false, std::memory_order_relaxed);
+          return;
+        }
+        const std::uint64_t tag = h & ~kRowBits;
+        std::size_t i = h & mask;
+        while (true) {
+          std::atomic_ref<std::uint64_t> slot(slots[i]);
+          std::uint64_t seen = slot.load(std::memory_order_acquire);
+          if (seen == 0 &&
+              slot.compare_exchange_strong(seen, tag | (r + 1), std::memory_order_acq_rel)) {
+            break;
+          }
+          if ((seen & ~kRowBits) == tag && id_at((seen & kRowBits) - 1) == id) {
+            clean.store(false, std::memory_order_relaxed);
+            return;
+          }
+          i = (i + 1) & mask;
+        }
+        if ((r & 4095U) == 0 && !clean.load(std::memory_order_relaxed)) return;
+      }
+    });
+    if (clean.load()) {
+      id_slots_ = std::move(index);
+      id_mask_ = mask;
+      return;
+    }
+    std::fill_n(slots, slot_count, std::uint64_t{0});
+  }
   std::vector<std::size_t> empty_rows;
   std::vector<std::pair<std::size_t, std::size_t>> duplicates;  // (first row, repeated row)
   constexpr std::size_t ahead = 16;
