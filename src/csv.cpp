@@ -1124,6 +1124,7 @@ class column_builder {
         return;
       case column_type::category:
       case column_type::text:
+        if (as_text_ && add_ascii_text(raw, n, row0)) return;
         for (std::size_t r = 0; r < n; ++r) add_string(raw.cell(r), row0 + r);
         return;
       case column_type::category_list:
@@ -1216,6 +1217,22 @@ class column_builder {
           missing[j] = list_items(c.dict.cell(j), items) ? 1 : 0;
           begin[j + 1] = static_cast<std::uint32_t>(items.size());
         }
+        if (codes_.capacity() == 0 && n != 0) {
+          // Room for the items of every row at this chunk's items per row, and an eighth more
+          // (reserved room costs nothing until written): no regrowth and copy of the items.
+          std::size_t here = 0;
+          for (std::size_t r = 0; r < n; ++r) {
+            const auto code = c.codes[r];
+            if (code >= 0) {
+              here +=
+                  begin[static_cast<std::size_t>(code) + 1] - begin[static_cast<std::size_t>(code)];
+            }
+          }
+          const double per_row = static_cast<double>(here) / static_cast<double>(n);
+          detail::reserve_huge(
+              codes_,
+              static_cast<std::size_t>(per_row * static_cast<double>(rows_ + rows_ / 8)) + 64);
+        }
         for (std::size_t r = 0; r < n; ++r) {
           const auto code = c.codes[r];
           if (code < 0) {
@@ -1266,6 +1283,21 @@ class column_builder {
  private:
   [[noreturn]] static void fail(std::size_t row, const std::string& what) {
     throw cell_error{row, what};
+  }
+
+  /// A text column's chunk whose cells are all ASCII and present (ids, codes): its bytes are
+  /// the blob's next bytes as they are, its ends the offsets (nothing to normalise, no cell to
+  /// leave out). False, with nothing added, otherwise.
+  bool add_ascii_text(const raw_column& raw, std::size_t n, std::size_t row0) {
+    if (!detail::is_ascii(std::string_view(raw.bytes.data(), raw.bytes.size()))) return false;
+    for (std::size_t r = 0; r < n; ++r) {
+      if (cx_.is_na(raw.cell(r))) return false;
+    }
+    const std::size_t base = blob_.size();
+    blob_.append(raw.bytes.data(), raw.bytes.size());
+    for (std::size_t r = 0; r < n; ++r) offsets_.push_back(base + raw.ends[r]);
+    std::fill_n(valid_.begin() + static_cast<std::ptrdiff_t>(row0), n, std::uint8_t{1});
+    return true;
   }
 
   void add_string(std::string_view s, std::size_t row) {

@@ -455,6 +455,28 @@ std::string same_for_any_chunking(const std::string& text, const csv_options& ba
 
 }  // namespace
 
+TEST(csv_chunks, text_columns_of_ascii_chunks_and_of_chunks_with_missing_or_nfd_cells) {
+  // A declared text column: chunks of ASCII cells are copied whole, the others cell by cell
+  // (missing markers left out, NFD normalised); the pool is the same at any chunking. Also
+  // for the columns kept by `columns`.
+  std::string text = "id,note,x\n";
+  for (int i = 0; i < 60; ++i) {
+    std::string note = "n" + std::to_string(i);
+    if (i % 17 == 5) note = "";
+    if (i % 23 == 7) note = "NA";
+    if (i % 19 == 3) note = "Ho\xCC\x80ng";  // "Hòng" in NFD
+    text += "A" + std::to_string(i) + "," + note + "," + std::to_string(i % 4) + "\n";
+  }
+  csv_options opt;
+  opt.schema = {{"note", column_type::text}};
+  const auto out = same_for_any_chunking(text, opt);
+  EXPECT_NE(out.find("A5,,"), std::string::npos) << out;
+  EXPECT_NE(out.find("A3,H\xC3\xB2ng,"), std::string::npos) << out;  // NFC
+  opt.columns = {"note"};
+  const auto kept = same_for_any_chunking(text, opt);
+  EXPECT_EQ(kept.substr(0, 8), "id,note\n");
+}
+
 TEST(csv_chunks, cuts_inside_quoted_fields_with_line_breaks_separators_and_quotes) {
   std::string text = "id,note,gpa\n";
   for (int i = 0; i < 40; ++i) {
