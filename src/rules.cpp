@@ -79,10 +79,23 @@ void append_number(std::string& out, double v) {
 std::string format_date(double days) {
   std::int64_t y = 0, m = 0, d = 0;
   civil_from_days(to_days(days), y, m, d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", static_cast<int>(d), static_cast<int>(m),
-                static_cast<int>(y));
-  return buf;
+  if (y < 0 || y > 9999) {  // outside what four digits write
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", static_cast<int>(d), static_cast<int>(m),
+                  static_cast<int>(y));
+    return buf;
+  }
+  // dd/mm/yyyy without printf (a date in the reason of every late dossier).
+  std::string out(10, '/');
+  out[0] = static_cast<char>('0' + d / 10);
+  out[1] = static_cast<char>('0' + d % 10);
+  out[3] = static_cast<char>('0' + m / 10);
+  out[4] = static_cast<char>('0' + m % 10);
+  out[6] = static_cast<char>('0' + y / 1000);
+  out[7] = static_cast<char>('0' + y / 100 % 10);
+  out[8] = static_cast<char>('0' + y / 10 % 10);
+  out[9] = static_cast<char>('0' + y % 10);
+  return out;
 }
 
 constexpr std::string_view missing_text = "(trống)";
