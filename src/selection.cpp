@@ -38,35 +38,7 @@ double to_decimal_precision(double v) {
 // number(v) appended without temporaries (the reasons of a million nominees are rendered while
 // the result is written): the same text as format_decimal_vi(v, 6).
 void append_number(std::string& out, double v) {
-  if (std::isnan(v) || std::isinf(v)) {
-    out += detail::format_decimal_vi(v, 6);
-    return;
-  }
-  std::array<char, 128> buf{};
-  constexpr double scale = 1e6;  // std::pow(10.0, 6), exactly
-  double r = std::round(v * scale) / scale;
-  if (r == 0.0) r = 0.0;  // no "-0"
-  const auto res =
-      std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed, 6);
-  std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
-  if (!text.empty() && text.front() == '-') {
-    out += '-';
-    text.remove_prefix(1);
-  }
-  std::string_view whole = text, frac;
-  if (const auto dot = text.find('.'); dot != std::string_view::npos) {
-    whole = text.substr(0, dot);
-    frac = text.substr(dot + 1);
-    while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
-  }
-  for (std::size_t i = 0; i < whole.size(); ++i) {
-    if (i != 0 && (whole.size() - i) % 3 == 0) out += '.';
-    out += whole[i];
-  }
-  if (!frac.empty()) {
-    out += ',';
-    out += frac;
-  }
+  detail::append_decimal6_vi(out, v);
 }
 
 void append_count(std::string& out, std::uint64_t v) {

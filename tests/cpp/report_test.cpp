@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
+#include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/generate.hpp"
 
@@ -101,6 +103,27 @@ report_metadata make_meta() {
 }
 
 }  // namespace
+
+TEST(report, decimals_appended_as_formatted) {
+  // append_decimal6_vi writes format_decimal_vi(v, 6) from the integer of the 6 places:
+  // random magnitudes up to and past 10^9, halfway cases, noise of sums, signs and zeros.
+  std::mt19937_64 rng(7);
+  std::vector<double> values = {0.0,       -0.0,        8.5,          8.499999999999998,
+                                65.58,     -65.58,      0.0000005,    -0.0000005,
+                                0.0000004, 12000.5,     999999999.99, 1e9,
+                                -1e9,      123456789.5, 1.0000005,    std::nan("")};
+  for (int i = 0; i < 200000; ++i) {
+    const double mag = std::pow(10.0, std::uniform_real_distribution<double>(-7, 10)(rng));
+    const double v = (rng() & 1U) != 0 ? mag : -mag;
+    values.push_back(v);
+    values.push_back(std::round(v * 1e6) / 1e6 + 5e-7);  // near a halfway point
+  }
+  for (const double v : values) {
+    std::string out = "x";
+    khuyenhoc::detail::append_decimal6_vi(out, v);
+    ASSERT_EQ(out, "x" + khuyenhoc::detail::format_decimal_vi(v, 6)) << v;
+  }
+}
 
 TEST(report, conservation_counts_add_up) {
   const auto f = make_fixture();

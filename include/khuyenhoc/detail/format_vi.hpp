@@ -71,6 +71,36 @@ inline std::string format_decimal_vi(double v, int max_decimals = 4) {
   return out;
 }
 
+/// Appends format_decimal_vi(v, 6) to `out` (the same text), without temporaries: below 10^9
+/// the digits of round(v * 10^6) are those to_chars writes for the rounded value with 6 places
+/// (the double nearest m / 10^6 is within 0.06 of m at that scale), so they are written from
+/// the integer, without a floating-point formatter (scores and gaps in the reasons of every
+/// nominee outside a quota).
+inline void append_decimal6_vi(std::string& out, double v) {
+  if (!(std::fabs(v) < 1e9)) {  // NaN, infinities, large numbers
+    out += format_decimal_vi(v, 6);
+    return;
+  }
+  const auto m = static_cast<std::int64_t>(std::round(v * 1e6));
+  if (m < 0) out += '-';
+  const auto u = static_cast<std::uint64_t>(m < 0 ? -m : m);
+  std::array<char, 24> digits;  // written by to_chars
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), u / 1000000U).ptr;
+  const auto len = static_cast<std::size_t>(end - digits.data());
+  for (std::size_t i = 0; i < len; ++i) {
+    if (i != 0 && (len - i) % 3 == 0) out += '.';
+    out += digits[i];
+  }
+  if (auto frac = static_cast<std::uint32_t>(u % 1000000U); frac != 0) {
+    std::array<char, 6> f;  // six digits, then the trailing zeros dropped
+    for (std::size_t i = 6; i-- > 0; frac /= 10) f[i] = static_cast<char>('0' + frac % 10);
+    std::size_t n = 6;
+    while (f[n - 1] == '0') --n;
+    out += ',';
+    out.append(f.data(), n);
+  }
+}
+
 /// Days since 1970-01-01 as "dd/mm/yyyy" (proleptic Gregorian).
 inline std::string format_date_vi(std::int32_t days) {
   // Howard Hinnant's civil_from_days.
