@@ -453,45 +453,26 @@ def read_csv(
     (done == total == the number of rows read).
     """
     return _read_csv(
-        path, id=id, schema=schema, sep=sep, decimal=decimal, na_values=na_values,
-        threads=threads, progress=progress, max_bytes=max_bytes, max_field_lines=max_field_lines,
-        mixed_columns=mixed_columns, columns=_column_names(columns),
-    )
-
-
-def _read_csv(
-    path: str | os.PathLike[str],
-    *,
-    id: str = "id",
-    schema: Mapping[str, str] | None = None,
-    sep: str | None = None,
-    decimal: str | None = None,
-    na_values: Sequence[str] | None = None,
-    threads: int = 0,
-    progress: ProgressArg = False,
-    max_bytes: int = 0,
-    max_field_lines: int = 4,
-    mixed_columns: str = "error",
-    columns: list[str] | None = None,
-    ignore_missing_columns: bool = False,
-) -> _core.Pool:
-    report = reporter(progress, f"read_csv {os.fspath(path)}")
-    raw = None if report is None else (lambda done, total: report("reading", done, total))
-    pool = _core.read_csv(
-        os.fspath(path),
+        path,
+        progress,
         id=id,
         schema=dict(schema) if schema is not None else None,
         sep=sep,
         decimal=decimal,
         na_values=list(na_values) if na_values is not None else None,
         threads=threads,
-        progress=raw,
         max_bytes=max_bytes,
         max_field_lines=max_field_lines,
         mixed_columns=mixed_columns,
-        columns=columns,
-        ignore_missing_columns=ignore_missing_columns,
+        columns=_column_names(columns),
     )
+
+
+def _read_csv(path: str | os.PathLike[str], progress: ProgressArg, **options: Any) -> _core.Pool:
+    """_core.read_csv with `options`, and the progress phases of read_csv ("reading", "rows")."""
+    report = reporter(progress, f"read_csv {os.fspath(path)}")
+    raw = None if report is None else (lambda done, total: report("reading", done, total))
+    pool = _core.read_csv(os.fspath(path), progress=raw, **options)
     if report is not None:
         report("rows", len(pool), len(pool))
     return pool

@@ -281,8 +281,7 @@ def select(
         from ._pool import _read_csv
 
         columns = _core._run_columns(criteria, rules, options, report_options)
-        pool = _read_csv(pool_path, id=id, progress=progress, columns=columns,
-                         ignore_missing_columns=True)
+        pool = _read_csv(pool_path, progress, id=id, columns=columns, ignore_missing_columns=True)
     n = len(pool)
     if report is not None:
         report("selecting", 0, n)
