@@ -1337,12 +1337,12 @@ class column_builder {
       if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
       offsets_.push_back(blob_.size());
     }
-    // The rest at the same length per row, and an eighth more (room reserved costs nothing
-    // until written): the blob is not regrown and copied.
-    if (rows_done != 0) expect_text_bytes(blob_.size() / rows_done * (rows_ + rows_ / 8) + 64);
     codes_ = {};
     dict_ = interner{};
     as_text_ = true;
+    // The rest at the same length per row, and an eighth more (room reserved costs nothing
+    // until written): the blob is not regrown and copied.
+    if (rows_done != 0) expect_text_bytes(blob_.size() * (rows_ + rows_ / 8) / rows_done + 64);
   }
 
   void add_list(std::string_view s, std::size_t row) {
