@@ -63,17 +63,9 @@ std::string format_number(double v) {
   return format_decimal(v, ',');
 }
 
-// format_number(v) appended without a temporary string: the same steps on a stack buffer.
+// format_number(v) appended without a temporary string.
 void append_number(std::string& out, double v) {
-  if (!std::isfinite(v)) {
-    out += format_number(v);
-    return;
-  }
-  const double r = round_decimal(v, max_decimal_places);
-  std::array<char, 400> buf;  // written by to_chars: not zeroed per call
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), r, std::chars_format::fixed);
-  std::replace(buf.data(), res.ptr, '.', ',');
-  out.append(buf.data(), res.ptr);
+  detail::append_decimal(out, v, ',');
 }
 
 std::string format_date(double days) {

@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "khuyenhoc/detail/decimal.hpp"
 #include "khuyenhoc/detail/format_vi.hpp"
 #include "khuyenhoc/error.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -122,6 +123,14 @@ TEST(report, decimals_appended_as_formatted) {
     std::string out = "x";
     khuyenhoc::detail::append_decimal6_vi(out, v);
     ASSERT_EQ(out, "x" + khuyenhoc::detail::format_decimal_vi(v, 6)) << v;
+    out = "x";
+    khuyenhoc::detail::append_decimal(out, v, ',');  // the rules' reasons: no grouping
+    ASSERT_EQ(out, "x" + khuyenhoc::detail::format_decimal(v, ',')) << v;
+  }
+  for (const double v : {-0.0, -0.0000001, 0.0000004, 8.45, -8.45, 2.9999999999}) {
+    std::string out;
+    khuyenhoc::detail::append_decimal(out, v, '.');
+    EXPECT_EQ(out, khuyenhoc::detail::format_decimal(v, '.')) << v;
   }
 }
 

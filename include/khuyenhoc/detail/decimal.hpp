@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 namespace khuyenhoc::detail {
@@ -92,6 +93,32 @@ enum class decimal_rounding : unsigned char { half_up, floor, ceil };
   std::string out(buf, res.ptr);
   if (decimal_mark != '.') std::replace(out.begin(), out.end(), '.', decimal_mark);
   return out;
+}
+
+/// Appends format_decimal(x, decimal_mark) to `out` (the same text) without temporaries: below
+/// 10^9 the shortest fixed form of the rounded value is the digits of its 6 places with the
+/// trailing zeros dropped (two decimals of at most 6 places are different doubles there), so
+/// it is written from that integer without a floating-point formatter (the values in the
+/// reasons of every ineligible nominee).
+inline void append_decimal(std::string& out, double x, char decimal_mark = ',') {
+  const double r = round_decimal(x, max_decimal_places);
+  if (!(std::fabs(r) < 1e9)) {  // NaN, infinities, large numbers
+    out += format_decimal(x, decimal_mark);
+    return;
+  }
+  const auto m = static_cast<std::int64_t>(std::llround(r * 1e6));
+  if (m < 0 || (m == 0 && std::signbit(r))) out += '-';  // to_chars writes -0 as "-0"
+  const auto u = static_cast<std::uint64_t>(m < 0 ? -m : m);
+  char digits[24];  // written by to_chars
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, u / 1000000U).ptr);
+  if (auto frac = static_cast<std::uint32_t>(u % 1000000U); frac != 0) {
+    char f[6];  // six digits, then the trailing zeros dropped
+    for (std::size_t i = 6; i-- > 0; frac /= 10) f[i] = static_cast<char>('0' + frac % 10);
+    std::size_t n = 6;
+    while (f[n - 1] == '0') --n;
+    out += decimal_mark;
+    out.append(f, n);
+  }
 }
 
 }  // namespace khuyenhoc::detail
