@@ -315,7 +315,7 @@ selection_input make_input(const pool& p, std::span<const double> score,
                            const std::vector<std::string>& ineligible_reason,
                            const selection_policy& policy,
                            const std::vector<std::string>& score_note, bool keys_where_tied,
-                           bool lean) {
+                           bool lean, unsigned threads) {
   const std::size_t n = p.size();
   if (score.size() != n) {
     throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
@@ -346,15 +346,32 @@ selection_input make_input(const pool& p, std::span<const double> score,
       for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
     }
   }
+  // Rows are handled in chunks of whole 64-row words (the packed keys' presence bits), on
+  // `threads` workers; every per-row result is written to its own row, and per-chunk results
+  // are merged in chunk order, so the input does not depend on the thread count.
+  constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+  const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  auto chunk_end = [&](std::size_t c) { return std::min(n, (c + 1) * chunk_rows); };
   // Totals are compared as the decimals they stand for: sums and averages of marks with one or
   // two decimals carry binary noise (8,7 + 8,1 + 8,7 over 3 = 8.499999999999998), so they are
   // rounded half away from zero at 6 decimals before ranking, and equal-on-paper totals tie.
+  //
+  // Which rows need each key. A row is only ever compared on key k with rows equal to it on
+  // the total and on every key before k; with `keys_where_tied`, a ranked candidate (eligible,
+  // with a total) alone in its class, or a row that is not a candidate, is never compared on
+  // key k (its rank does not depend on it), so its key stays empty and no collation key is
+  // computed for it.
   in.score.resize(n);
-  for (std::size_t r = 0; r < n; ++r) in.score[r] = to_decimal_precision(score[r]);
-  in.eligible.assign(n, 1);
-  if (!eligible.empty()) {
-    for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
-  }
+  in.eligible.resize(n);
+  std::vector<std::uint8_t> need(n);
+  in.partial_keys = keys_where_tied;
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      in.score[r] = to_decimal_precision(score[r]);
+      in.eligible[r] = eligible.empty() || eligible[r] != 0 ? 1 : 0;
+      need[r] = !keys_where_tied || (in.eligible[r] && !std::isnan(in.score[r])) ? 1 : 0;
+    }
+  });
   if (!lean) in.ineligible_reason.assign(n, std::string());
   if (!lean && !ineligible_reason.empty()) {
     for (std::size_t r = 0; r < n; ++r) {
@@ -368,21 +385,14 @@ selection_input make_input(const pool& p, std::span<const double> score,
     }
     in.score_note = score_note;
   }
-  // Which rows need each key. A row is only ever compared on key k with rows equal to it on
-  // the total and on every key before k; with `keys_where_tied`, a ranked candidate (eligible,
-  // with a total) alone in its class, or a row that is not a candidate, is never compared on
-  // key k (its rank does not depend on it), so its key stays empty and no collation key is
-  // computed for it.
-  std::vector<std::uint8_t> need(n, 1);
-  if (keys_where_tied) {
-    in.partial_keys = true;
-    for (std::size_t r = 0; r < n; ++r) need[r] = in.eligible[r] && !std::isnan(in.score[r]);
-  }
   // Key j of row r, from whichever storage the input uses.
   auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
-  // The class of each row still needing keys: rows equal on the total and the keys so far.
-  // Classes are numbered with an open-addressing table over the rows (no string per row); a
-  // row alone in its class needs no more keys.
+  // The class of each row still needing keys: rows equal on the total and the keys so far. A
+  // row alone in its class needs no more keys. Classes are found without a string per row and
+  // without one table over all rows (whose probes miss the cache at every row): the rows are
+  // partitioned on the top bits of a hash of (class so far, key), in row order within each
+  // part, then each part numbers its classes in a small table of its own, in parallel. A
+  // class is numbered by the position of its first row in the partitioned order.
   std::vector<std::uint32_t> cls;
   if (keys_where_tied) cls.assign(n, 0);
   auto mix = [](std::uint64_t x) {
@@ -393,67 +403,144 @@ selection_input make_input(const pool& p, std::span<const double> score,
     return x ^ (x >> 33U);
   };
   auto refine = [&](std::size_t keys_before) {
-    std::vector<std::uint32_t> rows;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
-    }
-    std::size_t cap = 16;
-    while (cap < 2 * rows.size()) cap *= 2;
-    const std::size_t mask = cap - 1;
-    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
-    std::vector<std::uint32_t> slot(cap, empty), rep, count, fresh(rows.size());
     const std::size_t j = keys_before;  // the key that splits the classes (j - 1), if any
-    auto hash = [&](std::uint32_t r) {
+    auto hash = [&](std::size_t r) {
       if (j == 0) return mix(detail::encode_double(in.score[r]));
       return mix((std::uint64_t{cls[r]} << 32U) ^ std::hash<std::string_view>{}(key_at(j - 1, r)));
     };
-    auto equal = [&](std::uint32_t a, std::uint32_t b) {
+    auto equal = [&](std::size_t a, std::size_t b) {
       if (j == 0) return detail::encode_double(in.score[a]) == detail::encode_double(in.score[b]);
       return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
     };
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto r = rows[i];
-      std::size_t h = hash(r) & mask;
-      while (slot[h] != empty && !equal(rep[slot[h]], r)) h = (h + 1) & mask;
-      if (slot[h] == empty) {
-        slot[h] = static_cast<std::uint32_t>(rep.size());
-        rep.push_back(r);
-        count.push_back(0);
+    // Parts of a few thousand rows each (a table of them stays in the cache).
+    std::size_t needed = 0;
+    std::vector<std::size_t> chunk_needed(chunks, 0);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t k = 0;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) k += need[r];
+      chunk_needed[c] = k;
+    });
+    for (auto k : chunk_needed) needed += k;
+    unsigned part_bits = 0;
+    while (part_bits < 12 && (needed >> part_bits) > 2048) ++part_bits;
+    const std::size_t parts = std::size_t{1} << part_bits;
+    auto part_of = [&](std::uint64_t h) {
+      return part_bits == 0 ? std::size_t{0} : static_cast<std::size_t>(h >> (64U - part_bits));
+    };
+    // count[c * parts + p]: rows of chunk c in part p; then their first position.
+    std::vector<std::size_t> at(chunks * parts, 0);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t* count = at.data() + c * parts;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+        if (need[r]) ++count[part_of(hash(r))];
       }
-      fresh[i] = slot[h];
-      ++count[slot[h]];
+    });
+    std::vector<std::size_t> part_begin(parts + 1, 0);
+    {
+      std::size_t pos = 0;
+      for (std::size_t q = 0; q < parts; ++q) {
+        part_begin[q] = pos;
+        for (std::size_t c = 0; c < chunks; ++c) {
+          const std::size_t k = at[c * parts + q];
+          at[c * parts + q] = pos;
+          pos += k;
+        }
+      }
+      part_begin[parts] = pos;
     }
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      cls[rows[i]] = fresh[i];
-      if (count[fresh[i]] < 2) need[rows[i]] = 0;
-    }
+    std::vector<std::uint32_t> rows(needed);
+    std::vector<std::uint64_t> hashes(needed);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t* next = at.data() + c * parts;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+        if (!need[r]) continue;
+        const std::uint64_t h = hash(r);
+        const std::size_t i = next[part_of(h)]++;
+        rows[i] = static_cast<std::uint32_t>(r);
+        hashes[i] = h;
+      }
+    });
+    std::vector<std::uint32_t> first(needed), count(needed, 0);
+    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::vector<std::uint32_t>> tables(detail::worker_count(parts, threads));
+    detail::parallel_for(parts, threads, [&](std::size_t q, unsigned w) {
+      const std::size_t b = part_begin[q], e = part_begin[q + 1];
+      if (b == e) return;
+      std::size_t cap = 16;
+      while (cap < 2 * (e - b)) cap *= 2;
+      const std::size_t mask = cap - 1;
+      auto& slot = tables[w];
+      slot.assign(cap, empty);
+      for (std::size_t i = b; i < e; ++i) {
+        std::size_t h = hashes[i] & mask;
+        while (slot[h] != empty && !equal(rows[slot[h]], rows[i])) h = (h + 1) & mask;
+        if (slot[h] == empty) slot[h] = static_cast<std::uint32_t>(i);
+        first[i] = slot[h];
+        ++count[slot[h]];
+      }
+      // Each part writes the rows it holds (no other part has them).
+      for (std::size_t i = b; i < e; ++i) {
+        cls[rows[i]] = first[i];
+        if (count[first[i]] < 2) need[rows[i]] = 0;
+      }
+    });
   };
   // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
+  // `key_of_row` is called from several threads at once (unless `serial`).
   std::size_t keys_done = 0;
-  auto store = [&](auto&& key_of_row) {
+  auto store = [&](auto&& key_of_row, bool serial) {
+    const unsigned workers = serial ? 1U : threads;
     if (lean) {
-      // Only the rows that need the key have an offset (a bit per row says which).
+      // Only the rows that need the key have an offset (a bit per row says which). Each chunk
+      // encodes its rows' keys on its own; the chunks are then laid end to end.
       selection_input::packed_key packed;
       const std::size_t words = (n + 63) / 64;
       packed.present.assign(words, 0);
       packed.present_before.assign(words, 0);
-      packed.offsets.push_back(0);
-      for (std::size_t r = 0; r < n; ++r) {
-        if ((r & 63U) == 0 && r != 0) {
-          packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+      struct part {
+        std::string bytes;
+        std::vector<std::uint64_t> ends;  // end of each key in `bytes`
+      };
+      std::vector<part> parts(chunks);
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        auto& pc = parts[c];
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (!need[r]) continue;
+          packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
+          pc.bytes += key_of_row(r);
+          pc.ends.push_back(pc.bytes.size());
         }
-        if (!need[r]) continue;
-        packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
-        packed.bytes += key_of_row(r);
-        packed.offsets.push_back(packed.bytes.size());
+      });
+      std::vector<std::size_t> entry_at(chunks + 1, 0), byte_at(chunks + 1, 0);
+      for (std::size_t c = 0; c < chunks; ++c) {
+        entry_at[c + 1] = entry_at[c] + parts[c].ends.size();
+        byte_at[c + 1] = byte_at[c] + parts[c].bytes.size();
       }
-      packed.offsets.shrink_to_fit();
+      packed.offsets.resize(entry_at[chunks] + 1);
+      packed.offsets[0] = 0;
+      packed.bytes.resize(byte_at[chunks]);
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        auto& pc = parts[c];
+        std::copy(pc.bytes.begin(), pc.bytes.end(),
+                  packed.bytes.begin() + static_cast<std::ptrdiff_t>(byte_at[c]));
+        for (std::size_t i = 0; i < pc.ends.size(); ++i) {
+          packed.offsets[entry_at[c] + i + 1] = byte_at[c] + pc.ends[i];
+        }
+        std::size_t before = entry_at[c];
+        for (std::size_t w = c * chunk_rows / 64, we = (chunk_end(c) + 63) / 64; w < we; ++w) {
+          packed.present_before[w] = static_cast<std::uint32_t>(before);
+          before += static_cast<std::size_t>(std::popcount(packed.present[w]));
+        }
+        pc = part{};
+      });
       in.packed_keys.push_back(std::move(packed));
     } else {
       std::vector<std::string> col(n);
-      for (std::size_t r = 0; r < n; ++r) {
-        if (need[r]) col[r] = key_of_row(r);
-      }
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (need[r]) col[r] = key_of_row(r);
+        }
+      });
       in.keys.push_back(std::move(col));
     }
     ++keys_done;
@@ -461,11 +548,13 @@ selection_input make_input(const pool& p, std::span<const double> score,
   for (const auto& k : policy.order) {
     if (keys_where_tied) refine(keys_done);
     if (k.how == order_key::kind::lottery) {
-      store([&](std::size_t r) {
-        std::string key;
-        append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
-        return key;
-      });
+      store(
+          [&](std::size_t r) {
+            std::string key;
+            append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
+            return key;
+          },
+          false);
       continue;
     }
     const column& c = p[k.column];
@@ -477,58 +566,86 @@ selection_input make_input(const pool& p, std::span<const double> score,
             "column; use text: or name: for words",
             location{.field = k.column});
       }
-      store([&](std::size_t r) {
-        const bool valid = c.is_valid(r);
-        switch (c.type()) {
-          case column_type::number:
-            return value_key(c.numbers()[r], valid, k.direction);
-          case column_type::integer:
-            return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
-          case column_type::date:
-            return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
-          default:
-            return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
-        }
-      });
+      store(
+          [&](std::size_t r) {
+            const bool valid = c.is_valid(r);
+            switch (c.type()) {
+              case column_type::number:
+                return value_key(c.numbers()[r], valid, k.direction);
+              case column_type::integer:
+                return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+              case column_type::date:
+                return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+              default:
+                return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+            }
+          },
+          false);
       continue;
     }
     if (c.type() != column_type::category && c.type() != column_type::text) {
       throw schema_error("a name or text order key needs a category or text column",
                          location{.field = k.column});
     }
-    // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
-    // key per distinct value.
-    std::unordered_map<std::string_view, std::string> collation_of;
+    auto collation_key = [&](std::string_view value) {
+      return detail::vietnamese_sort_key(
+          k.how == order_key::kind::vietnamese_name ? given_name_first(value) : std::string(value));
+    };
     if (lean) {
       // The pipeline's own input is never merged with other shards': each row's key is the
       // rank of its collation key among the distinct ones of the rows that need it, as 7
       // big-endian bytes (same order and equality as the bytes; one radix pass decides).
-      std::unordered_map<std::string_view, std::uint32_t> index_of;
+      // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
+      // key per distinct value. A category column's values are its codes: the codes the rows
+      // use are marked on every worker, with no string hashed per row.
       std::vector<std::string> distinct;
-      std::vector<std::uint32_t> row_index;
       constexpr std::uint32_t missing = std::numeric_limits<std::uint32_t>::max();
       std::uint32_t missing_index = missing;
-      for (std::size_t r = 0; r < n; ++r) {
-        if (!need[r]) continue;
-        if (!c.is_valid(r)) {
-          if (missing_index == missing) {
-            missing_index = static_cast<std::uint32_t>(distinct.size());
-            distinct.push_back(bytes_key({}, false, k.direction));
+      std::vector<std::uint32_t> index_of_code;  // category: distinct index per code
+      std::unordered_map<std::string_view, std::uint32_t> index_of;  // text
+      bool has_missing = false;
+      if (c.type() == column_type::category) {
+        const auto codes = c.codes();
+        const auto& dict = c.dictionary();
+        std::vector<std::vector<std::uint8_t>> used(detail::worker_count(chunks, threads));
+        std::vector<std::uint8_t> missing_seen(used.size(), 0);
+        detail::parallel_for(chunks, threads, [&](std::size_t ch, unsigned w) {
+          auto& u = used[w];
+          if (u.empty()) u.assign(dict.size(), 0);
+          for (std::size_t r = ch * chunk_rows, e = chunk_end(ch); r < e; ++r) {
+            if (!need[r]) continue;
+            if (!c.is_valid(r) || codes[r] < 0) {
+              missing_seen[w] = 1;
+            } else {
+              u[static_cast<std::size_t>(codes[r])] = 1;
+            }
           }
-          row_index.push_back(missing_index);
-          continue;
+        });
+        index_of_code.assign(dict.size(), missing);
+        for (std::size_t code = 0; code < dict.size(); ++code) {
+          bool any = false;
+          for (const auto& u : used) any = any || (!u.empty() && u[code] != 0);
+          if (!any) continue;
+          index_of_code[code] = static_cast<std::uint32_t>(distinct.size());
+          distinct.push_back(bytes_key(collation_key(dict[code]), true, k.direction));
         }
-        const std::string_view value =
-            c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
-        auto [it, fresh] = index_of.try_emplace(value, static_cast<std::uint32_t>(distinct.size()));
-        if (fresh) {
-          distinct.push_back(
-              bytes_key(detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
-                                                        ? given_name_first(value)
-                                                        : std::string(value)),
-                        true, k.direction));
+        has_missing = std::any_of(missing_seen.begin(), missing_seen.end(),
+                                  [](std::uint8_t m) { return m != 0; });
+      } else {
+        for (std::size_t r = 0; r < n; ++r) {
+          if (!need[r]) continue;
+          if (!c.is_valid(r)) {
+            has_missing = true;
+            continue;
+          }
+          auto [it, fresh] =
+              index_of.try_emplace(c.text_at(r), static_cast<std::uint32_t>(distinct.size()));
+          if (fresh) distinct.push_back(bytes_key(collation_key(it->first), true, k.direction));
         }
-        row_index.push_back(it->second);
+      }
+      if (has_missing) {
+        missing_index = static_cast<std::uint32_t>(distinct.size());
+        distinct.push_back(bytes_key({}, false, k.direction));
       }
       std::vector<std::uint32_t> by_key(distinct.size());
       std::iota(by_key.begin(), by_key.end(), std::uint32_t{0});
@@ -539,26 +656,36 @@ selection_input make_input(const pool& p, std::span<const double> score,
         rank[by_key[i]] =
             rank[by_key[i - 1]] + (distinct[by_key[i]] != distinct[by_key[i - 1]] ? 1 : 0);
       }
-      std::size_t next = 0;
-      store([&](std::size_t) {
-        std::string key;
-        append_u64_be(key, rank[row_index[next++]]);
-        return key.substr(1);  // the rank < 2^56: its 7 low bytes
-      });
+      store(
+          [&](std::size_t r) {
+            std::uint32_t i = missing_index;
+            if (c.is_valid(r)) {
+              if (c.type() == column_type::category) {
+                const std::int32_t code = c.codes()[r];
+                if (code >= 0) i = index_of_code[static_cast<std::size_t>(code)];
+              } else {
+                i = index_of.find(c.text_at(r))->second;
+              }
+            }
+            std::string key;
+            append_u64_be(key, rank[i]);
+            return key.substr(1);  // the rank < 2^56: its 7 low bytes
+          },
+          false);
       continue;
     }
-    store([&](std::size_t r) {
-      const bool valid = c.is_valid(r);
-      const std::string_view value =
-          c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
-      auto [it, fresh] = collation_of.try_emplace(value);
-      if (fresh) {
-        it->second = detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
-                                                     ? given_name_first(value)
-                                                     : std::string(value));
-      }
-      return bytes_key(it->second, valid, k.direction);
-    });
+    // One collation key per distinct value, computed as the rows are encoded (in row order).
+    std::unordered_map<std::string_view, std::string> collation_of;
+    store(
+        [&](std::size_t r) {
+          const bool valid = c.is_valid(r);
+          const std::string_view value =
+              c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+          auto [it, fresh] = collation_of.try_emplace(value);
+          if (fresh) it->second = collation_key(value);
+          return bytes_key(it->second, valid, k.direction);
+        },
+        true);
   }
   return in;
 }
@@ -572,7 +699,7 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
                                      const std::vector<std::string>& score_note,
                                      bool keys_where_tied) {
   return make_input(p, score, eligible, ineligible_reason, policy, score_note, keys_where_tied,
-                    /*lean=*/false);
+                    /*lean=*/false, /*threads=*/0);
 }
 
 namespace detail {
@@ -580,9 +707,10 @@ namespace detail {
 selection_input make_lean_selection_input(const pool& p, std::span<const double> score,
                                           std::span<const std::uint8_t> eligible,
                                           const selection_policy& policy,
-                                          const std::vector<std::string>& score_note) {
+                                          const std::vector<std::string>& score_note,
+                                          unsigned threads) {
   return make_input(p, score, eligible, {}, policy, score_note, /*keys_where_tied=*/true,
-                    /*lean=*/true);
+                    /*lean=*/true, threads);
 }
 
 std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
