@@ -404,12 +404,47 @@ selection_input make_input(const pool& p, std::span<const double> score,
   };
   auto refine = [&](std::size_t keys_before) {
     const std::size_t j = keys_before;  // the key that splits the classes (j - 1), if any
-    auto hash = [&](std::size_t r) {
-      if (j == 0) return mix(detail::encode_double(in.score[r]));
-      return mix((std::uint64_t{cls[r]} << 32U) ^ std::hash<std::string_view>{}(key_at(j - 1, r)));
+    // What a row's class is told apart by, as 16 bytes when that is exact: the total (j = 0),
+    // or the class so far and key j - 1 when that key has at most 11 bytes (4 bytes of class,
+    // 1 of length, 11 of key). Rows are then compared on these bytes alone, without going back
+    // to the keys of rows scattered over the pool (a cache miss at each). Longer keys are
+    // compared whole.
+    struct print {
+      std::uint64_t hi = 0, lo = 0;
+      bool operator==(const print&) const = default;
     };
+    bool exact = true;
+    if (j > 0) {
+      std::vector<std::uint8_t> short_keys(chunks, 1);
+      detail::parallel_for(chunks, threads, [&](std::size_t c) {
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (need[r] && key_at(j - 1, r).size() > 11) {
+            short_keys[c] = 0;
+            return;
+          }
+        }
+      });
+      exact =
+          std::all_of(short_keys.begin(), short_keys.end(), [](std::uint8_t s) { return s != 0; });
+    }
+    auto print_of = [&](std::size_t r) {
+      if (j == 0) return print{0, detail::encode_double(in.score[r])};
+      const std::string_view key = key_at(j - 1, r);
+      if (!exact) {
+        return print{std::uint64_t{cls[r]} << 32U, std::hash<std::string_view>{}(key)};
+      }
+      std::array<unsigned char, 16> b{};
+      for (std::size_t i = 0; i < 4; ++i) b[i] = static_cast<unsigned char>(cls[r] >> (8U * i));
+      b[4] = static_cast<unsigned char>(key.size());
+      std::memcpy(b.data() + 5, key.data(), key.size());
+      print p;
+      std::memcpy(&p.hi, b.data(), 8);
+      std::memcpy(&p.lo, b.data() + 8, 8);
+      return p;
+    };
+    auto hash_of = [&](const print& p) { return mix(p.hi * 0x9E3779B97F4A7C15ULL ^ mix(p.lo)); };
     auto equal = [&](std::size_t a, std::size_t b) {
-      if (j == 0) return detail::encode_double(in.score[a]) == detail::encode_double(in.score[b]);
+      if (j == 0 || exact) return true;  // the prints were equal
       return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
     };
     // Parts of a few thousand rows each (a table of them stays in the cache).
@@ -427,12 +462,12 @@ selection_input make_input(const pool& p, std::span<const double> score,
     auto part_of = [&](std::uint64_t h) {
       return part_bits == 0 ? std::size_t{0} : static_cast<std::size_t>(h >> (64U - part_bits));
     };
-    // count[c * parts + p]: rows of chunk c in part p; then their first position.
+    // at[c * parts + q]: rows of chunk c in part q; then the position of the first of them.
     std::vector<std::size_t> at(chunks * parts, 0);
     detail::parallel_for(chunks, threads, [&](std::size_t c) {
       std::size_t* count = at.data() + c * parts;
       for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
-        if (need[r]) ++count[part_of(hash(r))];
+        if (need[r]) ++count[part_of(hash_of(print_of(r)))];
       }
     });
     std::vector<std::size_t> part_begin(parts + 1, 0);
@@ -449,15 +484,15 @@ selection_input make_input(const pool& p, std::span<const double> score,
       part_begin[parts] = pos;
     }
     std::vector<std::uint32_t> rows(needed);
-    std::vector<std::uint64_t> hashes(needed);
+    std::vector<print> prints(needed);
     detail::parallel_for(chunks, threads, [&](std::size_t c) {
       std::size_t* next = at.data() + c * parts;
       for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
         if (!need[r]) continue;
-        const std::uint64_t h = hash(r);
-        const std::size_t i = next[part_of(h)]++;
+        const print p = print_of(r);
+        const std::size_t i = next[part_of(hash_of(p))]++;
         rows[i] = static_cast<std::uint32_t>(r);
-        hashes[i] = h;
+        prints[i] = p;
       }
     });
     std::vector<std::uint32_t> first(needed), count(needed, 0);
@@ -472,8 +507,11 @@ selection_input make_input(const pool& p, std::span<const double> score,
       auto& slot = tables[w];
       slot.assign(cap, empty);
       for (std::size_t i = b; i < e; ++i) {
-        std::size_t h = hashes[i] & mask;
-        while (slot[h] != empty && !equal(rows[slot[h]], rows[i])) h = (h + 1) & mask;
+        std::size_t h = hash_of(prints[i]) & mask;
+        while (slot[h] != empty &&
+               !(prints[slot[h]] == prints[i] && equal(rows[slot[h]], rows[i]))) {
+          h = (h + 1) & mask;
+        }
         if (slot[h] == empty) slot[h] = static_cast<std::uint32_t>(i);
         first[i] = slot[h];
         ++count[slot[h]];
@@ -756,6 +794,25 @@ std::uint64_t id_prefix(std::string_view id) {
 /// m log m string compares at random addresses, so the rows are radix-sorted by their ids'
 /// first 8 bytes and only ids sharing those are compared whole.
 void sort_by_id(const selection_input& in, std::uint32_t* rows, std::size_t m) {
+  if (m <= 16) {
+    // Most runs tied on every key are a few rows: an insertion sort of their ids, looked up
+    // once, with nothing allocated. Stable, as the radix path is on runs this short (an
+    // insertion sort of the prefixes, then of the ids sharing one).
+    std::array<std::string_view, 16> id{};
+    for (std::size_t t = 0; t < m; ++t) id[t] = input_id(in, rows[t]);
+    for (std::size_t t = 1; t < m; ++t) {
+      const std::string_view v = id[t];
+      const std::uint32_t r = rows[t];
+      std::size_t u = t;
+      for (; u > 0 && v < id[u - 1]; --u) {
+        id[u] = id[u - 1];
+        rows[u] = rows[u - 1];
+      }
+      id[u] = v;
+      rows[u] = r;
+    }
+    return;
+  }
   std::vector<std::uint64_t> key(m);
   for (std::size_t t = 0; t < m; ++t) key[t] = id_prefix(input_id(in, rows[t]));
   msd_sort_in_place(key.data(), rows, m);
@@ -970,6 +1027,74 @@ std::uint64_t key_word(std::string_view key, std::size_t offset) {
 /// Runs below this size are ordered by a comparison sort.
 constexpr std::size_t small_run = 48;
 
+/// word[t] = key_word(key k of rows[t], offset) for t < m. The rows are spread over the pool,
+/// so each lookup misses the cache at every step (presence bits, offsets, bytes); the steps are
+/// taken in separate passes over the rows, so that the misses of one pass overlap (no load
+/// waits for another of the same row).
+void key_words(const selection_input& in, std::size_t k, std::size_t offset,
+               const std::uint32_t* rows, std::size_t m, std::uint64_t* word) {
+  if (!in.keys.empty() || in.packed_keys[k].present.empty()) {
+    for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+    return;
+  }
+  const auto& packed = in.packed_keys[k];
+  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint32_t r = rows[t];
+    const std::uint64_t bits = packed.present[r / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+    word[t] = (bits & bit) == 0 ? absent
+                                : packed.present_before[r / 64] +
+                                      static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
+  }
+  // Where each key is: its first byte and length (up to 254) in one word; 255: read it again.
+  const std::string_view bytes(packed.bytes);
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t i = word[t];
+    if (i == absent) continue;
+    const std::uint64_t b = packed.offsets[i], len = packed.offsets[i + 1] - b;
+    word[t] = b < (std::uint64_t{1} << 55U) && len < 255 ? (b << 8U) | len : absent - 1;
+  }
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t w = word[t];
+    std::string_view key;
+    if (w == absent - 1) {
+      key = input_key(in, k, rows[t]);
+    } else if (w != absent) {
+      key = bytes.substr(w >> 8U, w & 0xFFU);
+    }
+    word[t] = key_word(key, offset);
+  }
+}
+
+/// views[t * stride] = key k of rows[t] for t < m (at most small_run), in the passes of
+/// key_words.
+void key_views(const selection_input& in, std::size_t k, const std::uint32_t* rows, std::size_t m,
+               std::string_view* views, std::size_t stride) {
+  if (!in.keys.empty() || in.packed_keys[k].present.empty()) {
+    for (std::size_t t = 0; t < m; ++t) views[t * stride] = input_key(in, k, rows[t]);
+    return;
+  }
+  const auto& packed = in.packed_keys[k];
+  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
+  std::array<std::uint64_t, small_run> at{};
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint32_t r = rows[t];
+    const std::uint64_t bits = packed.present[r / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+    at[t] = (bits & bit) == 0 ? absent
+                              : packed.present_before[r / 64] +
+                                    static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
+  }
+  const std::string_view bytes(packed.bytes);
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t i = at[t];
+    views[t * stride] =
+        i == absent ? std::string_view()
+                    : bytes.substr(packed.offsets[i], packed.offsets[i + 1] - packed.offsets[i]);
+  }
+}
+
 /// Rows tied on the score and every key: by id (the row number first, so that the order given
 /// to sort_by_id is the one a total order on (keys, row) gives).
 void order_all_tied(const selection_input& in, std::uint32_t* rows, std::size_t m) {
@@ -1001,11 +1126,10 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
       views = heap.data();
     }
     std::array<std::uint32_t, small_run> idx{};
+    for (std::size_t j = 0; j < width; ++j) key_views(in, k + j, rows, m, views + j, width);
     for (std::size_t t = 0; t < m; ++t) {
       idx[t] = static_cast<std::uint32_t>(t);
-      const auto first = input_key(in, k, rows[t]);
-      views[t * width] = first.substr(std::min(offset, first.size()));
-      for (std::size_t j = 1; j < width; ++j) views[t * width + j] = input_key(in, k + j, rows[t]);
+      views[t * width] = views[t * width].substr(std::min(offset, views[t * width].size()));
     }
     auto tied = [&](std::uint32_t a, std::uint32_t b) {
       return std::equal(views + a * width, views + (a + 1) * width, views + b * width);
@@ -1033,7 +1157,7 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
   // the next key where key k ends there, the next 7 bytes of key k where it goes on.
   if (buf.size() < m) buf.resize(m);
   std::uint64_t* word = buf.data();
-  for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+  key_words(in, k, offset, rows, m, word);
   msd_sort_in_place(word, rows, m);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // [begin, end) of equal words
   std::vector<std::uint8_t> goes_on;
@@ -1193,50 +1317,118 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     out.ids = in.ids;
     out.groups = in.groups;
   }
-  out.score = in.score;
-  out.rank.assign(n, 0);
-  out.group_rank.assign(n, 0);
-  out.selected.assign(n, 0);
-  out.level.assign(n, -1);
-  out.status.assign(n, selection_status::outside_quota);
-  out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+  // The per-row arrays are filled on several threads at once (their pages are first touched
+  // there), then rows are classified in chunks, each counting its groups' nominees; the counts
+  // are summed in chunk order.
+  std::vector<std::uint8_t> ranked;
+  detail::parallel_for(8, threads, [&](std::size_t task) {
+    switch (task) {
+      case 0:
+        out.score = in.score;
+        break;
+      case 1:
+        out.rank.assign(n, 0);
+        break;
+      case 2:
+        out.group_rank.assign(n, 0);
+        break;
+      case 3:
+        out.selected.assign(n, 0);
+        break;
+      case 4:
+        out.level.assign(n, -1);
+        break;
+      case 5:
+        out.status.assign(n, selection_status::outside_quota);
+        break;
+      case 6:
+        out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+        break;
+      default:
+        ranked.assign(n, 0);
+        break;
+    }
+  });
   out.lottery_seed = policy.seed;
 
-  std::vector<std::uint8_t> ranked(n, 0);
-  std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
-  for (std::size_t r = 0; r < n; ++r) {
-    ++nominees[static_cast<std::size_t>(gcode[r])];
-    if (!in.eligible[r]) {
-      out.status[r] = selection_status::ineligible;
-    } else if (std::isnan(in.score[r])) {
-      out.status[r] = selection_status::no_score;
-    } else if (in.score[r] < policy.min_score) {
-      out.status[r] = selection_status::below_minimum;
-      out.gap[r] = clean(policy.min_score - in.score[r]);
-    } else {
-      ranked[r] = 1;
-      ++eligible_count[static_cast<std::size_t>(gcode[r])];
+  constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+  const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  auto chunk_end = [&](std::size_t c) { return std::min(n, (c + 1) * chunk_rows); };
+  // Per chunk: nominees and eligible per group, and ranked rows.
+  std::vector<std::int64_t> chunk_nominees(chunks * ng, 0), chunk_eligible(chunks * ng, 0);
+  std::vector<std::size_t> chunk_ranked(chunks + 1, 0);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    std::int64_t* nom = chunk_nominees.data() + c * ng;
+    std::int64_t* eli = chunk_eligible.data() + c * ng;
+    std::size_t k = 0;
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      ++nom[static_cast<std::size_t>(gcode[r])];
+      if (!in.eligible[r]) {
+        out.status[r] = selection_status::ineligible;
+      } else if (std::isnan(in.score[r])) {
+        out.status[r] = selection_status::no_score;
+      } else if (in.score[r] < policy.min_score) {
+        out.status[r] = selection_status::below_minimum;
+        out.gap[r] = clean(policy.min_score - in.score[r]);
+      } else {
+        ranked[r] = 1;
+        ++eli[static_cast<std::size_t>(gcode[r])];
+        ++k;
+      }
     }
+    chunk_ranked[c + 1] = k;
+  });
+  std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
+  for (std::size_t c = 0; c < chunks; ++c) {
+    for (std::size_t g = 0; g < ng; ++g) {
+      nominees[g] += chunk_nominees[c * ng + g];
+      eligible_count[g] += chunk_eligible[c * ng + g];
+    }
+    chunk_ranked[c + 1] += chunk_ranked[c];
   }
   // The total order of the ranked rows (the others have no rank and take no seat): score
   // descending, the tie-breakers, then the id (bytes).
-  std::vector<std::uint32_t> ord;
-  for (std::size_t r = 0; r < n; ++r) {
-    if (ranked[r]) ord.push_back(static_cast<std::uint32_t>(r));
-  }
+  std::vector<std::uint32_t> ord(chunk_ranked[chunks]);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    std::size_t i = chunk_ranked[c];
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      if (ranked[r]) ord[i++] = static_cast<std::uint32_t>(r);
+    }
+  });
   order_ranked(in, ord, threads);
-  // Ranks among ranked rows, overall and within groups; and each group's rows in order.
+  // Ranks among ranked rows, overall and within groups; and each group's rows in order. In
+  // chunks of the order: each counts its rows per group, then numbers them from the counts of
+  // the chunks before it.
   std::vector<std::vector<std::uint32_t>> group_order(ng);
   {
-    std::uint32_t next = 0;
-    std::vector<std::uint32_t> next_in_group(ng, 0);
-    for (const auto r : ord) {
-      if (!ranked[r]) continue;
-      out.rank[r] = ++next;
-      const auto g = static_cast<std::size_t>(gcode[r]);
-      out.group_rank[r] = ++next_in_group[g];
-      group_order[g].push_back(r);
+    const std::size_t m = ord.size();
+    const std::size_t ord_chunks = (m + chunk_rows - 1) / chunk_rows;
+    std::vector<std::uint32_t> before(ord_chunks * ng, 0);  // rows of group g in chunks < c
+    detail::parallel_for(ord_chunks, threads, [&](std::size_t c) {
+      std::uint32_t* count = before.data() + c * ng;
+      for (std::size_t i = c * chunk_rows, e = std::min(m, (c + 1) * chunk_rows); i < e; ++i) {
+        ++count[static_cast<std::size_t>(gcode[ord[i]])];
+      }
+    });
+    std::vector<std::uint32_t> total(ng, 0);
+    for (std::size_t c = 0; c < ord_chunks; ++c) {
+      for (std::size_t g = 0; g < ng; ++g) {
+        const std::uint32_t k = before[c * ng + g];
+        before[c * ng + g] = total[g];
+        total[g] += k;
+      }
     }
+    for (std::size_t g = 0; g < ng; ++g) group_order[g].resize(total[g]);
+    detail::parallel_for(ord_chunks, threads, [&](std::size_t c) {
+      std::uint32_t* next = before.data() + c * ng;
+      for (std::size_t i = c * chunk_rows, e = std::min(m, (c + 1) * chunk_rows); i < e; ++i) {
+        const std::uint32_t r = ord[i];
+        const auto g = static_cast<std::size_t>(gcode[r]);
+        out.rank[r] = static_cast<std::uint32_t>(i + 1);
+        group_order[g][next[g]] = r;
+        out.group_rank[r] = ++next[g];
+      }
+    });
   }
 
   std::vector<award_level> levels = policy.levels;
@@ -1440,29 +1632,34 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   }
 
   // What the reasons say, from what the walk recorded: gaps, and the tie-breaker that decided
-  // between a nominee and its group's last seat when they are equal on score.
-  for (std::size_t r = 0; r < n; ++r) {
-    const auto g = static_cast<std::size_t>(gcode[r]);
-    switch (out.status[r]) {
-      case selection_status::capped:
-      case selection_status::tied_out:
-        out.gap[r] = 0;
-        break;
-      case selection_status::outside_quota: {
-        const double cut = last_cutoff[g];
-        const std::uint32_t b = last_boundary[g];
-        if (std::isnan(cut) || b == no_row) break;
-        out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
-        if (in.score[r] != in.score[b]) break;
-        std::size_t k = 0;
-        while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
-        x.decided_by.emplace(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
-        break;
+  // between a nominee and its group's last seat when they are equal on score. In chunks of
+  // rows; the deciding keys found are added in chunk order.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> decided(chunks);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      const auto g = static_cast<std::size_t>(gcode[r]);
+      switch (out.status[r]) {
+        case selection_status::capped:
+        case selection_status::tied_out:
+          out.gap[r] = 0;
+          break;
+        case selection_status::outside_quota: {
+          const double cut = last_cutoff[g];
+          const std::uint32_t b = last_boundary[g];
+          if (std::isnan(cut) || b == no_row) break;
+          out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
+          if (in.score[r] != in.score[b]) break;
+          std::size_t k = 0;
+          while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
+          decided[c].emplace_back(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
+          break;
+        }
+        default:
+          break;
       }
-      default:
-        break;
     }
-  }
+  });
+  for (const auto& d : decided) x.decided_by.insert(d.begin(), d.end());
   x.group_names = std::move(names);
   x.gcode = std::move(gcode);
   x.last_cutoff = std::move(last_cutoff);
