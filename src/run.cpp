@@ -165,17 +165,15 @@ class input_checksums {
   input_checksums& operator=(const input_checksums&) = delete;
   ~input_checksums() {
     cancel_.store(true, std::memory_order_relaxed);
-    if (worker_.joinable()) worker_.join();
+    std::call_once(joined_, [this] { finish(); });
   }
 
   /// Input `i` as the report lists it. \throws io_error if it must be read again and cannot.
   [[nodiscard]] report_input describe(std::size_t i) {
-    std::call_once(joined_, [this] {
-      if (worker_.joinable()) worker_.join();
-    });
+    std::call_once(joined_, [this] { finish(); });
     const auto& f = files_[i];
     const auto& e = early_[i];
-    if (e.stamp && stamp_of(f.path) == e.stamp) {
+    if (!forked_ && e.stamp && stamp_of(f.path) == e.stamp) {
       return report_input{.role = f.role, .name = f.path, .sha256 = e.sha256, .bytes = e.bytes};
     }
     return describe_input(f.role, f.path);
@@ -187,6 +185,18 @@ class input_checksums {
     std::string sha256{};
     std::uint64_t bytes = 0;
   };
+
+  // Waits for the thread. In a child process forked while it ran, the thread is not there
+  // (waiting would never end): it is let go, and what it found is not used.
+  void finish() {
+    if (!worker_.joinable()) return;
+    if (::getpid() == owner_) {
+      worker_.join();
+    } else {
+      forked_ = true;
+      worker_.detach();
+    }
+  }
 
   void compute() noexcept {
     constexpr std::int64_t settled_ns = 2'000'000'000;
@@ -215,6 +225,8 @@ class input_checksums {
   std::vector<early> early_;
   std::atomic<bool> cancel_{false};
   std::once_flag joined_;
+  ::pid_t owner_ = ::getpid();
+  bool forked_ = false;
   std::thread worker_;
 };
 

@@ -361,9 +361,16 @@ selection_input make_input(const pool& p, std::span<const double> score,
   // with a total) alone in its class, or a row that is not a candidate, is never compared on
   // key k (its rank does not depend on it), so its key stays empty and no collation key is
   // computed for it.
-  in.score.resize(n);
-  in.eligible.resize(n);
-  std::vector<std::uint8_t> need(n);
+  std::vector<std::uint8_t> need;
+  // The class of each row still needing keys (below).
+  std::vector<std::uint32_t> cls;
+  // The arrays' pages are first touched on several threads at once.
+  detail::parallel_for(4, threads, [&](std::size_t task) {
+    if (task == 0) in.score.resize(n);
+    if (task == 1) in.eligible.resize(n);
+    if (task == 2) need.resize(n);
+    if (task == 3 && keys_where_tied) cls.resize(n);
+  });
   in.partial_keys = keys_where_tied;
   detail::parallel_for(chunks, threads, [&](std::size_t c) {
     for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
@@ -393,8 +400,6 @@ selection_input make_input(const pool& p, std::span<const double> score,
   // partitioned on the top bits of a hash of (class so far, key), in row order within each
   // part, then each part numbers its classes in a small table of its own, in parallel. A
   // class is numbered by the position of its first row in the partitioned order.
-  std::vector<std::uint32_t> cls;
-  if (keys_where_tied) cls.assign(n, 0);
   auto mix = [](std::uint64_t x) {
     x ^= x >> 33U;
     x *= 0xff51afd7ed558ccdULL;
@@ -433,13 +438,15 @@ selection_input make_input(const pool& p, std::span<const double> score,
       if (!exact) {
         return print{std::uint64_t{cls[r]} << 32U, std::hash<std::string_view>{}(key)};
       }
-      std::array<unsigned char, 16> b{};
-      for (std::size_t i = 0; i < 4; ++i) b[i] = static_cast<unsigned char>(cls[r] >> (8U * i));
-      b[4] = static_cast<unsigned char>(key.size());
-      std::memcpy(b.data() + 5, key.data(), key.size());
-      print p;
-      std::memcpy(&p.hi, b.data(), 8);
-      std::memcpy(&p.lo, b.data() + 8, 8);
+      print p{std::uint64_t{cls[r]} | (std::uint64_t{key.size()} << 32U), 0};
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        const std::uint64_t b = static_cast<unsigned char>(key[i]);
+        if (i < 3) {
+          p.hi |= b << (40U + 8U * i);
+        } else {
+          p.lo |= b << (8U * (i - 3));
+        }
+      }
       return p;
     };
     auto hash_of = [&](const print& p) { return mix(p.hi * 0x9E3779B97F4A7C15ULL ^ mix(p.lo)); };
