@@ -660,12 +660,23 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     }
     res->scored = true;
     const auto t = res->scores.total();
-    total.assign(t.data(), t.data() + n);
     const auto unclassifiable = res->scores.unclassifiable();
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!unclassifiable[r]) continue;
-      total[r] = std::numeric_limits<double>::quiet_NaN();
-      res->score_notes.emplace(static_cast<std::uint32_t>(r), res->scores.reason(r));
+    // The totals, NaN where unclassifiable, in chunks of rows on every worker; the few
+    // unclassifiable rows' reasons are kept in chunk order.
+    constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+    const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+    total.resize(n);
+    std::vector<std::vector<std::uint32_t>> unscored(chunks);
+    detail::parallel_for(chunks, spec.threads, [&](std::size_t c) {
+      for (std::size_t r = c * chunk_rows, e = std::min(n, (c + 1) * chunk_rows); r < e; ++r) {
+        total[r] = t.data()[r];
+        if (!unclassifiable[r]) continue;
+        total[r] = std::numeric_limits<double>::quiet_NaN();
+        unscored[c].push_back(static_cast<std::uint32_t>(r));
+      }
+    });
+    for (const auto& rows : unscored) {
+      for (const auto r : rows) res->score_notes.emplace(r, res->scores.reason(r));
     }
   } else if (!overrides.totals.empty()) {
     length_check(overrides.totals.size(), "the totals");
