@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -454,6 +455,84 @@ selection_input make_input(const pool& p, std::span<const double> score,
       if (j == 0 || exact) return true;  // the prints were equal
       return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
     };
+    // Few classes (totals and marks take few values): each chunk counts its rows per class in
+    // a small table of its own, in row order; the tables are merged in chunk order, and each
+    // chunk then writes its rows' classes. Nothing is scattered over the pool. When a chunk
+    // finds many classes (or the prints are not exact), the rows are partitioned instead.
+    if (exact) {
+      constexpr std::size_t most_classes = 4096;
+      struct local_table {
+        std::vector<print> keys;               // by local class, in first-seen order
+        std::vector<std::uint32_t> count;      // rows per local class
+        std::vector<std::uint32_t> slot;       // open addressing: local class + 1, 0 empty
+        std::vector<std::uint32_t> to_global;  // local class -> merged class
+        std::vector<std::uint32_t> of_row;     // local class of each row needing keys
+      };
+      std::vector<local_table> tables(chunks);
+      std::atomic<bool> too_many{false};
+      auto find = [&](std::vector<std::uint32_t>& slot, const std::vector<print>& keys,
+                      const print& p) -> std::uint32_t& {
+        std::size_t h = hash_of(p) & (slot.size() - 1);
+        while (slot[h] != 0 && !(keys[slot[h] - 1] == p)) h = (h + 1) & (slot.size() - 1);
+        return slot[h];
+      };
+      detail::parallel_for(chunks, threads, [&](std::size_t c) {
+        auto& t = tables[c];
+        t.slot.assign(2 * most_classes, 0);
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (!need[r]) continue;
+          const print p = print_of(r);
+          std::uint32_t& at = find(t.slot, t.keys, p);
+          if (at == 0) {
+            if (t.keys.size() == most_classes || too_many.load(std::memory_order_relaxed)) {
+              too_many.store(true, std::memory_order_relaxed);
+              return;
+            }
+            t.keys.push_back(p);
+            t.count.push_back(0);
+            at = static_cast<std::uint32_t>(t.keys.size());
+          }
+          ++t.count[at - 1];
+          t.of_row.push_back(at - 1);
+        }
+      });
+      if (!too_many.load()) {
+        // Merged classes, numbered in chunk order then first-seen order.
+        std::vector<print> keys;
+        std::vector<std::uint64_t> count;
+        std::vector<std::uint32_t> slot(16, 0);
+        for (auto& t : tables) {
+          t.to_global.resize(t.keys.size());
+          for (std::size_t i = 0; i < t.keys.size(); ++i) {
+            if (2 * (keys.size() + 1) > slot.size()) {
+              slot.assign(2 * slot.size(), 0);
+              for (std::size_t g = 0; g < keys.size(); ++g) {
+                find(slot, keys, keys[g]) = static_cast<std::uint32_t>(g + 1);
+              }
+            }
+            std::uint32_t& at = find(slot, keys, t.keys[i]);
+            if (at == 0) {
+              keys.push_back(t.keys[i]);
+              count.push_back(0);
+              at = static_cast<std::uint32_t>(keys.size());
+            }
+            count[at - 1] += t.count[i];
+            t.to_global[i] = at - 1;
+          }
+        }
+        detail::parallel_for(chunks, threads, [&](std::size_t c) {
+          const auto& t = tables[c];
+          std::size_t i = 0;
+          for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+            if (!need[r]) continue;
+            cls[r] = t.to_global[t.of_row[i++]];
+            if (count[cls[r]] < 2) need[r] = 0;
+          }
+        });
+        return;
+      }
+      // Too many classes: partitioned below.
+    }
     // Parts of a few thousand rows each (a table of them stays in the cache).
     std::size_t needed = 0;
     std::vector<std::size_t> chunk_needed(chunks, 0);
