@@ -1584,36 +1584,43 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     auto fill = [&](const std::vector<std::uint32_t>& candidates_all, std::int64_t q,
                     std::int64_t cap, std::vector<std::uint32_t>& chosen,
                     std::vector<std::uint32_t>& tied_out, std::vector<std::uint32_t>& capped) {
+      // The candidates still free at this level, in rank order, taken from the list only as
+      // far as the seats, the ties at the last seat and the capped rows reach (a group's
+      // list holds all its ranked rows; its seats are a few).
       std::vector<std::uint32_t> cand;
-      for (auto r : candidates_all) {
-        if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
-      }
+      std::size_t next = 0;
+      auto has = [&](std::size_t i) {
+        while (cand.size() <= i && next < candidates_all.size()) {
+          const auto r = candidates_all[next++];
+          if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
+        }
+        return i < cand.size();
+      };
       const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, std::min(q, cap)));
-      std::size_t k = std::min(limit, cand.size());
-      if (k < cand.size() && k > 0 && in.score[cand[k]] == in.score[cand[k - 1]]) {
+      std::size_t k = limit > 0 && !has(limit - 1) ? cand.size() : limit;
+      if (k > 0 && has(k) && in.score[cand[k]] == in.score[cand[k - 1]]) {
         const double tie = in.score[cand[k - 1]];
         if (policy.ties == tie_policy::include) {
           // Everyone tied with the last seat is selected, caps permitting.
-          while (k < cand.size() && in.score[cand[k]] == tie &&
-                 static_cast<std::int64_t>(k) < cap) {
+          while (has(k) && in.score[cand[k]] == tie && static_cast<std::int64_t>(k) < cap) {
             ++k;
           }
-          for (std::size_t i = k; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+          for (std::size_t i = k; has(i) && in.score[cand[i]] == tie; ++i) {
             capped.push_back(cand[i]);  // the cap stopped the tied group
           }
         } else if (policy.ties == tie_policy::exclude) {
           std::size_t b = k;
           while (b > 0 && in.score[cand[b - 1]] == tie) --b;
-          for (std::size_t i = b; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+          for (std::size_t i = b; has(i) && in.score[cand[i]] == tie; ++i) {
             tied_out.push_back(cand[i]);
           }
           k = b;
         }
       }
       if (cap < q) {
-        const auto seats_end = static_cast<std::size_t>(
-            std::min<std::int64_t>(q, static_cast<std::int64_t>(cand.size())));
-        for (std::size_t i = std::max(k, limit); i < seats_end; ++i) capped.push_back(cand[i]);
+        for (std::size_t i = std::max(k, limit); static_cast<std::int64_t>(i) < q && has(i); ++i) {
+          capped.push_back(cand[i]);
+        }
       }
       chosen.assign(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k));
     };
