@@ -86,20 +86,17 @@ void append_u64_be(std::string& out, std::uint64_t v) {
   }
 }
 
-// An order-preserving byte key for a numeric value; missing values sort last in both
+// Appends an order-preserving byte key for a numeric value; missing values sort last in both
 // directions.
-std::string value_key(double v, bool valid, sort_direction dir) {
-  std::string out;
-  out.reserve(9);
+void append_value_key(std::string& out, double v, bool valid, sort_direction dir) {
   if (!valid || std::isnan(v)) {
     out.push_back('\x01');
-    return out;
+    return;
   }
   out.push_back('\x00');
   std::uint64_t k = detail::encode_double(v == 0.0 ? 0.0 : v);
   if (dir == sort_direction::descending) k = ~k;
   append_u64_be(out, k);
-  return out;
 }
 
 // An order-preserving byte key for a collation key (no NUL bytes inside); missing last.
@@ -610,9 +607,10 @@ selection_input make_input(const pool& p, std::span<const double> score,
     });
   };
   // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
-  // `key_of_row` is called from several threads at once (unless `serial`).
+  // `append_key(r, out)` appends row r's key to `out`; it is called from several threads at
+  // once (unless `serial`).
   std::size_t keys_done = 0;
-  auto store = [&](auto&& key_of_row, bool serial) {
+  auto store = [&](auto&& append_key, bool serial) {
     const unsigned workers = serial ? 1U : threads;
     if (lean) {
       // Only the rows that need the key have an offset (a bit per row says which). Each chunk
@@ -631,7 +629,7 @@ selection_input make_input(const pool& p, std::span<const double> score,
         for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
           if (!need[r]) continue;
           packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
-          pc.bytes += key_of_row(r);
+          append_key(r, pc.bytes);
           pc.ends.push_back(pc.bytes.size());
         }
       });
@@ -662,7 +660,7 @@ selection_input make_input(const pool& p, std::span<const double> score,
       std::vector<std::string> col(n);
       detail::parallel_for(chunks, workers, [&](std::size_t c) {
         for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
-          if (need[r]) col[r] = key_of_row(r);
+          if (need[r]) append_key(r, col[r]);
         }
       });
       in.keys.push_back(std::move(col));
@@ -673,10 +671,8 @@ selection_input make_input(const pool& p, std::span<const double> score,
     if (keys_where_tied) refine(keys_done);
     if (k.how == order_key::kind::lottery) {
       store(
-          [&](std::size_t r) {
-            std::string key;
-            append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
-            return key;
+          [&](std::size_t r, std::string& out) {
+            append_u64_be(out, lottery_key(policy.seed, id_hash(p.id(r))));
           },
           false);
       continue;
@@ -691,17 +687,19 @@ selection_input make_input(const pool& p, std::span<const double> score,
             location{.field = k.column});
       }
       store(
-          [&](std::size_t r) {
+          [&](std::size_t r, std::string& out) {
             const bool valid = c.is_valid(r);
             switch (c.type()) {
               case column_type::number:
-                return value_key(c.numbers()[r], valid, k.direction);
+                return append_value_key(out, c.numbers()[r], valid, k.direction);
               case column_type::integer:
-                return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+                return append_value_key(out, static_cast<double>(c.integers()[r]), valid,
+                                        k.direction);
               case column_type::date:
-                return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+                return append_value_key(out, static_cast<double>(c.dates()[r]), valid, k.direction);
               default:
-                return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+                return append_value_key(out, static_cast<double>(c.booleans()[r]), valid,
+                                        k.direction);
             }
           },
           false);
@@ -781,19 +779,21 @@ selection_input make_input(const pool& p, std::span<const double> score,
             rank[by_key[i - 1]] + (distinct[by_key[i]] != distinct[by_key[i - 1]] ? 1 : 0);
       }
       store(
-          [&](std::size_t r) {
+          [&, codes = c.type() == column_type::category
+                          ? c.codes()
+                          : std::span<const std::int32_t>()](std::size_t r, std::string& out) {
             std::uint32_t i = missing_index;
             if (c.is_valid(r)) {
-              if (c.type() == column_type::category) {
-                const std::int32_t code = c.codes()[r];
-                if (code >= 0) i = index_of_code[static_cast<std::size_t>(code)];
+              if (!codes.empty()) {
+                if (codes[r] >= 0) i = index_of_code[static_cast<std::size_t>(codes[r])];
               } else {
                 i = index_of.find(c.text_at(r))->second;
               }
             }
-            std::string key;
-            append_u64_be(key, rank[i]);
-            return key.substr(1);  // the rank < 2^56: its 7 low bytes
+            // The rank < 2^56: its 7 low bytes.
+            for (int shift = 48; shift >= 0; shift -= 8) {
+              out.push_back(static_cast<char>((rank[i] >> shift) & 0xFFU));
+            }
           },
           false);
       continue;
@@ -801,13 +801,13 @@ selection_input make_input(const pool& p, std::span<const double> score,
     // One collation key per distinct value, computed as the rows are encoded (in row order).
     std::unordered_map<std::string_view, std::string> collation_of;
     store(
-        [&](std::size_t r) {
+        [&](std::size_t r, std::string& out) {
           const bool valid = c.is_valid(r);
           const std::string_view value =
               c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
           auto [it, fresh] = collation_of.try_emplace(value);
           if (fresh) it->second = collation_key(value);
-          return bytes_key(it->second, valid, k.direction);
+          out += bytes_key(it->second, valid, k.direction);
         },
         true);
   }
