@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -88,15 +89,22 @@ void append_u64_be(std::string& out, std::uint64_t v) {
 
 // Appends an order-preserving byte key for a numeric value; missing values sort last in both
 // directions.
+// The 8 bytes after the first of a value's key (as a number), or nothing for a missing value.
+std::optional<std::uint64_t> value_code(double v, bool valid, sort_direction dir) {
+  if (!valid || std::isnan(v)) return std::nullopt;
+  std::uint64_t k = detail::encode_double(v == 0.0 ? 0.0 : v);
+  if (dir == sort_direction::descending) k = ~k;
+  return k;
+}
+
 void append_value_key(std::string& out, double v, bool valid, sort_direction dir) {
-  if (!valid || std::isnan(v)) {
+  const auto k = value_code(v, valid, dir);
+  if (!k) {
     out.push_back('\x01');
     return;
   }
   out.push_back('\x00');
-  std::uint64_t k = detail::encode_double(v == 0.0 ? 0.0 : v);
-  if (dir == sort_direction::descending) k = ~k;
-  append_u64_be(out, k);
+  append_u64_be(out, *k);
 }
 
 // An order-preserving byte key for a collation key (no NUL bytes inside); missing last.
@@ -685,6 +693,61 @@ selection_input make_input(const pool& p, std::span<const double> score,
             "a value order key needs a number, integer, date or boolean "
             "column; use text: or name: for words",
             location{.field = k.column});
+      }
+      auto value_at = [&](std::size_t r) {
+        switch (c.type()) {
+          case column_type::number:
+            return c.numbers()[r];
+          case column_type::integer:
+            return static_cast<double>(c.integers()[r]);
+          case column_type::date:
+            return static_cast<double>(c.dates()[r]);
+          default:
+            return static_cast<double>(c.booleans()[r]);
+        }
+      };
+      if (lean) {
+        // The pipeline's own input is never merged with other shards': the low bytes that are
+        // the same in every key (marks in quarters, whole days: most of them) are left out,
+        // which keeps the keys' order and equality, and a key of at most 7 bytes is one radix
+        // word.
+        std::vector<std::uint64_t> ored(chunks, 0), anded(chunks, ~std::uint64_t{0});
+        detail::parallel_for(chunks, threads, [&](std::size_t ch) {
+          std::uint64_t o = 0, a = ~std::uint64_t{0};
+          for (std::size_t r = ch * chunk_rows, e = chunk_end(ch); r < e; ++r) {
+            if (!need[r]) continue;
+            if (const auto code = value_code(value_at(r), c.is_valid(r), k.direction)) {
+              o |= *code;
+              a &= *code;
+            }
+          }
+          ored[ch] = o;
+          anded[ch] = a;
+        });
+        std::uint64_t same = ~std::uint64_t{0};  // bits equal in every key
+        {
+          std::uint64_t o = 0, a = ~std::uint64_t{0};
+          for (std::size_t ch = 0; ch < chunks; ++ch) {
+            o |= ored[ch];
+            a &= anded[ch];
+          }
+          same = ~(o ^ a);
+        }
+        const int same_bytes = std::min(7, std::countr_one(same) / 8);
+        store(
+            [&, shift_end = 8 * same_bytes](std::size_t r, std::string& out) {
+              const auto code = value_code(value_at(r), c.is_valid(r), k.direction);
+              if (!code) {
+                out.push_back('\x01');
+                return;
+              }
+              out.push_back('\x00');
+              for (int shift = 56; shift >= shift_end; shift -= 8) {
+                out.push_back(static_cast<char>((*code >> shift) & 0xFFU));
+              }
+            },
+            false);
+        continue;
       }
       store(
           [&](std::size_t r, std::string& out) {
