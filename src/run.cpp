@@ -1,11 +1,16 @@
 // The selection pipeline (run.hpp): spec → prepared run → result. Every door goes through here.
 #include "khuyenhoc/run.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -54,6 +59,179 @@ struct materialised {
   pool table;
 };
 
+namespace {
+
+// The hex SHA-256 and the size of a file's bytes, read 1 MB at a time straight into one
+// buffer (no stream buffer in between). Returns nothing if `cancel` is set before the end.
+// \throws io_error if the file cannot be opened or read; error if OpenSSL has no SHA-256.
+std::optional<std::pair<std::string, std::uint64_t>> sha256_of_file(
+    const std::string& path, const std::atomic<bool>* cancel = nullptr) {
+  struct file {
+    int fd;
+    ~file() {
+      if (fd >= 0) ::close(fd);
+    }
+  } f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) {
+    throw io_error("cannot open the file to compute its checksum", location{.file = path}, errno);
+  }
+  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                    &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw error("SHA-256 is not available from OpenSSL", location{.file = path});
+  }
+  const std::unique_ptr<char[]> buf(new char[std::size_t{1} << 20U]);
+  std::uint64_t bytes = 0;
+  for (;;) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return std::nullopt;
+    const ::ssize_t got = ::read(f.fd, buf.get(), std::size_t{1} << 20U);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw io_error("cannot read the file to compute its checksum", location{.file = path}, errno);
+    }
+    if (got == 0) break;
+    bytes += static_cast<std::uint64_t>(got);
+    if (EVP_DigestUpdate(ctx.get(), buf.get(), static_cast<std::size_t>(got)) != 1) {
+      throw error("SHA-256 update failed", location{.file = path});
+    }
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) {
+    throw error("SHA-256 final failed", location{.file = path});
+  }
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string digest;
+  digest.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) {
+    digest += hex[md[i] >> 4U];
+    digest += hex[md[i] & 0xFU];
+  }
+  return std::pair{std::move(digest), bytes};
+}
+
+// What tells that a file still holds the bytes that were read: the same file (device, inode),
+// size, modification and status-change times. Writing to a file changes its status-change
+// time, which no one can set back.
+struct file_stamp {
+  ::dev_t device = 0;
+  ::ino_t inode = 0;
+  ::off_t size = 0;
+  std::int64_t modified_ns = 0, changed_ns = 0;
+  bool operator==(const file_stamp&) const = default;
+};
+
+std::optional<file_stamp> stamp_of(const std::string& path) {
+  struct ::stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  auto ns = [](const ::timespec& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 +
+           static_cast<std::int64_t>(t.tv_nsec);
+  };
+  return file_stamp{.device = st.st_dev,
+                    .inode = st.st_ino,
+                    .size = st.st_size,
+                    .modified_ns = ns(st.st_mtim),
+                    .changed_ns = ns(st.st_ctim)};
+}
+
+std::int64_t wall_clock_ns() {
+  ::timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(t.tv_nsec);
+}
+
+}  // namespace
+
+// The checksums of a run's input files (run_spec::inputs), computed on a thread of their own
+// from the start of `execute`, so that the report (made after the run, while the result is
+// written on every core) does not read gigabytes of pool on its critical path. The report uses
+// a checksum computed early only if the file is provably the one that was read: the same
+// device, inode, size, modification and status-change times before reading, after reading and
+// when the report is made, and not changed in the two seconds before it was read (timestamps
+// are coarser than a write: a file written just then might be written again within the same
+// tick). Otherwise the report reads the file again, as `describe_input` does. The thread stops
+// within one 1 MB read when the result is dropped (the destructor joins it), so a run whose
+// report is never made does not keep a core busy after its result is gone.
+class input_checksums {
+ public:
+  explicit input_checksums(std::vector<run_input_file> files)
+      : files_(std::move(files)), early_(files_.size()) {
+    try {
+      worker_ = std::thread([this] { compute(); });
+    } catch (const std::system_error&) {
+      // No thread: the report reads the files when it is made.
+    }
+  }
+  input_checksums(const input_checksums&) = delete;
+  input_checksums& operator=(const input_checksums&) = delete;
+  ~input_checksums() {
+    cancel_.store(true, std::memory_order_relaxed);
+    std::call_once(joined_, [this] { finish(); });
+  }
+
+  /// Input `i` as the report lists it. \throws io_error if it must be read again and cannot.
+  [[nodiscard]] report_input describe(std::size_t i) {
+    std::call_once(joined_, [this] { finish(); });
+    const auto& f = files_[i];
+    const auto& e = early_[i];
+    if (!forked_ && e.stamp && stamp_of(f.path) == e.stamp) {
+      return report_input{.role = f.role, .name = f.path, .sha256 = e.sha256, .bytes = e.bytes};
+    }
+    return describe_input(f.role, f.path);
+  }
+
+ private:
+  struct early {
+    std::optional<file_stamp> stamp{};  ///< set only when the checksum below can be trusted
+    std::string sha256{};
+    std::uint64_t bytes = 0;
+  };
+
+  // Waits for the thread. In a child process forked while it ran, the thread is not there
+  // (waiting would never end): it is let go, and what it found is not used.
+  void finish() {
+    if (!worker_.joinable()) return;
+    if (::getpid() == owner_) {
+      worker_.join();
+    } else {
+      forked_ = true;
+      worker_.detach();
+    }
+  }
+
+  void compute() noexcept {
+    constexpr std::int64_t settled_ns = 2'000'000'000;
+    for (std::size_t i = 0; i < files_.size(); ++i) {
+      try {
+        const std::int64_t started = wall_clock_ns();
+        const auto before = stamp_of(files_[i].path);
+        if (!before || before->changed_ns > started - settled_ns ||
+            before->modified_ns > started - settled_ns) {
+          continue;
+        }
+        auto sum = sha256_of_file(files_[i].path, &cancel_);
+        if (!sum) return;  // cancelled
+        if (stamp_of(files_[i].path) != before ||
+            static_cast<std::uint64_t>(before->size) != sum->second) {
+          continue;
+        }
+        early_[i] = {.stamp = before, .sha256 = std::move(sum->first), .bytes = sum->second};
+      } catch (...) {
+        // Unreadable now: the report reads it again and reports the error there.
+      }
+    }
+  }
+
+  std::vector<run_input_file> files_;
+  std::vector<early> early_;
+  std::atomic<bool> cancel_{false};
+  std::once_flag joined_;
+  ::pid_t owner_ = ::getpid();
+  bool forked_ = false;
+  std::thread worker_;
+};
+
 struct run_result::impl {
   std::shared_ptr<const prepared_run::impl> run;
   pool input;
@@ -76,6 +254,8 @@ struct run_result::impl {
   selection lean;
   detail::selection_explainer explain;
   std::shared_ptr<materialised> lazy = std::make_shared<materialised>();
+  /// The input files' checksums, computed from the start of `execute` (null: no inputs).
+  std::shared_ptr<input_checksums> checksums;
 };
 
 namespace {
@@ -464,6 +644,9 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   res->run = impl_;
   res->input = p;
   res->policy = spec.policy;
+  // The report's checksums of the input files are read while the run goes on (the run has
+  // idle core time; the report comes after it, while the result is written on every core).
+  if (!spec.inputs.empty()) res->checksums = std::make_shared<input_checksums>(spec.inputs);
 
   // Scores: the criteria set's, given ones, or plain totals.
   std::vector<double> total;
@@ -479,12 +662,23 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
     }
     res->scored = true;
     const auto t = res->scores.total();
-    total.assign(t.data(), t.data() + n);
     const auto unclassifiable = res->scores.unclassifiable();
-    for (std::size_t r = 0; r < n; ++r) {
-      if (!unclassifiable[r]) continue;
-      total[r] = std::numeric_limits<double>::quiet_NaN();
-      res->score_notes.emplace(static_cast<std::uint32_t>(r), res->scores.reason(r));
+    // The totals, NaN where unclassifiable, in chunks of rows on every worker; the few
+    // unclassifiable rows' reasons are kept in chunk order.
+    constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+    const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+    total.resize(n);
+    std::vector<std::vector<std::uint32_t>> unscored(chunks);
+    detail::parallel_for(chunks, spec.threads, [&](std::size_t c) {
+      for (std::size_t r = c * chunk_rows, e = std::min(n, (c + 1) * chunk_rows); r < e; ++r) {
+        total[r] = t.data()[r];
+        if (!unclassifiable[r]) continue;
+        total[r] = std::numeric_limits<double>::quiet_NaN();
+        unscored[c].push_back(static_cast<std::uint32_t>(r));
+      }
+    });
+    for (const auto& rows : unscored) {
+      for (const auto r : rows) res->score_notes.emplace(r, res->scores.reason(r));
     }
   } else if (!overrides.totals.empty()) {
     length_check(overrides.totals.size(), "the totals");
@@ -526,7 +720,7 @@ run_result prepared_run::execute(const pool& p, const run_overrides& overrides) 
   // The reasons of the ineligible are not stored: they are rendered from the verdicts (or the
   // given texts) when the result is written or asked for.
   res->input_rows = std::make_shared<const selection_input>(
-      detail::make_lean_selection_input(p, total, eligible_rows, spec.policy, {}));
+      detail::make_lean_selection_input(p, total, eligible_rows, spec.policy, {}, spec.threads));
   // The input has its own copies: the run's peak memory is reached while selecting.
   std::vector<double>().swap(total);
   std::vector<std::uint8_t>().swap(eligible);
@@ -927,7 +1121,7 @@ run_result run_result::reselect(const selection_policy& policy) const {
     // New keys or groups: re-extract the row-local input from the same scores and eligibility.
     const auto& old = *impl_->input_rows;
     res->input_rows = std::make_shared<const selection_input>(detail::make_lean_selection_input(
-        impl_->input, old.score, old.eligible, policy, old.score_note));
+        impl_->input, old.score, old.eligible, policy, old.score_note, res->run->spec.threads));
   }
   res->explain = {};
   res->lean = detail::select_lean(*res->input_rows, policy, res->explain, res->run->spec.threads);
@@ -942,7 +1136,11 @@ std::string run_result::report_html() const {
   report_metadata meta;
   static_cast<report_header&>(meta) = ro;
   meta.group_label = impl_->policy.per;
-  for (const auto& in : spec.inputs) meta.inputs.push_back(describe_input(in.role, in.path));
+  for (std::size_t i = 0; i < spec.inputs.size(); ++i) {
+    meta.inputs.push_back(impl_->checksums
+                              ? impl_->checksums->describe(i)
+                              : describe_input(spec.inputs[i].role, spec.inputs[i].path));
+  }
   // The sets as they were used: the spec's, or those that made precomputed scores/verdicts.
   if (spec.criteria) {
     const auto& c = spec.criteria->spec();
@@ -1117,37 +1315,7 @@ std::string utc_timestamp() {
 }
 
 report_input describe_input(const std::string& role, const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw io_error("cannot open the file to compute its checksum", location{.file = path});
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    throw error("SHA-256 is not available from OpenSSL", location{.file = path});
-  }
-  std::array<char, 1 << 16> buf{};
-  std::uint64_t bytes = 0;
-  while (f) {
-    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = static_cast<std::size_t>(f.gcount());
-    if (got == 0) break;
-    bytes += got;
-    if (EVP_DigestUpdate(ctx.get(), buf.data(), got) != 1) {
-      throw error("SHA-256 update failed", location{.file = path});
-    }
-  }
-  if (f.bad())
-    throw io_error("cannot read the file to compute its checksum", location{.file = path});
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) {
-    throw error("SHA-256 final failed", location{.file = path});
-  }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string digest;
-  for (unsigned int i = 0; i < len; ++i) {
-    digest += hex[md[i] >> 4];
-    digest += hex[md[i] & 0xF];
-  }
+  auto [digest, bytes] = *sha256_of_file(path);
   return report_input{.role = role, .name = path, .sha256 = digest, .bytes = bytes};
 }
 

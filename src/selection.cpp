@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <type_traits>
 #include <unordered_map>
 
@@ -57,20 +59,24 @@ void append_u64_be(std::string& out, std::uint64_t v) {
   }
 }
 
-// An order-preserving byte key for a numeric value; missing values sort last in both
+// Appends an order-preserving byte key for a numeric value; missing values sort last in both
 // directions.
-std::string value_key(double v, bool valid, sort_direction dir) {
-  std::string out;
-  out.reserve(9);
-  if (!valid || std::isnan(v)) {
-    out.push_back('\x01');
-    return out;
-  }
-  out.push_back('\x00');
+// The 8 bytes after the first of a value's key (as a number), or nothing for a missing value.
+std::optional<std::uint64_t> value_code(double v, bool valid, sort_direction dir) {
+  if (!valid || std::isnan(v)) return std::nullopt;
   std::uint64_t k = detail::encode_double(v == 0.0 ? 0.0 : v);
   if (dir == sort_direction::descending) k = ~k;
-  append_u64_be(out, k);
-  return out;
+  return k;
+}
+
+void append_value_key(std::string& out, double v, bool valid, sort_direction dir) {
+  const auto k = value_code(v, valid, dir);
+  if (!k) {
+    out.push_back('\x01');
+    return;
+  }
+  out.push_back('\x00');
+  append_u64_be(out, *k);
 }
 
 // An order-preserving byte key for a collation key (no NUL bytes inside); missing last.
@@ -287,7 +293,7 @@ selection_input make_input(const pool& p, std::span<const double> score,
                            const std::vector<std::string>& ineligible_reason,
                            const selection_policy& policy,
                            const std::vector<std::string>& score_note, bool keys_where_tied,
-                           bool lean) {
+                           bool lean, unsigned threads) {
   const std::size_t n = p.size();
   if (score.size() != n) {
     throw spec_error("scores have " + std::to_string(score.size()) + " rows, the pool has " +
@@ -318,15 +324,39 @@ selection_input make_input(const pool& p, std::span<const double> score,
       for (std::size_t r = 0; r < n; ++r) in.groups[r] = g.is_valid(r) ? cell_text(g, r) : "";
     }
   }
+  // Rows are handled in chunks of whole 64-row words (the packed keys' presence bits), on
+  // `threads` workers; every per-row result is written to its own row, and per-chunk results
+  // are merged in chunk order, so the input does not depend on the thread count.
+  constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+  const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  auto chunk_end = [&](std::size_t c) { return std::min(n, (c + 1) * chunk_rows); };
   // Totals are compared as the decimals they stand for: sums and averages of marks with one or
   // two decimals carry binary noise (8,7 + 8,1 + 8,7 over 3 = 8.499999999999998), so they are
   // rounded half away from zero at 6 decimals before ranking, and equal-on-paper totals tie.
-  in.score.resize(n);
-  for (std::size_t r = 0; r < n; ++r) in.score[r] = to_decimal_precision(score[r]);
-  in.eligible.assign(n, 1);
-  if (!eligible.empty()) {
-    for (std::size_t r = 0; r < n; ++r) in.eligible[r] = eligible[r] != 0 ? 1 : 0;
-  }
+  //
+  // Which rows need each key. A row is only ever compared on key k with rows equal to it on
+  // the total and on every key before k; with `keys_where_tied`, a ranked candidate (eligible,
+  // with a total) alone in its class, or a row that is not a candidate, is never compared on
+  // key k (its rank does not depend on it), so its key stays empty and no collation key is
+  // computed for it.
+  std::vector<std::uint8_t> need;
+  // The class of each row still needing keys (below).
+  std::vector<std::uint32_t> cls;
+  // The arrays' pages are first touched on several threads at once.
+  detail::parallel_for(4, threads, [&](std::size_t task) {
+    if (task == 0) in.score.resize(n);
+    if (task == 1) in.eligible.resize(n);
+    if (task == 2) need.resize(n);
+    if (task == 3 && keys_where_tied) cls.resize(n);
+  });
+  in.partial_keys = keys_where_tied;
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      in.score[r] = to_decimal_precision(score[r]);
+      in.eligible[r] = eligible.empty() || eligible[r] != 0 ? 1 : 0;
+      need[r] = !keys_where_tied || (in.eligible[r] && !std::isnan(in.score[r])) ? 1 : 0;
+    }
+  });
   if (!lean) in.ineligible_reason.assign(n, std::string());
   if (!lean && !ineligible_reason.empty()) {
     for (std::size_t r = 0; r < n; ++r) {
@@ -340,23 +370,14 @@ selection_input make_input(const pool& p, std::span<const double> score,
     }
     in.score_note = score_note;
   }
-  // Which rows need each key. A row is only ever compared on key k with rows equal to it on
-  // the total and on every key before k; with `keys_where_tied`, a ranked candidate (eligible,
-  // with a total) alone in its class, or a row that is not a candidate, is never compared on
-  // key k (its rank does not depend on it), so its key stays empty and no collation key is
-  // computed for it.
-  std::vector<std::uint8_t> need(n, 1);
-  if (keys_where_tied) {
-    in.partial_keys = true;
-    for (std::size_t r = 0; r < n; ++r) need[r] = in.eligible[r] && !std::isnan(in.score[r]);
-  }
   // Key j of row r, from whichever storage the input uses.
   auto key_at = [&](std::size_t j, std::size_t r) { return detail::input_key(in, j, r); };
-  // The class of each row still needing keys: rows equal on the total and the keys so far.
-  // Classes are numbered with an open-addressing table over the rows (no string per row); a
-  // row alone in its class needs no more keys.
-  std::vector<std::uint32_t> cls;
-  if (keys_where_tied) cls.assign(n, 0);
+  // The class of each row still needing keys: rows equal on the total and the keys so far. A
+  // row alone in its class needs no more keys. Classes are found without a string per row and
+  // without one table over all rows (whose probes miss the cache at every row): the rows are
+  // partitioned on the top bits of a hash of (class so far, key), in row order within each
+  // part, then each part numbers its classes in a small table of its own, in parallel. A
+  // class is numbered by the position of its first row in the partitioned order.
   auto mix = [](std::uint64_t x) {
     x ^= x >> 33U;
     x *= 0xff51afd7ed558ccdULL;
@@ -365,67 +386,263 @@ selection_input make_input(const pool& p, std::span<const double> score,
     return x ^ (x >> 33U);
   };
   auto refine = [&](std::size_t keys_before) {
-    std::vector<std::uint32_t> rows;
-    for (std::size_t r = 0; r < n; ++r) {
-      if (need[r]) rows.push_back(static_cast<std::uint32_t>(r));
-    }
-    std::size_t cap = 16;
-    while (cap < 2 * rows.size()) cap *= 2;
-    const std::size_t mask = cap - 1;
-    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
-    std::vector<std::uint32_t> slot(cap, empty), rep, count, fresh(rows.size());
     const std::size_t j = keys_before;  // the key that splits the classes (j - 1), if any
-    auto hash = [&](std::uint32_t r) {
-      if (j == 0) return mix(detail::encode_double(in.score[r]));
-      return mix((std::uint64_t{cls[r]} << 32U) ^ std::hash<std::string_view>{}(key_at(j - 1, r)));
+    // What a row's class is told apart by, as 16 bytes when that is exact: the total (j = 0),
+    // or the class so far and key j - 1 when that key has at most 11 bytes (4 bytes of class,
+    // 1 of length, 11 of key). Rows are then compared on these bytes alone, without going back
+    // to the keys of rows scattered over the pool (a cache miss at each). Longer keys are
+    // compared whole.
+    struct print {
+      std::uint64_t hi = 0, lo = 0;
+      bool operator==(const print&) const = default;
     };
-    auto equal = [&](std::uint32_t a, std::uint32_t b) {
-      if (j == 0) return detail::encode_double(in.score[a]) == detail::encode_double(in.score[b]);
+    bool exact = true;
+    if (j > 0) {
+      std::vector<std::uint8_t> short_keys(chunks, 1);
+      detail::parallel_for(chunks, threads, [&](std::size_t c) {
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (need[r] && key_at(j - 1, r).size() > 11) {
+            short_keys[c] = 0;
+            return;
+          }
+        }
+      });
+      exact =
+          std::all_of(short_keys.begin(), short_keys.end(), [](std::uint8_t s) { return s != 0; });
+    }
+    auto print_of = [&](std::size_t r) {
+      if (j == 0) return print{0, detail::encode_double(in.score[r])};
+      const std::string_view key = key_at(j - 1, r);
+      if (!exact) {
+        return print{std::uint64_t{cls[r]} << 32U, std::hash<std::string_view>{}(key)};
+      }
+      print p{std::uint64_t{cls[r]} | (std::uint64_t{key.size()} << 32U), 0};
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        const std::uint64_t b = static_cast<unsigned char>(key[i]);
+        if (i < 3) {
+          p.hi |= b << (40U + 8U * i);
+        } else {
+          p.lo |= b << (8U * (i - 3));
+        }
+      }
+      return p;
+    };
+    auto hash_of = [&](const print& p) { return mix(p.hi * 0x9E3779B97F4A7C15ULL ^ mix(p.lo)); };
+    auto equal = [&](std::size_t a, std::size_t b) {
+      if (j == 0 || exact) return true;  // the prints were equal
       return cls[a] == cls[b] && key_at(j - 1, a) == key_at(j - 1, b);
     };
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto r = rows[i];
-      std::size_t h = hash(r) & mask;
-      while (slot[h] != empty && !equal(rep[slot[h]], r)) h = (h + 1) & mask;
-      if (slot[h] == empty) {
-        slot[h] = static_cast<std::uint32_t>(rep.size());
-        rep.push_back(r);
-        count.push_back(0);
+    // Few classes (totals and marks take few values): each chunk counts its rows per class in
+    // a small table of its own, in row order; the tables are merged in chunk order, and each
+    // chunk then writes its rows' classes. Nothing is scattered over the pool. When a chunk
+    // finds many classes (or the prints are not exact), the rows are partitioned instead.
+    if (exact) {
+      constexpr std::size_t most_classes = 4096;
+      struct local_table {
+        std::vector<print> keys;               // by local class, in first-seen order
+        std::vector<std::uint32_t> count;      // rows per local class
+        std::vector<std::uint32_t> slot;       // open addressing: local class + 1, 0 empty
+        std::vector<std::uint32_t> to_global;  // local class -> merged class
+        std::vector<std::uint32_t> of_row;     // local class of each row needing keys
+      };
+      std::vector<local_table> tables(chunks);
+      std::atomic<bool> too_many{false};
+      auto find = [&](std::vector<std::uint32_t>& slot, const std::vector<print>& keys,
+                      const print& p) -> std::uint32_t& {
+        std::size_t h = hash_of(p) & (slot.size() - 1);
+        while (slot[h] != 0 && !(keys[slot[h] - 1] == p)) h = (h + 1) & (slot.size() - 1);
+        return slot[h];
+      };
+      detail::parallel_for(chunks, threads, [&](std::size_t c) {
+        auto& t = tables[c];
+        t.slot.assign(2 * most_classes, 0);
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (!need[r]) continue;
+          const print p = print_of(r);
+          std::uint32_t& at = find(t.slot, t.keys, p);
+          if (at == 0) {
+            if (t.keys.size() == most_classes || too_many.load(std::memory_order_relaxed)) {
+              too_many.store(true, std::memory_order_relaxed);
+              return;
+            }
+            t.keys.push_back(p);
+            t.count.push_back(0);
+            at = static_cast<std::uint32_t>(t.keys.size());
+          }
+          ++t.count[at - 1];
+          t.of_row.push_back(at - 1);
+        }
+      });
+      if (!too_many.load()) {
+        // Merged classes, numbered in chunk order then first-seen order.
+        std::vector<print> keys;
+        std::vector<std::uint64_t> count;
+        std::vector<std::uint32_t> slot(16, 0);
+        for (auto& t : tables) {
+          t.to_global.resize(t.keys.size());
+          for (std::size_t i = 0; i < t.keys.size(); ++i) {
+            if (2 * (keys.size() + 1) > slot.size()) {
+              slot.assign(2 * slot.size(), 0);
+              for (std::size_t g = 0; g < keys.size(); ++g) {
+                find(slot, keys, keys[g]) = static_cast<std::uint32_t>(g + 1);
+              }
+            }
+            std::uint32_t& at = find(slot, keys, t.keys[i]);
+            if (at == 0) {
+              keys.push_back(t.keys[i]);
+              count.push_back(0);
+              at = static_cast<std::uint32_t>(keys.size());
+            }
+            count[at - 1] += t.count[i];
+            t.to_global[i] = at - 1;
+          }
+        }
+        detail::parallel_for(chunks, threads, [&](std::size_t c) {
+          const auto& t = tables[c];
+          std::size_t i = 0;
+          for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+            if (!need[r]) continue;
+            cls[r] = t.to_global[t.of_row[i++]];
+            if (count[cls[r]] < 2) need[r] = 0;
+          }
+        });
+        return;
       }
-      fresh[i] = slot[h];
-      ++count[slot[h]];
+      // Too many classes: partitioned below.
     }
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      cls[rows[i]] = fresh[i];
-      if (count[fresh[i]] < 2) need[rows[i]] = 0;
+    // Parts of a few thousand rows each (a table of them stays in the cache).
+    std::size_t needed = 0;
+    std::vector<std::size_t> chunk_needed(chunks, 0);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t k = 0;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) k += need[r];
+      chunk_needed[c] = k;
+    });
+    for (auto k : chunk_needed) needed += k;
+    unsigned part_bits = 0;
+    while (part_bits < 12 && (needed >> part_bits) > 2048) ++part_bits;
+    const std::size_t parts = std::size_t{1} << part_bits;
+    auto part_of = [&](std::uint64_t h) {
+      return part_bits == 0 ? std::size_t{0} : static_cast<std::size_t>(h >> (64U - part_bits));
+    };
+    // at[c * parts + q]: rows of chunk c in part q; then the position of the first of them.
+    std::vector<std::size_t> at(chunks * parts, 0);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t* count = at.data() + c * parts;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+        if (need[r]) ++count[part_of(hash_of(print_of(r)))];
+      }
+    });
+    std::vector<std::size_t> part_begin(parts + 1, 0);
+    {
+      std::size_t pos = 0;
+      for (std::size_t q = 0; q < parts; ++q) {
+        part_begin[q] = pos;
+        for (std::size_t c = 0; c < chunks; ++c) {
+          const std::size_t k = at[c * parts + q];
+          at[c * parts + q] = pos;
+          pos += k;
+        }
+      }
+      part_begin[parts] = pos;
     }
+    std::vector<std::uint32_t> rows(needed);
+    std::vector<print> prints(needed);
+    detail::parallel_for(chunks, threads, [&](std::size_t c) {
+      std::size_t* next = at.data() + c * parts;
+      for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+        if (!need[r]) continue;
+        const print p = print_of(r);
+        const std::size_t i = next[part_of(hash_of(p))]++;
+        rows[i] = static_cast<std::uint32_t>(r);
+        prints[i] = p;
+      }
+    });
+    std::vector<std::uint32_t> first(needed), count(needed, 0);
+    constexpr std::uint32_t empty = std::numeric_limits<std::uint32_t>::max();
+    std::vector<std::vector<std::uint32_t>> tables(detail::worker_count(parts, threads));
+    detail::parallel_for(parts, threads, [&](std::size_t q, unsigned w) {
+      const std::size_t b = part_begin[q], e = part_begin[q + 1];
+      if (b == e) return;
+      std::size_t cap = 16;
+      while (cap < 2 * (e - b)) cap *= 2;
+      const std::size_t mask = cap - 1;
+      auto& slot = tables[w];
+      slot.assign(cap, empty);
+      for (std::size_t i = b; i < e; ++i) {
+        std::size_t h = hash_of(prints[i]) & mask;
+        while (slot[h] != empty &&
+               !(prints[slot[h]] == prints[i] && equal(rows[slot[h]], rows[i]))) {
+          h = (h + 1) & mask;
+        }
+        if (slot[h] == empty) slot[h] = static_cast<std::uint32_t>(i);
+        first[i] = slot[h];
+        ++count[slot[h]];
+      }
+      // Each part writes the rows it holds (no other part has them).
+      for (std::size_t i = b; i < e; ++i) {
+        cls[rows[i]] = first[i];
+        if (count[first[i]] < 2) need[rows[i]] = 0;
+      }
+    });
   };
   // Stores one key column: every row's key in a string of its own, or (lean) all in one buffer.
+  // `append_key(r, out)` appends row r's key to `out`; it is called from several threads at
+  // once (unless `serial`).
   std::size_t keys_done = 0;
-  auto store = [&](auto&& key_of_row) {
+  auto store = [&](auto&& append_key, bool serial) {
+    const unsigned workers = serial ? 1U : threads;
     if (lean) {
-      // Only the rows that need the key have an offset (a bit per row says which).
+      // Only the rows that need the key have an offset (a bit per row says which). Each chunk
+      // encodes its rows' keys on its own; the chunks are then laid end to end.
       selection_input::packed_key packed;
       const std::size_t words = (n + 63) / 64;
       packed.present.assign(words, 0);
       packed.present_before.assign(words, 0);
-      packed.offsets.push_back(0);
-      for (std::size_t r = 0; r < n; ++r) {
-        if ((r & 63U) == 0 && r != 0) {
-          packed.present_before[r / 64] = static_cast<std::uint32_t>(packed.offsets.size() - 1);
+      struct part {
+        std::string bytes;
+        std::vector<std::uint64_t> ends;  // end of each key in `bytes`
+      };
+      std::vector<part> parts(chunks);
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        auto& pc = parts[c];
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (!need[r]) continue;
+          packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
+          append_key(r, pc.bytes);
+          pc.ends.push_back(pc.bytes.size());
         }
-        if (!need[r]) continue;
-        packed.present[r / 64] |= std::uint64_t{1} << (r & 63U);
-        packed.bytes += key_of_row(r);
-        packed.offsets.push_back(packed.bytes.size());
+      });
+      std::vector<std::size_t> entry_at(chunks + 1, 0), byte_at(chunks + 1, 0);
+      for (std::size_t c = 0; c < chunks; ++c) {
+        entry_at[c + 1] = entry_at[c] + parts[c].ends.size();
+        byte_at[c + 1] = byte_at[c] + parts[c].bytes.size();
       }
-      packed.offsets.shrink_to_fit();
+      packed.offsets.resize(entry_at[chunks] + 1);
+      packed.offsets[0] = 0;
+      packed.bytes.resize(byte_at[chunks]);
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        auto& pc = parts[c];
+        std::copy(pc.bytes.begin(), pc.bytes.end(),
+                  packed.bytes.begin() + static_cast<std::ptrdiff_t>(byte_at[c]));
+        for (std::size_t i = 0; i < pc.ends.size(); ++i) {
+          packed.offsets[entry_at[c] + i + 1] = byte_at[c] + pc.ends[i];
+        }
+        std::size_t before = entry_at[c];
+        for (std::size_t w = c * chunk_rows / 64, we = (chunk_end(c) + 63) / 64; w < we; ++w) {
+          packed.present_before[w] = static_cast<std::uint32_t>(before);
+          before += static_cast<std::size_t>(std::popcount(packed.present[w]));
+        }
+        pc = part{};
+      });
       in.packed_keys.push_back(std::move(packed));
     } else {
       std::vector<std::string> col(n);
-      for (std::size_t r = 0; r < n; ++r) {
-        if (need[r]) col[r] = key_of_row(r);
-      }
+      detail::parallel_for(chunks, workers, [&](std::size_t c) {
+        for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+          if (need[r]) append_key(r, col[r]);
+        }
+      });
       in.keys.push_back(std::move(col));
     }
     ++keys_done;
@@ -433,11 +650,11 @@ selection_input make_input(const pool& p, std::span<const double> score,
   for (const auto& k : policy.order) {
     if (keys_where_tied) refine(keys_done);
     if (k.how == order_key::kind::lottery) {
-      store([&](std::size_t r) {
-        std::string key;
-        append_u64_be(key, lottery_key(policy.seed, id_hash(p.id(r))));
-        return key;
-      });
+      store(
+          [&](std::size_t r, std::string& out) {
+            append_u64_be(out, lottery_key(policy.seed, id_hash(p.id(r))));
+          },
+          false);
       continue;
     }
     const column& c = p[k.column];
@@ -449,58 +666,143 @@ selection_input make_input(const pool& p, std::span<const double> score,
             "column; use text: or name: for words",
             location{.field = k.column});
       }
-      store([&](std::size_t r) {
-        const bool valid = c.is_valid(r);
+      auto value_at = [&](std::size_t r) {
         switch (c.type()) {
           case column_type::number:
-            return value_key(c.numbers()[r], valid, k.direction);
+            return c.numbers()[r];
           case column_type::integer:
-            return value_key(static_cast<double>(c.integers()[r]), valid, k.direction);
+            return static_cast<double>(c.integers()[r]);
           case column_type::date:
-            return value_key(static_cast<double>(c.dates()[r]), valid, k.direction);
+            return static_cast<double>(c.dates()[r]);
           default:
-            return value_key(static_cast<double>(c.booleans()[r]), valid, k.direction);
+            return static_cast<double>(c.booleans()[r]);
         }
-      });
+      };
+      if (lean) {
+        // The pipeline's own input is never merged with other shards': the low bytes that are
+        // the same in every key (marks in quarters, whole days: most of them) are left out,
+        // which keeps the keys' order and equality, and a key of at most 7 bytes is one radix
+        // word.
+        std::vector<std::uint64_t> ored(chunks, 0), anded(chunks, ~std::uint64_t{0});
+        detail::parallel_for(chunks, threads, [&](std::size_t ch) {
+          std::uint64_t o = 0, a = ~std::uint64_t{0};
+          for (std::size_t r = ch * chunk_rows, e = chunk_end(ch); r < e; ++r) {
+            if (!need[r]) continue;
+            if (const auto code = value_code(value_at(r), c.is_valid(r), k.direction)) {
+              o |= *code;
+              a &= *code;
+            }
+          }
+          ored[ch] = o;
+          anded[ch] = a;
+        });
+        std::uint64_t same = ~std::uint64_t{0};  // bits equal in every key
+        {
+          std::uint64_t o = 0, a = ~std::uint64_t{0};
+          for (std::size_t ch = 0; ch < chunks; ++ch) {
+            o |= ored[ch];
+            a &= anded[ch];
+          }
+          same = ~(o ^ a);
+        }
+        const int same_bytes = std::min(7, std::countr_one(same) / 8);
+        store(
+            [&, shift_end = 8 * same_bytes](std::size_t r, std::string& out) {
+              const auto code = value_code(value_at(r), c.is_valid(r), k.direction);
+              if (!code) {
+                out.push_back('\x01');
+                return;
+              }
+              out.push_back('\x00');
+              for (int shift = 56; shift >= shift_end; shift -= 8) {
+                out.push_back(static_cast<char>((*code >> shift) & 0xFFU));
+              }
+            },
+            false);
+        continue;
+      }
+      store(
+          [&](std::size_t r, std::string& out) {
+            const bool valid = c.is_valid(r);
+            switch (c.type()) {
+              case column_type::number:
+                return append_value_key(out, c.numbers()[r], valid, k.direction);
+              case column_type::integer:
+                return append_value_key(out, static_cast<double>(c.integers()[r]), valid,
+                                        k.direction);
+              case column_type::date:
+                return append_value_key(out, static_cast<double>(c.dates()[r]), valid, k.direction);
+              default:
+                return append_value_key(out, static_cast<double>(c.booleans()[r]), valid,
+                                        k.direction);
+            }
+          },
+          false);
       continue;
     }
     if (c.type() != column_type::category && c.type() != column_type::text) {
       throw schema_error("a name or text order key needs a category or text column",
                          location{.field = k.column});
     }
-    // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
-    // key per distinct value.
-    std::unordered_map<std::string_view, std::string> collation_of;
+    auto collation_key = [&](std::string_view value) {
+      return detail::vietnamese_sort_key(
+          k.how == order_key::kind::vietnamese_name ? given_name_first(value) : std::string(value));
+    };
     if (lean) {
       // The pipeline's own input is never merged with other shards': each row's key is the
       // rank of its collation key among the distinct ones of the rows that need it, as 7
       // big-endian bytes (same order and equality as the bytes; one radix pass decides).
-      std::unordered_map<std::string_view, std::uint32_t> index_of;
+      // Names repeat (a province has far fewer distinct names than pupils): one ICU collation
+      // key per distinct value. A category column's values are its codes: the codes the rows
+      // use are marked on every worker, with no string hashed per row.
       std::vector<std::string> distinct;
-      std::vector<std::uint32_t> row_index;
       constexpr std::uint32_t missing = std::numeric_limits<std::uint32_t>::max();
       std::uint32_t missing_index = missing;
-      for (std::size_t r = 0; r < n; ++r) {
-        if (!need[r]) continue;
-        if (!c.is_valid(r)) {
-          if (missing_index == missing) {
-            missing_index = static_cast<std::uint32_t>(distinct.size());
-            distinct.push_back(bytes_key({}, false, k.direction));
+      std::vector<std::uint32_t> index_of_code;  // category: distinct index per code
+      std::unordered_map<std::string_view, std::uint32_t> index_of;  // text
+      bool has_missing = false;
+      if (c.type() == column_type::category) {
+        const auto codes = c.codes();
+        const auto& dict = c.dictionary();
+        std::vector<std::vector<std::uint8_t>> used(detail::worker_count(chunks, threads));
+        std::vector<std::uint8_t> missing_seen(used.size(), 0);
+        detail::parallel_for(chunks, threads, [&](std::size_t ch, unsigned w) {
+          auto& u = used[w];
+          if (u.empty()) u.assign(dict.size(), 0);
+          for (std::size_t r = ch * chunk_rows, e = chunk_end(ch); r < e; ++r) {
+            if (!need[r]) continue;
+            if (!c.is_valid(r) || codes[r] < 0) {
+              missing_seen[w] = 1;
+            } else {
+              u[static_cast<std::size_t>(codes[r])] = 1;
+            }
           }
-          row_index.push_back(missing_index);
-          continue;
+        });
+        index_of_code.assign(dict.size(), missing);
+        for (std::size_t code = 0; code < dict.size(); ++code) {
+          bool any = false;
+          for (const auto& u : used) any = any || (!u.empty() && u[code] != 0);
+          if (!any) continue;
+          index_of_code[code] = static_cast<std::uint32_t>(distinct.size());
+          distinct.push_back(bytes_key(collation_key(dict[code]), true, k.direction));
         }
-        const std::string_view value =
-            c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
-        auto [it, fresh] = index_of.try_emplace(value, static_cast<std::uint32_t>(distinct.size()));
-        if (fresh) {
-          distinct.push_back(
-              bytes_key(detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
-                                                        ? given_name_first(value)
-                                                        : std::string(value)),
-                        true, k.direction));
+        has_missing = std::any_of(missing_seen.begin(), missing_seen.end(),
+                                  [](std::uint8_t m) { return m != 0; });
+      } else {
+        for (std::size_t r = 0; r < n; ++r) {
+          if (!need[r]) continue;
+          if (!c.is_valid(r)) {
+            has_missing = true;
+            continue;
+          }
+          auto [it, fresh] =
+              index_of.try_emplace(c.text_at(r), static_cast<std::uint32_t>(distinct.size()));
+          if (fresh) distinct.push_back(bytes_key(collation_key(it->first), true, k.direction));
         }
-        row_index.push_back(it->second);
+      }
+      if (has_missing) {
+        missing_index = static_cast<std::uint32_t>(distinct.size());
+        distinct.push_back(bytes_key({}, false, k.direction));
       }
       std::vector<std::uint32_t> by_key(distinct.size());
       std::iota(by_key.begin(), by_key.end(), std::uint32_t{0});
@@ -511,26 +813,38 @@ selection_input make_input(const pool& p, std::span<const double> score,
         rank[by_key[i]] =
             rank[by_key[i - 1]] + (distinct[by_key[i]] != distinct[by_key[i - 1]] ? 1 : 0);
       }
-      std::size_t next = 0;
-      store([&](std::size_t) {
-        std::string key;
-        append_u64_be(key, rank[row_index[next++]]);
-        return key.substr(1);  // the rank < 2^56: its 7 low bytes
-      });
+      store(
+          [&, codes = c.type() == column_type::category
+                          ? c.codes()
+                          : std::span<const std::int32_t>()](std::size_t r, std::string& out) {
+            std::uint32_t i = missing_index;
+            if (c.is_valid(r)) {
+              if (!codes.empty()) {
+                if (codes[r] >= 0) i = index_of_code[static_cast<std::size_t>(codes[r])];
+              } else {
+                i = index_of.find(c.text_at(r))->second;
+              }
+            }
+            // The rank < 2^56: its 7 low bytes.
+            for (int shift = 48; shift >= 0; shift -= 8) {
+              out.push_back(static_cast<char>((rank[i] >> shift) & 0xFFU));
+            }
+          },
+          false);
       continue;
     }
-    store([&](std::size_t r) {
-      const bool valid = c.is_valid(r);
-      const std::string_view value =
-          c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
-      auto [it, fresh] = collation_of.try_emplace(value);
-      if (fresh) {
-        it->second = detail::vietnamese_sort_key(k.how == order_key::kind::vietnamese_name
-                                                     ? given_name_first(value)
-                                                     : std::string(value));
-      }
-      return bytes_key(it->second, valid, k.direction);
-    });
+    // One collation key per distinct value, computed as the rows are encoded (in row order).
+    std::unordered_map<std::string_view, std::string> collation_of;
+    store(
+        [&](std::size_t r, std::string& out) {
+          const bool valid = c.is_valid(r);
+          const std::string_view value =
+              c.type() == column_type::category ? c.category_at(r) : c.text_at(r);
+          auto [it, fresh] = collation_of.try_emplace(value);
+          if (fresh) it->second = collation_key(value);
+          out += bytes_key(it->second, valid, k.direction);
+        },
+        true);
   }
   return in;
 }
@@ -544,7 +858,7 @@ selection_input make_selection_input(const pool& p, std::span<const double> scor
                                      const std::vector<std::string>& score_note,
                                      bool keys_where_tied) {
   return make_input(p, score, eligible, ineligible_reason, policy, score_note, keys_where_tied,
-                    /*lean=*/false);
+                    /*lean=*/false, /*threads=*/0);
 }
 
 namespace detail {
@@ -552,9 +866,10 @@ namespace detail {
 selection_input make_lean_selection_input(const pool& p, std::span<const double> score,
                                           std::span<const std::uint8_t> eligible,
                                           const selection_policy& policy,
-                                          const std::vector<std::string>& score_note) {
+                                          const std::vector<std::string>& score_note,
+                                          unsigned threads) {
   return make_input(p, score, eligible, {}, policy, score_note, /*keys_where_tied=*/true,
-                    /*lean=*/true);
+                    /*lean=*/true, threads);
 }
 
 std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
@@ -600,6 +915,25 @@ std::uint64_t id_prefix(std::string_view id) {
 /// m log m string compares at random addresses, so the rows are radix-sorted by their ids'
 /// first 8 bytes and only ids sharing those are compared whole.
 void sort_by_id(const selection_input& in, std::uint32_t* rows, std::size_t m) {
+  if (m <= 16) {
+    // Most runs tied on every key are a few rows: an insertion sort of their ids, looked up
+    // once, with nothing allocated. Stable, as the radix path is on runs this short (an
+    // insertion sort of the prefixes, then of the ids sharing one).
+    std::array<std::string_view, 16> id{};
+    for (std::size_t t = 0; t < m; ++t) id[t] = input_id(in, rows[t]);
+    for (std::size_t t = 1; t < m; ++t) {
+      const std::string_view v = id[t];
+      const std::uint32_t r = rows[t];
+      std::size_t u = t;
+      for (; u > 0 && v < id[u - 1]; --u) {
+        id[u] = id[u - 1];
+        rows[u] = rows[u - 1];
+      }
+      id[u] = v;
+      rows[u] = r;
+    }
+    return;
+  }
   std::vector<std::uint64_t> key(m);
   for (std::size_t t = 0; t < m; ++t) key[t] = id_prefix(input_id(in, rows[t]));
   msd_sort_in_place(key.data(), rows, m);
@@ -814,6 +1148,74 @@ std::uint64_t key_word(std::string_view key, std::size_t offset) {
 /// Runs below this size are ordered by a comparison sort.
 constexpr std::size_t small_run = 48;
 
+/// word[t] = key_word(key k of rows[t], offset) for t < m. The rows are spread over the pool,
+/// so each lookup misses the cache at every step (presence bits, offsets, bytes); the steps are
+/// taken in separate passes over the rows, so that the misses of one pass overlap (no load
+/// waits for another of the same row).
+void key_words(const selection_input& in, std::size_t k, std::size_t offset,
+               const std::uint32_t* rows, std::size_t m, std::uint64_t* word) {
+  if (!in.keys.empty() || in.packed_keys[k].present.empty()) {
+    for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+    return;
+  }
+  const auto& packed = in.packed_keys[k];
+  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint32_t r = rows[t];
+    const std::uint64_t bits = packed.present[r / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+    word[t] = (bits & bit) == 0 ? absent
+                                : packed.present_before[r / 64] +
+                                      static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
+  }
+  // Where each key is: its first byte and length (up to 254) in one word; 255: read it again.
+  const std::string_view bytes(packed.bytes);
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t i = word[t];
+    if (i == absent) continue;
+    const std::uint64_t b = packed.offsets[i], len = packed.offsets[i + 1] - b;
+    word[t] = b < (std::uint64_t{1} << 55U) && len < 255 ? (b << 8U) | len : absent - 1;
+  }
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t w = word[t];
+    std::string_view key;
+    if (w == absent - 1) {
+      key = input_key(in, k, rows[t]);
+    } else if (w != absent) {
+      key = bytes.substr(w >> 8U, w & 0xFFU);
+    }
+    word[t] = key_word(key, offset);
+  }
+}
+
+/// views[t * stride] = key k of rows[t] for t < m (at most small_run), in the passes of
+/// key_words.
+void key_views(const selection_input& in, std::size_t k, const std::uint32_t* rows, std::size_t m,
+               std::string_view* views, std::size_t stride) {
+  if (!in.keys.empty() || in.packed_keys[k].present.empty()) {
+    for (std::size_t t = 0; t < m; ++t) views[t * stride] = input_key(in, k, rows[t]);
+    return;
+  }
+  const auto& packed = in.packed_keys[k];
+  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
+  std::array<std::uint64_t, small_run> at{};
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint32_t r = rows[t];
+    const std::uint64_t bits = packed.present[r / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+    at[t] = (bits & bit) == 0 ? absent
+                              : packed.present_before[r / 64] +
+                                    static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
+  }
+  const std::string_view bytes(packed.bytes);
+  for (std::size_t t = 0; t < m; ++t) {
+    const std::uint64_t i = at[t];
+    views[t * stride] =
+        i == absent ? std::string_view()
+                    : bytes.substr(packed.offsets[i], packed.offsets[i + 1] - packed.offsets[i]);
+  }
+}
+
 /// Rows tied on the score and every key: by id (the row number first, so that the order given
 /// to sort_by_id is the one a total order on (keys, row) gives).
 void order_all_tied(const selection_input& in, std::uint32_t* rows, std::size_t m) {
@@ -845,11 +1247,10 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
       views = heap.data();
     }
     std::array<std::uint32_t, small_run> idx{};
+    for (std::size_t j = 0; j < width; ++j) key_views(in, k + j, rows, m, views + j, width);
     for (std::size_t t = 0; t < m; ++t) {
       idx[t] = static_cast<std::uint32_t>(t);
-      const auto first = input_key(in, k, rows[t]);
-      views[t * width] = first.substr(std::min(offset, first.size()));
-      for (std::size_t j = 1; j < width; ++j) views[t * width + j] = input_key(in, k + j, rows[t]);
+      views[t * width] = views[t * width].substr(std::min(offset, views[t * width].size()));
     }
     auto tied = [&](std::uint32_t a, std::uint32_t b) {
       return std::equal(views + a * width, views + (a + 1) * width, views + b * width);
@@ -877,7 +1278,7 @@ void order_tied(const selection_input& in, std::size_t k, std::size_t offset, st
   // the next key where key k ends there, the next 7 bytes of key k where it goes on.
   if (buf.size() < m) buf.resize(m);
   std::uint64_t* word = buf.data();
-  for (std::size_t t = 0; t < m; ++t) word[t] = key_word(input_key(in, k, rows[t]), offset);
+  key_words(in, k, offset, rows, m, word);
   msd_sort_in_place(word, rows, m);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> runs;  // [begin, end) of equal words
   std::vector<std::uint8_t> goes_on;
@@ -1037,50 +1438,118 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     out.ids = in.ids;
     out.groups = in.groups;
   }
-  out.score = in.score;
-  out.rank.assign(n, 0);
-  out.group_rank.assign(n, 0);
-  out.selected.assign(n, 0);
-  out.level.assign(n, -1);
-  out.status.assign(n, selection_status::outside_quota);
-  out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+  // The per-row arrays are filled on several threads at once (their pages are first touched
+  // there), then rows are classified in chunks, each counting its groups' nominees; the counts
+  // are summed in chunk order.
+  std::vector<std::uint8_t> ranked;
+  detail::parallel_for(8, threads, [&](std::size_t task) {
+    switch (task) {
+      case 0:
+        out.score = in.score;
+        break;
+      case 1:
+        out.rank.assign(n, 0);
+        break;
+      case 2:
+        out.group_rank.assign(n, 0);
+        break;
+      case 3:
+        out.selected.assign(n, 0);
+        break;
+      case 4:
+        out.level.assign(n, -1);
+        break;
+      case 5:
+        out.status.assign(n, selection_status::outside_quota);
+        break;
+      case 6:
+        out.gap.assign(n, std::numeric_limits<double>::quiet_NaN());
+        break;
+      default:
+        ranked.assign(n, 0);
+        break;
+    }
+  });
   out.lottery_seed = policy.seed;
 
-  std::vector<std::uint8_t> ranked(n, 0);
-  std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
-  for (std::size_t r = 0; r < n; ++r) {
-    ++nominees[static_cast<std::size_t>(gcode[r])];
-    if (!in.eligible[r]) {
-      out.status[r] = selection_status::ineligible;
-    } else if (std::isnan(in.score[r])) {
-      out.status[r] = selection_status::no_score;
-    } else if (in.score[r] < policy.min_score) {
-      out.status[r] = selection_status::below_minimum;
-      out.gap[r] = clean(policy.min_score - in.score[r]);
-    } else {
-      ranked[r] = 1;
-      ++eligible_count[static_cast<std::size_t>(gcode[r])];
+  constexpr std::size_t chunk_rows = std::size_t{1} << 16U;
+  const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  auto chunk_end = [&](std::size_t c) { return std::min(n, (c + 1) * chunk_rows); };
+  // Per chunk: nominees and eligible per group, and ranked rows.
+  std::vector<std::int64_t> chunk_nominees(chunks * ng, 0), chunk_eligible(chunks * ng, 0);
+  std::vector<std::size_t> chunk_ranked(chunks + 1, 0);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    std::int64_t* nom = chunk_nominees.data() + c * ng;
+    std::int64_t* eli = chunk_eligible.data() + c * ng;
+    std::size_t k = 0;
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      ++nom[static_cast<std::size_t>(gcode[r])];
+      if (!in.eligible[r]) {
+        out.status[r] = selection_status::ineligible;
+      } else if (std::isnan(in.score[r])) {
+        out.status[r] = selection_status::no_score;
+      } else if (in.score[r] < policy.min_score) {
+        out.status[r] = selection_status::below_minimum;
+        out.gap[r] = clean(policy.min_score - in.score[r]);
+      } else {
+        ranked[r] = 1;
+        ++eli[static_cast<std::size_t>(gcode[r])];
+        ++k;
+      }
     }
+    chunk_ranked[c + 1] = k;
+  });
+  std::vector<std::int64_t> nominees(ng, 0), eligible_count(ng, 0);
+  for (std::size_t c = 0; c < chunks; ++c) {
+    for (std::size_t g = 0; g < ng; ++g) {
+      nominees[g] += chunk_nominees[c * ng + g];
+      eligible_count[g] += chunk_eligible[c * ng + g];
+    }
+    chunk_ranked[c + 1] += chunk_ranked[c];
   }
   // The total order of the ranked rows (the others have no rank and take no seat): score
   // descending, the tie-breakers, then the id (bytes).
-  std::vector<std::uint32_t> ord;
-  for (std::size_t r = 0; r < n; ++r) {
-    if (ranked[r]) ord.push_back(static_cast<std::uint32_t>(r));
-  }
+  std::vector<std::uint32_t> ord(chunk_ranked[chunks]);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    std::size_t i = chunk_ranked[c];
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      if (ranked[r]) ord[i++] = static_cast<std::uint32_t>(r);
+    }
+  });
   order_ranked(in, ord, threads);
-  // Ranks among ranked rows, overall and within groups; and each group's rows in order.
+  // Ranks among ranked rows, overall and within groups; and each group's rows in order. In
+  // chunks of the order: each counts its rows per group, then numbers them from the counts of
+  // the chunks before it.
   std::vector<std::vector<std::uint32_t>> group_order(ng);
   {
-    std::uint32_t next = 0;
-    std::vector<std::uint32_t> next_in_group(ng, 0);
-    for (const auto r : ord) {
-      if (!ranked[r]) continue;
-      out.rank[r] = ++next;
-      const auto g = static_cast<std::size_t>(gcode[r]);
-      out.group_rank[r] = ++next_in_group[g];
-      group_order[g].push_back(r);
+    const std::size_t m = ord.size();
+    const std::size_t ord_chunks = (m + chunk_rows - 1) / chunk_rows;
+    std::vector<std::uint32_t> before(ord_chunks * ng, 0);  // rows of group g in chunks < c
+    detail::parallel_for(ord_chunks, threads, [&](std::size_t c) {
+      std::uint32_t* count = before.data() + c * ng;
+      for (std::size_t i = c * chunk_rows, e = std::min(m, (c + 1) * chunk_rows); i < e; ++i) {
+        ++count[static_cast<std::size_t>(gcode[ord[i]])];
+      }
+    });
+    std::vector<std::uint32_t> total(ng, 0);
+    for (std::size_t c = 0; c < ord_chunks; ++c) {
+      for (std::size_t g = 0; g < ng; ++g) {
+        const std::uint32_t k = before[c * ng + g];
+        before[c * ng + g] = total[g];
+        total[g] += k;
+      }
     }
+    for (std::size_t g = 0; g < ng; ++g) group_order[g].resize(total[g]);
+    detail::parallel_for(ord_chunks, threads, [&](std::size_t c) {
+      std::uint32_t* next = before.data() + c * ng;
+      for (std::size_t i = c * chunk_rows, e = std::min(m, (c + 1) * chunk_rows); i < e; ++i) {
+        const std::uint32_t r = ord[i];
+        const auto g = static_cast<std::size_t>(gcode[r]);
+        out.rank[r] = static_cast<std::uint32_t>(i + 1);
+        group_order[g][next[g]] = r;
+        out.group_rank[r] = ++next[g];
+      }
+    });
   }
 
   std::vector<award_level> levels = policy.levels;
@@ -1150,36 +1619,43 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
     auto fill = [&](const std::vector<std::uint32_t>& candidates_all, std::int64_t q,
                     std::int64_t cap, std::vector<std::uint32_t>& chosen,
                     std::vector<std::uint32_t>& tied_out, std::vector<std::uint32_t>& capped) {
+      // The candidates still free at this level, in rank order, taken from the list only as
+      // far as the seats, the ties at the last seat and the capped rows reach (a group's
+      // list holds all its ranked rows; its seats are a few).
       std::vector<std::uint32_t> cand;
-      for (auto r : candidates_all) {
-        if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
-      }
+      std::size_t next = 0;
+      auto has = [&](std::size_t i) {
+        while (cand.size() <= i && next < candidates_all.size()) {
+          const auto r = candidates_all[next++];
+          if (!taken[r] && in.score[r] >= level_min) cand.push_back(r);
+        }
+        return i < cand.size();
+      };
       const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, std::min(q, cap)));
-      std::size_t k = std::min(limit, cand.size());
-      if (k < cand.size() && k > 0 && in.score[cand[k]] == in.score[cand[k - 1]]) {
+      std::size_t k = limit > 0 && !has(limit - 1) ? cand.size() : limit;
+      if (k > 0 && has(k) && in.score[cand[k]] == in.score[cand[k - 1]]) {
         const double tie = in.score[cand[k - 1]];
         if (policy.ties == tie_policy::include) {
           // Everyone tied with the last seat is selected, caps permitting.
-          while (k < cand.size() && in.score[cand[k]] == tie &&
-                 static_cast<std::int64_t>(k) < cap) {
+          while (has(k) && in.score[cand[k]] == tie && static_cast<std::int64_t>(k) < cap) {
             ++k;
           }
-          for (std::size_t i = k; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+          for (std::size_t i = k; has(i) && in.score[cand[i]] == tie; ++i) {
             capped.push_back(cand[i]);  // the cap stopped the tied group
           }
         } else if (policy.ties == tie_policy::exclude) {
           std::size_t b = k;
           while (b > 0 && in.score[cand[b - 1]] == tie) --b;
-          for (std::size_t i = b; i < cand.size() && in.score[cand[i]] == tie; ++i) {
+          for (std::size_t i = b; has(i) && in.score[cand[i]] == tie; ++i) {
             tied_out.push_back(cand[i]);
           }
           k = b;
         }
       }
       if (cap < q) {
-        const auto seats_end = static_cast<std::size_t>(
-            std::min<std::int64_t>(q, static_cast<std::int64_t>(cand.size())));
-        for (std::size_t i = std::max(k, limit); i < seats_end; ++i) capped.push_back(cand[i]);
+        for (std::size_t i = std::max(k, limit); static_cast<std::int64_t>(i) < q && has(i); ++i) {
+          capped.push_back(cand[i]);
+        }
       }
       chosen.assign(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(k));
     };
@@ -1284,29 +1760,34 @@ selection select_lean(const selection_input& in, const selection_policy& policy,
   }
 
   // What the reasons say, from what the walk recorded: gaps, and the tie-breaker that decided
-  // between a nominee and its group's last seat when they are equal on score.
-  for (std::size_t r = 0; r < n; ++r) {
-    const auto g = static_cast<std::size_t>(gcode[r]);
-    switch (out.status[r]) {
-      case selection_status::capped:
-      case selection_status::tied_out:
-        out.gap[r] = 0;
-        break;
-      case selection_status::outside_quota: {
-        const double cut = last_cutoff[g];
-        const std::uint32_t b = last_boundary[g];
-        if (std::isnan(cut) || b == no_row) break;
-        out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
-        if (in.score[r] != in.score[b]) break;
-        std::size_t k = 0;
-        while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
-        x.decided_by.emplace(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
-        break;
+  // between a nominee and its group's last seat when they are equal on score. In chunks of
+  // rows; the deciding keys found are added in chunk order.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> decided(chunks);
+  detail::parallel_for(chunks, threads, [&](std::size_t c) {
+    for (std::size_t r = c * chunk_rows, e = chunk_end(c); r < e; ++r) {
+      const auto g = static_cast<std::size_t>(gcode[r]);
+      switch (out.status[r]) {
+        case selection_status::capped:
+        case selection_status::tied_out:
+          out.gap[r] = 0;
+          break;
+        case selection_status::outside_quota: {
+          const double cut = last_cutoff[g];
+          const std::uint32_t b = last_boundary[g];
+          if (std::isnan(cut) || b == no_row) break;
+          out.gap[r] = clean(std::max(0.0, cut - in.score[r]));
+          if (in.score[r] != in.score[b]) break;
+          std::size_t k = 0;
+          while (k < key_count && input_key(in, k, r) == input_key(in, k, b)) ++k;
+          decided[c].emplace_back(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(k));
+          break;
+        }
+        default:
+          break;
       }
-      default:
-        break;
     }
-  }
+  });
+  for (const auto& d : decided) x.decided_by.insert(d.begin(), d.end());
   x.group_names = std::move(names);
   x.gcode = std::move(gcode);
   x.last_cutoff = std::move(last_cutoff);

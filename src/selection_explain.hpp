@@ -29,12 +29,14 @@ struct selection_explainer {
 
 /// A selection input without per-row copies: ids are read from `source` (the pool), groups from
 /// its `policy.per` column, and no ineligibility reasons are stored (`ineligible_reason` is
-/// empty; a caller renders them when needed). Otherwise as make_selection_input.
+/// empty; a caller renders them when needed). Otherwise as make_selection_input. `threads`
+/// workers encode it (0: all cores); the input does not depend on it.
 [[nodiscard]] selection_input make_lean_selection_input(const pool& p,
                                                         std::span<const double> score,
                                                         std::span<const std::uint8_t> eligible,
                                                         const selection_policy& policy,
-                                                        const std::vector<std::string>& score_note);
+                                                        const std::vector<std::string>& score_note,
+                                                        unsigned threads = 0);
 
 /// Selects as `select`, without filling `ids`, `groups` and `reason` of the result (`size()`
 /// is that of `score`); `explain` receives what `append_reason` needs. `threads` workers order

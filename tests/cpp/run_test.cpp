@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +166,45 @@ TEST(Run, SameBytesAtAnyThreadCount) {
   EXPECT_EQ(a.report_html(), b.report_html());
 }
 
+// The run encodes its input in chunks of rows and orders tied runs on several threads: a pool
+// of several chunks, with names as a category and as a text column, gives the same bytes at any
+// thread count.
+TEST(Run, SameBytesAtAnyThreadCountOverManyChunks) {
+  auto p = kh::generate_pool(140000, {.seed = 12});
+  {
+    // The generated names are a text column; the same names as a category column too.
+    std::vector<std::int32_t> codes(p.size());
+    std::vector<std::string> dict;
+    std::map<std::string, std::int32_t> code_of;
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      const auto [it, fresh] = code_of.emplace(std::string(p["full_name"].text_at(r)),
+                                               static_cast<std::int32_t>(dict.size()));
+      if (fresh) dict.push_back(it->first);
+      codes[r] = it->second;
+    }
+    p = p.with_column(kh::column::category("name_category", std::move(codes), std::move(dict)));
+  }
+  for (const char* name_key : {"name:name_category", "name:full_name desc"}) {
+    std::string csv, report;
+    for (const unsigned threads : {1U, 2U, 3U}) {
+      auto spec = example_spec();
+      spec.threads = threads;
+      spec.policy.seats = 2000;
+      spec.policy.order = {kh::parse_order_key("exam_score desc"), kh::parse_order_key(name_key),
+                           kh::parse_order_key("lottery")};
+      const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+      if (threads == 1) {
+        csv = result.csv();
+        report = result.report_html();
+        EXPECT_EQ(csv, kh::write_csv_text(result.table()));
+      } else {
+        EXPECT_EQ(result.csv(), csv) << name_key << ", " << threads << " threads";
+        EXPECT_EQ(result.report_html(), report) << name_key << ", " << threads << " threads";
+      }
+    }
+  }
+}
+
 TEST(Run, ReselectEqualsAFreshRun) {
   const auto run = kh::prepared_run::prepare(example_spec(), example_pool());
   const auto first = run.execute(example_pool());
@@ -267,6 +308,44 @@ TEST(Run, WriteIsAtomicAndNeverOverwritesAnInput) {
   EXPECT_EQ(slurp(dir / "r.html"), result.report_html());
   EXPECT_THAT(result.report_html(),
               HasSubstr(kh::describe_input("pool", pool_copy.string()).sha256));
+  std::filesystem::remove_all(dir);
+}
+
+// The report's checksums are read while the run goes on, and shown only for a file that is
+// still the one read: a file rewritten after the run (same size) shows its new bytes'
+// checksum, a file removed is an error, as if the report had read them when it was made.
+TEST(Run, ReportChecksumsAreOfTheFilesBytesWhenTheReportIsMade) {
+  const auto dir = std::filesystem::temp_directory_path() / "khuyenhoc_run_checksums";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto pool_copy = dir / "pool.csv";
+  std::filesystem::copy_file(root + "/examples/pool.csv", pool_copy);
+  // A checksum read early is trusted only for a file unchanged for two seconds before it was
+  // read (a write in the same timestamp tick could not be told apart): let this one settle.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto spec = example_spec();
+  spec.inputs = {{.role = "pool", .path = pool_copy.string()},
+                 {.role = "criteria", .path = root + "/examples/criteria/honour_pupils.yaml"}};
+  const auto p = kh::read_csv(pool_copy.string());
+  const auto result = kh::prepared_run::prepare(spec, p).execute(p);
+  const std::string before = kh::describe_input("pool", pool_copy.string()).sha256;
+  EXPECT_THAT(result.report_html(), HasSubstr(before));
+  EXPECT_THAT(result.report_html(),
+              HasSubstr(kh::describe_input("criteria", spec.inputs[1].path).sha256));
+  std::string bytes = slurp(pool_copy);
+  bytes[bytes.size() / 2] = bytes[bytes.size() / 2] == 'x' ? 'y' : 'x';
+  std::ofstream(pool_copy, std::ios::binary | std::ios::trunc) << bytes;
+  const std::string after = kh::describe_input("pool", pool_copy.string()).sha256;
+  ASSERT_NE(after, before);
+  const auto again = result.report_html();
+  EXPECT_THAT(again, HasSubstr(after));
+  EXPECT_THAT(again, Not(HasSubstr(before)));
+  EXPECT_THAT(result.reselect(spec.policy).report_html(), HasSubstr(after));
+  std::filesystem::remove(pool_copy);
+  EXPECT_THROW((void)result.report_html(), kh::io_error);
+  // A result dropped before its report stops reading at once (its destructor joins the thread).
+  std::filesystem::copy_file(root + "/examples/pool.csv", pool_copy);
+  (void)kh::prepared_run::prepare(spec, p).execute(p);
   std::filesystem::remove_all(dir);
 }
 
@@ -488,27 +567,33 @@ TEST(Run, LeanPipelineSelectsAsTheFullInput) {
   for (auto& t : total) t = std::round(t / 4) * 4;  // coarse totals: many ties reach the id
   std::vector<std::uint8_t> eligible(p.size());
   for (std::size_t r = 0; r < p.size(); ++r) eligible[r] = (r % 3) != 0;
-  for (const char* ties : {"break", "include", "exclude"}) {
-    for (const bool groups : {true, false}) {
-      kh::run_spec spec;
-      spec.policy.per = groups ? "district" : "";
-      spec.policy.mode = groups ? kh::quota_mode::apportion : kh::quota_mode::global;
-      spec.policy.seats = 700;
-      spec.policy.ties = kh::parse_tie_policy(ties);
-      spec.policy.order = {kh::parse_order_key("grade"), kh::parse_order_key("text:school")};
-      const auto result =
-          kh::prepared_run::prepare(spec, p).execute(p, {.totals = total, .eligible = eligible});
-      const auto full =
-          kh::select(kh::make_selection_input(p, total, eligible, {}, spec.policy), spec.policy);
-      const auto& lean = result.outcome();
-      EXPECT_EQ(full.ids, lean.ids);
-      EXPECT_EQ(full.groups, lean.groups);
-      EXPECT_EQ(full.rank, lean.rank) << ties;
-      EXPECT_EQ(full.group_rank, lean.group_rank) << ties;
-      EXPECT_EQ(full.selected, lean.selected) << ties;
-      EXPECT_EQ(full.status, lean.status) << ties;
-      EXPECT_EQ(full.reason, lean.reason) << ties;
-      EXPECT_EQ(kh::write_csv_text(kh::to_pool(full, groups ? "district" : "group")), result.csv());
+  // Value keys (ascending and descending, with missing values) are encoded shorter in the
+  // lean input (the low bytes equal in every key left out): the same order and reasons.
+  for (const auto& orders : std::vector<std::vector<std::string>>{
+           {"grade", "text:school"}, {"exam_score desc", "gpa", "date_of_birth desc"}}) {
+    for (const char* ties : {"break", "include", "exclude"}) {
+      for (const bool groups : {true, false}) {
+        kh::run_spec spec;
+        spec.policy.per = groups ? "district" : "";
+        spec.policy.mode = groups ? kh::quota_mode::apportion : kh::quota_mode::global;
+        spec.policy.seats = 700;
+        spec.policy.ties = kh::parse_tie_policy(ties);
+        for (const auto& o : orders) spec.policy.order.push_back(kh::parse_order_key(o));
+        const auto result =
+            kh::prepared_run::prepare(spec, p).execute(p, {.totals = total, .eligible = eligible});
+        const auto full =
+            kh::select(kh::make_selection_input(p, total, eligible, {}, spec.policy), spec.policy);
+        const auto& lean = result.outcome();
+        EXPECT_EQ(full.ids, lean.ids);
+        EXPECT_EQ(full.groups, lean.groups);
+        EXPECT_EQ(full.rank, lean.rank) << ties;
+        EXPECT_EQ(full.group_rank, lean.group_rank) << ties;
+        EXPECT_EQ(full.selected, lean.selected) << ties;
+        EXPECT_EQ(full.status, lean.status) << ties;
+        EXPECT_EQ(full.reason, lean.reason) << ties;
+        EXPECT_EQ(kh::write_csv_text(kh::to_pool(full, groups ? "district" : "group")),
+                  result.csv());
+      }
     }
   }
 }

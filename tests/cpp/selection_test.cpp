@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <unordered_map>
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -418,4 +419,61 @@ TEST(selection, packed_keys_with_row_bits) {
   bad = in;
   bad.packed_keys[0].offsets.pop_back();
   EXPECT_THROW((void)select(bad, pol), spec_error);
+}
+
+// With keys_where_tied, key k is encoded for exactly the ranked rows (eligible, with a total)
+// that share the total and keys 0..k-1 with another ranked row; the others' keys stay empty.
+// The pool spans several chunks of rows and enough tied rows to be split into many parts
+// while classes are found; a map of every row's full keys is the oracle.
+TEST(selection, keys_are_encoded_exactly_where_rows_tie) {
+  auto p = generate_pool(140000, {.seed = 8});
+  {
+    // The generated names are a text column; the same names as a category column too.
+    std::vector<std::int32_t> codes(p.size());
+    std::vector<std::string> dict;
+    std::map<std::string, std::int32_t> code_of;
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      const auto [it, fresh] = code_of.emplace(std::string(p["full_name"].text_at(r)),
+                                               static_cast<std::int32_t>(dict.size()));
+      if (fresh) dict.push_back(it->first);
+      codes[r] = it->second;
+    }
+    p = p.with_column(column::category("name_category", std::move(codes), std::move(dict)));
+  }
+  std::vector<double> score(p.size());
+  std::vector<std::uint8_t> eligible(p.size());
+  const auto& exam = p["exam_score"];
+  for (std::size_t r = 0; r < p.size(); ++r) {
+    score[r] = r % 97 == 0 ? missing : exam.is_valid(r) ? std::floor(exam.numbers()[r]) / 3 : 2.0;
+    eligible[r] = r % 5 != 0 ? 1 : 0;
+  }
+  selection_policy pol;
+  pol.seats = 100;
+  pol.seed = 3;
+  pol.order = {parse_order_key("gpa desc"), parse_order_key("name:full_name"),
+               parse_order_key("text:name_category desc"), parse_order_key("lottery")};
+  const auto full = make_selection_input(p, score, eligible, {}, pol);
+  const auto lazy = make_selection_input(p, score, eligible, {}, pol, {}, true);
+  ASSERT_EQ(lazy.keys.size(), pol.order.size());
+  std::vector<std::string> prefix(p.size());
+  std::size_t encoded = 0;
+  for (std::size_t k = 0; k < pol.order.size(); ++k) {
+    std::unordered_map<std::string, std::size_t> rows_with;
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      if (k == 0) {
+        const double s = lazy.score[r];
+        prefix[r].assign(reinterpret_cast<const char*>(&s), sizeof s);
+      } else {
+        prefix[r] += std::to_string(full.keys[k - 1][r].size()) + ':' + full.keys[k - 1][r];
+      }
+      if (lazy.eligible[r] && !std::isnan(lazy.score[r])) ++rows_with[prefix[r]];
+    }
+    for (std::size_t r = 0; r < p.size(); ++r) {
+      const bool tied = lazy.eligible[r] && !std::isnan(lazy.score[r]) && rows_with[prefix[r]] > 1;
+      ASSERT_EQ(lazy.keys[k][r], tied ? full.keys[k][r] : std::string())
+          << "key " << k << " row " << r;
+      encoded += tied ? 1 : 0;
+    }
+  }
+  EXPECT_GT(encoded, 10000U);
 }
