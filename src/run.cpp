@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -946,11 +947,13 @@ struct run_result::formatter {
     }
   }
 
-  // Formats every row, a wave of blocks at a time (each block on a worker), and hands the
-  // blocks to sink(text) in row order; stops early when sink returns false. While the workers
-  // format one wave, one more thread hands the previous wave to the sink, so that writing (the
-  // kernel's copy into the page cache) overlaps formatting instead of following it. sink is
-  // called from one thread at a time, in row order.
+  // Formats every row, a block at a time on the workers, and hands the blocks to sink(text) in
+  // row order from the calling thread, while the workers format the blocks after it (at most
+  // `ahead` blocks formatted and not yet handed over: a few MB). Writing (an O_DIRECT write, or
+  // the kernel's copy into the page cache) overlaps formatting, and a slow write or block
+  // delays the other side only once the lookahead is used up. Stops early when sink returns
+  // false; sink is called from one thread, in row order; the first error (a block's, in block
+  // order, or sink's) is rethrown.
   template <class Sink>
   void run(unsigned threads, Sink&& sink) const {
     const std::size_t n = res.lean.size();
@@ -960,50 +963,92 @@ struct run_result::formatter {
       (void)sink(std::string_view(footer()));
       return;
     }
-    const std::size_t wave = 2 * static_cast<std::size_t>(detail::worker_count(blocks, threads));
-    const std::size_t slots = std::min(wave, blocks);
-    std::vector<std::string> ready(slots), next(slots);
-    std::vector<worker> workers(detail::worker_count(blocks, threads));
-    auto format_wave = [&](std::size_t first, std::vector<std::string>& text) {
-      const std::size_t count = std::min(wave, blocks - first);
-      detail::parallel_for(count, threads, [&](std::size_t i, unsigned k) {
-        const std::size_t b = (first + i) * block_rows;
-        format_block(b, std::min(n, b + block_rows), text[i], workers[k]);
-      });
-      return count;
-    };
-    std::size_t count = format_wave(0, ready);
-    for (std::size_t first = 0; first < blocks; first += wave) {
-      bool ok = true;
-      std::exception_ptr failed;
-      auto write_wave = [&, count] {
-        try {
-          for (std::size_t i = 0; i < count && ok; ++i) ok = sink(std::string_view(ready[i]));
-        } catch (...) {
-          failed = std::current_exception();
-          ok = false;
-        }
-      };
-      std::thread writer;
+    const unsigned nworkers = detail::worker_count(blocks, threads);
+    const std::size_t ahead = std::min<std::size_t>(blocks, 4 * std::size_t{nworkers} + 4);
+    std::vector<std::string> text(ahead);
+    std::vector<worker> workers(nworkers);
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::uint8_t> ready(ahead, 0);  // slot holds its block, formatted
+    std::size_t written = 0;                    // blocks handed to sink
+    bool stop = false;                          // sink refused, or something failed
+    std::exception_ptr format_failed;
+    auto format_all = [&] {
       try {
-        writer = std::thread(write_wave);
+        detail::parallel_for(blocks, threads, [&](std::size_t i, unsigned k) {
+          {
+            std::unique_lock lock(m);
+            cv.wait(lock, [&] { return stop || i < written + ahead; });
+            if (stop) return;
+          }
+          const std::size_t b = i * block_rows;
+          try {
+            format_block(b, std::min(n, b + block_rows), text[i % ahead], workers[k]);
+          } catch (...) {
+            {
+              const std::lock_guard lock(m);
+              stop = true;  // the writer stops at this block; the other workers return
+            }
+            cv.notify_all();
+            throw;
+          }
+          {
+            const std::lock_guard lock(m);
+            ready[i % ahead] = 1;
+          }
+          cv.notify_all();
+        });
       } catch (...) {
-        write_wave();  // no thread to be had: this one writes, then formats; same bytes
-      }
-      std::size_t next_count = 0;
-      std::exception_ptr format_failed;
-      try {
-        if (first + wave < blocks) next_count = format_wave(first + wave, next);
-      } catch (...) {
+        const std::lock_guard lock(m);
         format_failed = std::current_exception();
+        stop = true;
       }
-      if (writer.joinable()) writer.join();
-      if (failed) std::rethrow_exception(failed);
-      if (format_failed) std::rethrow_exception(format_failed);
-      if (!ok) return;
-      std::swap(ready, next);
-      count = next_count;
+      cv.notify_all();
+    };
+    std::thread formatters;
+    try {
+      formatters = std::thread(format_all);
+    } catch (...) {
+      // No thread to be had: this one formats each block and hands it over; same bytes.
+      for (std::size_t i = 0; i < blocks; ++i) {
+        const std::size_t b = i * block_rows;
+        format_block(b, std::min(n, b + block_rows), text[0], workers[0]);
+        if (!sink(std::string_view(text[0]))) return;
+      }
+      (void)sink(std::string_view(footer()));
+      return;
     }
+    std::exception_ptr write_failed;
+    bool ok = true;
+    for (std::size_t i = 0; i < blocks && ok; ++i) {
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return stop || ready[i % ahead] != 0; });
+        if (stop && ready[i % ahead] == 0) break;
+      }
+      try {
+        ok = sink(std::string_view(text[i % ahead]));
+      } catch (...) {
+        write_failed = std::current_exception();
+        ok = false;
+      }
+      {
+        const std::lock_guard lock(m);
+        ready[i % ahead] = 0;
+        written = i + 1;
+        if (!ok) stop = true;
+      }
+      cv.notify_all();
+    }
+    {
+      const std::lock_guard lock(m);
+      if (written < blocks) stop = true;
+    }
+    cv.notify_all();
+    if (formatters.joinable()) formatters.join();
+    if (write_failed) std::rethrow_exception(write_failed);
+    if (format_failed) std::rethrow_exception(format_failed);
+    if (!ok || written < blocks) return;
     (void)sink(std::string_view(footer()));
   }
 };
