@@ -52,7 +52,9 @@ class chunk_arena {
   static constexpr std::size_t kBlock = std::size_t{2} << 20U;
   static constexpr std::size_t kFirst = std::size_t{64} << 10U;
   /// `first`: the size of the first block (at least 64 KB; from 2 MB on, every block is 2 MB).
-  explicit chunk_arena(std::size_t first) : next_(std::clamp(first, kFirst, kBlock)) {}
+  /// `huge`: advise the 2 MB blocks as huge pages (when the kernel has them free).
+  chunk_arena(std::size_t first, bool huge)
+      : next_(std::clamp(first, kFirst, kBlock)), huge_(huge) {}
   chunk_arena(const chunk_arena&) = delete;
   chunk_arena& operator=(const chunk_arena&) = delete;
   ~chunk_arena() {
@@ -93,7 +95,7 @@ class chunk_arena {
   };
   /// A fresh mapping of `size` bytes; from kBlock on, aligned to kBlock and advised as huge
   /// pages.
-  static std::uintptr_t map_block(std::size_t size) {
+  [[nodiscard]] std::uintptr_t map_block(std::size_t size) const {
     if (size < kBlock) {
       void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (p == MAP_FAILED) throw std::bad_alloc();
@@ -109,13 +111,14 @@ class chunk_arena {
       ::munmap(reinterpret_cast<void*>(base + size), end - base - size);
     }
 #if defined(MADV_HUGEPAGE)
-    ::madvise(reinterpret_cast<void*>(base), size, MADV_HUGEPAGE);  // advice: failure is fine
+    if (huge_) ::madvise(reinterpret_cast<void*>(base), size, MADV_HUGEPAGE);  // advice only
 #endif
     return base;
   }
   std::map<std::uintptr_t, block> blocks_;
   std::uintptr_t current_ = 0;  // base of the block being filled (0: none)
   std::size_t next_ = kFirst;   // size of the next block
+  bool huge_ = false;
 };
 
 /// Allocator of the per-chunk buffers: from a chunk_arena when given one, else blocks of 64 KB
@@ -503,6 +506,7 @@ struct reader_context {
   std::vector<std::uint8_t> numeric_first;  // per column: cells start as numbers
   std::vector<std::uint8_t> text_column;    // per column: declared text (kept as written)
   std::vector<std::uint8_t> keep;           // per column: read (csv_options::columns)
+  bool huge_pages = false;  // large buffers advised as huge pages (free_huge_page_bytes)
 
   std::size_t na_longest = 0;        // longest missing-value marker
   std::array<bool, 256> na_first{};  // first bytes of the markers
@@ -1013,13 +1017,13 @@ class column_builder {
     // detail::reserve_huge: tens of MB each at millions of rows).
     switch (type_) {
       case column_type::number:
-        detail::reserve_huge(nums_, rows);
+        reserve_(nums_, rows);
         nums_.assign(rows, std::numeric_limits<double>::quiet_NaN());
         break;
       case column_type::integer:
-        detail::reserve_huge(ints_, rows);
+        reserve_(ints_, rows);
         ints_.assign(rows, 0);
-        detail::reserve_huge(valid_, rows);
+        reserve_(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::boolean:
@@ -1027,30 +1031,40 @@ class column_builder {
         valid_.assign(rows, 0);
         break;
       case column_type::date:
-        detail::reserve_huge(days_, rows);
+        reserve_(days_, rows);
         days_.assign(rows, 0);
-        detail::reserve_huge(valid_, rows);
+        reserve_(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::category:
-        detail::reserve_huge(codes_, rows);
+        reserve_(codes_, rows);
         codes_.assign(rows, -1);
-        detail::reserve_huge(valid_, rows);
+        reserve_(valid_, rows);
         valid_.assign(rows, 0);
         break;
       case column_type::text:
         as_text_ = true;
-        detail::reserve_huge(valid_, rows);
+        reserve_(valid_, rows);
         valid_.assign(rows, 0);
-        detail::reserve_huge(offsets_, rows + 1);
+        reserve_(offsets_, rows + 1);
         offsets_.push_back(0);
         break;
       case column_type::category_list:
         valid_.assign(rows, 1);
-        detail::reserve_huge(list_offsets_, rows + 1);
+        reserve_(list_offsets_, rows + 1);
         list_offsets_.push_back(0);
         for (char c : cx.opt.list_separators) is_list_sep_[static_cast<unsigned char>(c)] = true;
         break;
+    }
+  }
+
+  /// Reserves room for `n` items in `v`, advised as huge pages when the read uses them.
+  template <class Vector>
+  void reserve_(Vector& v, std::size_t n) const {
+    if (cx_.huge_pages) {
+      detail::reserve_huge(v, n);
+    } else {
+      v.reserve(n);
     }
   }
 
@@ -1058,7 +1072,7 @@ class column_builder {
   void expect_text_bytes(std::size_t bytes) {
     if (!as_text_ || bytes <= blob_.capacity()) return;
     blob_.reserve(bytes);
-    detail::advise_huge_pages(blob_.data(), bytes);
+    if (cx_.huge_pages) detail::advise_huge_pages(blob_.data(), bytes);
   }
 
   /// Whether add_numbers takes a chunk column held as `kind`.
@@ -1229,9 +1243,8 @@ class column_builder {
             }
           }
           const double per_row = static_cast<double>(here) / static_cast<double>(n);
-          detail::reserve_huge(
-              codes_,
-              static_cast<std::size_t>(per_row * static_cast<double>(rows_ + rows_ / 8)) + 64);
+          reserve_(codes_,
+                   static_cast<std::size_t>(per_row * static_cast<double>(rows_ + rows_ / 8)) + 64);
         }
         for (std::size_t r = 0; r < n; ++r) {
           const auto code = c.codes[r];
@@ -1331,7 +1344,7 @@ class column_builder {
 
   /// The rows before `rows_done` as text, and text from there on.
   void switch_to_text(std::size_t rows_done) {
-    detail::reserve_huge(offsets_, rows_ + 1);
+    reserve_(offsets_, rows_ + 1);
     offsets_.push_back(0);
     for (std::size_t r = 0; r < rows_done; ++r) {
       if (codes_[r] >= 0) blob_ += dict_.value(codes_[r]);
@@ -1470,9 +1483,13 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
                     .numeric_first = {},
                     .text_column = {},
                     .keep = {},
+                    .huge_pages = false,
                     .na_longest = 0,
                     .na_first = {}};
   cx.index_na_values();
+  // Huge pages for the chunks' cells and the columns only when the kernel has about as much
+  // free in 2 MB blocks as the text: else their faults would wait for compaction.
+  cx.huge_pages = n >= (std::size_t{8} << 20U) && detail::free_huge_page_bytes() >= n;
   cx.infer.resize(ncols);
   cx.numeric_first.resize(ncols);
   cx.text_column.resize(ncols);
@@ -1514,7 +1531,7 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
   // about as many bytes as the text), rounded down to a power of two.
   const std::size_t first_block = std::bit_floor(std::max<std::size_t>(1, n / arena_store.size()));
   for (std::size_t i = 0; i < arena_store.size(); ++i) {
-    arena_store[i] = std::make_unique<chunk_arena>(first_block);
+    arena_store[i] = std::make_unique<chunk_arena>(first_block, cx.huge_pages);
     arenas[i] = arena_store[i].get();
   }
   const auto arenas_of = [&](unsigned worker) { return arenas.data() + worker * (ncols + 1); };

@@ -5,11 +5,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 namespace khuyenhoc::detail {
@@ -67,6 +70,40 @@ inline void advise_huge_pages(const void* p, std::size_t bytes) noexcept {
 #else
   (void)p;
   (void)bytes;
+#endif
+}
+
+/// Bytes of free memory in blocks of 2 MB or more (the free lists of order 9 and up in
+/// /proc/buddyinfo): huge pages the kernel can hand out without first compacting or reclaiming
+/// memory, which an advised region's page faults would otherwise wait for (after another
+/// program has fragmented memory, a read of 5 million rows took 1.5 s instead of 0.8 s). 0
+/// where unknown.
+inline std::size_t free_huge_page_bytes() {
+#if defined(__linux__)
+  std::FILE* f = std::fopen("/proc/buddyinfo", "r");
+  if (f == nullptr) return 0;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::size_t total = 0;
+  char line[512];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    // "Node 0, zone   Normal  86197  37061 ...": the counts of free blocks of order 0, 1, ...
+    const char* p = std::strstr(line, "zone");
+    if (p == nullptr) continue;
+    p += 4;
+    while (*p == ' ') ++p;
+    while (*p != ' ' && *p != '\0') ++p;  // the zone's name
+    for (std::size_t order = 0; order < 64; ++order) {
+      char* end = nullptr;
+      const unsigned long long count = std::strtoull(p, &end, 10);
+      if (end == p) break;
+      p = end;
+      if (page << order >= (std::size_t{2} << 20U)) total += count * (page << order);
+    }
+  }
+  std::fclose(f);
+  return total;
+#else
+  return 0;
 #endif
 }
 
