@@ -872,15 +872,22 @@ selection_input make_lean_selection_input(const pool& p, std::span<const double>
                     /*lean=*/true, threads);
 }
 
+std::uint64_t packed_index(const selection_input::packed_key& packed, std::size_t r) {
+  const std::uint64_t bits = packed.present[r / 64];
+  const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
+  if ((bits & bit) == 0) return no_packed_key;
+  return packed.present_before[r / 64] +
+         static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
+}
+
 std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r) {
   if (in.keys.empty()) {
     const auto& packed = in.packed_keys[k];
     std::size_t i = r;
     if (!packed.present.empty()) {
-      const std::uint64_t word = packed.present[r / 64];
-      const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
-      if ((word & bit) == 0) return {};
-      i = packed.present_before[r / 64] + static_cast<std::size_t>(std::popcount(word & (bit - 1)));
+      const std::uint64_t at = packed_index(packed, r);
+      if (at == no_packed_key) return {};
+      i = static_cast<std::size_t>(at);
     }
     return std::string_view(packed.bytes)
         .substr(packed.offsets[i], packed.offsets[i + 1] - packed.offsets[i]);
@@ -1159,15 +1166,8 @@ void key_words(const selection_input& in, std::size_t k, std::size_t offset,
     return;
   }
   const auto& packed = in.packed_keys[k];
-  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
-  for (std::size_t t = 0; t < m; ++t) {
-    const std::uint32_t r = rows[t];
-    const std::uint64_t bits = packed.present[r / 64];
-    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
-    word[t] = (bits & bit) == 0 ? absent
-                                : packed.present_before[r / 64] +
-                                      static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
-  }
+  constexpr std::uint64_t absent = no_packed_key;
+  for (std::size_t t = 0; t < m; ++t) word[t] = packed_index(packed, rows[t]);
   // Where each key is: its first byte and length (up to 254) in one word; 255: read it again.
   const std::string_view bytes(packed.bytes);
   for (std::size_t t = 0; t < m; ++t) {
@@ -1197,16 +1197,9 @@ void key_views(const selection_input& in, std::size_t k, const std::uint32_t* ro
     return;
   }
   const auto& packed = in.packed_keys[k];
-  constexpr std::uint64_t absent = std::numeric_limits<std::uint64_t>::max();
+  constexpr std::uint64_t absent = no_packed_key;
   std::array<std::uint64_t, small_run> at{};
-  for (std::size_t t = 0; t < m; ++t) {
-    const std::uint32_t r = rows[t];
-    const std::uint64_t bits = packed.present[r / 64];
-    const std::uint64_t bit = std::uint64_t{1} << (r & 63U);
-    at[t] = (bits & bit) == 0 ? absent
-                              : packed.present_before[r / 64] +
-                                    static_cast<std::uint64_t>(std::popcount(bits & (bit - 1)));
-  }
+  for (std::size_t t = 0; t < m; ++t) at[t] = packed_index(packed, rows[t]);
   const std::string_view bytes(packed.bytes);
   for (std::size_t t = 0; t < m; ++t) {
     const std::uint64_t i = at[t];

@@ -5,6 +5,7 @@
 // rendered from that when it is written (run.cpp's streaming formatter) or asked for.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,6 +54,11 @@ void append_reason(std::string& out, const selection_input& in, const selection&
 
 /// Order key `k` of row `r` of an input (from `keys` or `packed_keys`).
 [[nodiscard]] std::string_view input_key(const selection_input& in, std::size_t k, std::size_t r);
+/// packed_index's answer for a row without the key.
+inline constexpr std::uint64_t no_packed_key = std::numeric_limits<std::uint64_t>::max();
+/// Where row r's key is among `packed`'s keys, which keep only the rows that have one (its
+/// `present` bits must not be empty), or no_packed_key when the row has none.
+[[nodiscard]] std::uint64_t packed_index(const selection_input::packed_key& packed, std::size_t r);
 /// Number of order keys of an input.
 [[nodiscard]] std::size_t input_key_count(const selection_input& in);
 

@@ -20,6 +20,7 @@
 
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
+#include "test_pools.hpp"
 
 namespace kh = khuyenhoc;
 using ::testing::HasSubstr;
@@ -171,19 +172,8 @@ TEST(Run, SameBytesAtAnyThreadCount) {
 // thread count.
 TEST(Run, SameBytesAtAnyThreadCountOverManyChunks) {
   auto p = kh::generate_pool(140000, {.seed = 12});
-  {
-    // The generated names are a text column; the same names as a category column too.
-    std::vector<std::int32_t> codes(p.size());
-    std::vector<std::string> dict;
-    std::map<std::string, std::int32_t> code_of;
-    for (std::size_t r = 0; r < p.size(); ++r) {
-      const auto [it, fresh] = code_of.emplace(std::string(p["full_name"].text_at(r)),
-                                               static_cast<std::int32_t>(dict.size()));
-      if (fresh) dict.push_back(it->first);
-      codes[r] = it->second;
-    }
-    p = p.with_column(kh::column::category("name_category", std::move(codes), std::move(dict)));
-  }
+  // The generated names are a text column; the same names as a category column too.
+  p = khuyenhoc::testing::with_names_as_category(p);
   for (const char* name_key : {"name:name_category", "name:full_name desc"}) {
     std::string csv, report;
     for (const unsigned threads : {1U, 2U, 3U}) {

@@ -12,6 +12,7 @@
 #include "khuyenhoc/csv.hpp"
 #include "khuyenhoc/generate.hpp"
 #include "khuyenhoc/run.hpp"
+#include "test_pools.hpp"
 
 using namespace khuyenhoc;
 
@@ -427,19 +428,8 @@ TEST(selection, packed_keys_with_row_bits) {
 // while classes are found; a map of every row's full keys is the oracle.
 TEST(selection, keys_are_encoded_exactly_where_rows_tie) {
   auto p = generate_pool(140000, {.seed = 8});
-  {
-    // The generated names are a text column; the same names as a category column too.
-    std::vector<std::int32_t> codes(p.size());
-    std::vector<std::string> dict;
-    std::map<std::string, std::int32_t> code_of;
-    for (std::size_t r = 0; r < p.size(); ++r) {
-      const auto [it, fresh] = code_of.emplace(std::string(p["full_name"].text_at(r)),
-                                               static_cast<std::int32_t>(dict.size()));
-      if (fresh) dict.push_back(it->first);
-      codes[r] = it->second;
-    }
-    p = p.with_column(column::category("name_category", std::move(codes), std::move(dict)));
-  }
+  // The generated names are a text column; the same names as a category column too.
+  p = khuyenhoc::testing::with_names_as_category(p);
   std::vector<double> score(p.size());
   std::vector<std::uint8_t> eligible(p.size());
   const auto& exam = p["exam_score"];
