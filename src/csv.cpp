@@ -1487,9 +1487,11 @@ pool read_text(std::string_view text, const csv_options& options, std::string_vi
                     .na_longest = 0,
                     .na_first = {}};
   cx.index_na_values();
-  // Huge pages for the chunks' cells and the columns only when the kernel has about as much
-  // free in 2 MB blocks as the text: else their faults would wait for compaction.
-  cx.huge_pages = n >= (std::size_t{8} << 20U) && detail::free_huge_page_bytes() >= n;
+  // Huge pages for the chunks' cells and the columns only where they pay (not under a
+  // hypervisor that takes free memory back: detail::huge_pages_pay), and when the kernel has
+  // about as much free in 2 MB blocks as the text: else their faults would wait for compaction.
+  cx.huge_pages = n >= (std::size_t{8} << 20U) && detail::huge_pages_pay() &&
+                  detail::free_huge_page_bytes() >= n;
   cx.infer.resize(ncols);
   cx.numeric_first.resize(ncols);
   cx.text_column.resize(ncols);
