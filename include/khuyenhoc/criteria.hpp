@@ -454,8 +454,8 @@ namespace detail {
 
 /// Uninitialised storage for n trivially copyable T. Result arrays are written in full by the
 /// kernels, so zeroing them first would only touch every page twice; large ones are 2 MiB
-/// aligned and advised as huge pages where they pay (huge_pages_pay) (for a million rows × 30 indicators the page faults of
-/// 4 KiB pages cost more than the scoring itself).
+/// aligned and advised as huge pages where they pay (huge_pages_pay) (for a million rows × 30
+/// indicators the page faults of 4 KiB pages cost more than the scoring itself).
 template <class T>
 class big_array {
  public:

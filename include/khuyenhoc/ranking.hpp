@@ -101,8 +101,8 @@ inline constexpr std::uint64_t sign_bit = std::uint64_t{1} << 63;
 
 /// Uninitialised storage for n trivially copyable T (a std::vector would zero it first,
 /// touching every page twice). Large buffers are 2 MiB aligned and advised as huge pages on
-/// Linux where they pay (detail::huge_pages_pay): for the 100+ MB scratch of a 10-million-row sort, page faults otherwise cost more
-/// than the sort.
+/// Linux where they pay (detail::huge_pages_pay): for the 100+ MB scratch of a 10-million-row sort,
+/// page faults otherwise cost more than the sort.
 template <class T>
 class raw_buffer {
  public:

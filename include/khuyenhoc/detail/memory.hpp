@@ -71,7 +71,9 @@ struct scratch_meter {
 
 /// Whether large buffers about to be filled should be advised as huge pages: not when free
 /// memory goes back to a hypervisor (see free_memory_goes_to_host).
-[[nodiscard]] inline bool huge_pages_pay() { return !free_memory_goes_to_host(); }
+[[nodiscard]] inline bool huge_pages_pay() {
+  return !free_memory_goes_to_host();
+}
 
 /// Allocates `bytes` (at least 1) without initialising them; release with std::free. Blocks of
 /// 8 MiB or more are 2 MiB aligned and advised as huge pages on Linux where they pay
