@@ -656,7 +656,7 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
     }
     // Bands, map and boolean points come from values rounded above (round_decimal(0) is 0).
     if (ci.kind == indicator_kind::linear || ci.kind == indicator_kind::per_item) {
-      for (std::size_t i = 0; i < n; ++i) pts[i] = round_decimal(pts[i], cd.precision);
+      round_decimal_n(pts, n, cd.precision);
     }
     if (ci.missing != missing_policy::zero) {
       for (std::size_t i = 0; i < n; ++i) {
@@ -686,8 +686,8 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
       const double* p = out.subtotals + s * sub_stride;
       for (std::size_t i = 0; i < n; ++i) sub[i] += p[i];
     }
-    for (std::size_t i = 0; i < n; ++i)
-      sub[i] = round_decimal(cc.weight * std::min(cc.cap, sub[i]), cd.precision);
+    for (std::size_t i = 0; i < n; ++i) sub[i] = cc.weight * std::min(cc.cap, sub[i]);
+    round_decimal_n(sub, n, cd.precision);
   }
   double* total = out.total;
   std::fill(total, total + n, 0.0);
@@ -699,8 +699,8 @@ inline void score_chunk(const compiled_data& cd, const std::vector<bound_indicat
     const double* p = out.subtotals + s * sub_stride;
     for (std::size_t i = 0; i < n; ++i) total[i] += p[i];
   }
-  for (std::size_t i = 0; i < n; ++i)
-    total[i] = round_decimal(std::min(cd.total_cap, total[i]), cd.precision);
+  for (std::size_t i = 0; i < n; ++i) total[i] = std::min(cd.total_cap, total[i]);
+  round_decimal_n(total, n, cd.precision);
   // Mandatory nodes.
   std::uint8_t* met = out.mandatory_met;
   std::fill(met, met + n, std::uint8_t{1});

@@ -1,11 +1,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <khuyenhoc/detail/decimal.hpp>
 #include <khuyenhoc/generate.hpp>
 #include <khuyenhoc/rules.hpp>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -886,6 +889,63 @@ TEST(rules_decimals, constant_and_column_comparisons_agree_with_the_scalar_defin
         if (c[r] != t) continue;
         EXPECT_EQ(by_constant.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
         EXPECT_EQ(by_column.booleans[r], f(x[r], t) ? 1 : 0) << x[r] << sym << t;
+      }
+    }
+  }
+}
+
+// The scoring kernel rounds whole arrays with round_decimal_n: bit for bit what round_decimal
+// gives one value at a time, at every precision, for ties, noise just below them, negative
+// values and zeros, large amounts, NaN and infinities, and a million random sums of points.
+TEST(rules_decimals, rounding_arrays_gives_the_scalar_rounding) {
+  namespace d = kh::detail;
+  std::vector<double> x = {0.0,
+                           -0.0,
+                           0.5,
+                           -0.5,
+                           2.675,
+                           8.45,
+                           8.449999,
+                           1.0 / 3,
+                           -2.0 / 3,
+                           0.1 + 0.2,
+                           1.5e9,
+                           -1.5e9,
+                           0x1p52,
+                           0x1p53,
+                           -0x1p60,
+                           4.5e15,
+                           1e-12,
+                           -1e-12,
+                           123'456'789.125,
+                           1'500'000.25,
+                           67.8333333333333,
+                           std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity(),
+                           std::numeric_limits<double>::denorm_min(),
+                           std::numeric_limits<double>::max()};
+  std::uint64_t state = 2024;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11U;
+  };
+  for (int i = 0; i < 1'000'000; ++i) {
+    // Sums of points with one or two decimals (noise of a few ulps), and arbitrary magnitudes.
+    const double points = static_cast<double>(next() % 20'001) / 100.0 +
+                          static_cast<double>(next() % 1001) / 10.0 - 50.0;
+    x.push_back(i % 2 == 0 ? points : points * std::ldexp(1.0, static_cast<int>(next() % 80) - 40));
+  }
+  for (int places = 0; places <= d::max_decimal_places; ++places) {
+    std::vector<double> got = x;
+    d::round_decimal_n(got.data(), got.size(), places);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double want = d::round_decimal(x[i], places);
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got[i])) << x[i] << " at " << places;
+      } else {
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(got[i]), std::bit_cast<std::uint64_t>(want))
+            << std::hexfloat << x[i] << " at " << places << " places";
       }
     }
   }

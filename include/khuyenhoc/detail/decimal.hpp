@@ -11,8 +11,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace khuyenhoc::detail {
 
@@ -80,6 +85,44 @@ enum class decimal_rounding : unsigned char { half_up, floor, ceil };
   }
   if (r == 0) return 0.0;  // no negative zero
   return r / s;            // correctly rounded: the double nearest to the decimal r / 10^places
+}
+
+/// x[i] = round_decimal(x[i], places) (half up) for every i < n: the same values, two at a
+/// time with SSE2 and without branches (the scoring kernel rounds every indicator, criterion
+/// and total of every row; one at a time, the division's latency and the data-dependent
+/// branches made the rounding most of the kernel's time).
+inline void round_decimal_n(double* x, std::size_t n, int places) noexcept {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const double scale = power_of_ten(places);
+  const __m128d s = _mm_set1_pd(scale);
+  const __m128d sign = _mm_set1_pd(-0.0);
+  const __m128d big = _mm_set1_pd(0x1p52);
+  const __m128d one = _mm_set1_pd(1.0);
+  const __m128d half = _mm_set1_pd(0.5);
+  const __m128d abs_tol = _mm_set1_pd(decimal_abs_tolerance);
+  const __m128d rel_tol = _mm_set1_pd(decimal_rel_tolerance);
+  const __m128d most = _mm_set1_pd(0.1);
+  for (; i + 2 <= n; i += 2) {
+    const __m128d v = _mm_loadu_pd(x + i);
+    const __m128d y = _mm_mul_pd(v, s);
+    const __m128d a = _mm_andnot_pd(sign, y);
+    // floor(a) for 0 <= a < 2^52: the nearest integer (adding 2^52 leaves no fraction), less
+    // one when that is above a. Larger a, NaN and infinities are kept as they are (below).
+    __m128d f = _mm_sub_pd(_mm_add_pd(a, big), big);
+    f = _mm_sub_pd(f, _mm_and_pd(_mm_cmpgt_pd(f, a), one));
+    // The tolerance, as round_decimal: min(max(abs, rel·|v|)·s, 0.1).
+    const __m128d t = _mm_min_pd(
+        _mm_mul_pd(_mm_max_pd(abs_tol, _mm_mul_pd(rel_tol, _mm_andnot_pd(sign, v))), s), most);
+    f = _mm_add_pd(f, _mm_and_pd(_mm_cmpge_pd(_mm_sub_pd(a, f), _mm_sub_pd(half, t)), one));
+    // copysign(f, y) / s, +0 for a zero f (no negative zero).
+    const __m128d q = _mm_div_pd(_mm_or_pd(f, _mm_and_pd(sign, y)), s);
+    const __m128d r = _mm_andnot_pd(_mm_cmpeq_pd(f, _mm_setzero_pd()), q);
+    const __m128d keep = _mm_cmplt_pd(a, big);  // false for NaN
+    _mm_storeu_pd(x + i, _mm_or_pd(_mm_and_pd(keep, r), _mm_andnot_pd(keep, v)));
+  }
+#endif
+  for (; i < n; ++i) x[i] = round_decimal(x[i], places);
 }
 
 /// `x` as a council writes it: rounded half up to 6 decimals, shortest form, no exponent,
