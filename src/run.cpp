@@ -398,31 +398,34 @@ void close_quoted_tail(std::string& out, std::size_t quote_at, std::string& spar
   }
 }
 
-// A number cell as write_csv_text writes a number column: empty for NaN, else the shortest
-// round-trip form, with ".0" on whole numbers so a re-read infers a number.
-void append_csv_number(std::string& out, double v) {
-  if (std::isnan(v)) return;
+// A number cell as write_csv_text writes a number column, at `p` (room for 32 bytes); returns
+// its end: empty for NaN, else the shortest round-trip form, with ".0" on whole numbers so a
+// re-read infers a number.
+constexpr std::size_t csv_number_room = 32;
+char* write_csv_number(char* p, double v) {
+  if (std::isnan(v)) return p;
   // Whole numbers below 10^5 (most scores): their shortest form is their digits (from 10^5 on,
   // the exponent form can be shorter: "1e+05").
   if (v > -1e5 && v < 1e5 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
-    std::array<char, 16> buf{};
-    const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<int>(v));
-    out.append(buf.data(), res.ptr);
-    out += ".0";
-    return;
+    p = std::to_chars(p, p + 16, static_cast<int>(v)).ptr;
+    *p++ = '.';
+    *p++ = '0';
+    return p;
   }
-  std::array<char, 32> buf{};
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  const std::string_view text(buf.data(), static_cast<std::size_t>(res.ptr - buf.data()));
-  out.append(text);
-  if (text.find_first_of(".eEin") == std::string_view::npos) out += ".0";
+  char* const start = p;
+  p = std::to_chars(p, p + 30, v).ptr;  // at most 24 bytes ("-2.2250738585072014e-308")
+  if (std::string_view(start, static_cast<std::size_t>(p - start)).find_first_of(".eEin") ==
+      std::string_view::npos) {
+    *p++ = '.';
+    *p++ = '0';
+  }
+  return p;
 }
 
-void append_csv_count(std::string& out, std::uint32_t v) {
-  if (v == 0) return;  // not ranked: a missing cell
-  std::array<char, 16> buf{};
-  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  out.append(buf.data(), res.ptr);
+// A count cell at `p` (room for 10 bytes): empty for 0 (not ranked: a missing cell).
+constexpr std::size_t csv_count_room = 10;
+char* write_csv_count(char* p, std::uint32_t v) {
+  return v == 0 ? p : std::to_chars(p, p + csv_count_room, v).ptr;
 }
 
 // A JSON string: quotes, backslashes and control bytes escaped (\n, \r, \t or \u00XX), UTF-8
@@ -851,25 +854,45 @@ struct run_result::formatter {
     const auto& x = res.explain;
     std::span<const std::int16_t> classification;
     if (res.scored) classification = res.scores.level();
+    const auto put = [](char* p, std::string_view t) {
+      std::memcpy(p, t.data(), t.size());
+      return p + t.size();
+    };
     for (std::size_t r = b; r < e; ++r) {
-      append_csv_field(out, res.input.id(r));
-      out += ',';
-      out += groups[static_cast<std::size_t>(x.gcode[r])];
-      out += ',';
-      append_csv_number(out, s.score[r]);
-      out += ',';
-      append_csv_count(out, s.rank[r]);
-      out += ',';
-      append_csv_count(out, s.group_rank[r]);
-      out += s.selected[r] != 0 ? ",true," : ",false,";
-      if (s.level[r] >= 0) out += levels[static_cast<std::size_t>(s.level[r])];
-      out += ',';
-      out += to_string(s.status[r]);
-      out += ',';
-      append_csv_number(out, s.gap[r]);
-      out += ',';
-      const std::size_t quote_at = out.size();
-      out += '"';
+      // The fields before the reason are written in place, `out` grown once for all of them
+      // (by at most their longest form, then cut to what was written): one call per row rather
+      // than one per field. An id that needs quotes (a comma or a quote in it) is appended first.
+      const std::string_view id = res.input.id(r);
+      const bool quote_id = needs_quotes(id);
+      if (quote_id) append_csv_field(out, id);
+      const std::string_view group = groups[static_cast<std::size_t>(x.gcode[r])];
+      const std::string_view level =
+          s.level[r] >= 0 ? std::string_view(levels[static_cast<std::size_t>(s.level[r])])
+                          : std::string_view();
+      const std::string_view status = to_string(s.status[r]);
+      const std::size_t at = out.size();
+      out.resize(at + (quote_id ? 0 : id.size()) + group.size() + level.size() + status.size() +
+                 2 * csv_number_room + 2 * csv_count_room + 16);
+      char* p = out.data() + at;
+      if (!quote_id) p = put(p, id);
+      *p++ = ',';
+      p = put(p, group);
+      *p++ = ',';
+      p = write_csv_number(p, s.score[r]);
+      *p++ = ',';
+      p = write_csv_count(p, s.rank[r]);
+      *p++ = ',';
+      p = write_csv_count(p, s.group_rank[r]);
+      p = put(p, s.selected[r] != 0 ? ",true," : ",false,");
+      p = put(p, level);
+      *p++ = ',';
+      p = put(p, status);
+      *p++ = ',';
+      p = write_csv_number(p, s.gap[r]);
+      *p++ = ',';
+      const std::size_t quote_at = static_cast<std::size_t>(p - out.data());
+      *p++ = '"';
+      out.resize(static_cast<std::size_t>(p - out.data()));
       append_reason(out, r, w);
       close_quoted_tail(out, quote_at, w.spare);
       if (res.scored) {
