@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "khuyenhoc/detail/unicode.hpp"
 #include "khuyenhoc/generate.hpp"
@@ -689,4 +695,48 @@ TEST(csv_chunks, a_large_pool_finds_every_id_and_names_duplicates_by_line) {
                       "(d.csv:2 and d.csv:70003)"),
             std::string::npos)
       << what;
+}
+
+// Short decimals are read without from_chars (an exact quotient of integers): the values are
+// bit for bit what from_chars gives, for every number of digits around the fast path's limit
+// of 15, signs, leading or trailing decimal marks and exponents, with '.' and with ','.
+TEST(csv, decimals_read_as_from_chars_reads_them) {
+  std::uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 17U;
+  };
+  std::vector<std::string> cells = {
+      "0",   "-0",     "0.0", "-0.0", "5.",  ".5",   "-.5",
+      "1e5", "2.5E-3", "8.7", "8.45", "0.1", "9.95", "123456789012345.6"};
+  for (int i = 0; i < 20'000; ++i) {
+    const int int_digits = static_cast<int>(next() % 10);
+    const int frac_digits = static_cast<int>(next() % 10);
+    std::string c = next() % 4 == 0 ? "-" : "";
+    for (int d = 0; d < int_digits; ++d)
+      c += static_cast<char>('0' + (d == 0 ? 1 + next() % 9 : next() % 10));
+    if (frac_digits > 0 || int_digits == 0) {
+      c += '.';
+      for (int d = 0; d < std::max(frac_digits, 1); ++d) c += static_cast<char>('0' + next() % 10);
+    }
+    cells.push_back(c);
+  }
+  for (const char mark : {'.', ','}) {
+    std::string text = mark == '.' ? "id,x\n" : "id;x\n";
+    for (std::size_t r = 0; r < cells.size(); ++r) {
+      std::string cell = cells[r];
+      if (mark == ',') std::replace(cell.begin(), cell.end(), '.', ',');
+      text += "r" + std::to_string(r) + (mark == '.' ? "," : ";") + cell + "\n";
+    }
+    const pool p = read_csv_text(text);
+    ASSERT_EQ(p["x"].type(), column_type::number);
+    for (std::size_t r = 0; r < cells.size(); ++r) {
+      double want = 0;
+      const std::string& c = cells[r];
+      std::from_chars(c.data(), c.data() + c.size(), want);
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(p["x"].numbers()[r]),
+                std::bit_cast<std::uint64_t>(want))
+          << c << " with '" << mark << "'";
+    }
+  }
 }
