@@ -200,8 +200,15 @@ struct verdict_data {
   std::unique_ptr<std::uint8_t, free_deleter> eligible{};
   std::size_t rows = 0;
   std::vector<funnel_step> funnel{};
-  std::vector<table_result> tables{};
+  /// Decision table outputs: computed on first use (verdicts::tables, reasons), as the pipeline
+  /// never reads them (a tenth of its evaluation time, and 12-16 bytes a nominee per table).
+  mutable std::vector<table_result> tables{};
+  mutable std::once_flag tables_once{};
+  unsigned threads = 0;  ///< threads of evaluate(), for the tables
   std::unordered_map<const program*, std::vector<const column*>> bound{};
+
+  /// Fills `tables` once (thread-safe). \throws std::bad_alloc
+  void ensure_tables() const;
 
   const std::vector<const column*>& cols(const program& p) const { return bound.at(&p); }
 
@@ -708,11 +715,143 @@ const rule_set_spec& rule_set::spec() const noexcept {
   return impl_->spec;
 }
 
+namespace detail::rules {
+
+void verdict_data::ensure_tables() const {
+  std::call_once(tables_once, [this] {
+    const auto& st = *set;
+    if (st.tables.empty()) return;
+    const std::size_t n = rows;
+    auto& data_tables = tables;
+    data_tables.clear();  // an earlier call that ran out of memory may have left some
+    // Tables: per-row outputs; collect also a row × table-row match matrix.
+    std::vector<std::vector<std::uint8_t>> collect_hits(st.tables.size());
+    for (std::size_t t = 0; t < st.tables.size(); ++t) {
+      const auto& ct = st.tables[t];
+      const auto& spec = st.spec.tables[t];
+      table_result tr;
+      tr.id = spec.id;
+      tr.output = spec.output;
+      tr.policy = spec.policy;
+      tr.numeric = ct.numeric;
+      tr.labels = ct.labels;
+      tr.matched.assign(n, -1);
+      if (ct.numeric)
+        tr.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
+      else
+        tr.codes.assign(n, -1);
+      if (spec.policy == hit_policy::collect) collect_hits[t].assign(n * ct.conditions.size(), 0);
+      data_tables.push_back(std::move(tr));
+    }
+
+    const std::size_t chunk = std::max<std::size_t>(st.options.chunk_size, 1);
+    for_chunks(
+        n, chunk, threads != 0 ? threads : st.options.threads, st.max_nodes,
+        [&](std::size_t start, std::size_t m, scratch& s) {
+          std::vector<std::int32_t> state(m);
+          std::vector<std::uint8_t> blocked(m), count(m);
+          for (std::size_t t = 0; t < st.tables.size(); ++t) {
+            const auto& ct = st.tables[t];
+            auto& tr = data_tables[t];
+            const auto policy = st.spec.tables[t].policy;
+            std::fill(state.begin(), state.end(), -1);
+            std::fill(blocked.begin(), blocked.end(), 0);
+            std::fill(count.begin(), count.end(), 0);
+            for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
+              const auto& c = *ct.conditions[j];
+              const auto v = eval(c, c.root, cols(c).data(), start, m, s);
+              const auto jj = static_cast<std::int32_t>(j);
+              for (std::size_t r = 0; r < m; ++r) {
+                const bool known = v.valid[r] != 0, hit = known && v.b[r] != 0;
+                switch (policy) {
+                  case hit_policy::first:
+                    if (state[r] == -1 && count[r] == 0) {
+                      if (hit) {
+                        state[r] = blocked[r] != 0 ? -2 : jj;
+                        count[r] = 1;
+                      } else if (!known) {
+                        blocked[r] = 1;
+                      }
+                    }
+                    break;
+                  case hit_policy::unique:
+                    if (hit) {
+                      if (count[r] == 0) state[r] = jj;
+                      count[r] = static_cast<std::uint8_t>(std::min(count[r] + 1, 2));
+                    } else if (!known) {
+                      blocked[r] = 1;
+                    }
+                    break;
+                  case hit_policy::collect:
+                    collect_hits[t][(start + r) * ct.conditions.size() + j] =
+                        static_cast<std::uint8_t>(hit);
+                    if (!known) blocked[r] = 1;
+                    break;
+                }
+              }
+            }
+            for (std::size_t r = 0; r < m; ++r) {
+              std::int32_t chosen = state[r];
+              if (policy == hit_policy::first) {
+                if (chosen == -1 && blocked[r] != 0) chosen = -2;
+              } else if (policy == hit_policy::unique) {
+                if (count[r] > 1)
+                  chosen = -3;
+                else if (blocked[r] != 0)
+                  chosen = -2;
+              } else {
+                chosen = -1;
+              }
+              tr.matched[start + r] = chosen;
+              if (policy == hit_policy::collect) {
+                if (ct.numeric) {
+                  double sum = 0;
+                  bool any = false;
+                  for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
+                    if (collect_hits[t][(start + r) * ct.conditions.size() + j] != 0) {
+                      sum += ct.numbers[j];
+                      any = true;
+                    }
+                  }
+                  tr.numbers[start + r] = any ? sum : ct.default_number;
+                }
+                continue;
+              }
+              if (ct.numeric) {
+                tr.numbers[start + r] = chosen >= 0 ? ct.numbers[static_cast<std::size_t>(chosen)]
+                                        : chosen == -1 ? ct.default_number
+                                                       : std::numeric_limits<double>::quiet_NaN();
+              } else {
+                tr.codes[start + r] = chosen >= 0    ? ct.codes[static_cast<std::size_t>(chosen)]
+                                      : chosen == -1 ? ct.default_code
+                                                     : -1;
+              }
+            }
+          }
+        });
+    // Collect: the lists of matched table rows, in row order.
+    for (std::size_t t = 0; t < st.tables.size(); ++t) {
+      if (st.spec.tables[t].policy != hit_policy::collect) continue;
+      auto& tr = data_tables[t];
+      const std::size_t w = st.tables[t].conditions.size();
+      tr.offsets.assign(n + 1, 0);
+      for (std::size_t r = 0; r < n; ++r) {
+        for (std::size_t j = 0; j < w; ++j)
+          if (collect_hits[t][r * w + j] != 0) tr.matches.push_back(static_cast<std::int32_t>(j));
+        tr.offsets[r + 1] = static_cast<std::uint32_t>(tr.matches.size());
+      }
+    }
+  });
+}
+
+}  // namespace detail::rules
+
 verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
   const auto& set = *impl_;
   auto data = std::make_shared<detail::rules::verdict_data>();
   data->nominees = p;
   data->set = impl_;
+  data->threads = threads;
   auto bind = [&](const std::shared_ptr<const program>& prog) {
     if (prog && !data->bound.contains(prog.get()))
       data->bound.emplace(prog.get(), detail::rules::bind(*prog, data->nominees));
@@ -732,26 +871,6 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
       static_cast<std::int8_t*>(detail::allocate_uninitialized(n * nr * sizeof(std::int8_t))));
   data->eligible.reset(static_cast<std::uint8_t*>(detail::allocate_uninitialized(n)));
   const bool unknown_rejects = set.spec.on_unknown == unknown_policy::not_eligible;
-
-  // Tables: per-row outputs; collect also a row × table-row match matrix.
-  std::vector<std::vector<std::uint8_t>> collect_hits(set.tables.size());
-  for (std::size_t t = 0; t < set.tables.size(); ++t) {
-    const auto& ct = set.tables[t];
-    const auto& spec = set.spec.tables[t];
-    table_result tr;
-    tr.id = spec.id;
-    tr.output = spec.output;
-    tr.policy = spec.policy;
-    tr.numeric = ct.numeric;
-    tr.labels = ct.labels;
-    tr.matched.assign(n, -1);
-    if (ct.numeric)
-      tr.numbers.assign(n, std::numeric_limits<double>::quiet_NaN());
-    else
-      tr.codes.assign(n, -1);
-    if (spec.policy == hit_policy::collect) collect_hits[t].assign(n * ct.conditions.size(), 0);
-    data->tables.push_back(std::move(tr));
-  }
 
   const std::size_t chunk = std::max<std::size_t>(set.options.chunk_size, 1);
   const std::size_t chunks = (n + chunk - 1) / chunk;
@@ -825,102 +944,7 @@ verdicts rule_set::evaluate(const pool& p, unsigned threads) const {
           funnel_unknown[ci * nr + k] = unknown;
         }
         std::copy_n(alive, m, eligible + start);
-        if (set.tables.empty()) return;
-        // Decision tables.
-        std::vector<std::int32_t> state(m);
-        std::vector<std::uint8_t> blocked(m), count(m);
-        for (std::size_t t = 0; t < set.tables.size(); ++t) {
-          const auto& ct = set.tables[t];
-          auto& tr = data->tables[t];
-          const auto policy = set.spec.tables[t].policy;
-          std::fill(state.begin(), state.end(), -1);
-          std::fill(blocked.begin(), blocked.end(), 0);
-          std::fill(count.begin(), count.end(), 0);
-          for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
-            const auto& c = *ct.conditions[j];
-            const auto v = detail::rules::eval(c, c.root, data->cols(c).data(), start, m, s);
-            const auto jj = static_cast<std::int32_t>(j);
-            for (std::size_t r = 0; r < m; ++r) {
-              const bool known = v.valid[r] != 0, hit = known && v.b[r] != 0;
-              switch (policy) {
-                case hit_policy::first:
-                  if (state[r] == -1 && count[r] == 0) {
-                    if (hit) {
-                      state[r] = blocked[r] != 0 ? -2 : jj;
-                      count[r] = 1;
-                    } else if (!known) {
-                      blocked[r] = 1;
-                    }
-                  }
-                  break;
-                case hit_policy::unique:
-                  if (hit) {
-                    if (count[r] == 0) state[r] = jj;
-                    count[r] = static_cast<std::uint8_t>(std::min(count[r] + 1, 2));
-                  } else if (!known) {
-                    blocked[r] = 1;
-                  }
-                  break;
-                case hit_policy::collect:
-                  collect_hits[t][(start + r) * ct.conditions.size() + j] =
-                      static_cast<std::uint8_t>(hit);
-                  if (!known) blocked[r] = 1;
-                  break;
-              }
-            }
-          }
-          for (std::size_t r = 0; r < m; ++r) {
-            std::int32_t chosen = state[r];
-            if (policy == hit_policy::first) {
-              if (chosen == -1 && blocked[r] != 0) chosen = -2;
-            } else if (policy == hit_policy::unique) {
-              if (count[r] > 1)
-                chosen = -3;
-              else if (blocked[r] != 0)
-                chosen = -2;
-            } else {
-              chosen = -1;
-            }
-            tr.matched[start + r] = chosen;
-            if (policy == hit_policy::collect) {
-              if (ct.numeric) {
-                double sum = 0;
-                bool any = false;
-                for (std::size_t j = 0; j < ct.conditions.size(); ++j) {
-                  if (collect_hits[t][(start + r) * ct.conditions.size() + j] != 0) {
-                    sum += ct.numbers[j];
-                    any = true;
-                  }
-                }
-                tr.numbers[start + r] = any ? sum : ct.default_number;
-              }
-              continue;
-            }
-            if (ct.numeric) {
-              tr.numbers[start + r] = chosen >= 0    ? ct.numbers[static_cast<std::size_t>(chosen)]
-                                      : chosen == -1 ? ct.default_number
-                                                     : std::numeric_limits<double>::quiet_NaN();
-            } else {
-              tr.codes[start + r] = chosen >= 0    ? ct.codes[static_cast<std::size_t>(chosen)]
-                                    : chosen == -1 ? ct.default_code
-                                                   : -1;
-            }
-          }
-        }
       });
-
-  // Collect: the lists of matched table rows, in row order.
-  for (std::size_t t = 0; t < set.tables.size(); ++t) {
-    if (set.spec.tables[t].policy != hit_policy::collect) continue;
-    auto& tr = data->tables[t];
-    const std::size_t w = set.tables[t].conditions.size();
-    tr.offsets.assign(n + 1, 0);
-    for (std::size_t r = 0; r < n; ++r) {
-      for (std::size_t j = 0; j < w; ++j)
-        if (collect_hits[t][r * w + j] != 0) tr.matches.push_back(static_cast<std::int32_t>(j));
-      tr.offsets[r + 1] = static_cast<std::uint32_t>(tr.matches.size());
-    }
-  }
 
   // The funnel: a nominee leaves at the first reject rule that fails (or is unknown, under
   // the default policy).
@@ -1006,9 +1030,11 @@ const std::vector<funnel_step>& verdicts::funnel() const noexcept {
   static const std::vector<funnel_step> none;
   return data_ ? data_->funnel : none;
 }
-const std::vector<table_result>& verdicts::tables() const noexcept {
+const std::vector<table_result>& verdicts::tables() const {
   static const std::vector<table_result> none;
-  return data_ ? data_->tables : none;
+  if (!data_) return none;
+  data_->ensure_tables();
+  return data_->tables;
 }
 std::shared_ptr<const void> verdicts::owner() const noexcept {
   return data_;
@@ -1022,6 +1048,7 @@ std::vector<std::string> verdicts::reasons(std::size_t row) const {
     auto text = data_->reason(row, k, s);
     if (!text.empty()) out.push_back(std::move(text));
   }
+  data_->ensure_tables();
   for (std::size_t t = 0; t < data_->tables.size(); ++t) {
     const auto& tr = data_->tables[t];
     if (tr.matched.empty()) continue;

@@ -337,8 +337,10 @@ class verdicts {
   [[nodiscard]] std::span<const std::uint8_t> eligible() const noexcept { return eligible_; }
   /// The funnel over the rules in order.
   [[nodiscard]] const std::vector<funnel_step>& funnel() const noexcept;
-  /// Decision table outputs, in the order of the rule set.
-  [[nodiscard]] const std::vector<table_result>& tables() const noexcept;
+  /// Decision table outputs, in the order of the rule set: computed on the first call (from
+  /// the evaluated pool; thread-safe), as most uses of the verdicts never read them.
+  /// \throws std::bad_alloc
+  [[nodiscard]] const std::vector<table_result>& tables() const;
   /// Rendered reasons of row `row`, in rule order: the rule's message where it failed,
   /// "thiếu dữ liệu X (điều kiện id)" where it is unknown, then table conflicts.
   /// O(rules × expression size). \throws std::out_of_range for a bad row.

@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace kh = khuyenhoc;
@@ -486,6 +487,38 @@ TEST(rules_sets, yaml_errors_are_located) {
   // A pool with other category dictionaries does not match the compiled rules.
   const auto rs = kh::rule_set::compile(kh::parse_rule_set(test_rules), p);
   EXPECT_THROW((void)rs.evaluate(kh::generate_pool(10)), kh::schema_error);
+}
+
+// Decision tables are computed on first use: threads asking for them at once (and copies of
+// the verdicts) all get the one result, the same as a fresh evaluation's at another thread count.
+TEST(rules_sets, tables_computed_on_first_use_once_for_every_thread) {
+  const auto p = kh::generate_pool(20000, {.seed = 11});
+  const auto path = std::string(KHUYENHOC_SOURCE_DIR) + "/examples/rules/honour_pupils.yaml";
+  const auto rs = kh::rule_set::compile(kh::load_rule_set(path), p);
+  const auto v = rs.evaluate(p, 2);
+  const auto copy = v;  // shares the data
+  std::vector<const std::vector<kh::table_result>*> seen(6, nullptr);
+  {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i)
+      threads.emplace_back([&, i] { seen[i] = &(i % 2 == 0 ? v : copy).tables(); });
+    for (auto& t : threads) t.join();
+  }
+  for (const auto* s : seen) EXPECT_EQ(s, seen[0]);
+  const auto reference = rs.evaluate(p, 1);
+  ASSERT_EQ(v.tables().size(), 2U);
+  for (std::size_t t = 0; t < v.tables().size(); ++t) {
+    EXPECT_EQ(v.tables()[t].matched, reference.tables()[t].matched);
+    EXPECT_EQ(v.tables()[t].codes, reference.tables()[t].codes);
+    ASSERT_EQ(v.tables()[t].numbers.size(), reference.tables()[t].numbers.size());
+    for (std::size_t r = 0; r < v.tables()[t].numbers.size(); ++r) {
+      const double a = v.tables()[t].numbers[r], b = reference.tables()[t].numbers[r];
+      ASSERT_TRUE(a == b || (std::isnan(a) && std::isnan(b)));
+    }
+  }
+  std::size_t chosen = 0;
+  for (const auto m : v.tables()[0].matched) chosen += m >= 0 ? 1U : 0U;
+  EXPECT_GT(chosen, 0U);  // some rows match a table row (not only the default)
 }
 
 TEST(rules_sets, same_results_at_any_thread_count_and_examples_compile) {
