@@ -447,30 +447,49 @@ __attribute__((target("ssse3"))) inline void utf8_block(utf8_check& st, __m128i 
   st.prev = in;
 }
 
-__attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::size_t n) {
+// The lookup tables of the check (16 bytes each; the AVX2 check uses them in both lanes).
+struct utf8_tables {
+  __m128i byte_1_high, byte_1_low, byte_2_high;
+};
+
+__attribute__((target("ssse3"))) utf8_tables make_utf8_tables() {
   constexpr std::uint8_t too_short = 1U << 0U, too_long = 1U << 1U, overlong_3 = 1U << 2U,
                          too_large = 1U << 3U, surrogate = 1U << 4U, overlong_2 = 1U << 5U,
                          too_large_1000 = 1U << 6U, overlong_4 = 1U << 6U, two_conts = 1U << 7U;
   constexpr std::uint8_t carry = too_short | too_long | two_conts;
   constexpr std::uint8_t large = carry | too_large | too_large_1000;
-  utf8_check st{};
-  st.byte_1_high = bytes16({too_long, too_long, too_long, too_long, too_long, too_long, too_long,
-                            too_long, two_conts, two_conts, two_conts, two_conts,
-                            too_short | overlong_2, too_short, too_short | overlong_3 | surrogate,
-                            too_short | too_large | too_large_1000 | overlong_4});
-  st.byte_1_low = bytes16({carry | overlong_3 | overlong_2 | overlong_4, carry | overlong_2, carry,
-                           carry, carry | too_large, large, large, large, large, large, large,
-                           large, large, large | surrogate, large, large});
-  st.byte_2_high = bytes16(
+  utf8_tables t{};
+  t.byte_1_high = bytes16({too_long, too_long, too_long, too_long, too_long, too_long, too_long,
+                           too_long, two_conts, two_conts, two_conts, two_conts,
+                           too_short | overlong_2, too_short, too_short | overlong_3 | surrogate,
+                           too_short | too_large | too_large_1000 | overlong_4});
+  t.byte_1_low = bytes16({carry | overlong_3 | overlong_2 | overlong_4, carry | overlong_2, carry,
+                          carry, carry | too_large, large, large, large, large, large, large, large,
+                          large, large | surrogate, large, large});
+  t.byte_2_high = bytes16(
       {too_short, too_short, too_short, too_short, too_short, too_short, too_short, too_short,
        too_long | overlong_2 | two_conts | overlong_3 | too_large_1000 | overlong_4,
        too_long | overlong_2 | two_conts | overlong_3 | too_large,
        too_long | overlong_2 | two_conts | surrogate | too_large,
        too_long | overlong_2 | two_conts | surrogate | too_large, too_short, too_short, too_short,
        too_short});
+  return t;
+}
+
+__attribute__((target("ssse3"))) void start_utf8_check(utf8_check& st) {
+  const utf8_tables t = make_utf8_tables();
+  st.byte_1_high = t.byte_1_high;
+  st.byte_1_low = t.byte_1_low;
+  st.byte_2_high = t.byte_2_high;
   st.incomplete_max = bytes16({255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                0xF0 - 1, 0xE0 - 1, 0xC0 - 1});
   st.prev = st.prev_incomplete = st.err = st.nul = _mm_setzero_si128();
+}
+
+// Checks data[0, n) after the bytes `st` has seen (16 at a time, then a padded tail); true when
+// all of it was valid UTF-8 without a NUL byte.
+__attribute__((target("ssse3"))) bool finish_utf8_check(utf8_check& st, const char* data,
+                                                        std::size_t n) {
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     utf8_block(st, _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i)));
@@ -491,6 +510,67 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
   return _mm_movemask_epi8(_mm_cmpeq_epi8(err, _mm_setzero_si128())) == 0xFFFF &&
          _mm_movemask_epi8(st.nul) == 0;
 }
+
+__attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::size_t n) {
+  utf8_check st{};
+  start_utf8_check(st);
+  return finish_utf8_check(st, data, n);
+}
+
+// The same check 32 bytes at a time with AVX2 (the tables in both 16-byte lanes; the bytes
+// before each lane's first ones taken across the lanes), then the last bytes with SSSE3 from
+// the same state. About half the time of the 16-byte check on Vietnamese text.
+__attribute__((target("avx2"))) bool valid_utf8_avx2(const char* data, std::size_t n) {
+  const utf8_tables t = make_utf8_tables();
+  const __m256i byte_1_high = _mm256_broadcastsi128_si256(t.byte_1_high);
+  const __m256i byte_1_low = _mm256_broadcastsi128_si256(t.byte_1_low);
+  const __m256i byte_2_high = _mm256_broadcastsi128_si256(t.byte_2_high);
+  const __m256i incomplete_max =
+      _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, static_cast<char>(0xF0 - 1),
+                       static_cast<char>(0xE0 - 1), static_cast<char>(0xC0 - 1));
+  const __m256i low_nibble = _mm256_set1_epi8(0x0F);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i prev = zero, prev_incomplete = zero, err = zero, nul = zero;
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i in = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(data + i));
+    nul = _mm256_or_si256(nul, _mm256_cmpeq_epi8(in, zero));
+    if (_mm256_movemask_epi8(in) == 0) {
+      err = _mm256_or_si256(err, prev_incomplete);
+      prev_incomplete = zero;
+      prev = in;
+      continue;
+    }
+    // [prev's high lane, in's low lane]: the 16 bytes before each lane of `in`.
+    const __m256i before = _mm256_permute2x128_si256(prev, in, 0x21);
+    const __m256i prev1 = _mm256_alignr_epi8(in, before, 15);
+    const __m256i prev2 = _mm256_alignr_epi8(in, before, 14);
+    const __m256i prev3 = _mm256_alignr_epi8(in, before, 13);
+    const __m256i sc = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_shuffle_epi8(byte_1_high,
+                                _mm256_and_si256(_mm256_srli_epi16(prev1, 4), low_nibble)),
+            _mm256_shuffle_epi8(byte_1_low, _mm256_and_si256(prev1, low_nibble))),
+        _mm256_shuffle_epi8(byte_2_high, _mm256_and_si256(_mm256_srli_epi16(in, 4), low_nibble)));
+    const __m256i must23 =
+        _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8(static_cast<char>(0xE0 - 0x80))),
+                        _mm256_subs_epu8(prev3, _mm256_set1_epi8(static_cast<char>(0xF0 - 0x80))));
+    const __m256i must23_80 = _mm256_and_si256(must23, _mm256_set1_epi8(static_cast<char>(0x80)));
+    err = _mm256_or_si256(err, _mm256_xor_si256(must23_80, sc));
+    prev_incomplete = _mm256_subs_epu8(in, incomplete_max);
+    prev = in;
+  }
+  // The rest from the state of the last 16 bytes seen (incomplete sequences are flagged in the
+  // high lane's last three bytes, where the 16-byte check flags them).
+  utf8_check st{};
+  start_utf8_check(st);
+  st.prev = _mm256_extracti128_si256(prev, 1);
+  st.prev_incomplete = _mm256_extracti128_si256(prev_incomplete, 1);
+  st.err = _mm_or_si128(_mm256_castsi256_si128(err), _mm256_extracti128_si256(err, 1));
+  st.nul = _mm_or_si128(_mm256_castsi256_si128(nul), _mm256_extracti128_si256(nul, 1));
+  return finish_utf8_check(st, data + i, n - i);
+}
 #endif
 
 /// Whether `s` holds no NUL byte and is valid UTF-8 as detail::find_invalid_utf8 judges it (no
@@ -499,7 +579,9 @@ __attribute__((target("ssse3"))) bool valid_utf8_ssse3(const char* data, std::si
 /// detail::require_text.
 bool valid_utf8(std::string_view s) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool avx2 = __builtin_cpu_supports("avx2") != 0;
   static const bool ssse3 = __builtin_cpu_supports("ssse3") != 0;
+  if (avx2) return valid_utf8_avx2(s.data(), s.size());
   if (ssse3) return valid_utf8_ssse3(s.data(), s.size());
 #endif
   return !detail::find_invalid_utf8(s).has_value() && s.find('\0') == std::string_view::npos;
