@@ -247,6 +247,10 @@ void add_select(CLI::App& app) {
       // The report lists files with their checksums; standard input is not one.
       std::erase_if(spec.inputs, [](const run_input_file& f) { return f.role == "pool"; });
     }
+    // The checksums of the inputs are for the report alone: without one, the run does not read
+    // the pool again to compute them (a core-second at 10 million nominees). The outputs are
+    // kept off the inputs by `inputs` above either way.
+    if (a->report.empty()) spec.inputs.clear();
     prog.end("");
     prog.begin("reading " + (a->pool == "-" ? std::string("standard input") : a->pool));
     if (prog.enabled()) opt.progress = prog.callback();
