@@ -855,7 +855,7 @@ struct run_result::formatter {
     std::span<const std::int16_t> classification;
     if (res.scored) classification = res.scores.level();
     const auto put = [](char* p, std::string_view t) {
-      std::memcpy(p, t.data(), t.size());
+      if (!t.empty()) std::memcpy(p, t.data(), t.size());  // an empty view may have no data
       return p + t.size();
     };
     for (std::size_t r = b; r < e; ++r) {
